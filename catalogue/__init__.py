@@ -1,0 +1,1 @@
+"""The GPSoC catalogue domain: models, rules and services. Framework-free (no Flask here)."""

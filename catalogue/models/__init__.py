@@ -1,0 +1,49 @@
+"""All mapped classes, imported here so that metadata and relationships are complete."""
+
+from .base import Base, Money, UTCDateTime, utcnow
+from .capability import Capability, MaturityLevel, maturity_level_capability
+from .enums import (
+    FrameworkStatus,
+    Funding,
+    Hosting,
+    ItemKind,
+    ItemStatus,
+    OrganisationKind,
+    PricePeriod,
+    PriceUnit,
+    ServiceCategory,
+    TierCalculation,
+)
+from .framework import Framework, Lot
+from .item import CatalogueItem, item_capability
+from .organisation import Organisation
+from .price import Price, PriceTier
+from .supplier import Supplier
+
+__all__ = [
+    "Base",
+    "Capability",
+    "CatalogueItem",
+    "Framework",
+    "FrameworkStatus",
+    "Funding",
+    "Hosting",
+    "ItemKind",
+    "ItemStatus",
+    "Lot",
+    "MaturityLevel",
+    "Money",
+    "Organisation",
+    "OrganisationKind",
+    "Price",
+    "PricePeriod",
+    "PriceTier",
+    "PriceUnit",
+    "ServiceCategory",
+    "Supplier",
+    "TierCalculation",
+    "UTCDateTime",
+    "item_capability",
+    "maturity_level_capability",
+    "utcnow",
+]

@@ -1,0 +1,48 @@
+"""Commissioners (PCT, CCG, ICB) and the practices they commission for."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, str_enum
+from .enums import OrganisationKind
+
+if TYPE_CHECKING:
+    from .item import CatalogueItem
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+    __table_args__ = (
+        CheckConstraint(
+            "kind <> 'practice' OR (list_size IS NOT NULL AND commissioner_id IS NOT NULL)",
+            name="practice_has_list_and_commissioner",
+        ),
+        CheckConstraint(
+            "kind <> 'commissioner' OR (list_size IS NULL AND commissioner_id IS NULL"
+            " AND current_system_id IS NULL)",
+            name="commissioner_fields",
+        ),
+        CheckConstraint("list_size IS NULL OR list_size >= 0", name="list_size_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OrganisationKind] = mapped_column(str_enum(OrganisationKind, "organisation_kind"))
+    ods_code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # For commissioners: PCT, CCG or ICB.
+    commissioner_type: Mapped[str | None] = mapped_column(String(8))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    commissioner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="RESTRICT"), index=True
+    )
+    list_size: Mapped[int | None]
+    current_system_id: Mapped[int | None] = mapped_column(
+        ForeignKey("catalogue_item.id", ondelete="SET NULL")
+    )
+
+    commissioner: Mapped[Organisation | None] = relationship(remote_side=[id])
+    current_system: Mapped[CatalogueItem | None] = relationship()
