@@ -1,0 +1,5 @@
+"""HTTP API of the GPSoC catalogue."""
+
+from .app import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,55 @@
+"""The application factory: the one place where the app, its extensions and blueprints meet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from catalogue.config import Settings
+from catalogue.db import make_engine, make_session_factory
+
+from . import database, docs, errors, observability
+from .resources import register_resources
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    settings = Settings.from_env()
+    app.config.update(
+        API_TITLE="GPSoC catalogue",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL=docs.ASSETS_URL,
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": (
+                    "Catalogue and procurement service of a GP IT supplier framework in the "
+                    "shape of GP Systems of Choice (GPSoC)."
+                )
+            },
+        },
+        JSON_SORT_KEYS=False,
+        MAX_PAGE_SIZE=100,
+        GPSOC_SETTINGS=settings,
+        DATABASE_URL=settings.database_url,
+    )
+    if config:
+        app.config.update(config)
+    app.json.sort_keys = False
+
+    engine = app.config.get("DATABASE_ENGINE")
+    if engine is None:
+        if app.config["DATABASE_URL"] == settings.database_url:
+            settings.ensure_data_dir()
+        engine = make_engine(app.config["DATABASE_URL"])
+    database.init_app(app, engine, make_session_factory(engine))
+
+    api = errors.make_api(app)
+    docs.init_app(app)
+    observability.init_app(app)
+    register_resources(api)
+    return app

@@ -1,0 +1,45 @@
+"""Marshmallow fields shared by the resource schemas."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from marshmallow import ValidationError, fields
+
+from catalogue.models.base import MONEY_SCALE
+
+
+def format_money(value: Decimal) -> str:
+    """A decimal string with at least two places: "3427.72", "0.055", "200.00"."""
+    text = format(value.normalize(), "f")
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
+
+
+class Money(fields.Field):
+    """Money as a decimal string in JSON; exact Decimal in Python. Floats are refused."""
+
+    def __init__(self, **kwargs):
+        metadata = kwargs.pop("metadata", {})
+        metadata.setdefault("type", "string")
+        metadata.setdefault("pattern", r"^\d+(\.\d{1,4})?$")
+        metadata.setdefault("examples", ["3427.72"])
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else format_money(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError('Give money as a decimal string, e.g. "3427.72".')
+        try:
+            amount = Decimal(value.strip())
+        except InvalidOperation as error:
+            raise ValidationError(f"{value!r} is not a decimal amount.") from error
+        if not amount.is_finite():
+            raise ValidationError("Amounts must be finite.")
+        if amount < 0:
+            raise ValidationError("Amounts cannot be negative.")
+        if amount.as_tuple().exponent < -MONEY_SCALE:
+            raise ValidationError(f"Amounts have at most {MONEY_SCALE} decimal places.")
+        return amount

@@ -1,0 +1,37 @@
+"""Page-number pagination with the total in the body: {"total", "page", "page_size", "items"}."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from marshmallow import Schema, fields, validate
+
+MAX_PAGE_SIZE = 100
+
+
+class PageArgsSchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page_size = fields.Integer(
+        load_default=20,
+        validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
+        metadata={"description": f"Items per page, at most {MAX_PAGE_SIZE}."},
+    )
+
+
+@cache
+def page_of(item_schema: type[Schema]) -> type[Schema]:
+    """The envelope schema for a page of `item_schema`."""
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    return Schema.from_dict(
+        {
+            "total": fields.Integer(required=True),
+            "page": fields.Integer(required=True),
+            "page_size": fields.Integer(required=True),
+            "items": fields.List(fields.Nested(item_schema), required=True),
+        },
+        name=name,
+    )
+
+
+def page_body(items, total: int, page: int, page_size: int) -> dict:
+    return {"total": total, "page": page, "page_size": page_size, "items": items}

@@ -1,0 +1,80 @@
+"""One error shape everywhere: {"code", "status", "message", "errors"?}.
+
+Every failure, from a bad query parameter to an unexpected bug, leaves through here, so no
+response ever carries a stack trace.
+"""
+
+from __future__ import annotations
+
+import http
+import logging
+
+from flask import Flask
+from flask_smorest import Api
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from catalogue import errors as domain
+
+log = logging.getLogger(__name__)
+
+DOMAIN_STATUS = {
+    domain.NotFound: 404,
+    domain.InvalidInput: 422,
+    domain.Conflict: 409,
+    domain.Forbidden: 403,
+    domain.StaleVersion: 412,
+}
+
+
+class CatalogueApi(Api):
+    def handle_http_exception(self, error: HTTPException):
+        payload, code, headers = super().handle_http_exception(error)
+        if code >= 500:
+            payload.pop("errors", None)
+            payload["message"] = "The server could not complete the request."
+        else:
+            payload.setdefault("message", error.description or http.HTTPStatus(code).phrase)
+        return payload, code, headers
+
+
+def error_body(code: int, message: str, errors: dict | None = None) -> dict:
+    body = {"code": code, "status": http.HTTPStatus(code).phrase, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def make_api(app: Flask) -> CatalogueApi:
+    api = CatalogueApi(app)
+
+    @app.errorhandler(domain.DomainError)
+    def _domain_error(error: domain.DomainError):
+        code = next(
+            (status for kind, status in DOMAIN_STATUS.items() if isinstance(error, kind)), 400
+        )
+        return error_body(code, error.message, error.errors), code
+
+    @app.errorhandler(StaleDataError)
+    def _stale(_error):
+        return error_body(412, "The object was changed by someone else; fetch it again."), 412
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(error):
+        log.info("integrity error: %s", error.orig)
+        return error_body(409, "The change conflicts with existing data."), 409
+
+    @app.errorhandler(OperationalError)
+    def _operational(error):
+        log.exception("database unavailable")
+        return error_body(503, "The database is unavailable; try again shortly."), 503
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return api.handle_http_exception(error)
+        log.exception("unhandled error")
+        return error_body(500, "The server could not complete the request."), 500
+
+    return api

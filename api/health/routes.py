@@ -1,0 +1,60 @@
+"""Liveness, readiness and metrics, outside the versioned prefix."""
+
+from __future__ import annotations
+
+from flask import Response, current_app
+from flask_smorest import Blueprint
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from api import database
+from api.observability import EXTENSION as METRICS
+
+from .schemas import HealthSchema, ReadinessSchema
+
+blp = Blueprint("health", __name__, description="Health, readiness and metrics.")
+
+# Further readiness checks (the search engine, say) register here: name -> callable that
+# returns None when ready or a message saying what is wrong.
+READINESS_CHECKS = "gpsoc_readiness_checks"
+
+
+@blp.route("/healthz")
+@blp.response(200, HealthSchema)
+def healthz():
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@blp.route("/readyz")
+@blp.response(200, ReadinessSchema)
+@blp.alt_response(503, schema=ReadinessSchema, description="A dependency is unavailable.")
+def readyz():
+    """The database (and every other dependency) answers."""
+    checks = {"database": _database_check()}
+    for name, check in current_app.extensions.get(READINESS_CHECKS, {}).items():
+        checks[name] = check()
+    ready = all(problem is None for problem in checks.values())
+    body = {
+        "status": "ready" if ready else "unavailable",
+        "checks": {name: problem or "ok" for name, problem in checks.items()},
+    }
+    return body, 200 if ready else 503
+
+
+@blp.route("/metrics")
+@blp.response(200, content_type="text/plain", description="Prometheus text exposition.")
+def metrics():
+    """Prometheus metrics of this process."""
+    registry = current_app.extensions[METRICS].registry
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _database_check() -> str | None:
+    try:
+        with database.state().engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        return f"database unreachable: {type(error).__name__}"
+    return None

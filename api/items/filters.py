@@ -1,0 +1,21 @@
+"""Turns parsed query arguments into the catalogue's listing filters."""
+
+from collections.abc import Collection
+
+from catalogue.listings import ItemFilters
+from catalogue.models import ItemKind
+
+
+def item_filters(args: dict, kinds: Collection[ItemKind]) -> ItemFilters:
+    kind = args.get("kind")
+    return ItemFilters(
+        kinds=frozenset({kind}) if kind is not None else frozenset(kinds),
+        framework=args.get("framework"),
+        lot=args.get("lot"),
+        supplier_id=args.get("supplier"),
+        capabilities=tuple(args.get("capability") or ()),
+        min_maturity_level=args.get("maturity_level"),
+        hosting=args.get("hosting"),
+        category=args.get("category"),
+        parent_id=args.get("system"),
+    )

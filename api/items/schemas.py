@@ -1,0 +1,115 @@
+"""Schemas shared by systems (and modules) and services: both are catalogue items."""
+
+from marshmallow import Schema, fields, validate
+
+from api.capabilities.schemas import CapabilityRefSchema
+from api.common.fields import Money
+from api.common.pagination import PageArgsSchema
+from api.suppliers.schemas import SupplierRefSchema
+from catalogue.models import (
+    Funding,
+    Hosting,
+    ItemKind,
+    ItemStatus,
+    PricePeriod,
+    PriceUnit,
+    ServiceCategory,
+    TierCalculation,
+)
+
+
+class PriceTierSchema(Schema):
+    lower_bound = fields.Integer(required=True)
+    upper_bound = fields.Integer(allow_none=True, metadata={"description": "null: open-ended"})
+    amount = Money(required=True)
+
+
+class PriceSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    description = fields.String(required=True)
+    currency = fields.String(required=True, metadata={"enum": ["GBP"]})
+    unit = fields.Enum(PriceUnit, by_value=True, required=True)
+    period = fields.Enum(PricePeriod, by_value=True, required=True)
+    model = fields.Function(
+        lambda price: "flat" if price.is_flat else "tiered",
+        required=True,
+        metadata={"enum": ["flat", "tiered"]},
+    )
+    amount = Money(
+        attribute="flat_amount",
+        allow_none=True,
+        metadata={"description": "The amount of a flat price; null when tiered."},
+    )
+    tier_calculation = fields.Enum(TierCalculation, by_value=True, required=True)
+    tiers = fields.List(fields.Nested(PriceTierSchema), required=True)
+    funding = fields.Enum(Funding, by_value=True, allow_none=True)
+    effective_from = fields.Date(required=True)
+    effective_to = fields.Date(allow_none=True)
+    illustrative = fields.Boolean(
+        required=True, metadata={"description": "True where the figure is not from a source."}
+    )
+    source = fields.String(required=True)
+
+
+class LotRefSchema(Schema):
+    number = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+class FrameworkRefSchema(Schema):
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+    status = fields.String(required=True)
+
+
+class ItemRefSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.Enum(ItemKind, by_value=True, required=True)
+    name = fields.String(required=True)
+
+
+class CatalogueItemSchema(Schema):
+    id = fields.Integer(required=True)
+    slug = fields.String(required=True)
+    kind = fields.Enum(ItemKind, by_value=True, required=True)
+    name = fields.String(required=True)
+    summary = fields.String(required=True)
+    description = fields.String(required=True)
+    supplier = fields.Nested(SupplierRefSchema, required=True)
+    framework = fields.Nested(FrameworkRefSchema, attribute="lot.framework", required=True)
+    lot = fields.Nested(LotRefSchema, required=True)
+    parent = fields.Nested(ItemRefSchema, allow_none=True)
+    category = fields.Enum(ServiceCategory, by_value=True, allow_none=True)
+    hosting = fields.Enum(Hosting, by_value=True, required=True)
+    rfa_version = fields.String(allow_none=True)
+    status = fields.Enum(ItemStatus, by_value=True, required=True)
+    maturity_level = fields.Function(
+        lambda item: item.maturity_level or None,
+        required=True,
+        allow_none=True,
+        metadata={
+            "type": ["integer", "null"],
+            "description": "Derived from the accredited capabilities; null below level 1.",
+        },
+    )
+    capabilities = fields.List(fields.Nested(CapabilityRefSchema), required=True)
+    prices = fields.List(fields.Nested(PriceSchema), required=True)
+    accredited_on = fields.Date(allow_none=True)
+    version = fields.Integer(required=True)
+    published_at = fields.DateTime(allow_none=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class ItemQueryArgsSchema(PageArgsSchema):
+    framework = fields.String(validate=validate.Length(max=64))
+    lot = fields.Integer(validate=validate.Range(min=1, max=1000))
+    supplier = fields.Integer(validate=validate.Range(min=1))
+    capability = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        metadata={"description": "Capability code; repeat it to require several."},
+    )
+    maturity_level = fields.Integer(
+        validate=validate.Range(min=0, max=100), metadata={"description": "The minimum level."}
+    )
+    hosting = fields.Enum(Hosting, by_value=True)

@@ -1,0 +1,30 @@
+"""Every blueprint of the API and where it is mounted."""
+
+from flask_smorest import Api
+
+from .capabilities.routes import blp as capabilities
+from .frameworks.routes import blp as frameworks
+from .health.routes import blp as health
+from .maturity_levels.routes import blp as maturity_levels
+from .organisations.routes import blp as organisations
+from .services.routes import blp as services
+from .suppliers.routes import blp as suppliers
+from .systems.routes import blp as systems
+
+API_PREFIX = "/api/v1"
+
+VERSIONED = [
+    frameworks,
+    capabilities,
+    maturity_levels,
+    suppliers,
+    systems,
+    services,
+    organisations,
+]
+
+
+def register_resources(api: Api) -> None:
+    for blueprint in VERSIONED:
+        api.register_blueprint(blueprint, url_prefix=API_PREFIX)
+    api.register_blueprint(health)

@@ -1,0 +1,38 @@
+from flask_smorest import Blueprint
+
+from api.common.pagination import page_body, page_of
+from api.database import get_session
+from api.items.filters import item_filters
+from api.items.schemas import CatalogueItemSchema, PriceSchema
+
+from .schemas import ServiceQueryArgsSchema
+from catalogue import listings
+
+blp = Blueprint(
+    "services", __name__, description="Services: deployment, migration, training, support..."
+)
+
+
+@blp.route("/services")
+@blp.arguments(ServiceQueryArgsSchema, location="query")
+@blp.response(200, page_of(CatalogueItemSchema))
+def list_services(args):
+    """Published services, by name, filtered."""
+    filters = item_filters(args, listings.SERVICE_KINDS)
+    items, total = listings.list_items(get_session(), filters, args["page"], args["page_size"])
+    return page_body(items, total, args["page"], args["page_size"])
+
+
+@blp.route("/services/<int:item_id>")
+@blp.etag
+@blp.response(200, CatalogueItemSchema)
+def get_service(item_id):
+    """One service."""
+    return listings.get_item(get_session(), item_id, listings.SERVICE_KINDS)
+
+
+@blp.route("/services/<int:item_id>/prices")
+@blp.response(200, PriceSchema(many=True))
+def list_service_prices(item_id):
+    """The prices of a service."""
+    return listings.get_item(get_session(), item_id, listings.SERVICE_KINDS).prices

@@ -1,0 +1,47 @@
+from flask_smorest import Blueprint
+
+from api.common.pagination import page_body, page_of
+from api.database import get_session
+from api.items.filters import item_filters
+from api.items.schemas import CatalogueItemSchema, PriceSchema
+
+from .schemas import SystemQueryArgsSchema
+from catalogue import listings
+
+blp = Blueprint(
+    "systems", __name__, description="Principal GP clinical systems and subsidiary modules."
+)
+
+
+@blp.route("/systems")
+@blp.arguments(SystemQueryArgsSchema, location="query")
+@blp.response(200, page_of(CatalogueItemSchema))
+def list_systems(args):
+    """Published systems and modules, by name, filtered."""
+    filters = item_filters(args, listings.SYSTEM_KINDS)
+    items, total = listings.list_items(get_session(), filters, args["page"], args["page_size"])
+    return page_body(items, total, args["page"], args["page_size"])
+
+
+@blp.route("/systems/<int:item_id>")
+@blp.etag
+@blp.response(200, CatalogueItemSchema)
+def get_system(item_id):
+    """One system or module."""
+    return listings.get_item(get_session(), item_id, listings.SYSTEM_KINDS)
+
+
+@blp.route("/systems/<int:item_id>/prices")
+@blp.response(200, PriceSchema(many=True))
+def list_system_prices(item_id):
+    """The prices of a system or module."""
+    return listings.get_item(get_session(), item_id, listings.SYSTEM_KINDS).prices
+
+
+@blp.route("/systems/<int:item_id>/services")
+@blp.response(200, CatalogueItemSchema(many=True))
+def list_system_services(item_id):
+    """Services offered for a system: its own and its supplier's on the same framework."""
+    session = get_session()
+    system = listings.get_item(session, item_id, listings.SYSTEM_KINDS)
+    return listings.services_for_system(session, system)

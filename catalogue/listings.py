@@ -1,0 +1,148 @@
+"""Reading the catalogue: filtered, paginated listings with a query count that does not grow
+with the page size."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from .errors import NotFound
+from .models import (
+    Capability,
+    CatalogueItem,
+    Framework,
+    Hosting,
+    ItemKind,
+    ItemStatus,
+    Lot,
+    Price,
+    item_capability,
+)
+
+SYSTEM_KINDS = frozenset({ItemKind.SYSTEM, ItemKind.MODULE})
+SERVICE_KINDS = frozenset({ItemKind.SERVICE})
+PUBLIC_STATUSES = frozenset({ItemStatus.PUBLISHED})
+
+
+@dataclass(frozen=True)
+class ItemFilters:
+    kinds: Collection[ItemKind] = SYSTEM_KINDS
+    framework: str | None = None
+    lot: int | None = None
+    supplier_id: int | None = None
+    capabilities: Sequence[str] = ()
+    min_maturity_level: int | None = None
+    hosting: Hosting | None = None
+    category: str | None = None
+    parent_id: int | None = None
+    statuses: Collection[ItemStatus] = field(default=PUBLIC_STATUSES)
+
+
+def _item_loading_options():
+    return (
+        joinedload(CatalogueItem.supplier),
+        joinedload(CatalogueItem.lot).joinedload(Lot.framework),
+        joinedload(CatalogueItem.parent),
+        selectinload(CatalogueItem.capabilities),
+        selectinload(CatalogueItem.prices).selectinload(Price.tiers),
+    )
+
+
+def _filtered(filters: ItemFilters) -> Select:
+    query = select(CatalogueItem.id).where(
+        CatalogueItem.kind.in_(sorted(filters.kinds)),
+        CatalogueItem.status.in_(sorted(filters.statuses)),
+    )
+    if filters.framework is not None or filters.lot is not None:
+        query = query.join(Lot, Lot.id == CatalogueItem.lot_id)
+        if filters.lot is not None:
+            query = query.where(Lot.number == filters.lot)
+        if filters.framework is not None:
+            query = query.join(Framework, Framework.id == Lot.framework_id).where(
+                Framework.slug == filters.framework
+            )
+    if filters.supplier_id is not None:
+        query = query.where(CatalogueItem.supplier_id == filters.supplier_id)
+    if filters.min_maturity_level is not None:
+        query = query.where(CatalogueItem.maturity_level >= filters.min_maturity_level)
+    if filters.hosting is not None:
+        query = query.where(CatalogueItem.hosting == filters.hosting)
+    if filters.category is not None:
+        query = query.where(CatalogueItem.category == filters.category)
+    if filters.parent_id is not None:
+        query = query.where(CatalogueItem.parent_id == filters.parent_id)
+    for code in dict.fromkeys(filters.capabilities):
+        query = query.where(
+            exists().where(
+                item_capability.c.item_id == CatalogueItem.id,
+                item_capability.c.capability_id
+                == select(Capability.id).where(Capability.code == code).scalar_subquery(),
+            )
+        )
+    return query
+
+
+def list_items(
+    session: Session, filters: ItemFilters, page: int, page_size: int
+) -> tuple[list[CatalogueItem], int]:
+    """One page of items ordered by name, and the total that match."""
+    ids = _filtered(filters)
+    total = session.scalar(select(func.count()).select_from(ids.subquery()))
+    page_ids = ids.order_by(CatalogueItem.name, CatalogueItem.id)
+    page_ids = page_ids.limit(page_size).offset((page - 1) * page_size).scalar_subquery()
+    items = session.scalars(
+        select(CatalogueItem)
+        .where(CatalogueItem.id.in_(page_ids))
+        .options(*_item_loading_options())
+        .order_by(CatalogueItem.name, CatalogueItem.id)
+    ).unique()
+    return list(items), total or 0
+
+
+def get_item(
+    session: Session,
+    item_id: int,
+    kinds: Collection[ItemKind],
+    statuses: Collection[ItemStatus] = PUBLIC_STATUSES,
+) -> CatalogueItem:
+    item = session.scalars(
+        select(CatalogueItem)
+        .where(
+            CatalogueItem.id == item_id,
+            CatalogueItem.kind.in_(sorted(kinds)),
+            CatalogueItem.status.in_(sorted(statuses)),
+        )
+        .options(*_item_loading_options())
+    ).first()
+    if item is None:
+        raise NotFound(f"No catalogue item {item_id} here.")
+    return item
+
+
+def services_for_system(
+    session: Session, system: CatalogueItem, statuses: Collection[ItemStatus] = PUBLIC_STATUSES
+) -> list[CatalogueItem]:
+    """Services offered for a system: its own, and its supplier's general services on the same
+    framework."""
+    query = (
+        select(CatalogueItem)
+        .join(Lot, Lot.id == CatalogueItem.lot_id)
+        .where(
+            CatalogueItem.kind == ItemKind.SERVICE,
+            CatalogueItem.status.in_(sorted(statuses)),
+            or_(
+                CatalogueItem.parent_id == system.id,
+                and_(
+                    CatalogueItem.parent_id.is_(None),
+                    CatalogueItem.supplier_id == system.supplier_id,
+                    Lot.framework_id == system.lot.framework_id,
+                ),
+            ),
+        )
+        .options(*_item_loading_options())
+        .order_by(CatalogueItem.name, CatalogueItem.id)
+    )
+    return list(session.scalars(query).unique())
