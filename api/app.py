@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from catalogue.config import Settings
-from catalogue.db import make_engine, make_session_factory
+from catalogue.db import make_engine
 
 from . import database, docs, errors, observability
 from .resources import register_resources
@@ -15,7 +17,10 @@ from .resources import register_resources
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
+    config = dict(config or {})
     settings = Settings.from_env()
+    if "GPSOC_DATA_DIR" in config:
+        settings = replace(settings, data_dir=Path(config["GPSOC_DATA_DIR"]))
     app.config.update(
         API_TITLE="GPSoC catalogue",
         API_VERSION="1",
@@ -37,8 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         GPSOC_SETTINGS=settings,
         DATABASE_URL=settings.database_url,
     )
-    if config:
-        app.config.update(config)
+    app.config.update(config)
     app.json.sort_keys = False
 
     engine = app.config.get("DATABASE_ENGINE")
@@ -46,7 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if app.config["DATABASE_URL"] == settings.database_url:
             settings.ensure_data_dir()
         engine = make_engine(app.config["DATABASE_URL"])
-    database.init_app(app, engine, make_session_factory(engine))
+    database.init_app(app, engine)
 
     api = errors.make_api(app)
     docs.init_app(app)

@@ -6,7 +6,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from catalogue.db import writer_engine
+from catalogue.db import make_session_factory, writer_engine
 
 EXTENSION = "gpsoc_db"
 
@@ -17,8 +17,8 @@ class DatabaseState:
         self.session_factory = session_factory
 
 
-def init_app(app: Flask, engine: Engine, session_factory: sessionmaker[Session]) -> None:
-    app.extensions[EXTENSION] = DatabaseState(engine, session_factory)
+def init_app(app: Flask, engine: Engine) -> None:
+    app.extensions[EXTENSION] = DatabaseState(engine, make_session_factory(engine))
     app.teardown_appcontext(_close_session)
 
 
@@ -37,7 +37,10 @@ def writing_session() -> Session:
     """The request's session, bound so that on SQLite its transaction takes the write lock."""
     if "db_session" not in g:
         current = state()
-        g.db_session = current.session_factory(bind=writer_engine(current.engine))
+        if current.session_factory.kw.get("bind") is current.engine:
+            g.db_session = current.session_factory(bind=writer_engine(current.engine))
+        else:  # bound elsewhere (a test's connection): keep that binding
+            g.db_session = current.session_factory()
     return g.db_session
 
 

@@ -1,0 +1,39 @@
+# Two entry points: `make serve` (run the service on its embedded defaults) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_WORKERS ?= 2
+
+.PHONY: serve test install install-test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+serve: install
+	$(BIN)/gpsoc init-db
+	$(BIN)/gpsoc seed
+	$(BIN)/gpsoc serve --host 127.0.0.1 --port 8000
+
+test: install-test
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install-test
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) data .pytest_cache
