@@ -11,7 +11,7 @@ from flask import Flask
 from catalogue.config import Settings
 from catalogue.db import make_engine
 
-from . import database, docs, errors, observability
+from . import auth, database, docs, errors, observability
 from .resources import register_resources
 
 
@@ -53,7 +53,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     database.init_app(app, engine)
 
     api = errors.make_api(app)
-    docs.init_app(app)
     observability.init_app(app)
+    auth.init_app(app, api)
+    docs.init_app(app)
     register_resources(api)
     return app

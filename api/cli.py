@@ -8,9 +8,10 @@ import click
 from tqdm import tqdm
 
 from catalogue.config import Settings
-from catalogue.db import make_engine, make_session_factory
+from catalogue.db import make_engine, make_session_factory, writer_engine
 from catalogue.errors import DomainError
 from catalogue.migrate import upgrade_to_head
+from catalogue.principal import Role
 
 
 def _settings() -> Settings:
@@ -55,6 +56,40 @@ def seed(synthetic: int | None, random_seed: int) -> None:
             click.echo(f"Added {added} synthetic items (random seed {random_seed}).")
     except DomainError as error:
         raise click.ClickException(error.message) from error
+
+
+@main.command("create-token")
+@click.option(
+    "--role", required=True, type=click.Choice([role.value for role in Role]), help="Its role."
+)
+@click.option("--supplier", "supplier_id", type=int, help="Supplier id (supplier role).")
+@click.option(
+    "--organisation", "organisation_id", type=int, help="Commissioner id (commissioner role)."
+)
+@click.option("--name", default=None, help="A label for the token.")
+@click.option("--expires-in-days", type=click.IntRange(min=1), default=None)
+def create_token(role, supplier_id, organisation_id, name, expires_in_days) -> None:
+    """Issue an API token; the token alone is printed on the last line."""
+    from catalogue import accounts
+    from catalogue.principal import CONSOLE
+
+    engine = make_engine(_settings().database_url)
+    try:
+        with make_session_factory(writer_engine(engine)).begin() as session:
+            issued = accounts.issue_token(
+                session,
+                CONSOLE,
+                Role(role),
+                name or f"{role} token",
+                supplier_id=supplier_id,
+                organisation_id=organisation_id,
+                expires_in_days=expires_in_days,
+            )
+    except DomainError as error:
+        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in (error.errors or {}).items())
+        raise click.ClickException(f"{error.message} {details}".strip()) from error
+    click.echo(f"Issued token {issued.token.id} ({issued.token.role.value}). Keep it secret:")
+    click.echo(issued.secret)
 
 
 @main.command()

@@ -13,6 +13,9 @@ ASSETS_DIR = Path(flask_swagger_ui.__file__).parent / "dist"
 
 def init_app(app: Flask) -> None:
     assets = Blueprint(
-        "docs_assets", __name__, static_folder=str(ASSETS_DIR), static_url_path=ASSETS_URL.rstrip("/")
+        "docs_assets",
+        __name__,
+        static_folder=str(ASSETS_DIR),
+        static_url_path=ASSETS_URL.rstrip("/"),
     )
     app.register_blueprint(assets)

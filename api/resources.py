@@ -2,6 +2,7 @@
 
 from flask_smorest import Api
 
+from .audit_events.routes import blp as audit_events
 from .capabilities.routes import blp as capabilities
 from .frameworks.routes import blp as frameworks
 from .health.routes import blp as health
@@ -10,6 +11,7 @@ from .organisations.routes import blp as organisations
 from .services.routes import blp as services
 from .suppliers.routes import blp as suppliers
 from .systems.routes import blp as systems
+from .tokens.routes import blp as tokens
 
 API_PREFIX = "/api/v1"
 
@@ -21,6 +23,8 @@ VERSIONED = [
     systems,
     services,
     organisations,
+    tokens,
+    audit_events,
 ]
 
 

@@ -30,14 +30,10 @@ def load_requirements(session: Session) -> dict[int, frozenset[str]]:
     levels = session.scalars(
         select(MaturityLevel).options(selectinload(MaturityLevel.required_capabilities))
     )
-    return {
-        level.level: frozenset(c.code for c in level.required_capabilities) for level in levels
-    }
+    return {level.level: frozenset(c.code for c in level.required_capabilities) for level in levels}
 
 
-def refresh_maturity_levels(
-    session: Session, items: Iterable[CatalogueItem] | None = None
-) -> None:
+def refresh_maturity_levels(session: Session, items: Iterable[CatalogueItem] | None = None) -> None:
     """Recompute the stored level of the given items (all items when None)."""
     requirements = load_requirements(session)
     if items is None:

@@ -4,9 +4,9 @@ from api.common.pagination import page_body, page_of
 from api.database import get_session
 from api.items.filters import item_filters
 from api.items.schemas import CatalogueItemSchema, PriceSchema
+from catalogue import listings
 
 from .schemas import SystemQueryArgsSchema
-from catalogue import listings
 
 blp = Blueprint(
     "systems", __name__, description="Principal GP clinical systems and subsidiary modules."

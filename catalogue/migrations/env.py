@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from catalogue.models import Base
+from catalogue.models import Base, Money, UTCDateTime
 
 config = context.config
 target_metadata = Base.metadata
@@ -23,8 +23,19 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
+def _render_item(type_, obj, autogen_context):
+    """Render the domain's column types as the plain types they store, so that migrations
+    never import application code."""
+    if type_ == "type" and isinstance(obj, Money):
+        return "sa.BigInteger()"
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection) -> None:
     context.configure(
+        render_item=_render_item,
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",

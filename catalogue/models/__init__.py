@@ -1,5 +1,7 @@
 """All mapped classes, imported here so that metadata and relationships are complete."""
 
+from .accounts import ApiToken
+from .audit import AuditChainHead, AuditEvent
 from .base import Base, Money, UTCDateTime, utcnow
 from .capability import Capability, MaturityLevel, maturity_level_capability
 from .enums import (
@@ -21,6 +23,9 @@ from .price import Price, PriceTier
 from .supplier import Supplier
 
 __all__ = [
+    "ApiToken",
+    "AuditChainHead",
+    "AuditEvent",
     "Base",
     "Capability",
     "CatalogueItem",

@@ -52,8 +52,10 @@ class Price(Base):
 
     @property
     def is_flat(self) -> bool:
-        return len(self.tiers) == 1 and self.tiers[0].lower_bound == 1 and (
-            self.tiers[0].upper_bound is None
+        return (
+            len(self.tiers) == 1
+            and self.tiers[0].lower_bound == 1
+            and (self.tiers[0].upper_bound is None)
         )
 
     @property
@@ -66,9 +68,7 @@ class PriceTier(Base):
     __table_args__ = (
         UniqueConstraint("price_id", "lower_bound"),
         CheckConstraint("lower_bound >= 1", name="lower_bound_positive"),
-        CheckConstraint(
-            "upper_bound IS NULL OR upper_bound >= lower_bound", name="bounds_ordered"
-        ),
+        CheckConstraint("upper_bound IS NULL OR upper_bound >= lower_bound", name="bounds_ordered"),
         CheckConstraint("amount >= 0", name="amount_non_negative"),
     )
 

@@ -7,6 +7,9 @@ Create Date: 2026-11-21
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
@@ -14,8 +17,98 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass  # reserved in the chain; filled by the change that needs it
+    op.create_table(
+        "audit_chain_head",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("last_event_id", sa.Integer(), nullable=True),
+        sa.Column("last_hash", sa.String(length=64), nullable=False),
+        sa.CheckConstraint("id = 1", name=op.f("ck_audit_chain_head_single_row")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_chain_head")),
+    )
+    op.create_table(
+        "audit_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=64), nullable=False),
+        sa.Column("actor_role", sa.String(length=16), nullable=False),
+        sa.Column("actor_name", sa.String(length=200), nullable=False),
+        sa.Column("action", sa.String(length=64), nullable=False),
+        sa.Column("object_type", sa.String(length=64), nullable=False),
+        sa.Column("object_id", sa.String(length=64), nullable=False),
+        sa.Column("supplier_id", sa.Integer(), nullable=True),
+        sa.Column("organisation_id", sa.Integer(), nullable=True),
+        sa.Column("before", sa.JSON(), nullable=True),
+        sa.Column("after", sa.JSON(), nullable=True),
+        sa.Column("previous_hash", sa.String(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_event")),
+        sa.UniqueConstraint("hash", name=op.f("uq_audit_event_hash")),
+    )
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_event_action"), ["action"], unique=False)
+        batch_op.create_index("ix_audit_event_actor", ["actor", "id"], unique=False)
+        batch_op.create_index(
+            "ix_audit_event_object", ["object_type", "object_id", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_audit_event_organisation", ["organisation_id", "id"], unique=False
+        )
+        batch_op.create_index("ix_audit_event_supplier", ["supplier_id", "id"], unique=False)
+
+    op.create_table(
+        "api_token",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("lookup", sa.String(length=16), nullable=False),
+        sa.Column("secret_hash", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column(
+            "role",
+            sa.Enum(
+                "authority",
+                "supplier",
+                "commissioner",
+                name="token_role",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("supplier_id", sa.Integer(), nullable=True),
+        sa.Column("organisation_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "(role = 'authority' AND supplier_id IS NULL AND organisation_id IS NULL) OR (role = 'supplier' AND supplier_id IS NOT NULL AND organisation_id IS NULL) OR (role = 'commissioner' AND organisation_id IS NOT NULL AND supplier_id IS NULL)",
+            name=op.f("ck_api_token_role_binding"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisation.id"],
+            name=op.f("fk_api_token_organisation_id_organisation"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["supplier_id"],
+            ["supplier.id"],
+            name=op.f("fk_api_token_supplier_id_supplier"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_token")),
+        sa.UniqueConstraint("lookup", name=op.f("uq_api_token_lookup")),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("api_token")
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_event_supplier")
+        batch_op.drop_index("ix_audit_event_organisation")
+        batch_op.drop_index("ix_audit_event_object")
+        batch_op.drop_index("ix_audit_event_actor")
+        batch_op.drop_index(batch_op.f("ix_audit_event_action"))
+
+    op.drop_table("audit_event")
+    op.drop_table("audit_chain_head")

@@ -1,0 +1,40 @@
+from flask_smorest import Blueprint
+
+from api.auth import principal, requires
+from api.database import get_session, writing_session
+from catalogue import accounts
+from catalogue.principal import Role
+
+from .schemas import IssuedTokenSchema, TokenCreateSchema, TokenSchema
+
+blp = Blueprint("tokens", __name__, description="API tokens (the authority issues and revokes).")
+
+
+@blp.route("/tokens", methods=["POST"])
+@requires(Role.AUTHORITY)
+@blp.arguments(TokenCreateSchema)
+@blp.response(201, IssuedTokenSchema)
+def issue_token(body):
+    """Issue a token. The response is the only time its secret is shown."""
+    session = writing_session()
+    issued = accounts.issue_token(session, principal(), **body)
+    session.commit()
+    return {**TokenSchema().dump(issued.token), "token": issued.secret}
+
+
+@blp.route("/tokens", methods=["GET"])
+@requires(Role.AUTHORITY)
+@blp.response(200, TokenSchema(many=True))
+def list_tokens():
+    """Every token, without secrets."""
+    return accounts.list_tokens(get_session())
+
+
+@blp.route("/tokens/<int:token_id>", methods=["DELETE"])
+@requires(Role.AUTHORITY)
+@blp.response(204)
+def revoke_token(token_id):
+    """Revoke a token; it stops working at once. Revoking twice is harmless."""
+    session = writing_session()
+    accounts.revoke_token(session, principal(), token_id)
+    session.commit()
