@@ -51,7 +51,8 @@ from .models import (
 )
 from .models.base import MONEY_SCALE
 
-SEED_DIR = Path(seed_data.__file__).resolve().parent
+# __path__ rather than __file__: an editable install may import seed_data as a namespace package.
+SEED_DIR = Path(next(iter(seed_data.__path__))).resolve()
 SEED_FILES = (
     "frameworks.yaml",
     "capabilities.yaml",
@@ -892,7 +893,9 @@ def _seed_organisations(
         system_ids.update(
             session.execute(
                 select(CatalogueItem.slug, CatalogueItem.id).where(CatalogueItem.slug.in_(missing))
-            ).tuples()
+            )
+            .tuples()
+            .all()
         )
     for record in seed.organisations:  # commissioners come first
         values = {
@@ -965,7 +968,9 @@ def seed_synthetic(
             select(CatalogueItem.slug, CatalogueItem.id).where(
                 CatalogueItem.slug.startswith(prefix, autoescape=True)
             )
-        ).tuples()
+        )
+        .tuples()
+        .all()
     )
     generated = generate(
         count,
@@ -977,9 +982,7 @@ def seed_synthetic(
     )
     added = 0
     batch: list[dict[str, Any]] = []
-    seen = 0
-    for record in generated:
-        seen += 1
+    for seen, record in enumerate(generated, start=1):
         if record["slug"] not in item_ids:
             batch.append(record)
         if seen % batch_size == 0 or seen == count:
@@ -1001,7 +1004,7 @@ def _synthetic_reference(session: Session) -> tuple[dict, dict]:
             .where(Framework.status == FrameworkStatus.LIVE)
         )
     }
-    capability_ids = dict(session.execute(select(Capability.code, Capability.id)).tuples())
+    capability_ids = dict(session.execute(select(Capability.code, Capability.id)).tuples().all())
     return lot_ids, capability_ids
 
 
@@ -1009,15 +1012,17 @@ def _synthetic_suppliers(session: Session) -> dict[str, int]:
     wanted = synthetic_suppliers()
     slugs = [supplier["slug"] for supplier in wanted]
     present = dict(
-        session.execute(select(Supplier.slug, Supplier.id).where(Supplier.slug.in_(slugs))).tuples()
+        session.execute(select(Supplier.slug, Supplier.id).where(Supplier.slug.in_(slugs)))
+        .tuples()
+        .all()
     )
     missing = [supplier for supplier in wanted if supplier["slug"] not in present]
     if missing:
         session.execute(insert(Supplier.__table__), missing)
         present = dict(
-            session.execute(
-                select(Supplier.slug, Supplier.id).where(Supplier.slug.in_(slugs))
-            ).tuples()
+            session.execute(select(Supplier.slug, Supplier.id).where(Supplier.slug.in_(slugs)))
+            .tuples()
+            .all()
         )
     return present
 
