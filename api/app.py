@@ -12,11 +12,13 @@ from catalogue.config import Settings
 from catalogue.db import make_engine
 
 from . import auth, database, docs, errors, observability
+from .common import converters
 from .resources import register_resources
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
+    converters.install(app)
     config = dict(config or {})
     settings = Settings.from_env()
     if "GPSOC_DATA_DIR" in config:
@@ -53,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     database.init_app(app, engine)
 
     api = errors.make_api(app)
+    converters.document(api)
     observability.init_app(app)
     auth.init_app(app, api)
     docs.init_app(app)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from catalogue.models.base import MONEY_SCALE
+
+from .converters import MAX_ID
 
 
 def format_money(value: Decimal) -> str:
@@ -43,3 +45,11 @@ class Money(fields.Field):
         if amount.as_tuple().exponent < -MONEY_SCALE:
             raise ValidationError(f"Amounts have at most {MONEY_SCALE} decimal places.")
         return amount
+
+
+class Id(fields.Integer):
+    """A reference to a stored object by id: a positive 32-bit integer."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(min=1, max=MAX_ID))
+        super().__init__(**kwargs)

@@ -9,7 +9,7 @@ from catalogue.models import ItemKind
 def item_filters(args: dict, kinds: Collection[ItemKind]) -> ItemFilters:
     kind = args.get("kind")
     return ItemFilters(
-        kinds=frozenset({kind}) if kind is not None else frozenset(kinds),
+        kinds=frozenset({ItemKind(kind)}) if kind is not None else frozenset(kinds),
         framework=args.get("framework"),
         lot=args.get("lot"),
         supplier_id=args.get("supplier"),

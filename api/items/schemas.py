@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from api.capabilities.schemas import CapabilityRefSchema
-from api.common.fields import Money
+from api.common.fields import Id, Money
 from api.common.pagination import PageArgsSchema
 from api.suppliers.schemas import SupplierRefSchema
 from catalogue.models import (
@@ -104,7 +104,7 @@ class CatalogueItemSchema(Schema):
 class ItemQueryArgsSchema(PageArgsSchema):
     framework = fields.String(validate=validate.Length(max=64))
     lot = fields.Integer(validate=validate.Range(min=1, max=1000))
-    supplier = fields.Integer(validate=validate.Range(min=1))
+    supplier = Id()
     capability = fields.List(
         fields.String(validate=validate.Length(min=1, max=64)),
         metadata={"description": "Capability code; repeat it to require several."},

@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields, validate
 
+from api.common.fields import Id
 from api.common.pagination import PageArgsSchema
 from api.items.schemas import ItemRefSchema
 from catalogue.models import OrganisationKind
@@ -27,5 +28,5 @@ class OrganisationSchema(Schema):
 
 class OrganisationQueryArgsSchema(PageArgsSchema):
     kind = fields.Enum(OrganisationKind, by_value=True)
-    commissioner = fields.Integer(validate=validate.Range(min=1))
+    commissioner = Id()
     ods_code = fields.String(validate=validate.Length(min=1, max=16))

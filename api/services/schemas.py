@@ -1,17 +1,11 @@
 from marshmallow import fields, validate
 
+from api.common.fields import Id
 from api.items.schemas import ItemQueryArgsSchema
 from catalogue.models import ItemKind, ServiceCategory
 
 
 class ServiceQueryArgsSchema(ItemQueryArgsSchema):
-    kind = fields.Enum(
-        ItemKind,
-        by_value=True,
-        validate=validate.OneOf([ItemKind.SERVICE]),
-        metadata={"enum": ["service"]},
-    )
+    kind = fields.String(validate=validate.OneOf([ItemKind.SERVICE.value]))
     category = fields.Enum(ServiceCategory, by_value=True)
-    system = fields.Integer(
-        validate=validate.Range(min=1), metadata={"description": "Services of this system."}
-    )
+    system = Id(metadata={"description": "Services of this system."})

@@ -5,9 +5,4 @@ from catalogue.models import ItemKind
 
 
 class SystemQueryArgsSchema(ItemQueryArgsSchema):
-    kind = fields.Enum(
-        ItemKind,
-        by_value=True,
-        validate=validate.OneOf([ItemKind.SYSTEM, ItemKind.MODULE]),
-        metadata={"enum": ["system", "module"]},
-    )
+    kind = fields.String(validate=validate.OneOf([ItemKind.SYSTEM.value, ItemKind.MODULE.value]))

@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields, validate
 
+from api.common.fields import Id
 from catalogue.accounts import MAX_EXPIRY_DAYS
 from catalogue.principal import Role
 
@@ -7,8 +8,8 @@ from catalogue.principal import Role
 class TokenCreateSchema(Schema):
     role = fields.Enum(Role, by_value=True, required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    supplier_id = fields.Integer(validate=validate.Range(min=1), allow_none=True)
-    organisation_id = fields.Integer(validate=validate.Range(min=1), allow_none=True)
+    supplier_id = Id(allow_none=True)
+    organisation_id = Id(allow_none=True)
     expires_in_days = fields.Integer(
         validate=validate.Range(min=1, max=MAX_EXPIRY_DAYS), allow_none=True
     )

@@ -1,0 +1,27 @@
+"""Path converters. Ids fit a 32-bit integer column on every database; a larger or smaller
+number in a path is simply not found (404) rather than an overflow."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+from flask_smorest.spec.plugins import integerconverter2paramschema
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def install(app: Flask) -> None:
+    """Make `<int:...>` in every route an id converter (call before routes are added)."""
+    app.url_map.converters["int"] = IdConverter
+
+
+def document(api: Api) -> None:
+    api.register_converter(IdConverter, integerconverter2paramschema)
