@@ -1,0 +1,20 @@
+"""Readiness tells the truth when the database is gone, and nothing leaks a stack trace."""
+
+from api import create_app
+
+
+def test_readyz_is_503_when_the_database_is_unreachable(tmp_path):
+    missing = tmp_path / "no" / "such" / "dir" / "db.sqlite3"
+    app = create_app({"DATABASE_URL": f"sqlite:///{missing}", "GPSOC_DATA_DIR": str(tmp_path)})
+    client = app.test_client()
+
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.get_json()["status"] == "unavailable"
+    assert ready.get_json()["checks"]["database"].startswith("database unreachable")
+
+    listing = client.get("/api/v1/systems")
+    assert listing.status_code == 503
+    assert listing.get_json()["code"] == 503
+    assert "Traceback" not in listing.get_data(as_text=True)
+    assert client.get("/healthz").status_code == 200
