@@ -18,15 +18,30 @@ from .enums import (
 )
 from .framework import Framework, Lot
 from .item import CatalogueItem, item_capability
+from .order import (
+    AuditTrailOption,
+    CallOffCounter,
+    CallOffItem,
+    CallOffOrder,
+    CallOffQuantity,
+    CallOffRecipient,
+    OrderStatus,
+)
 from .organisation import Organisation
 from .price import Price, PriceTier
 from .supplier import Supplier
 
 __all__ = [
     "ApiToken",
+    "AuditTrailOption",
     "AuditChainHead",
     "AuditEvent",
     "Base",
+    "CallOffCounter",
+    "CallOffItem",
+    "CallOffOrder",
+    "CallOffQuantity",
+    "CallOffRecipient",
     "Capability",
     "CatalogueItem",
     "Framework",
@@ -38,6 +53,7 @@ __all__ = [
     "Lot",
     "MaturityLevel",
     "Money",
+    "OrderStatus",
     "Organisation",
     "OrganisationKind",
     "Price",

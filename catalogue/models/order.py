@@ -1,0 +1,185 @@
+"""Call-off orders: a commissioner buying from one supplier for its practices.
+
+An order is one revision of a call-off (`C000014-01`); an amendment is a new row with the same
+number and the next revision, so every revision stays readable.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime, str_enum, utcnow
+from .framework import Framework
+from .item import CatalogueItem
+from .organisation import Organisation
+from .price import Price
+from .supplier import Supplier
+
+
+class OrderStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    LIVE = "live"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    TERMINATED = "terminated"
+
+
+class AuditTrailOption(StrEnum):
+    """How a migrating practice keeps access to the previous system's audit trail, in falling
+    order of cost (GPSoC "System change and choice")."""
+
+    FULL_SUPPORT = "full_support"
+    SINGLE_USER_RETENTION = "single_user_retention"
+    AUDIT_TRAIL_RETRIEVAL = "audit_trail_retrieval"
+
+
+class CallOffCounter(Base):
+    """One row holding the last call-off number given out. Writers lock it, so two orders
+    never get the same number (the unique constraint on the order backs this up)."""
+
+    __tablename__ = "call_off_counter"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class CallOffOrder(Base):
+    __tablename__ = "call_off_order"
+    __table_args__ = (
+        UniqueConstraint("number", "revision"),
+        # A retried POST finds the first order by this pair; the constraint makes it race-safe.
+        UniqueConstraint("commissioner_id", "idempotency_key"),
+        CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint("revision > 0", name="revision_positive"),
+        CheckConstraint("term_months IS NULL OR term_months > 0", name="term_positive"),
+        CheckConstraint("version > 0", name="version_positive"),
+        CheckConstraint(
+            "audit_trail_quantity IS NULL OR audit_trail_quantity > 0",
+            name="audit_trail_quantity_positive",
+        ),
+        Index("ix_call_off_order_commissioner", "commissioner_id", "id"),
+        Index("ix_call_off_order_supplier", "supplier_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int]
+    revision: Mapped[int] = mapped_column(default=1)
+    call_off_id: Mapped[str] = mapped_column(String(16), unique=True)
+    commissioner_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="RESTRICT"))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id", ondelete="RESTRICT"))
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id", ondelete="RESTRICT"))
+    status: Mapped[OrderStatus] = mapped_column(
+        str_enum(OrderStatus, "order_status"), default=OrderStatus.DRAFT
+    )
+    description: Mapped[str] = mapped_column(String(500), default="")
+    commencement_date: Mapped[date | None]
+    term_months: Mapped[int | None]
+    # The selection the order was made from (its table belongs to the selections change).
+    selection_id: Mapped[int | None]
+    # The revision this one amends.
+    amends_id: Mapped[int | None] = mapped_column(
+        ForeignKey("call_off_order.id", ondelete="RESTRICT")
+    )
+
+    # Migration: a practice changing system.
+    previous_system_id: Mapped[int | None] = mapped_column(
+        ForeignKey("catalogue_item.id", ondelete="RESTRICT")
+    )
+    planned_go_live: Mapped[date | None]
+    audit_trail_option: Mapped[AuditTrailOption | None] = mapped_column(
+        str_enum(AuditTrailOption, "audit_trail_option")
+    )
+    # Users kept on single-user retention, or retrieval requests expected; default 1.
+    audit_trail_quantity: Mapped[int | None]
+
+    go_live_date: Mapped[date | None]  # business go-live, recorded on the live transition
+    status_reason: Mapped[str | None] = mapped_column(Text)
+
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+    commissioner: Mapped[Organisation] = relationship()
+    supplier: Mapped[Supplier] = relationship()
+    framework: Mapped[Framework] = relationship()
+    previous_system: Mapped[CatalogueItem | None] = relationship()
+    amends: Mapped[CallOffOrder | None] = relationship(remote_side=[id])
+    recipients: Mapped[list[CallOffRecipient]] = relationship(
+        back_populates="order", order_by="CallOffRecipient.id", cascade="all, delete-orphan"
+    )
+    items: Mapped[list[CallOffItem]] = relationship(
+        back_populates="order", order_by="CallOffItem.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_migration(self) -> bool:
+        return self.previous_system_id is not None
+
+
+class CallOffRecipient(Base):
+    """A practice the order is for (a service recipient)."""
+
+    __tablename__ = "call_off_recipient"
+    __table_args__ = (UniqueConstraint("order_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("call_off_order.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="RESTRICT"))
+
+    order: Mapped[CallOffOrder] = relationship(back_populates="recipients")
+    organisation: Mapped[Organisation] = relationship()
+
+
+class CallOffItem(Base):
+    """A catalogue item ordered at one of its prices."""
+
+    __tablename__ = "call_off_item"
+    __table_args__ = (UniqueConstraint("order_id", "price_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("call_off_order.id", ondelete="CASCADE"))
+    catalogue_item_id: Mapped[int] = mapped_column(
+        ForeignKey("catalogue_item.id", ondelete="RESTRICT")
+    )
+    price_id: Mapped[int] = mapped_column(ForeignKey("price.id", ondelete="RESTRICT"))
+
+    order: Mapped[CallOffOrder] = relationship(back_populates="items")
+    catalogue_item: Mapped[CatalogueItem] = relationship()
+    price: Mapped[Price] = relationship()
+    quantities: Mapped[list[CallOffQuantity]] = relationship(
+        back_populates="item",
+        order_by="CallOffQuantity.organisation_id",
+        cascade="all, delete-orphan",
+    )
+
+
+class CallOffQuantity(Base):
+    """How many units of an ordered item one recipient gets."""
+
+    __tablename__ = "call_off_quantity"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("call_off_item.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="RESTRICT"), primary_key=True
+    )
+    quantity: Mapped[int]
+
+    item: Mapped[CallOffItem] = relationship(back_populates="quantities")
