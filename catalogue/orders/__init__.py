@@ -1,0 +1,39 @@
+"""Call-off orders: placing, the lifecycle, the GPSoC migration rules, the cost estimate and
+its export."""
+
+from .costs import Estimate, estimate_order
+from .lifecycle import Transition, allowed_from
+from .migration import AuditTrailSource, MigrationDates, audit_trail_sources, migration_dates
+from .ordering import (
+    Missing,
+    Placed,
+    amend_order,
+    completeness,
+    create_order,
+    get_order,
+    list_orders,
+    revisions_of,
+    transition,
+    update_order,
+)
+
+__all__ = [
+    "AuditTrailSource",
+    "Estimate",
+    "MigrationDates",
+    "Missing",
+    "Placed",
+    "Transition",
+    "allowed_from",
+    "amend_order",
+    "audit_trail_sources",
+    "completeness",
+    "create_order",
+    "estimate_order",
+    "get_order",
+    "list_orders",
+    "migration_dates",
+    "revisions_of",
+    "transition",
+    "update_order",
+]

@@ -1,0 +1,334 @@
+"""The cost estimate of an order: the business case.
+
+One-off and recurring costs for every year of the term, split central / local, per recipient
+and in total. Every amount is an exact Decimal from `catalogue.pricing` (a yearly price over a
+part year is pro rata by months / 12); callers round only to present.
+
+A migration order adds, per recipient, the previous system kept during the 3 months of
+bedding-in after go-live (at its usual funding: the licence stays central), and after
+bedding-in the chosen audit-trail option, paid locally to the previous supplier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict
+from ..funding import FundingDecision, funding_for
+from ..models import (
+    AuditTrailOption,
+    CallOffOrder,
+    CatalogueItem,
+    Funding,
+    Organisation,
+    Price,
+    PricePeriod,
+)
+from ..pricing import ZERO, default_quantity, price_cost
+from .dates import add_months, whole_months_between
+from .migration import BEDDING_IN_MONTHS, audit_trail_sources, order_migration_dates
+
+MONTHS_PER_YEAR = 12
+
+
+class LineKind(StrEnum):
+    ITEM = "item"  # an item of the order
+    BEDDING_IN = "bedding_in"  # the previous system, kept during bedding-in
+    AUDIT_TRAIL = "audit_trail"  # the audit-trail option, after bedding-in
+
+
+@dataclass(frozen=True)
+class YearSpan:
+    year: int
+    start: date
+    end: date  # inclusive
+    months: int
+    first_month: int  # months from commencement to the start of this year
+
+
+@dataclass
+class Split:
+    central: Decimal = ZERO
+    local: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.central + self.local
+
+    def add(self, funding: Funding | None, amount: Decimal) -> None:
+        # An unfunded line costs nothing, so it changes neither side.
+        if funding is Funding.CENTRAL:
+            self.central += amount
+        elif funding is Funding.LOCAL:
+            self.local += amount
+
+
+@dataclass
+class YearSummary:
+    year: int
+    one_off: Split = field(default_factory=Split)
+    recurring: Split = field(default_factory=Split)
+
+    @property
+    def total(self) -> Decimal:
+        return self.one_off.total + self.recurring.total
+
+
+@dataclass
+class Summary:
+    years: list[YearSummary]
+    one_off: Split = field(default_factory=Split)
+    recurring: Split = field(default_factory=Split)
+
+    @classmethod
+    def empty(cls, spans: Sequence[YearSpan]) -> Summary:
+        return cls(years=[YearSummary(span.year) for span in spans])
+
+    @property
+    def central(self) -> Decimal:
+        return self.one_off.central + self.recurring.central
+
+    @property
+    def local(self) -> Decimal:
+        return self.one_off.local + self.recurring.local
+
+    @property
+    def total(self) -> Decimal:
+        return self.central + self.local
+
+    def add(self, line: CostLine) -> None:
+        self.one_off.add(line.funding, line.one_off)
+        self.recurring.add(line.funding, line.recurring_total)
+        for year, amount in zip(self.years, line.per_year, strict=True):
+            year.recurring.add(line.funding, amount)
+        if line.one_off:
+            self.years[line.one_off_year - 1].one_off.add(line.funding, line.one_off)
+
+
+@dataclass(frozen=True)
+class CostLine:
+    kind: LineKind
+    catalogue_item_id: int
+    item_name: str
+    supplier_name: str
+    price_id: int
+    price_name: str
+    unit: str
+    period: str
+    quantity: int
+    funding: Funding | None
+    funding_reason: str
+    one_off: Decimal
+    one_off_year: int
+    recurring_per_year: Decimal  # the full annual rate
+    per_year: tuple[Decimal, ...]  # recurring cost falling in each year of the term
+
+    @property
+    def recurring_total(self) -> Decimal:
+        return sum(self.per_year, ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.one_off + self.recurring_total
+
+
+@dataclass(frozen=True)
+class RecipientEstimate:
+    ods_code: str
+    name: str
+    list_size: int
+    lines: list[CostLine]
+    summary: Summary
+
+
+@dataclass(frozen=True)
+class Estimate:
+    call_off_id: str
+    commencement_date: date
+    term_months: int
+    years: list[YearSpan]
+    recipients: list[RecipientEstimate]
+    totals: Summary
+
+
+def year_spans(commencement: date, term_months: int) -> list[YearSpan]:
+    spans = []
+    for index, first in enumerate(range(0, term_months, MONTHS_PER_YEAR)):
+        months = min(MONTHS_PER_YEAR, term_months - first)
+        start = add_months(commencement, first)
+        end = add_months(commencement, first + months) - timedelta(days=1)
+        spans.append(YearSpan(index + 1, start, end, months, first))
+    return spans
+
+
+class _Calculator:
+    """Costs one price over a window of months of the term, memoised: a hundred practices
+    with the same quantities cost the same, and the estimate is computed on every request."""
+
+    def __init__(self, spans: Sequence[YearSpan], term_months: int):
+        self.spans = spans
+        self.term_months = term_months
+        self._costs: dict[tuple, tuple[Decimal, int, Decimal, tuple[Decimal, ...]]] = {}
+        self._funding: dict[tuple[int, int], FundingDecision] = {}
+
+    def funding(self, item: CatalogueItem, price: Price) -> FundingDecision:
+        key = (item.id, price.id)
+        if key not in self._funding:
+            self._funding[key] = funding_for(item, price)
+        return self._funding[key]
+
+    def cost(
+        self, price: Price, quantity: int, start: int, end: int
+    ) -> tuple[Decimal, int, Decimal, tuple[Decimal, ...]]:
+        """(one-off, year of the one-off, annual rate, recurring per year) for months
+        [start, end) of the term."""
+        key = (price.id, quantity, start, end)
+        cached = self._costs.get(key)
+        if cached is not None:
+            return cached
+        start = min(max(start, 0), self.term_months - 1)
+        end = min(end, self.term_months)
+        one_off_year = start // MONTHS_PER_YEAR + 1
+        if price.period is PricePeriod.ONE_OFF:
+            one_off = price_cost(price, quantity, 1).one_off
+            result = (one_off, one_off_year, ZERO, tuple(ZERO for _ in self.spans))
+        else:
+            per_year = []
+            rate = ZERO
+            for span in self.spans:
+                overlap = min(span.first_month + span.months, end) - max(span.first_month, start)
+                if overlap > 0:
+                    cost = price_cost(price, quantity, overlap)
+                    per_year.append(cost.recurring_total)
+                    rate = cost.recurring_per_year
+                else:
+                    per_year.append(ZERO)
+            result = (ZERO, one_off_year, rate, tuple(per_year))
+        self._costs[key] = result
+        return result
+
+    def line(
+        self,
+        kind: LineKind,
+        item: CatalogueItem,
+        price: Price,
+        quantity: int,
+        window: tuple[int, int],
+        decision: FundingDecision,
+    ) -> CostLine:
+        one_off, one_off_year, rate, per_year = self.cost(price, quantity, *window)
+        return CostLine(
+            kind=kind,
+            catalogue_item_id=item.id,
+            item_name=item.name,
+            supplier_name=item.supplier.name,
+            price_id=price.id,
+            price_name=price.name,
+            unit=price.unit.value,
+            period=price.period.value,
+            quantity=quantity,
+            funding=decision.funding,
+            funding_reason=decision.reason,
+            one_off=one_off,
+            one_off_year=one_off_year,
+            recurring_per_year=rate,
+            per_year=per_year,
+        )
+
+
+_AFTER_BEDDING_IN = FundingDecision(
+    Funding.LOCAL,
+    "After the 3 months of bedding-in the previous system is no longer centrally funded; the "
+    "commissioner pays the previous supplier.",
+)
+
+
+def _migration_lines(
+    session: Session, order: CallOffOrder, calculator: _Calculator
+) -> list[tuple[LineKind, CatalogueItem, Price, int | None, tuple[int, int], FundingDecision]]:
+    """The previous supplier's lines, with a quantity rule (a callable of the practice)."""
+    previous = order.previous_system
+    if previous is None:
+        return []
+    dates = order_migration_dates(order)
+    go_live = dates.go_live if dates else order.commencement_date
+    go_live_month = min(whole_months_between(order.commencement_date, go_live), order.term_months)
+    bedding_in = (go_live_month, go_live_month + BEDDING_IN_MONTHS)
+    after = (go_live_month + BEDDING_IN_MONTHS, order.term_months)
+    planned = []
+    for price in previous.prices:
+        if price.period is PricePeriod.ONE_OFF or bedding_in[0] >= order.term_months:
+            continue
+        usual = calculator.funding(previous, price)
+        decision = FundingDecision(
+            usual.funding,
+            f"Bedding-in: the previous system is kept for up to {BEDDING_IN_MONTHS} months after "
+            f"go-live at its usual funding. {usual.reason}",
+        )
+        planned.append((LineKind.BEDDING_IN, previous, price, None, bedding_in, decision))
+    option = order.audit_trail_option
+    if option is None or after[0] >= order.term_months:
+        return planned
+    source = audit_trail_sources(session, previous)[option]
+    if not source.available:
+        return planned
+    fixed = order.audit_trail_quantity or 1
+    for price in source.prices:
+        quantity = None if option is AuditTrailOption.FULL_SUPPORT else fixed
+        planned.append(
+            (LineKind.AUDIT_TRAIL, source.item, price, quantity, after, _AFTER_BEDDING_IN)
+        )
+    return planned
+
+
+def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
+    if order.commencement_date is None or order.term_months is None:
+        raise Conflict(
+            "The estimate needs the commencement date and the term.",
+            {
+                name: ["Required for the estimate."]
+                for name in ("commencement_date", "term_months")
+                if getattr(order, name) is None
+            },
+        )
+    term = order.term_months
+    spans = year_spans(order.commencement_date, term)
+    calculator = _Calculator(spans, term)
+    migration = _migration_lines(session, order, calculator)
+    quantities = {
+        item.id: {q.organisation_id: q.quantity for q in item.quantities} for item in order.items
+    }
+    totals = Summary.empty(spans)
+    recipients = []
+    for recipient in order.recipients:
+        practice: Organisation = recipient.organisation
+        summary = Summary.empty(spans)
+        lines = []
+        for item in order.items:
+            quantity = quantities[item.id].get(practice.id)
+            if quantity is None:
+                continue
+            decision = calculator.funding(item.catalogue_item, item.price)
+            lines.append(
+                calculator.line(
+                    LineKind.ITEM, item.catalogue_item, item.price, quantity, (0, term), decision
+                )
+            )
+        for kind, catalogue_item, price, fixed, window, decision in migration:
+            quantity = fixed if fixed is not None else default_quantity(price, practice)
+            lines.append(calculator.line(kind, catalogue_item, price, quantity, window, decision))
+        for line in lines:
+            summary.add(line)
+            totals.add(line)
+        recipients.append(
+            RecipientEstimate(
+                practice.ods_code, practice.name, practice.list_size or 0, lines, summary
+            )
+        )
+    return Estimate(order.call_off_id, order.commencement_date, term, spans, recipients, totals)

@@ -1,0 +1,734 @@
+"""Placing, changing, reading and moving call-off orders.
+
+Inputs are plain dicts of the API's fields (the schemas validate shapes; the rules live here):
+framework (slug), supplier_id, description, commencement_date, term_months, recipients (ODS
+codes), items ([{catalogue_item_id, price_id, quantities: {ODS: n}}]), migration
+({previous_system_id, planned_go_live, audit_trail_option, audit_trail_quantity} or None).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from .. import audit
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..models import (
+    CallOffCounter,
+    CallOffItem,
+    CallOffOrder,
+    CallOffQuantity,
+    CallOffRecipient,
+    CatalogueItem,
+    Framework,
+    FrameworkStatus,
+    ItemKind,
+    ItemStatus,
+    Lot,
+    OrderStatus,
+    Organisation,
+    OrganisationKind,
+    Price,
+    Supplier,
+    utcnow,
+)
+from ..pricing import default_quantity
+from ..principal import Principal, Role
+from .dates import add_months
+from .lifecycle import RULES, Transition, allowed_from
+from .migration import audit_trail_sources
+
+OBJECT_TYPE = "call_off_order"
+MAX_COMMENCEMENT_AGE_MONTHS = 3
+
+
+def format_call_off_id(number: int, revision: int) -> str:
+    return f"C{number:06d}-{revision:02d}"
+
+
+def request_fingerprint(data: Mapping[str, Any]) -> str:
+    """A digest of a create request, to tell a retry from a different request under one key."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# ----------------------------------------------------------------------------------- reading
+
+
+def _loading_options():
+    return (
+        joinedload(CallOffOrder.commissioner),
+        joinedload(CallOffOrder.supplier),
+        joinedload(CallOffOrder.framework),
+        joinedload(CallOffOrder.previous_system).joinedload(CatalogueItem.supplier),
+        selectinload(CallOffOrder.recipients).joinedload(CallOffRecipient.organisation),
+        selectinload(CallOffOrder.items).options(
+            joinedload(CallOffItem.catalogue_item).options(
+                joinedload(CatalogueItem.lot),
+                joinedload(CatalogueItem.parent),
+                joinedload(CatalogueItem.supplier),
+            ),
+            joinedload(CallOffItem.price).selectinload(Price.tiers),
+            selectinload(CallOffItem.quantities),
+        ),
+    )
+
+
+def _visible_to(query: Select, viewer: Principal) -> Select:
+    """A commissioner sees its own orders; a supplier those placed with it (once submitted:
+    a draft is the commissioner's work in progress); the authority all."""
+    if viewer.role is Role.COMMISSIONER:
+        return query.where(CallOffOrder.commissioner_id == viewer.organisation_id)
+    if viewer.role is Role.SUPPLIER:
+        return query.where(
+            CallOffOrder.supplier_id == viewer.supplier_id,
+            CallOffOrder.submitted_at.is_not(None),
+        )
+    return query
+
+
+def get_order(
+    session: Session, viewer: Principal, call_off_id: str, *, for_update: bool = False
+) -> CallOffOrder:
+    """One order the viewer may see (others are 404, so their existence is not revealed)."""
+    query = _visible_to(select(CallOffOrder), viewer).where(
+        CallOffOrder.call_off_id == call_off_id.upper()
+    )
+    if for_update:
+        # Lock the row first (no joins: FOR UPDATE cannot apply to outer joins), then load.
+        order_id = session.scalar(
+            query.with_only_columns(CallOffOrder.id).with_for_update(of=CallOffOrder)
+        )
+        if order_id is None:
+            raise NotFound(f"No order {call_off_id}.")
+        query = select(CallOffOrder).where(CallOffOrder.id == order_id)
+    order = session.scalars(
+        query.options(*_loading_options()).execution_options(populate_existing=for_update)
+    ).first()
+    if order is None:
+        raise NotFound(f"No order {call_off_id}.")
+    return order
+
+
+def list_orders(
+    session: Session,
+    viewer: Principal,
+    page: int,
+    page_size: int,
+    status: OrderStatus | None = None,
+) -> tuple[list[CallOffOrder], int]:
+    query = _visible_to(select(CallOffOrder.id), viewer)
+    if status is not None:
+        query = query.where(CallOffOrder.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page_ids = (
+        query.order_by(CallOffOrder.number.desc(), CallOffOrder.revision.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    orders = session.scalars(
+        select(CallOffOrder)
+        .where(CallOffOrder.id.in_(page_ids.scalar_subquery()))
+        .options(*_loading_options())
+        .order_by(CallOffOrder.number.desc(), CallOffOrder.revision.desc())
+    ).unique()
+    return list(orders), total
+
+
+def revisions_of(session: Session, order: CallOffOrder) -> list[str]:
+    return list(
+        session.scalars(
+            select(CallOffOrder.call_off_id)
+            .where(CallOffOrder.number == order.number)
+            .order_by(CallOffOrder.revision)
+        )
+    )
+
+
+# ------------------------------------------------------------------------------ validation
+
+
+class _Errors(dict[str, list[str]]):
+    def add(self, field: str, message: str) -> None:
+        self.setdefault(field, []).append(message)
+
+    def raise_if_any(self, message: str = "The order is not valid.") -> None:
+        if self:
+            raise InvalidInput(message, dict(self))
+
+
+def _check_framework(framework: Framework, errors: _Errors) -> None:
+    if framework.status is not FrameworkStatus.LIVE:
+        errors.add(
+            "framework",
+            f"{framework.name} is {framework.status.value}; orders need a live framework.",
+        )
+
+
+def _check_dates(order: CallOffOrder, errors: _Errors, today: date) -> None:
+    earliest = add_months(today, -MAX_COMMENCEMENT_AGE_MONTHS)
+    if order.commencement_date is not None and order.commencement_date < earliest:
+        errors.add(
+            "commencement_date",
+            f"Cannot be more than {MAX_COMMENCEMENT_AGE_MONTHS} months in the past "
+            f"(earliest {earliest.isoformat()}).",
+        )
+    maximum = order.framework.max_term_months
+    if order.term_months is not None and not 1 <= order.term_months <= maximum:
+        errors.add("term_months", f"Between 1 and the framework's maximum of {maximum} months.")
+
+
+def _resolve_practices(
+    session: Session, actor: Principal, ods_codes: Sequence[str], errors: _Errors
+) -> list[Organisation]:
+    codes = [code.strip().upper() for code in ods_codes]
+    if len(set(codes)) != len(codes):
+        errors.add("recipients", "Each practice may appear once.")
+    found = {
+        organisation.ods_code: organisation
+        for organisation in session.scalars(
+            select(Organisation).where(Organisation.ods_code.in_(set(codes)))
+        )
+    }
+    practices: list[Organisation] = []
+    foreign: list[str] = []
+    for code in dict.fromkeys(codes):
+        organisation = found.get(code)
+        if organisation is None or organisation.kind is not OrganisationKind.PRACTICE:
+            errors.add("recipients", f"{code} is not the ODS code of a known practice.")
+        elif organisation.commissioner_id != actor.organisation_id:
+            foreign.append(code)
+        else:
+            practices.append(organisation)
+    if foreign:
+        raise Forbidden(
+            f"Not practices of your organisation: {', '.join(foreign)}. A commissioner orders "
+            "only for its own practices.",
+            {"recipients": [f"{code} belongs to another commissioner." for code in foreign]},
+        )
+    return practices
+
+
+def _load_items(session: Session, ids: set[int]) -> dict[int, CatalogueItem]:
+    items = session.scalars(
+        select(CatalogueItem)
+        .where(CatalogueItem.id.in_(ids))
+        .options(
+            joinedload(CatalogueItem.lot).joinedload(Lot.framework),
+            joinedload(CatalogueItem.parent),
+            selectinload(CatalogueItem.prices).selectinload(Price.tiers),
+        )
+    ).unique()
+    return {item.id: item for item in items}
+
+
+def _build_items(
+    session: Session,
+    order: CallOffOrder,
+    lines: Sequence[Mapping[str, Any]],
+    practices: Sequence[Organisation],
+    errors: _Errors,
+) -> list[CallOffItem]:
+    catalogue = _load_items(session, {line["catalogue_item_id"] for line in lines})
+    by_ods = {practice.ods_code: practice for practice in practices}
+    built: list[CallOffItem] = []
+    seen_prices: set[int] = set()
+    for index, line in enumerate(lines):
+        field = f"items.{index}"
+        item = catalogue.get(line["catalogue_item_id"])
+        if item is None or item.status is not ItemStatus.PUBLISHED:
+            errors.add(field, f"No published catalogue item {line['catalogue_item_id']}.")
+            continue
+        if item.supplier_id != order.supplier_id:
+            errors.add(field, f"{item.name} is not an item of {order.supplier.name}.")
+            continue
+        if item.lot.framework_id != order.framework_id:
+            errors.add(field, f"{item.name} is not on {order.framework.name}.")
+            continue
+        price = next((p for p in item.prices if p.id == line["price_id"]), None)
+        if price is None:
+            errors.add(field, f"Price {line['price_id']} is not a price of {item.name}.")
+            continue
+        if price.id in seen_prices:
+            errors.add(field, f"{item.name}: {price.name} is already on the order.")
+            continue
+        seen_prices.add(price.id)
+        given = {code.strip().upper(): n for code, n in (line.get("quantities") or {}).items()}
+        for code, quantity in given.items():
+            if code not in by_ods:
+                errors.add(f"{field}.quantities", f"{code} is not a recipient of the order.")
+            elif quantity <= 0:
+                errors.add(f"{field}.quantities", f"{code}: a quantity must be at least 1.")
+        ordered = CallOffItem(catalogue_item=item, price=price)
+        ordered.quantities = [
+            CallOffQuantity(
+                organisation_id=practice.id,
+                quantity=given.get(practice.ods_code) or default_quantity(price, practice) or 1,
+            )
+            for practice in practices
+        ]
+        built.append(ordered)
+    return built
+
+
+def _reconcile_quantities(order: CallOffOrder, practices: Sequence[Organisation]) -> None:
+    """After the recipients change: keep quantities of those who stay, default the new."""
+    wanted = {practice.id: practice for practice in practices}
+    for item in order.items:
+        kept = [q for q in item.quantities if q.organisation_id in wanted]
+        have = {q.organisation_id for q in kept}
+        for practice in practices:
+            if practice.id not in have:
+                quantity = default_quantity(item.price, practice) or 1
+                kept.append(CallOffQuantity(organisation_id=practice.id, quantity=quantity))
+        item.quantities = kept
+
+
+def _set_recipients(order: CallOffOrder, practices: Sequence[Organisation]) -> None:
+    existing = {recipient.organisation_id: recipient for recipient in order.recipients}
+    order.recipients = [
+        existing.get(practice.id) or CallOffRecipient(organisation=practice)
+        for practice in practices
+    ]
+
+
+def _apply_migration(
+    session: Session, order: CallOffOrder, migration: Mapping[str, Any] | None, errors: _Errors
+) -> None:
+    if migration is None:
+        order.previous_system_id = None
+        order.previous_system = None
+        order.planned_go_live = order.audit_trail_option = order.audit_trail_quantity = None
+        return
+    previous = session.get(CatalogueItem, migration["previous_system_id"])
+    if previous is None or previous.kind is not ItemKind.SYSTEM:
+        errors.add(
+            "migration.previous_system_id",
+            f"{migration['previous_system_id']} is not a principal system in the catalogue.",
+        )
+        return
+    order.previous_system = previous
+    order.planned_go_live = migration.get("planned_go_live")
+    order.audit_trail_option = migration.get("audit_trail_option")
+    order.audit_trail_quantity = migration.get("audit_trail_quantity")
+    if (
+        order.planned_go_live is not None
+        and order.commencement_date is not None
+        and order.planned_go_live < order.commencement_date
+    ):
+        errors.add("migration.planned_go_live", "Cannot be before the commencement date.")
+    option = order.audit_trail_option
+    if option is not None and not audit_trail_sources(session, previous)[option].available:
+        errors.add(
+            "migration.audit_trail_option",
+            f"{previous.supplier.name} lists no such service for {previous.name}.",
+        )
+
+
+def _apply(
+    session: Session,
+    actor: Principal,
+    order: CallOffOrder,
+    data: Mapping[str, Any],
+    errors: _Errors,
+    today: date,
+) -> None:
+    """Set the fields present in `data`, checking every rule; errors collect in `errors`."""
+    for name in ("description", "commencement_date", "term_months"):
+        if name in data:
+            setattr(order, name, data[name] if name != "description" else data[name] or "")
+    _check_dates(order, errors, today)
+    if "recipients" in data:
+        practices = _resolve_practices(session, actor, data["recipients"], errors)
+    else:
+        practices = [recipient.organisation for recipient in order.recipients]
+    if "items" in data:
+        order.items = _build_items(session, order, data["items"], practices, errors)
+    elif "recipients" in data:
+        _reconcile_quantities(order, practices)
+    if "recipients" in data:
+        _set_recipients(order, practices)
+    if "migration" in data:
+        _apply_migration(session, order, data["migration"], errors)
+
+
+def summary(order: CallOffOrder) -> dict[str, Any]:
+    """What the audit trail records of an order."""
+    return {
+        "status": order.status.value,
+        "supplier_id": order.supplier_id,
+        "framework_id": order.framework_id,
+        "description": order.description,
+        "commencement_date": order.commencement_date,
+        "term_months": order.term_months,
+        "recipients": sorted(r.organisation.ods_code for r in order.recipients),
+        "items": [
+            {
+                "catalogue_item_id": item.catalogue_item.id,
+                "price_id": item.price.id,
+                "quantities": {str(q.organisation_id): q.quantity for q in item.quantities},
+            }
+            for item in order.items
+        ],
+        "previous_system_id": order.previous_system.id if order.previous_system else None,
+        "planned_go_live": order.planned_go_live,
+        "audit_trail_option": order.audit_trail_option,
+        "audit_trail_quantity": order.audit_trail_quantity,
+        "go_live_date": order.go_live_date,
+        "status_reason": order.status_reason,
+    }
+
+
+def _record(
+    session: Session, actor: Principal, action: str, order: CallOffOrder, **changes
+) -> None:
+    audit.record(
+        session,
+        actor,
+        action,
+        OBJECT_TYPE,
+        order.call_off_id,
+        supplier_id=order.supplier_id,
+        organisation_id=order.commissioner_id,
+        **changes,
+    )
+
+
+# ---------------------------------------------------------------------------------- placing
+
+
+def _next_number(session: Session) -> int:
+    """The next call-off number, from a counter row locked for the rest of the transaction."""
+    counter = session.scalars(select(CallOffCounter).with_for_update()).first()
+    if counter is None:
+        counter = CallOffCounter(id=1, last_number=0)
+        session.add(counter)
+    counter.last_number += 1
+    session.flush()
+    return counter.last_number
+
+
+def _by_key(session: Session, commissioner_id: int, key: str) -> CallOffOrder | None:
+    return session.scalars(
+        select(CallOffOrder).where(
+            CallOffOrder.commissioner_id == commissioner_id,
+            CallOffOrder.idempotency_key == key,
+        )
+    ).first()
+
+
+def _replay(existing: CallOffOrder, fingerprint: str) -> CallOffOrder:
+    if existing.request_fingerprint != fingerprint:
+        # As the IETF Idempotency-Key draft says: reuse with another payload is a 422.
+        raise InvalidInput(
+            "This Idempotency-Key was used for a different request.",
+            {"Idempotency-Key": ["Already used with another body; use a new key."]},
+        )
+    return existing
+
+
+@dataclass(frozen=True)
+class Placed:
+    order: CallOffOrder
+    created: bool  # False when a retried request returned the first order
+
+
+def create_order(
+    session: Session,
+    actor: Principal,
+    data: Mapping[str, Any],
+    *,
+    idempotency_key: str | None = None,
+    today: date | None = None,
+) -> Placed:
+    """Place a draft order. With an idempotency key, a retry returns the first order."""
+    if actor.role is not Role.COMMISSIONER or actor.organisation_id is None:
+        raise Forbidden("Only a commissioner places orders.")
+    today = today or date.today()
+    fingerprint = request_fingerprint(data)
+    if idempotency_key is not None:
+        existing = _by_key(session, actor.organisation_id, idempotency_key)
+        if existing is not None:
+            return Placed(_replay(existing, fingerprint), created=False)
+
+    errors = _Errors()
+    framework = session.scalars(
+        select(Framework).where(Framework.slug == data["framework"])
+    ).first()
+    supplier = session.get(Supplier, data["supplier_id"])
+    if framework is None:
+        errors.add("framework", f"No framework {data['framework']!r}.")
+    else:
+        _check_framework(framework, errors)
+    if supplier is None or not supplier.active:
+        errors.add("supplier_id", f"No active supplier {data['supplier_id']}.")
+    errors.raise_if_any()
+
+    order = CallOffOrder(
+        commissioner_id=actor.organisation_id,
+        supplier=supplier,
+        supplier_id=supplier.id,
+        framework=framework,
+        framework_id=framework.id,
+        status=OrderStatus.DRAFT,
+        selection_id=data.get("selection_id"),
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint if idempotency_key is not None else None,
+        created_by=actor.label,
+    )
+    _apply(session, actor, order, data, errors, today)
+    errors.raise_if_any()
+
+    try:
+        with session.begin_nested():
+            number = _next_number(session)
+            order.number, order.revision = number, 1
+            order.call_off_id = format_call_off_id(number, 1)
+            session.add(order)
+            session.flush()
+    except IntegrityError:
+        # Another request with the same key committed between our look-up and our insert.
+        existing = _by_key(session, actor.organisation_id, idempotency_key or "")
+        if idempotency_key is None or existing is None:
+            raise
+        return Placed(_replay(existing, fingerprint), created=False)
+    _record(session, actor, "order.create", order, after=summary(order))
+    return Placed(order, created=True)
+
+
+def _require_owner(actor: Principal, order: CallOffOrder) -> None:
+    if not actor.is_commissioner(order.commissioner_id):
+        raise Forbidden("Only the commissioner that placed the order may change it.")
+
+
+def update_order(
+    session: Session,
+    actor: Principal,
+    order: CallOffOrder,
+    data: Mapping[str, Any],
+    *,
+    today: date | None = None,
+) -> CallOffOrder:
+    """Change a draft: the fields present in `data` replace the current ones."""
+    _require_owner(actor, order)
+    if order.status is not OrderStatus.DRAFT:
+        raise Conflict(
+            f"Order {order.call_off_id} is {order.status.value}; only a draft can be changed.",
+            {"status": ["Only a draft can be changed; amend a live order instead."]},
+        )
+    before = summary(order)
+    errors = _Errors()
+    _check_framework(order.framework, errors)
+    _apply(session, actor, order, data, errors, today or date.today())
+    errors.raise_if_any()
+    session.flush()
+    changed_before, changed_after = audit.changes(before, summary(order))
+    if changed_after:
+        order.updated_at = utcnow()
+        _record(session, actor, "order.update", order, before=changed_before, after=changed_after)
+    return order
+
+
+def amend_order(session: Session, actor: Principal, order: CallOffOrder) -> CallOffOrder:
+    """A new draft revision copied from a live order; both stay readable."""
+    _require_owner(actor, order)
+    if order.status is not OrderStatus.LIVE:
+        raise Conflict(
+            f"Order {order.call_off_id} is {order.status.value}; only a live order is amended.",
+            {"status": ["Only a live order can be amended."]},
+        )
+    latest = session.scalars(
+        select(CallOffOrder)
+        .where(CallOffOrder.number == order.number)
+        .order_by(CallOffOrder.revision.desc())
+    ).first()
+    open_amendment = latest is not None and latest.id != order.id
+    if open_amendment and latest.status is not OrderStatus.CANCELLED:
+        raise Conflict(
+            f"{latest.call_off_id} already amends this order ({latest.status.value}).",
+            {"revision": [f"Finish or cancel {latest.call_off_id} first."]},
+        )
+    revision = (latest.revision if latest is not None else order.revision) + 1
+    copy = CallOffOrder(
+        number=order.number,
+        revision=revision,
+        call_off_id=format_call_off_id(order.number, revision),
+        commissioner_id=order.commissioner_id,
+        supplier=order.supplier,
+        supplier_id=order.supplier_id,
+        framework=order.framework,
+        framework_id=order.framework_id,
+        status=OrderStatus.DRAFT,
+        description=order.description,
+        commencement_date=order.commencement_date,
+        term_months=order.term_months,
+        selection_id=order.selection_id,
+        amends=order,
+        previous_system=order.previous_system,
+        planned_go_live=order.planned_go_live,
+        audit_trail_option=order.audit_trail_option,
+        audit_trail_quantity=order.audit_trail_quantity,
+        created_by=actor.label,
+    )
+    copy.recipients = [CallOffRecipient(organisation=r.organisation) for r in order.recipients]
+    copy.items = [
+        CallOffItem(
+            catalogue_item=item.catalogue_item,
+            price=item.price,
+            quantities=[
+                CallOffQuantity(organisation_id=q.organisation_id, quantity=q.quantity)
+                for q in item.quantities
+            ],
+        )
+        for item in order.items
+    ]
+    session.add(copy)
+    session.flush()
+    _record(
+        session,
+        actor,
+        "order.amend",
+        copy,
+        after={"amends": order.call_off_id, **summary(copy)},
+    )
+    return copy
+
+
+# ------------------------------------------------------------------------------ lifecycle
+
+
+@dataclass(frozen=True)
+class Missing:
+    field: str
+    message: str
+
+
+def completeness(session: Session, order: CallOffOrder, today: date | None = None) -> list[Missing]:
+    """What stops the order being submitted; empty when it is complete."""
+    today = today or date.today()
+    missing: list[Missing] = []
+    errors = _Errors()
+    _check_framework(order.framework, errors)
+    _check_dates(order, errors, today)
+    for field, messages in errors.items():
+        missing.extend(Missing(field, message) for message in messages)
+    if order.commencement_date is None:
+        missing.append(Missing("commencement_date", "Give the commencement date."))
+    if order.term_months is None:
+        missing.append(Missing("term_months", "Give the term in months."))
+    if not order.recipients:
+        missing.append(Missing("recipients", "Add at least one practice."))
+    if not order.items:
+        missing.append(Missing("items", "Add at least one catalogue item."))
+    recipients = {r.organisation_id for r in order.recipients}
+    for index, item in enumerate(order.items):
+        if item.catalogue_item.status is not ItemStatus.PUBLISHED:
+            missing.append(
+                Missing(f"items.{index}", f"{item.catalogue_item.name} is no longer published.")
+            )
+        if {q.organisation_id for q in item.quantities} != recipients:
+            missing.append(
+                Missing(f"items.{index}.quantities", "Give a quantity for every recipient.")
+            )
+    if order.is_migration:
+        if order.planned_go_live is None:
+            missing.append(
+                Missing("migration.planned_go_live", "Give the planned business go-live date.")
+            )
+        if order.audit_trail_option is None:
+            missing.append(
+                Missing(
+                    "migration.audit_trail_option",
+                    "Choose how the previous system's audit trail stays accessible.",
+                )
+            )
+    return missing
+
+
+def transition(
+    session: Session,
+    actor: Principal,
+    order: CallOffOrder,
+    name: Transition,
+    *,
+    reason: str | None = None,
+    go_live_date: date | None = None,
+    today: date | None = None,
+) -> CallOffOrder:
+    rule = RULES[name]
+    party = actor.is_commissioner(order.commissioner_id) or actor.is_supplier(order.supplier_id)
+    if actor.role not in rule.roles or not party:
+        names = " or ".join(sorted(role.value for role in rule.roles))
+        raise Forbidden(f"Only the order's {names} may {name.value} it.")
+    if order.status not in rule.sources:
+        allowed = [t.value for t in allowed_from(order.status)]
+        listed = ", ".join(allowed) if allowed else "none (the order is closed)"
+        raise Conflict(
+            f"Cannot {name.value} an order that is {order.status.value}. Allowed: {listed}.",
+            {"transition": [f"Allowed from {order.status.value}: {listed}."]},
+        )
+    reason = (reason or "").strip() or None
+    if rule.needs_reason and reason is None:
+        raise InvalidInput(f"Say why you {name.value} the order.", {"reason": ["Required."]})
+    if name is Transition.SUBMIT:
+        missing = completeness(session, order, today)
+        if missing:
+            errors: dict[str, list[str]] = {}
+            for item in missing:
+                errors.setdefault(item.field, []).append(item.message)
+            raise Conflict("The order is not complete; see what is missing.", errors)
+    if name is Transition.GO_LIVE:
+        if go_live_date is None:
+            raise InvalidInput("Record the business go-live date.", {"go_live_date": ["Required."]})
+        if order.commencement_date is not None and go_live_date < order.commencement_date:
+            raise InvalidInput(
+                "Business go-live cannot precede commencement.",
+                {"go_live_date": ["Cannot be before the commencement date."]},
+            )
+
+    before = {"status": order.status.value}
+    order.status = rule.target
+    now = utcnow()
+    if name is Transition.SUBMIT:
+        order.submitted_at = now
+    elif name is Transition.ACCEPT:
+        order.accepted_at = now
+    elif name is Transition.GO_LIVE:
+        order.go_live_date = go_live_date
+    if reason is not None:
+        order.status_reason = reason
+    order.updated_at = now
+    session.flush()  # the version check: of two racing writers, one fails here
+    after = {"status": order.status.value, "reason": reason, "go_live_date": go_live_date}
+    _record(session, actor, f"order.{name.value}", order, before=before, after=after)
+    if name is Transition.GO_LIVE and order.amends is not None:
+        _supersede(session, actor, order.amends, order)
+    return order
+
+
+def _supersede(
+    session: Session, actor: Principal, previous: CallOffOrder, successor: CallOffOrder
+) -> None:
+    """An amendment going live completes the revision it amends."""
+    if previous.status is not OrderStatus.LIVE:
+        return
+    previous.status = OrderStatus.COMPLETED
+    previous.status_reason = f"Superseded by {successor.call_off_id}."
+    previous.updated_at = utcnow()
+    session.flush()
+    _record(
+        session,
+        actor,
+        "order.supersede",
+        previous,
+        before={"status": OrderStatus.LIVE.value},
+        after={"status": previous.status.value, "reason": previous.status_reason},
+    )
