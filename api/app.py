@@ -14,6 +14,7 @@ from catalogue.db import make_engine
 from . import auth, database, docs, errors, observability
 from .common import converters
 from .resources import register_resources
+from .search import extension as search_extension
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -53,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             settings.ensure_data_dir()
         engine = make_engine(app.config["DATABASE_URL"])
     database.init_app(app, engine)
+    search_extension.init_app(app, settings)
 
     api = errors.make_api(app)
     converters.document(api)

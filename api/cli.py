@@ -101,3 +101,73 @@ def serve(host: str, port: int, workers: int) -> None:
     from api.server import serve as run
 
     run(host=host, port=port, workers=workers)
+
+
+def _search_context():
+    """The search engine, its drain lock and session factories, from the settings."""
+    from search import make_drain_lock, make_search_engine
+
+    settings = _settings()
+    database = make_engine(settings.database_url)
+    engine = make_search_engine(settings)
+    lock = make_drain_lock(engine, database, settings.data_dir)
+    return (
+        engine,
+        lock,
+        make_session_factory(database),
+        make_session_factory(writer_engine(database)),
+    )
+
+
+@main.command()
+def reindex() -> None:
+    """Rebuild the search index from the database and switch to it atomically."""
+    from search import SearchUnavailable
+    from search import reindex as rebuild
+
+    engine, lock, read_session, write_session = _search_context()
+    with tqdm(unit="item", desc=f"reindex ({engine.name})", file=sys.stderr) as bar:
+
+        def set_total(total: int) -> None:
+            bar.total = total
+            bar.refresh()
+
+        try:
+            report = rebuild(
+                engine,
+                lock,
+                read_session,
+                write_session,
+                on_total=set_total,
+                on_progress=bar.update,
+            )
+        except SearchUnavailable as error:
+            raise click.ClickException(str(error)) from error
+    rate = report.indexed / bar.format_dict["elapsed"] if bar.format_dict["elapsed"] else 0
+    click.echo(
+        f"Indexed {report.indexed} items ({rate:,.0f} items/s); "
+        f"{report.acknowledged + report.drained.acknowledged} outbox rows acknowledged."
+    )
+
+
+@main.command("index-worker")
+@click.option("--interval", default=1.0, type=click.FloatRange(min=0.05), show_default=True)
+@click.option("--once", is_flag=True, help="Drain what is pending and stop.")
+def index_worker(interval: float, once: bool) -> None:
+    """Drain the search outbox continuously (for multi-process deployments)."""
+    import time
+
+    from search import drain_outbox
+
+    engine, lock, read_session, write_session = _search_context()
+    click.echo(f"Draining the search outbox into the {engine.name} engine every {interval}s.")
+    while True:
+        report = drain_outbox(engine, lock, read_session, write_session)
+        if report.acknowledged or report.failed:
+            click.echo(
+                f"indexed {report.indexed}, deleted {report.deleted}, "
+                f"failed {report.failed}" + (f" ({report.error})" if report.error else "")
+            )
+        if once:
+            return
+        time.sleep(interval)

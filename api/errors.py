@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from catalogue import errors as domain
+from search.errors import SearchUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,11 @@ def make_api(app: Flask) -> CatalogueApi:
     def _operational(error):
         log.exception("database unavailable")
         return error_body(503, "The database is unavailable; try again shortly."), 503
+
+    @app.errorhandler(SearchUnavailable)
+    def _search_unavailable(error: SearchUnavailable):
+        log.warning("search unavailable: %s", error)
+        return error_body(503, "Search is unavailable; try again shortly."), 503
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -8,6 +8,7 @@ from .frameworks.routes import blp as frameworks
 from .health.routes import blp as health
 from .maturity_levels.routes import blp as maturity_levels
 from .organisations.routes import blp as organisations
+from .search.routes import blp as search
 from .services.routes import blp as services
 from .suppliers.routes import blp as suppliers
 from .systems.routes import blp as systems
@@ -23,6 +24,7 @@ VERSIONED = [
     systems,
     services,
     organisations,
+    search,
     tokens,
     audit_events,
 ]

@@ -28,6 +28,7 @@ from .order import (
     OrderStatus,
 )
 from .organisation import Organisation
+from .outbox import SearchOutbox
 from .price import Price, PriceTier
 from .supplier import Supplier
 
@@ -60,6 +61,7 @@ __all__ = [
     "PricePeriod",
     "PriceTier",
     "PriceUnit",
+    "SearchOutbox",
     "ServiceCategory",
     "Supplier",
     "TierCalculation",

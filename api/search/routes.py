@@ -1,0 +1,63 @@
+from flask_smorest import Blueprint
+
+from search import FacetCount, SearchQuery, SearchResults
+
+from .extension import state
+from .schemas import SearchArgsSchema, SearchResultsSchema
+
+blp = Blueprint(
+    "search",
+    __name__,
+    description=(
+        "Full-text search of the published catalogue (items of frameworks that have not "
+        "expired), with filters, facets, highlights and sorting. Facet counts for a field "
+        "apply every filter except the one on that field."
+    ),
+)
+
+
+@blp.route("/search")
+@blp.arguments(SearchArgsSchema, location="query")
+@blp.response(200, SearchResultsSchema)
+@blp.alt_response(400, description="The query text cannot be parsed.")
+@blp.alt_response(503, description="The search engine is unavailable.")
+def search(args):
+    """Search the catalogue."""
+    query = SearchQuery(
+        text=args["q"],
+        framework=args.get("framework"),
+        lot=args.get("lot"),
+        kind=args["kind"].value if args.get("kind") else None,
+        supplier_id=args.get("supplier"),
+        capabilities=tuple(args["capability"]),
+        min_maturity_level=args.get("maturity_level"),
+        hosting=args["hosting"].value if args.get("hosting") else None,
+        price_max=args.get("price_max"),
+        sort=args["sort"],
+        page=args["page"],
+        page_size=args["page_size"],
+    )
+    return _body(state().engine.search(query))
+
+
+def _body(results: SearchResults) -> dict:
+    return {
+        "total": results.total,
+        "page": results.page,
+        "page_size": results.page_size,
+        "items": [
+            {**hit.document, "score": hit.score, "highlights": hit.highlights}
+            for hit in results.hits
+        ],
+        "facets": {
+            name: [_facet_value(entry) for entry in entries]
+            for name, entries in results.facets.items()
+        },
+    }
+
+
+def _facet_value(entry: FacetCount) -> dict:
+    body: dict = {"value": entry.value, "count": entry.count}
+    if entry.label is not None:
+        body["label"] = entry.label
+    return body

@@ -1,0 +1,280 @@
+"""Search documents: one per public catalogue item, built from the database with Core queries
+(fast enough to rebuild 50,000 items in seconds).
+
+An item is public (searchable) when it is published and its framework has not expired; every
+other item has no document, so withdrawing or suspending an item deletes its document.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select, true
+from sqlalchemy.orm import Session
+
+from catalogue.models import (
+    Capability,
+    CatalogueItem,
+    Framework,
+    FrameworkStatus,
+    ItemStatus,
+    Lot,
+    Price,
+    PricePeriod,
+    PriceTier,
+    PriceUnit,
+    Supplier,
+    item_capability,
+)
+
+FACET_SEPARATOR = "\x1f"  # joins a facet value to its label in one keyword
+
+
+@dataclass(frozen=True)
+class DocumentPrice:
+    name: str
+    unit: str
+    period: str
+    amount: Decimal | None  # the first tier (one unit); None when the price has no tiers
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    id: int
+    kind: str
+    name: str
+    summary: str
+    description: str
+    status: str
+    hosting: str
+    category: str | None
+    maturity_level: int
+    supplier_id: int
+    supplier_name: str
+    framework: str
+    framework_name: str
+    lot: int
+    lot_name: str
+    capabilities: tuple[str, ...]
+    capability_names: tuple[str, ...]
+    prices: tuple[DocumentPrice, ...]
+    annual_price: Decimal | None
+
+    @property
+    def name_sort(self) -> str:
+        return self.name.casefold()
+
+    @property
+    def supplier_facet(self) -> str:
+        return facet_key(self.supplier_id, self.supplier_name)
+
+    @property
+    def framework_facet(self) -> str:
+        return facet_key(self.framework, self.framework_name)
+
+    @property
+    def capability_facets(self) -> tuple[str, ...]:
+        return tuple(
+            facet_key(code, name)
+            for code, name in zip(self.capabilities, self.capability_names, strict=True)
+        )
+
+    def display(self) -> dict[str, Any]:
+        """What a search hit shows (JSON-ready; money as a decimal string)."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "name": self.name,
+            "summary": self.summary,
+            "supplier": {"id": self.supplier_id, "name": self.supplier_name},
+            "framework": self.framework,
+            "lot": self.lot,
+            "maturity_level": self.maturity_level,
+            "hosting": self.hosting,
+            "capabilities": [
+                {"code": code, "name": name}
+                for code, name in zip(self.capabilities, self.capability_names, strict=True)
+            ],
+            "annual_price": None if self.annual_price is None else str(self.annual_price),
+        }
+
+
+def facet_key(value: str | int, label: str) -> str:
+    return f"{value}{FACET_SEPARATOR}{label}"
+
+
+def split_facet_key(key: str) -> tuple[str, str]:
+    value, _, label = key.partition(FACET_SEPARATOR)
+    return value, label
+
+
+def public_condition() -> ColumnElement[bool]:
+    return (CatalogueItem.status == ItemStatus.PUBLISHED) & (
+        Framework.status != FrameworkStatus.EXPIRED
+    )
+
+
+def annual_price(prices: Sequence[tuple[DocumentPrice, date, date | None]], today: date):
+    """The item's yearly cost per practice: the sum of its per-practice, per-year prices.
+
+    Of several prices with one name (a price change), the one in effect today counts, or else
+    the next to take effect; prices that have ended do not count. None when there is none.
+    """
+    chosen: dict[str, tuple[date, DocumentPrice]] = {}
+    for price, starts, ends in prices:
+        if price.unit != PriceUnit.PRACTICE or price.period != PricePeriod.YEAR:
+            continue
+        if price.amount is None or (ends is not None and ends < today):
+            continue
+        current = chosen.get(price.name)
+        if current is None or _preferred(starts, current[0], today):
+            chosen[price.name] = (starts, price)
+    if not chosen:
+        return None
+    return sum((price.amount for _, price in chosen.values()), Decimal(0))
+
+
+def _preferred(candidate: date, incumbent: date, today: date) -> bool:
+    if candidate <= today:
+        return incumbent > today or candidate > incumbent  # latest already in effect
+    return incumbent > today and candidate < incumbent  # else the soonest to come
+
+
+def _item_rows(condition: ColumnElement[bool]) -> Select:
+    return (
+        select(
+            CatalogueItem.id,
+            CatalogueItem.kind,
+            CatalogueItem.name,
+            CatalogueItem.summary,
+            CatalogueItem.description,
+            CatalogueItem.status,
+            CatalogueItem.hosting,
+            CatalogueItem.category,
+            CatalogueItem.maturity_level,
+            CatalogueItem.supplier_id,
+            Supplier.name,
+            Framework.slug,
+            Framework.name,
+            Lot.number,
+            Lot.name,
+        )
+        .join(Supplier, Supplier.id == CatalogueItem.supplier_id)
+        .join(Lot, Lot.id == CatalogueItem.lot_id)
+        .join(Framework, Framework.id == Lot.framework_id)
+        .where(condition, public_condition())
+        .order_by(CatalogueItem.id)
+    )
+
+
+def _documents(
+    session: Session, rows: Sequence[Any], today: date, dense: bool
+) -> list[SearchDocument]:
+    """Documents for item rows; `dense` rows are a run of ids, so a range finds their parts."""
+    if not rows:
+        return []
+    ids = {row[0] for row in rows}
+
+    def of_these(column):
+        return column.between(rows[0][0], rows[-1][0]) if dense else column.in_(sorted(ids))
+
+    capabilities: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for item_id, code, name in session.execute(
+        select(item_capability.c.item_id, Capability.code, Capability.name)
+        .join(Capability, Capability.id == item_capability.c.capability_id)
+        .where(of_these(item_capability.c.item_id))
+        .order_by(item_capability.c.item_id, Capability.code)
+    ):
+        if item_id in ids:
+            capabilities[item_id].append((code, name))
+    prices: dict[int, list[tuple[DocumentPrice, date, date | None]]] = defaultdict(list)
+    first_tier = (
+        select(PriceTier.price_id, func.min(PriceTier.lower_bound).label("lower_bound"))
+        .group_by(PriceTier.price_id)
+        .subquery()
+    )
+    for item_id, name, unit, period, starts, ends, amount in session.execute(
+        select(
+            Price.item_id,
+            Price.name,
+            Price.unit,
+            Price.period,
+            Price.effective_from,
+            Price.effective_to,
+            PriceTier.amount,
+        )
+        .outerjoin(first_tier, first_tier.c.price_id == Price.id)
+        .outerjoin(
+            PriceTier,
+            (PriceTier.price_id == Price.id) & (PriceTier.lower_bound == first_tier.c.lower_bound),
+        )
+        .where(of_these(Price.item_id))
+        .order_by(Price.item_id, Price.id)
+    ):
+        if item_id in ids:
+            price = DocumentPrice(name, str(unit), str(period), amount)
+            prices[item_id].append((price, starts, ends))
+    documents = []
+    for row in rows:
+        (item_id, kind, name, summary, description, status, hosting, category, level) = row[:9]
+        supplier_id, supplier_name, framework, framework_name, lot, lot_name = row[9:]
+        held = capabilities.get(item_id, [])
+        item_prices = prices.get(item_id, [])
+        documents.append(
+            SearchDocument(
+                id=item_id,
+                kind=str(kind),
+                name=name,
+                summary=summary or "",
+                description=description or "",
+                status=str(status),
+                hosting=str(hosting),
+                category=None if category is None else str(category),
+                maturity_level=level,
+                supplier_id=supplier_id,
+                supplier_name=supplier_name,
+                framework=framework,
+                framework_name=framework_name,
+                lot=lot,
+                lot_name=lot_name,
+                capabilities=tuple(code for code, _ in held),
+                capability_names=tuple(label for _, label in held),
+                prices=tuple(price for price, _, _ in item_prices),
+                annual_price=annual_price(item_prices, today),
+            )
+        )
+    return documents
+
+
+def documents_for(
+    session: Session, item_ids: Sequence[int], today: date | None = None
+) -> tuple[list[SearchDocument], list[int]]:
+    """The documents of the given items, and the ids that have none (not public, or gone)."""
+    rows = session.execute(_item_rows(CatalogueItem.id.in_(sorted(set(item_ids))))).all()
+    documents = _documents(session, rows, today or date.today(), dense=False)
+    present = {document.id for document in documents}
+    return documents, sorted(set(item_ids) - present)
+
+
+def count_public(session: Session) -> int:
+    query = _item_rows(true()).with_only_columns(func.count(CatalogueItem.id)).order_by(None)
+    return session.scalar(query) or 0
+
+
+def iter_public_documents(
+    session: Session, batch_size: int = 2000, today: date | None = None
+) -> Iterator[list[SearchDocument]]:
+    """Every public item's document, in batches by ascending id (keyset pagination)."""
+    today = today or date.today()
+    after = 0
+    while True:
+        rows = session.execute(_item_rows(CatalogueItem.id > after).limit(batch_size)).all()
+        if not rows:
+            return
+        yield _documents(session, rows, today, dense=True)
+        after = rows[-1][0]

@@ -1,0 +1,496 @@
+"""The embedded engine: a tantivy index on local disk, nothing to run.
+
+Layout under its root directory:
+    CURRENT        names the index directory searched now (replaced atomically on reindex)
+    index-<stamp>/ tantivy indexes; reindex builds a new one and then rewrites CURRENT
+    drain.lock     serialises the processes that write (see search.locking)
+
+Every search checks (with two stat calls) whether CURRENT or the index's meta.json changed and
+reopens or reloads, so a commit or a swap made by another process is seen by the next search.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import tantivy
+from tantivy import (
+    Document,
+    FieldType,
+    Filter,
+    Index,
+    Occur,
+    Order,
+    Query,
+    SchemaBuilder,
+    SnippetGenerator,
+    TextAnalyzerBuilder,
+    Tokenizer,
+)
+
+from .documents import SearchDocument
+from .engine import (
+    ENGLISH_STOP_WORDS,
+    FACET_SIZE,
+    FIELD_BOOSTS,
+    FUZZY_NAME_BOOST,
+    FUZZY_OTHER_BOOST,
+    HIGHLIGHT_FIELDS,
+    WHOLE_NAME_BOOST,
+    facet_counts,
+    fuzziness,
+)
+from .errors import SearchUnavailable
+from .query import (
+    Facet,
+    FacetCount,
+    ParsedText,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+    Sort,
+)
+
+ANALYZER = "gpsoc_en"
+CURRENT = "CURRENT"
+# Words must match in these fields; the description only adds to the score (see README).
+MATCHABLE = "matchable"
+WRITER_HEAP = 50_000_000
+BUILD_HEAP = 256_000_000
+
+
+def _analyzer() -> tantivy.TextAnalyzer:
+    return (
+        TextAnalyzerBuilder(Tokenizer.simple())
+        .filter(Filter.remove_long(40))
+        .filter(Filter.lowercase())
+        .filter(Filter.custom_stopword(ENGLISH_STOP_WORDS))
+        .filter(Filter.stemmer("english"))
+        .build()
+    )
+
+
+def _schema() -> tantivy.Schema:
+    builder = SchemaBuilder()
+    builder.add_integer_field("id", stored=True, indexed=True, fast=True)
+    for name in ("name", "summary", "description", "capability_names"):
+        builder.add_text_field(name, stored=True, tokenizer_name=ANALYZER)
+    for name in ("supplier_name", "lot_name", "framework_name", MATCHABLE):
+        builder.add_text_field(name, tokenizer_name=ANALYZER)
+    for name in ("kind", "hosting", "framework", "capabilities"):
+        builder.add_text_field(name, tokenizer_name="raw", fast=True)
+    for name in ("framework_facet", "supplier_facet", "capability_facets", "name_sort"):
+        builder.add_text_field(name, tokenizer_name="raw", fast=True)
+    for name in ("lot", "maturity_level", "supplier_id"):
+        builder.add_integer_field(name, indexed=True, fast=True)
+    builder.add_float_field("annual_price", indexed=True, fast=True)
+    builder.add_bytes_field("payload", stored=True)
+    return builder.build()
+
+
+SCHEMA = _schema()
+# Facet -> the fast field counted for it.
+FACET_FIELDS = {
+    Facet.FRAMEWORK: "framework_facet",
+    Facet.LOT: "lot",
+    Facet.KIND: "kind",
+    Facet.SUPPLIER: "supplier_facet",
+    Facet.CAPABILITY: "capability_facets",
+    Facet.MATURITY_LEVEL: "maturity_level",
+    Facet.HOSTING: "hosting",
+}
+
+
+def to_tantivy(document: SearchDocument) -> Document:
+    doc = Document()
+    doc.add_integer("id", document.id)
+    doc.add_text("name", document.name)
+    doc.add_text("summary", document.summary)
+    doc.add_text("description", document.description)
+    for name in document.capability_names:
+        doc.add_text("capability_names", name)
+    doc.add_text("supplier_name", document.supplier_name)
+    doc.add_text("lot_name", document.lot_name)
+    doc.add_text("framework_name", document.framework_name)
+    for text in (
+        document.name,
+        document.summary,
+        document.supplier_name,
+        document.lot_name,
+        document.framework_name,
+        *document.capability_names,
+    ):
+        doc.add_text(MATCHABLE, text)
+    doc.add_text("kind", document.kind)
+    doc.add_text("hosting", document.hosting)
+    doc.add_text("framework", document.framework)
+    doc.add_text("framework_facet", document.framework_facet)
+    doc.add_text("supplier_facet", document.supplier_facet)
+    doc.add_text("name_sort", document.name_sort)
+    for code, key in zip(document.capabilities, document.capability_facets, strict=True):
+        doc.add_text("capabilities", code)
+        doc.add_text("capability_facets", key)
+    doc.add_integer("lot", document.lot)
+    doc.add_integer("maturity_level", document.maturity_level)
+    doc.add_integer("supplier_id", document.supplier_id)
+    if document.annual_price is not None:
+        doc.add_float("annual_price", float(document.annual_price))
+    doc.add_bytes("payload", json.dumps(document.display()).encode())
+    return doc
+
+
+@dataclass
+class _Opened:
+    directory: Path
+    index: Index
+    pointer_stamp: tuple[int, int]
+    meta_stamp: tuple[int, int] | None
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return info.st_ino, info.st_mtime_ns
+
+
+def _open(directory: Path) -> Index:
+    index = Index(SCHEMA, path=str(directory), reuse=True)
+    index.register_tokenizer(ANALYZER, _analyzer())
+    index.config_reader(reload_policy="Manual")
+    return index
+
+
+class EmbeddedEngine:
+    name = "embedded"
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._analyzer = _analyzer()
+        self._opened: _Opened | None = None
+        self._guard = threading.Lock()
+
+    # -- opening, and seeing other processes' commits and swaps
+
+    def _pointer(self) -> Path:
+        return self.root / CURRENT
+
+    def _ensure_current(self) -> None:
+        if self._pointer().exists():
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        directory = self._new_directory()
+        _open(directory)  # an empty index
+        self._write_pointer(directory)
+
+    def _new_directory(self) -> Path:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        directory = self.root / f"index-{stamp}-{uuid.uuid4().hex[:6]}"
+        directory.mkdir(parents=True)
+        return directory
+
+    def _write_pointer(self, directory: Path) -> None:
+        temporary = self.root / f"{CURRENT}.{uuid.uuid4().hex}.tmp"
+        temporary.write_text(directory.name)
+        os.replace(temporary, self._pointer())  # atomic: readers see the old or the new name
+
+    def _index(self) -> Index:
+        with self._guard:
+            pointer_stamp = _stamp(self._pointer())
+            if pointer_stamp is None:
+                self._ensure_current()
+                pointer_stamp = _stamp(self._pointer())
+            opened = self._opened
+            if opened is None or opened.pointer_stamp != pointer_stamp:
+                directory = self.root / self._pointer().read_text().strip()
+                opened = _Opened(directory, _open(directory), pointer_stamp, None)
+                self._opened = opened
+            meta_stamp = _stamp(opened.directory / "meta.json")
+            if meta_stamp != opened.meta_stamp:
+                opened.index.reload()
+                opened.meta_stamp = meta_stamp
+            return opened.index
+
+    # -- writing
+
+    def apply(self, upserts: Sequence[SearchDocument], deletions: Sequence[int]) -> None:
+        if not upserts and not deletions:
+            return
+        try:
+            index = self._index()
+            writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        except (OSError, ValueError) as error:
+            raise SearchUnavailable(f"the search index cannot be written: {error}") from error
+        try:
+            for item_id in (*deletions, *(document.id for document in upserts)):
+                writer.delete_documents_by_term("id", item_id)
+            for document in upserts:
+                writer.add_document(to_tantivy(document))
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            writer.wait_merging_threads()  # also releases tantivy's writer lock
+        self._index()  # reload now: this process's next search must see the change
+
+    def start_build(self) -> EmbeddedBuild:
+        self._ensure_current()
+        return EmbeddedBuild(self, self._new_directory())
+
+    def _published(self, directory: Path) -> None:
+        previous = self.root / self._pointer().read_text().strip()
+        self._write_pointer(directory)
+        self._index()
+        # Keep the index just replaced (another process may be mid-search in it); older go.
+        for stale in self.root.glob("index-*"):
+            if stale not in (directory, previous) and stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+
+    # -- reading
+
+    def document_count(self) -> int:
+        return self._index().searcher().num_docs
+
+    def check(self) -> str | None:
+        try:
+            self._index().searcher()
+        except (OSError, ValueError) as error:
+            return f"search index unavailable: {error}"
+        return None
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        try:
+            index = self._index()
+        except (OSError, ValueError) as error:
+            raise SearchUnavailable(f"the search index cannot be opened: {error}") from error
+        searcher = index.searcher()
+        parsed = query.parsed
+        text_query, score_query = self._text_queries(parsed)
+        filters = self._filters(query)
+        hits_query = _all_of(text_query, score_query, list(filters.values()))
+
+        order_by, order = None, Order.Desc
+        if query.sort is Sort.NAME or (query.sort is Sort.RELEVANCE and score_query is None):
+            order_by, order = "name_sort", Order.Asc
+        elif query.sort is Sort.PRICE:
+            order_by, order = "annual_price", Order.Asc
+        result = searcher.search(
+            hits_query,
+            limit=query.page_size,
+            offset=query.offset,
+            count=True,
+            order_by_field=order_by,
+            order=order,
+        )
+        hits = self._hits(searcher, result.hits, score_query, scored=order_by is None)
+        facets = self._facets(searcher, text_query, filters)
+        return SearchResults(result.count, query.page, query.page_size, hits, facets)
+
+    def _tokens(self, text: str) -> list[tuple[str, int]]:
+        return [(token.text, token.position) for token in self._analyzer.pre_tokenize(text).tokens]
+
+    def _text_queries(self, parsed: ParsedText) -> tuple[Query | None, Query | None]:
+        """(what must match, what scores) for the free text; (None, None) when there is none."""
+        if parsed.is_empty:
+            return None, None
+        required: list[tuple[Occur, Query]] = []
+        scoring: list[tuple[Occur, Query]] = []
+        for word in parsed.words:
+            for token, _ in self._tokens(word):
+                distance = fuzziness(token)
+                exact = Query.term_query(SCHEMA, MATCHABLE, token)
+                if distance:
+                    fuzzy = Query.fuzzy_term_query(SCHEMA, MATCHABLE, token, distance=distance)
+                    exact = Query.boolean_query([(Occur.Should, exact), (Occur.Should, fuzzy)])
+                    name = Query.fuzzy_term_query(SCHEMA, "name", token, distance=distance)
+                    scoring.append((Occur.Should, Query.boost_query(name, FUZZY_NAME_BOOST)))
+                    scoring.append((Occur.Should, Query.boost_query(fuzzy, FUZZY_OTHER_BOOST)))
+                required.append((Occur.Must, exact))
+                for field, boost in FIELD_BOOSTS.items():
+                    term = Query.term_query(SCHEMA, field, token)
+                    scoring.append((Occur.Should, Query.boost_query(term, boost)))
+        for phrase in parsed.phrases:
+            phrase_query = self._phrase(MATCHABLE, phrase)
+            if phrase_query is None:
+                continue
+            required.append((Occur.Must, phrase_query))
+            for field, boost in FIELD_BOOSTS.items():
+                field_query = self._phrase(field, phrase)
+                scoring.append((Occur.Should, Query.boost_query(field_query, boost)))
+        for word in parsed.excluded_words:
+            for token, _ in self._tokens(word):
+                required.append((Occur.MustNot, Query.term_query(SCHEMA, MATCHABLE, token)))
+        for phrase in parsed.excluded_phrases:
+            phrase_query = self._phrase(MATCHABLE, phrase)
+            if phrase_query is not None:
+                required.append((Occur.MustNot, phrase_query))
+        if not any(occur is Occur.Must for occur, _ in required):
+            required.append((Occur.Must, Query.all_query()))  # only exclusions, or stop words
+        if parsed.words and not parsed.phrases:
+            scoring.append((Occur.Should, self._whole_name(parsed)))
+        score = Query.boolean_query(scoring) if scoring else None
+        return Query.boolean_query(required), score
+
+    def _whole_name(self, parsed: ParsedText) -> Query:
+        # Fuzzy terms score alike whatever the field's length, so a near-exact match of the
+        # whole name ("sistmone" for SystmOne, "emis wbe" for EMIS Web) is what puts it first.
+        whole = " ".join(parsed.words).casefold()
+        distance = min(fuzziness(whole), 2)
+        match = (
+            Query.fuzzy_term_query(SCHEMA, "name_sort", whole, distance=distance)
+            if distance
+            else Query.term_query(SCHEMA, "name_sort", whole)
+        )
+        return Query.boost_query(match, WHOLE_NAME_BOOST)
+
+    def _phrase(self, field: str, phrase: str) -> Query | None:
+        tokens = self._tokens(phrase)
+        if not tokens:
+            return None
+        if len(tokens) == 1:
+            return Query.term_query(SCHEMA, field, tokens[0][0])
+        first = tokens[0][1]
+        return Query.phrase_query(SCHEMA, field, [(position - first, t) for t, position in tokens])
+
+    def _filters(self, query: SearchQuery) -> dict[Facet | str, Query]:
+        """Filter queries, keyed by the facet whose field they filter (price has no facet)."""
+        filters: dict[Facet | str, Query] = {}
+        if query.framework is not None:
+            filters[Facet.FRAMEWORK] = Query.term_query(SCHEMA, "framework", query.framework)
+        if query.lot is not None:
+            filters[Facet.LOT] = Query.term_query(SCHEMA, "lot", query.lot)
+        if query.kind is not None:
+            filters[Facet.KIND] = Query.term_query(SCHEMA, "kind", query.kind)
+        if query.supplier_id is not None:
+            filters[Facet.SUPPLIER] = Query.term_query(SCHEMA, "supplier_id", query.supplier_id)
+        if query.capabilities:
+            every = [
+                (Occur.Must, Query.term_query(SCHEMA, "capabilities", code))
+                for code in dict.fromkeys(query.capabilities)
+            ]
+            filters[Facet.CAPABILITY] = Query.boolean_query(every)
+        if query.min_maturity_level is not None:
+            filters[Facet.MATURITY_LEVEL] = Query.range_query(
+                SCHEMA, "maturity_level", FieldType.Integer, lower_bound=query.min_maturity_level
+            )
+        if query.hosting is not None:
+            filters[Facet.HOSTING] = Query.term_query(SCHEMA, "hosting", query.hosting)
+        if query.price_max is not None:
+            filters["price"] = Query.range_query(
+                SCHEMA, "annual_price", FieldType.Float, upper_bound=float(query.price_max)
+            )
+        return filters
+
+    def _facets(
+        self, searcher: tantivy.Searcher, text_query: Query | None, filters: dict
+    ) -> dict[str, list[FacetCount]]:
+        # The facet of a field ignores the filter on that field and applies all the others, so
+        # facets not filtered on share one aggregation and each filtered one has its own.
+        groups: dict[frozenset, list[Facet]] = {}
+        for facet in Facet:
+            groups.setdefault(frozenset({facet} & filters.keys()), []).append(facet)
+        facets: dict[str, list[FacetCount]] = {}
+        for ignored, members in groups.items():
+            applied = [query for key, query in filters.items() if key not in ignored]
+            base = _all_of(text_query, None, applied)
+            aggregation = {
+                facet.value: {"terms": {"field": FACET_FIELDS[facet], "size": FACET_SIZE}}
+                for facet in members
+            }
+            counted = searcher.aggregate(base, aggregation)
+            for facet in members:
+                buckets = counted.get(facet.value, {}).get("buckets", [])
+                pairs = [(bucket["key"], bucket["doc_count"]) for bucket in buckets]
+                facets[facet.value] = facet_counts(facet, pairs)
+        return {facet.value: facets[facet.value] for facet in Facet}
+
+    def _hits(self, searcher, found, score_query: Query | None, scored: bool) -> list[SearchHit]:
+        if not found:
+            return []
+        generators = {}
+        if score_query is not None:
+            for field in HIGHLIGHT_FIELDS:
+                generators[field] = SnippetGenerator.create(searcher, score_query, SCHEMA, field)
+        hits = []
+        for key, address in found:
+            doc = searcher.doc(address)
+            payload = json.loads(doc.get_first("payload"))
+            highlights = {}
+            for field, generator in generators.items():
+                fragment = _marked(generator.snippet_from_doc(doc), doc.get_all(field))
+                if fragment:
+                    highlights[HIGHLIGHT_FIELDS[field]] = [fragment]
+            score = float(key) if scored else None
+            hits.append(SearchHit(payload["id"], score, payload, highlights))
+        return hits
+
+
+class EmbeddedBuild:
+    def __init__(self, engine: EmbeddedEngine, directory: Path):
+        self._engine = engine
+        self.directory = directory
+        self._index = _open(directory)
+        self._writer = self._index.writer(heap_size=BUILD_HEAP, num_threads=0)
+
+    def add(self, documents: Sequence[SearchDocument]) -> None:
+        for document in documents:
+            self._writer.add_document(to_tantivy(document))
+
+    def publish(self) -> None:
+        self._writer.commit()
+        self._writer.wait_merging_threads()
+        self._engine._published(self.directory)
+
+    def abandon(self) -> None:
+        try:
+            self._writer.rollback()
+            self._writer.wait_merging_threads()
+        finally:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _all_of(text_query: Query | None, score_query: Query | None, filters: list) -> Query:
+    """Text (scored) AND every filter (unscored)."""
+    clauses: list[tuple[Occur, Query]] = []
+    if text_query is not None:
+        clauses.append((Occur.Must, Query.const_score_query(text_query, 0.0)))
+    if score_query is not None:
+        clauses.append((Occur.Should, score_query))
+    clauses.extend((Occur.Must, Query.const_score_query(f, 0.0)) for f in filters)
+    if not clauses:
+        return Query.all_query()
+    return Query.boolean_query(clauses)
+
+
+def _marked(snippet: tantivy.Snippet, values: list[str]) -> str:
+    """The snippet as escaped HTML with <mark> around matches and ... where text was cut."""
+    ranges = snippet.highlighted()
+    if not ranges:
+        return ""
+    fragment = snippet.fragment().encode()
+    parts, cursor = [], 0
+    for span in ranges:
+        parts.append(_escape(fragment[cursor : span.start]))
+        marked = _escape(fragment[span.start : span.end])
+        parts.append(f"<mark>{marked}</mark>")
+        cursor = span.end
+    parts.append(_escape(fragment[cursor:]))
+    covered = snippet.fragment_range()
+    start, end = covered.start, covered.end
+    whole = len(" ".join(values).strip().encode())
+    return ("..." if start > 0 else "") + "".join(parts) + ("..." if end < whole else "")
+
+
+def _escape(utf8: bytes) -> str:
+    return html.escape(utf8.decode(errors="ignore"), quote=False)

@@ -1,0 +1,170 @@
+"""Keeping the index in step with the database: draining the outbox, and full reindexing.
+
+Drain: read pending outbox rows, build the documents of their items from the database as it
+is now, send them to the engine, then delete the rows (the acknowledgement). A failure leaves
+the rows (with the attempt counted) for the next drain; a crash between the engine write and
+the acknowledgement only means the same documents are sent again. Drainers take the drain lock
+without waiting: one that finds it taken leaves its rows to the holder, which looks for pending
+rows again after releasing it, so nothing is stranded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from catalogue.models import SearchOutbox
+
+from .documents import count_public, documents_for, iter_public_documents
+from .engine import SearchEngine
+from .locking import DrainLock, held
+
+log = logging.getLogger(__name__)
+
+SessionFactory = Callable[[], Session]
+DRAIN_BATCH = 500
+ACK_CHUNK = 1000
+
+
+@dataclass
+class DrainReport:
+    indexed: int = 0
+    deleted: int = 0
+    acknowledged: int = 0
+    failed: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ReindexReport:
+    indexed: int
+    acknowledged: int
+    drained: DrainReport
+
+
+def drain_outbox(
+    engine: SearchEngine,
+    lock: DrainLock,
+    read_session: SessionFactory,
+    write_session: SessionFactory,
+    *,
+    batch_size: int = DRAIN_BATCH,
+) -> DrainReport:
+    """Index every pending change; returns at once if another drainer holds the lock."""
+    report = DrainReport()
+    while lock.acquire(blocking=False):
+        try:
+            ok = _drain_pending(engine, read_session, write_session, batch_size, report)
+        finally:
+            lock.release()
+        if not ok or pending_count(read_session) == 0:
+            break
+    return report
+
+
+def pending_count(read_session: SessionFactory) -> int:
+    with read_session() as session:
+        return session.scalar(select(func.count(SearchOutbox.id))) or 0
+
+
+def _drain_pending(
+    engine: SearchEngine,
+    read_session: SessionFactory,
+    write_session: SessionFactory,
+    batch_size: int,
+    report: DrainReport,
+) -> bool:
+    """Drain until nothing is pending (True) or the engine fails (False). Lock held."""
+    while True:
+        with read_session() as session:
+            rows = session.execute(
+                select(SearchOutbox.id, SearchOutbox.item_id)
+                .order_by(SearchOutbox.id)
+                .limit(batch_size)
+            ).all()
+            if not rows:
+                return True
+            row_ids = [row_id for row_id, _ in rows]
+            documents, gone = documents_for(session, [item_id for _, item_id in rows])
+        try:
+            engine.apply(documents, gone)
+        except Exception as error:  # the engine failed: keep the rows for the next drain
+            log.warning("search indexing failed; %d changes kept for retry: %s", len(rows), error)
+            _record_failure(write_session, row_ids, error)
+            report.failed += len(rows)
+            report.error = str(error)
+            return False
+        _acknowledge(write_session, row_ids)
+        report.indexed += len(documents)
+        report.deleted += len(gone)
+        report.acknowledged += len(row_ids)
+
+
+def _acknowledge(write_session: SessionFactory, row_ids: Sequence[int]) -> None:
+    with write_session() as session:
+        for start in range(0, len(row_ids), ACK_CHUNK):
+            chunk = row_ids[start : start + ACK_CHUNK]
+            session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(chunk)))
+        session.commit()
+
+
+def _record_failure(write_session: SessionFactory, row_ids: Sequence[int], error: Exception):
+    try:
+        with write_session() as session:
+            session.execute(
+                update(SearchOutbox)
+                .where(SearchOutbox.id.in_(row_ids))
+                .values(attempts=SearchOutbox.attempts + 1, last_error=str(error)[:1000])
+            )
+            session.commit()
+    except Exception:  # the database may be what failed; the rows stay pending regardless
+        log.exception("could not record the indexing failure")
+
+
+def reindex(
+    engine: SearchEngine,
+    lock: DrainLock,
+    read_session: SessionFactory,
+    write_session: SessionFactory,
+    *,
+    on_total: Callable[[int], object] | None = None,
+    on_progress: Callable[[int], object] | None = None,
+    batch_size: int = 2000,
+) -> ReindexReport:
+    """Rebuild the index from the database into a new one and switch to it atomically.
+
+    The current index keeps answering searches throughout. The drain lock is held for the
+    whole rebuild, so changes committed meanwhile stay in the outbox and are drained into the
+    new index right after the switch.
+    """
+    indexed = 0
+    drained = DrainReport()
+    with held(lock):
+        build = engine.start_build()
+        try:
+            with read_session() as session:
+                # Outbox rows seen before the documents are read are covered by the rebuild.
+                covered = list(session.scalars(select(SearchOutbox.id)))
+                if on_total is not None:
+                    on_total(count_public(session))
+                for documents in iter_public_documents(session, batch_size):
+                    build.add(documents)
+                    indexed += len(documents)
+                    if on_progress is not None:
+                        on_progress(len(documents))
+            build.publish()
+        except BaseException:
+            build.abandon()
+            raise
+        _acknowledge(write_session, covered)
+        _drain_pending(engine, read_session, write_session, DRAIN_BATCH, drained)
+    if pending_count(read_session):  # committed after the drain above, while we held the lock
+        extra = drain_outbox(engine, lock, read_session, write_session)
+        drained.indexed += extra.indexed
+        drained.deleted += extra.deleted
+        drained.acknowledged += extra.acknowledged
+    return ReindexReport(indexed, len(covered), drained)
