@@ -30,6 +30,17 @@ from .order import (
 from .organisation import Organisation
 from .outbox import SearchOutbox
 from .price import Price, PriceTier
+from .selection import (
+    CriterionGroup,
+    CriterionKind,
+    Requirement,
+    Scoring,
+    Selection,
+    SelectionCandidate,
+    SelectionCriterion,
+    SelectionScore,
+    SelectionStatus,
+)
 from .supplier import Supplier
 
 __all__ = [
@@ -69,4 +80,13 @@ __all__ = [
     "item_capability",
     "maturity_level_capability",
     "utcnow",
+    "CriterionGroup",
+    "CriterionKind",
+    "Requirement",
+    "Scoring",
+    "Selection",
+    "SelectionCandidate",
+    "SelectionCriterion",
+    "SelectionScore",
+    "SelectionStatus",
 ]

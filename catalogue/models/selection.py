@@ -1,0 +1,214 @@
+"""The GPSoC selection process: a commissioner's shortlist of catalogue items for one of its
+practices, the criteria it weighs them by, its scores, and the snapshot frozen when it locks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, Money, UTCDateTime, str_enum, utcnow
+from .framework import Framework
+from .item import CatalogueItem
+from .organisation import Organisation
+
+
+class SelectionStatus(StrEnum):
+    DRAFT = "draft"
+    LOCKED = "locked"
+
+
+class CriterionGroup(StrEnum):
+    """The four groups the non-price weight is split over."""
+
+    FEATURES = "features"
+    IMPLEMENTATION = "implementation"
+    INTEROPERABILITY = "interoperability"
+    SERVICE_LEVELS = "service_levels"
+
+
+class CriterionKind(StrEnum):
+    SCORED = "scored"
+    MANDATORY = "mandatory"
+
+
+class Scoring(StrEnum):
+    """How a scored criterion gets its scores."""
+
+    MANUAL = "manual"  # entered by the commissioner
+    CAPABILITY_COVERAGE = "capability_coverage"  # share of the named capabilities held
+    INTEROPERABILITY = "interoperability"  # share of the accredited interoperability ones
+
+
+class Requirement(StrEnum):
+    """What a mandatory criterion demands; a candidate that fails it is eliminated."""
+
+    CAPABILITY = "capability"
+    MIN_MATURITY_LEVEL = "min_maturity_level"
+    MAX_WHOLE_LIFE_COST = "max_whole_life_cost"
+
+
+class Selection(Base):
+    __tablename__ = "selection"
+    __table_args__ = (
+        CheckConstraint("version > 0", name="version_positive"),
+        CheckConstraint("term_months > 0", name="term_positive"),
+        CheckConstraint(
+            "price_weight BETWEEN 30 AND 90 AND price_weight % 5 = 0", name="price_weight_range"
+        ),
+        CheckConstraint(
+            "features_weight + implementation_weight + interoperability_weight"
+            " + service_levels_weight = 100",
+            name="group_weights_sum",
+        ),
+        CheckConstraint(
+            "(status = 'locked') = (locked_at IS NOT NULL AND snapshot IS NOT NULL)",
+            name="locked_has_snapshot",
+        ),
+        Index("ix_selection_commissioner", "commissioner_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The owner: the commissioner of the practice when the selection was made.
+    commissioner_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="RESTRICT"))
+    practice_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="RESTRICT"))
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id", ondelete="RESTRICT"))
+    term_months: Mapped[int]
+    status: Mapped[SelectionStatus] = mapped_column(
+        str_enum(SelectionStatus, "selection_status"), default=SelectionStatus.DRAFT
+    )
+    price_weight: Mapped[int] = mapped_column(default=50)
+    features_weight: Mapped[int] = mapped_column(default=25)
+    implementation_weight: Mapped[int] = mapped_column(default=25)
+    interoperability_weight: Mapped[int] = mapped_column(default=25)
+    service_levels_weight: Mapped[int] = mapped_column(default=25)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_by: Mapped[str | None] = mapped_column(String(64))
+    # What was scored, frozen at lock: listing versions, capabilities and prices (plain JSON).
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+    commissioner: Mapped[Organisation] = relationship(foreign_keys=[commissioner_id])
+    practice: Mapped[Organisation] = relationship(foreign_keys=[practice_id])
+    framework: Mapped[Framework] = relationship()
+    candidates: Mapped[list[SelectionCandidate]] = relationship(
+        back_populates="selection",
+        order_by="SelectionCandidate.id",
+        cascade="all, delete-orphan",
+    )
+    criteria: Mapped[list[SelectionCriterion]] = relationship(
+        back_populates="selection",
+        order_by="SelectionCriterion.id",
+        cascade="all, delete-orphan",
+    )
+    scores: Mapped[list[SelectionScore]] = relationship(
+        back_populates="selection", order_by="SelectionScore.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def group_weights(self) -> dict[CriterionGroup, int]:
+        return {
+            CriterionGroup.FEATURES: self.features_weight,
+            CriterionGroup.IMPLEMENTATION: self.implementation_weight,
+            CriterionGroup.INTEROPERABILITY: self.interoperability_weight,
+            CriterionGroup.SERVICE_LEVELS: self.service_levels_weight,
+        }
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status is SelectionStatus.LOCKED
+
+
+class SelectionCandidate(Base):
+    __tablename__ = "selection_candidate"
+    __table_args__ = (UniqueConstraint("selection_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    selection_id: Mapped[int] = mapped_column(ForeignKey("selection.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("catalogue_item.id", ondelete="RESTRICT"), index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    selection: Mapped[Selection] = relationship(back_populates="candidates")
+    item: Mapped[CatalogueItem] = relationship()
+
+
+class SelectionCriterion(Base):
+    __tablename__ = "selection_criterion"
+    __table_args__ = (
+        CheckConstraint(
+            "(kind = 'scored' AND criterion_group IS NOT NULL AND weight IS NOT NULL"
+            " AND scoring IS NOT NULL AND requirement IS NULL)"
+            " OR (kind = 'mandatory' AND requirement IS NOT NULL AND criterion_group IS NULL"
+            " AND weight IS NULL AND scoring IS NULL)",
+            name="kind_fields",
+        ),
+        CheckConstraint("weight IS NULL OR (weight BETWEEN 1 AND 100)", name="weight_range"),
+        Index("ix_selection_criterion_selection", "selection_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    selection_id: Mapped[int] = mapped_column(ForeignKey("selection.id", ondelete="CASCADE"))
+    kind: Mapped[CriterionKind] = mapped_column(str_enum(CriterionKind, "criterion_kind"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Scored criteria: the group, the weight relative to the other criteria of the group, and
+    # how scores are found.
+    criterion_group: Mapped[CriterionGroup | None] = mapped_column(
+        str_enum(CriterionGroup, "criterion_group")
+    )
+    weight: Mapped[int | None]
+    scoring: Mapped[Scoring | None] = mapped_column(str_enum(Scoring, "criterion_scoring"))
+    # Capability codes: named for capability coverage, or the one a mandatory criterion needs.
+    capabilities: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Mandatory criteria: what is required.
+    requirement: Mapped[Requirement | None] = mapped_column(
+        str_enum(Requirement, "criterion_requirement")
+    )
+    min_maturity_level: Mapped[int | None]
+    max_whole_life_cost: Mapped[Decimal | None] = mapped_column(Money)
+
+    selection: Mapped[Selection] = relationship(back_populates="criteria")
+
+
+class SelectionScore(Base):
+    """A score entered by the commissioner (or overriding an automatic one), always justified."""
+
+    __tablename__ = "selection_score"
+    __table_args__ = (
+        UniqueConstraint("selection_id", "criterion_id", "item_id"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
+        CheckConstraint("length(justification) > 0", name="justified"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    selection_id: Mapped[int] = mapped_column(ForeignKey("selection.id", ondelete="CASCADE"))
+    criterion_id: Mapped[int] = mapped_column(
+        ForeignKey("selection_criterion.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("catalogue_item.id", ondelete="RESTRICT"))
+    score: Mapped[int]
+    justification: Mapped[str] = mapped_column(Text)
+    entered_by: Mapped[str] = mapped_column(String(64))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    selection: Mapped[Selection] = relationship(back_populates="scores")

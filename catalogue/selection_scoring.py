@@ -1,0 +1,481 @@
+"""Scoring a selection: pure functions over plain data, so the same code scores a draft from the
+live catalogue and a locked selection from its snapshot, and does it fast.
+
+The weighting:
+- The price weight P (30-90 %) applies to the price score; the non-price weight (100 - P) is
+  split over the four groups by their weights (summing to 100), and within a group over its
+  criteria in proportion to their relative weights.
+- Final score (out of 5) = P/100 x price score + sum over criteria of (effective weight x score).
+  The published NHS tool adds the raw price score instead of weighting it; we do not.
+- Price score from the whole-life cost over the term: cheapest 5; up to 25 % dearer 4; up to
+  50 % 3; up to 100 % 2; more 1.
+- Arithmetic is exact (fractions), so equal totals are reported as ties, never split by
+  rounding noise. Decimals are produced only for presentation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from .models import CriterionGroup, CriterionKind, Requirement, Scoring
+from .pricing import PriceTerms, WholeLifeCost, to_pennies, whole_life_cost_of
+
+MAX_SCORE = 5
+MIN_SCORE = 1
+PRICE_WEIGHT_RANGE = (30, 90)
+WEIGHT_STEP = 5
+MIN_COMPETITION = 2
+MAX_CANDIDATES = 8
+
+SCORE_MEANINGS = {
+    1: "No requirements met",
+    2: "Few requirements met",
+    3: "Some requirements met",
+    4: "Most requirements met",
+    5: "All requirements covered well",
+}
+
+
+# ------------------------------------------------------------------------------ inputs
+
+
+@dataclass(frozen=True)
+class CandidateFacts:
+    """What the catalogue says about a candidate (live, or frozen in a snapshot)."""
+
+    item_id: int
+    name: str
+    supplier: str
+    version: int
+    maturity_level: int
+    capabilities: frozenset[str]
+    prices: tuple[PriceTerms, ...]
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    id: int
+    name: str
+    kind: CriterionKind
+    group: CriterionGroup | None = None
+    weight: int | None = None
+    scoring: Scoring | None = None
+    capabilities: tuple[str, ...] = ()
+    requirement: Requirement | None = None
+    min_maturity_level: int | None = None
+    max_whole_life_cost: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class EnteredScore:
+    score: int
+    justification: str
+
+
+@dataclass(frozen=True)
+class ScoringInput:
+    price_weight: int
+    group_weights: Mapping[CriterionGroup, int]
+    list_size: int
+    term_months: int
+    priced_on: date
+    candidates: Sequence[CandidateFacts]
+    criteria: Sequence[CriterionSpec]
+    entered: Mapping[tuple[int, int], EnteredScore]  # (criterion id, item id) -> score
+    interoperability_capabilities: frozenset[str]
+    capability_names: Mapping[str, str] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- outputs
+
+
+@dataclass(frozen=True)
+class AutomaticScore:
+    score: int
+    explanation: str
+
+
+@dataclass(frozen=True)
+class CriterionScore:
+    criterion_id: int
+    name: str
+    group: CriterionGroup
+    weight: Fraction  # effective share of the whole score, 0..1
+    score: int | None  # None: not scored yet
+    source: str  # "entered", "automatic" or "missing"
+    justification: str
+    automatic: AutomaticScore | None
+
+    @property
+    def points(self) -> Fraction:
+        return self.weight * (self.score or 0)
+
+
+@dataclass
+class CandidateResult:
+    item_id: int
+    name: str
+    supplier: str
+    version: int
+    maturity_level: int
+    cost: WholeLifeCost
+    eliminated_because: list[str] = field(default_factory=list)
+    price_score: int | None = None
+    price_points: Fraction = Fraction(0)
+    non_price_score: Fraction = Fraction(0)  # the non-price criteria alone, out of 5
+    non_price_points: Fraction = Fraction(0)
+    breakdown: list[CriterionScore] = field(default_factory=list)
+    rank: int | None = None
+    tied: bool = False
+
+    @property
+    def eliminated(self) -> bool:
+        return bool(self.eliminated_because)
+
+    @property
+    def total(self) -> Fraction:
+        return self.price_points + self.non_price_points
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    leader_item_id: int
+    price_weight: int
+    # The nearest allowed price weight (30-90 in steps of 5) at which the leader is caught.
+    smallest_change: int | None
+    at_price_weight: int | None
+    new_leader_item_ids: tuple[int, ...]
+    outcome: str | None  # "overtaken" or "tied"
+    # The exact price weight at which the closest challenger draws level (within 0-100).
+    break_even_price_weight: Decimal | None
+    break_even_item_id: int | None
+    explanation: str
+
+
+@dataclass(frozen=True)
+class SelectionResult:
+    mode: str  # "competition" or "direct_award"
+    complete: bool
+    problems: list[str]
+    priced_on: date
+    ranked: list[CandidateResult]
+    eliminated: list[CandidateResult]
+    leader_item_ids: tuple[int, ...]
+    sensitivity: Sensitivity | None
+
+
+# ------------------------------------------------------------------------------ pieces
+
+
+def price_score(cost: Decimal, cheapest: Decimal) -> int:
+    """5 for the cheapest; up to 25 % dearer 4; up to 50 % 3; up to 100 % 2; more 1."""
+    if cost <= cheapest:
+        return 5
+    if cheapest == 0:
+        return 1
+    ratio = Fraction(cost) / Fraction(cheapest)
+    for score, limit in ((4, Fraction(5, 4)), (3, Fraction(3, 2)), (2, Fraction(2))):
+        if ratio <= limit:
+            return score
+    return 1
+
+
+def coverage_score(held: int, wanted: int) -> int:
+    """All held 5; at least 3/4 4; at least half 3; some 2; none 1."""
+    if wanted == 0 or held >= wanted:
+        return 5
+    share = Fraction(held, wanted)
+    if share >= Fraction(3, 4):
+        return 4
+    if share >= Fraction(1, 2):
+        return 3
+    return 2 if held else 1
+
+
+def _names(codes, capability_names: Mapping[str, str]) -> str:
+    return ", ".join(capability_names.get(code, code) for code in sorted(codes))
+
+
+def automatic_score(
+    criterion: CriterionSpec,
+    candidate: CandidateFacts,
+    interoperability: frozenset[str],
+    capability_names: Mapping[str, str],
+) -> AutomaticScore | None:
+    """The score the catalogue can give on its own, explained; None for manual criteria."""
+    if criterion.scoring is Scoring.CAPABILITY_COVERAGE:
+        wanted, what = frozenset(criterion.capabilities), "named capabilities"
+    elif criterion.scoring is Scoring.INTEROPERABILITY:
+        wanted, what = interoperability, "accredited interoperability capabilities"
+    else:
+        return None
+    held = wanted & candidate.capabilities
+    score = coverage_score(len(held), len(wanted))
+    explanation = f"Holds {len(held)} of the {len(wanted)} {what}"
+    missing = wanted - held
+    explanation += f"; missing: {_names(missing, capability_names)}." if missing else "."
+    return AutomaticScore(score, f"{explanation} Automatic score {score}.")
+
+
+def elimination_reasons(
+    criteria: Sequence[CriterionSpec],
+    candidate: CandidateFacts,
+    cost: WholeLifeCost,
+    term_months: int,
+    capability_names: Mapping[str, str],
+) -> list[str]:
+    reasons = []
+    for criterion in criteria:
+        if criterion.kind is not CriterionKind.MANDATORY:
+            continue
+        if criterion.requirement is Requirement.CAPABILITY:
+            missing = set(criterion.capabilities) - candidate.capabilities
+            if missing:
+                reasons.append(
+                    f"{criterion.name}: does not hold the required capability "
+                    f"{_names(missing, capability_names)}."
+                )
+        elif criterion.requirement is Requirement.MIN_MATURITY_LEVEL:
+            needed = criterion.min_maturity_level or 0
+            if candidate.maturity_level < needed:
+                reasons.append(
+                    f"{criterion.name}: is at Level {candidate.maturity_level}; "
+                    f"Level {needed} or above is required."
+                )
+        elif criterion.requirement is Requirement.MAX_WHOLE_LIFE_COST:
+            limit = criterion.max_whole_life_cost
+            if limit is not None and cost.total > limit:
+                reasons.append(
+                    f"{criterion.name}: its whole-life cost of {to_pennies(cost.total)} over "
+                    f"{term_months} months exceeds the maximum of {to_pennies(limit)}."
+                )
+    return reasons
+
+
+def criterion_weights(
+    price_weight: int,
+    group_weights: Mapping[CriterionGroup, int],
+    criteria: Sequence[CriterionSpec],
+) -> tuple[dict[int, Fraction], list[str]]:
+    """Each scored criterion's share of the whole score (0..1), and any problems (a weighted
+    group without criteria)."""
+    non_price = Fraction(100 - price_weight, 100)
+    by_group: dict[CriterionGroup, list[CriterionSpec]] = {group: [] for group in CriterionGroup}
+    for criterion in criteria:
+        if criterion.kind is CriterionKind.SCORED and criterion.group is not None:
+            by_group[criterion.group].append(criterion)
+    shares: dict[int, Fraction] = {}
+    problems = []
+    for group, members in by_group.items():
+        group_weight = group_weights.get(group, 0)
+        if group_weight and not members:
+            problems.append(
+                f"The {group.value.replace('_', ' ')} group carries {group_weight} % of the "
+                "non-price weight but has no criteria: add one or set its weight to 0."
+            )
+        total = sum(member.weight or 0 for member in members)
+        for member in members:
+            share = Fraction(group_weight, 100) * Fraction(member.weight or 0, total or 1)
+            shares[member.id] = non_price * share
+    return shares, problems
+
+
+def _leaders(totals: Mapping[int, Fraction]) -> tuple[int, ...]:
+    best = max(totals.values())
+    return tuple(item_id for item_id, total in totals.items() if total == best)
+
+
+def sensitivity(ranked: Sequence[CandidateResult], price_weight: int) -> Sensitivity | None:
+    """For the leader: the smallest change of the price weight that would change the leader.
+
+    Each candidate's total is linear in the price weight w: (w/100) x price score +
+    (1 - w/100) x non-price score, so the change is found exactly."""
+    if len(ranked) < 2:
+        return None
+    totals = {c.item_id: c.total for c in ranked}
+    leaders = _leaders(totals)
+    if len(leaders) > 1:
+        return None
+    leader = next(c for c in ranked if c.item_id == leaders[0])
+
+    def total_at(candidate: CandidateResult, weight: int | Fraction) -> Fraction:
+        share = Fraction(weight) / 100
+        return share * (candidate.price_score or 0) + (1 - share) * candidate.non_price_score
+
+    low, high = PRICE_WEIGHT_RANGE
+    allowed = sorted(range(low, high + 1, WEIGHT_STEP), key=lambda w: (abs(w - price_weight), w))
+    found: tuple[int, tuple[int, ...], str] | None = None
+    for weight in allowed:
+        if weight == price_weight:
+            continue
+        at = {c.item_id: total_at(c, weight) for c in ranked}
+        new_leaders = _leaders(at)
+        if new_leaders != (leader.item_id,):
+            others = tuple(i for i in new_leaders if i != leader.item_id)
+            found = (weight, others, "tied" if leader.item_id in new_leaders else "overtaken")
+            break
+
+    # The exact break-even weight against the closest challenger.
+    best_even: tuple[Fraction, int] | None = None
+    for challenger in ranked:
+        if challenger.item_id == leader.item_id:
+            continue
+        price_gap = Fraction(leader.price_score or 0) - (challenger.price_score or 0)
+        other_gap = leader.non_price_score - challenger.non_price_score
+        if price_gap == other_gap:
+            continue  # parallel: never meet
+        share = other_gap / (other_gap - price_gap)
+        if 0 <= share <= 1:
+            weight = share * 100
+            if best_even is None or abs(weight - price_weight) < abs(best_even[0] - price_weight):
+                best_even = (weight, challenger.item_id)
+
+    if found is None:
+        explanation = (
+            f"No price weight from {low} % to {high} % changes the leader: the result is robust."
+        )
+        smallest_change = at_weight = outcome = None
+        new_leaders: tuple[int, ...] = ()
+    else:
+        at_weight, new_leaders, outcome = found
+        smallest_change = at_weight - price_weight
+        names = {c.item_id: c.name for c in ranked}
+        challengers = " and ".join(names[item_id] for item_id in new_leaders)
+        explanation = (
+            f"Changing the price weight by {smallest_change:+d} points to {at_weight} % would "
+            f"leave {leader.name} {outcome} by {challengers}."
+        )
+    break_even = as_decimal(best_even[0], 2) if best_even is not None else None
+    return Sensitivity(
+        leader_item_id=leader.item_id,
+        price_weight=price_weight,
+        smallest_change=smallest_change,
+        at_price_weight=at_weight,
+        new_leader_item_ids=new_leaders,
+        outcome=outcome,
+        break_even_price_weight=break_even,
+        break_even_item_id=best_even[1] if best_even else None,
+        explanation=explanation,
+    )
+
+
+# ------------------------------------------------------------------------------- score
+
+
+def score_selection(data: ScoringInput) -> SelectionResult:
+    problems: list[str] = []
+    results = [
+        CandidateResult(
+            item_id=c.item_id,
+            name=c.name,
+            supplier=c.supplier,
+            version=c.version,
+            maturity_level=c.maturity_level,
+            cost=whole_life_cost_of(c.prices, data.list_size, data.term_months, on=data.priced_on),
+        )
+        for c in data.candidates
+    ]
+    for facts, result in zip(data.candidates, results, strict=True):
+        result.eliminated_because = elimination_reasons(
+            data.criteria, facts, result.cost, data.term_months, data.capability_names
+        )
+    standing = [r for r in results if not r.eliminated]
+    eliminated = [r for r in results if r.eliminated]
+
+    if not data.candidates:
+        problems.append("Add candidates: one for a direct award, 2 to 8 for a competition.")
+    if len(data.candidates) == 1:
+        mode = "direct_award"
+        if standing:
+            standing[0].rank = 1
+        else:
+            problems.append("The only candidate is eliminated: there is nothing to award.")
+        return SelectionResult(
+            mode=mode,
+            complete=not problems,
+            problems=problems,
+            priced_on=data.priced_on,
+            ranked=standing,
+            eliminated=eliminated,
+            leader_item_ids=tuple(r.item_id for r in standing),
+            sensitivity=None,
+        )
+
+    shares, weight_problems = criterion_weights(
+        data.price_weight, data.group_weights, data.criteria
+    )
+    problems.extend(weight_problems)
+    if data.candidates and not standing:
+        problems.append("Every candidate is eliminated by the mandatory criteria.")
+    price_share = Fraction(data.price_weight, 100)
+    non_price_share = 1 - price_share
+    cheapest = min((r.cost.total for r in standing), default=Decimal(0))
+    facts_by_id = {c.item_id: c for c in data.candidates}
+    scored = [c for c in data.criteria if c.kind is CriterionKind.SCORED]
+    missing = 0
+    for result in standing:
+        facts = facts_by_id[result.item_id]
+        result.price_score = price_score(result.cost.total, cheapest)
+        result.price_points = price_share * result.price_score
+        for criterion in scored:
+            automatic = automatic_score(
+                criterion, facts, data.interoperability_capabilities, data.capability_names
+            )
+            entered = data.entered.get((criterion.id, result.item_id))
+            if entered is not None:
+                score, source, why = entered.score, "entered", entered.justification
+            elif automatic is not None:
+                score, source, why = automatic.score, "automatic", automatic.explanation
+            else:
+                score, source, why = None, "missing", ""
+                if shares.get(criterion.id):
+                    missing += 1
+            line = CriterionScore(
+                criterion_id=criterion.id,
+                name=criterion.name,
+                group=criterion.group or CriterionGroup.FEATURES,
+                weight=shares.get(criterion.id, Fraction(0)),
+                score=score,
+                source=source,
+                justification=why,
+                automatic=automatic,
+            )
+            result.breakdown.append(line)
+            result.non_price_points += line.points
+        if non_price_share:
+            result.non_price_score = result.non_price_points / non_price_share
+    if missing:
+        problems.append(f"{missing} score(s) are still to be entered.")
+    if len(data.candidates) > MAX_CANDIDATES:
+        problems.append(f"A competition takes at most {MAX_CANDIDATES} candidates.")
+
+    standing.sort(key=lambda r: (-r.total, r.name, r.item_id))
+    position = 0
+    previous: Fraction | None = None
+    for index, result in enumerate(standing, start=1):
+        if result.total != previous:
+            position, previous = index, result.total
+        result.rank = position
+    for result in standing:
+        result.tied = sum(1 for other in standing if other.rank == result.rank) > 1
+    leaders = tuple(r.item_id for r in standing if r.rank == 1)
+    return SelectionResult(
+        mode="competition",
+        complete=not problems,
+        problems=problems,
+        priced_on=data.priced_on,
+        ranked=standing,
+        eliminated=eliminated,
+        leader_item_ids=leaders,
+        sensitivity=sensitivity(standing, data.price_weight),
+    )
+
+
+def as_decimal(value: Fraction, places: int = 4) -> Decimal:
+    """A fraction for presentation, rounded half up to `places` decimal places."""
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
