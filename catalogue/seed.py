@@ -598,7 +598,7 @@ def _read_organisations(
     for index, record in enumerate(_records(data, file, "practices"), start=1):
         code = _ods_code(record, f"{file}: practice #{index}")
         r = _Reader(record, f"{file}: practice {code!r}")
-        commissioner = r.str("commissioner")
+        commissioner = _ods_code(record, f"{file}: practice {code!r}", "commissioner")
         if commissioner not in commissioners:
             raise r.fail(f"unknown commissioner {commissioner!r}")
         current_system = r.str("current_system", None)
@@ -625,11 +625,11 @@ def _read_organisations(
     return organisations
 
 
-def _ods_code(record: Any, where: str) -> str:
-    value = _Reader(record, where).raw("ods_code")
+def _ods_code(record: Any, where: str, key: str = "ods_code") -> str:
+    value = _Reader(record, where).raw(key)
     # YAML reads an all-digit code as a number; ODS codes are strings.
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise SeedDataError(f"{where}: ods_code must be a string, got {value!r}")
+        raise SeedDataError(f"{where}: {key} must be a string, got {value!r}")
     return str(value).strip().upper()
 
 
@@ -833,14 +833,17 @@ def _seed_items(
             for _ in record["prices"]:
                 report.count("price", created=True)
         else:
-            changed = _assign(item, values)
+            # Prices first: replacing tiers flushes, and the item row must be updated once.
+            changed = _update_prices(session, item, record["prices"], report)
+            if _assign(item, values):
+                changed = True
             if values["status"] is ItemStatus.PUBLISHED and item.published_at is None:
                 item.published_at = now
                 changed = True
             if item.capability_codes != set(record["capabilities"]):
                 item.capabilities = wanted_capabilities
-                changed = True
-            if _update_prices(session, item, record["prices"], report):
+                # Derived here too, so that the item's row is updated (and versioned) once.
+                item.maturity_level = derive_level(record["capabilities"], requirements)
                 changed = True
             if changed:
                 # Capabilities and prices live in other tables: touch the row so that the
@@ -893,9 +896,7 @@ def _seed_organisations(
         system_ids.update(
             session.execute(
                 select(CatalogueItem.slug, CatalogueItem.id).where(CatalogueItem.slug.in_(missing))
-            )
-            .tuples()
-            .all()
+            ).all()
         )
     for record in seed.organisations:  # commissioners come first
         values = {
@@ -968,9 +969,7 @@ def seed_synthetic(
             select(CatalogueItem.slug, CatalogueItem.id).where(
                 CatalogueItem.slug.startswith(prefix, autoescape=True)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     generated = generate(
         count,
@@ -1004,7 +1003,7 @@ def _synthetic_reference(session: Session) -> tuple[dict, dict]:
             .where(Framework.status == FrameworkStatus.LIVE)
         )
     }
-    capability_ids = dict(session.execute(select(Capability.code, Capability.id)).tuples().all())
+    capability_ids = dict(session.execute(select(Capability.code, Capability.id)).all())
     return lot_ids, capability_ids
 
 
@@ -1012,17 +1011,15 @@ def _synthetic_suppliers(session: Session) -> dict[str, int]:
     wanted = synthetic_suppliers()
     slugs = [supplier["slug"] for supplier in wanted]
     present = dict(
-        session.execute(select(Supplier.slug, Supplier.id).where(Supplier.slug.in_(slugs)))
-        .tuples()
-        .all()
+        session.execute(select(Supplier.slug, Supplier.id).where(Supplier.slug.in_(slugs))).all()
     )
     missing = [supplier for supplier in wanted if supplier["slug"] not in present]
     if missing:
         session.execute(insert(Supplier.__table__), missing)
         present = dict(
-            session.execute(select(Supplier.slug, Supplier.id).where(Supplier.slug.in_(slugs)))
-            .tuples()
-            .all()
+            session.execute(
+                select(Supplier.slug, Supplier.id).where(Supplier.slug.in_(slugs))
+            ).all()
         )
     return present
 
