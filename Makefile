@@ -23,6 +23,7 @@ install-test: $(VENV)/.installed-test
 serve: install
 	$(BIN)/gpsoc init-db
 	$(BIN)/gpsoc seed
+	$(BIN)/gpsoc reindex
 	$(BIN)/gpsoc serve --host 127.0.0.1 --port 8000
 
 test: install-test

@@ -100,8 +100,14 @@ class SearchDocument:
                 {"code": code, "name": name}
                 for code, name in zip(self.capabilities, self.capability_names, strict=True)
             ],
-            "annual_price": None if self.annual_price is None else str(self.annual_price),
+            "annual_price": None if self.annual_price is None else money(self.annual_price),
         }
+
+
+def money(amount: Decimal) -> str:
+    """A decimal string with at least two places, as the API writes money: "4296.80"."""
+    whole, _, fraction = format(amount.normalize(), "f").partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
 
 
 def facet_key(value: str | int, label: str) -> str:
