@@ -8,7 +8,6 @@ from sqlalchemy.orm import selectinload
 
 from catalogue.maturity import derive_level, load_requirements, refresh_maturity_levels
 from catalogue.models import Capability, CatalogueItem
-from catalogue.seed import seed_catalogue
 
 L1 = frozenset({"choose-and-book", "spine-connection", "pds"})
 L2 = L1 | {"eps"}
@@ -55,17 +54,13 @@ def test_derive_level_with_a_level_without_requirements():
     assert derive_level(set(), {1: frozenset(), 2: frozenset({"eps"})}) == 1
 
 
-def test_seeded_ladder_matches_hansard(session_factory):
-    with session_factory.begin() as session:
-        seed_catalogue(session)
-    with session_factory() as session:
+def test_seeded_ladder_matches_hansard(seeded):
+    with seeded() as session:
         assert load_requirements(session) == GPSOC
 
 
-def test_refresh_recomputes_stored_levels(session_factory):
-    with session_factory.begin() as session:
-        seed_catalogue(session)
-    with session_factory.begin() as session:
+def test_refresh_recomputes_stored_levels(seeded):
+    with seeded.begin() as session:
         item = session.scalars(
             select(CatalogueItem)
             .where(CatalogueItem.slug == "emis-web")
@@ -75,7 +70,7 @@ def test_refresh_recomputes_stored_levels(session_factory):
         item.capabilities = [c for c in item.capabilities if c.code != "eps"]
         refresh_maturity_levels(session, [item])
         assert item.maturity_level == 1
-    with session_factory.begin() as session:
+    with seeded.begin() as session:
         # Refreshing everything puts EPS back in the picture once it is held again.
         item = session.scalars(select(CatalogueItem).where(CatalogueItem.slug == "emis-web")).one()
         assert item.maturity_level == 1

@@ -38,13 +38,6 @@ from seed_data.synthetic import generate
 TIMESTAMPS = frozenset({"created_at", "updated_at", "published_at"})
 
 
-@pytest.fixture
-def seeded(session_factory):
-    with session_factory.begin() as session:
-        seed_catalogue(session)
-    return session_factory
-
-
 def _item(session: Session, slug: str) -> CatalogueItem:
     return session.scalars(
         select(CatalogueItem)
