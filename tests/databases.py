@@ -21,8 +21,10 @@ def server_url() -> str | None:
 
 
 @contextmanager
-def fresh_database(directory: Path, seed: bool = True) -> Iterator[Engine]:
-    """A migrated (and seeded) database that is dropped afterwards."""
+def fresh_database(
+    directory: Path, seed: bool = True, migrate: bool = True
+) -> Iterator[Engine]:
+    """A migrated (and seeded) database that is dropped afterwards; its URL is `engine.url`."""
     base = server_url()
     schema = None
     if base is None:
@@ -37,9 +39,10 @@ def fresh_database(directory: Path, seed: bool = True) -> Iterator[Engine]:
         url = url.render_as_string(hide_password=False)
     engine = make_engine(url)
     try:
-        with engine.begin() as connection:
-            upgrade_to_head(connection)
-        if seed:
+        if migrate:
+            with engine.begin() as connection:
+                upgrade_to_head(connection)
+        if seed and migrate:
             from catalogue.seed import seed_catalogue
 
             with make_session_factory(engine).begin() as session:

@@ -1,0 +1,68 @@
+"""The `gpsoc` command on a database of its own: schema, idempotent seed, synthetic items."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from api.cli import main
+from catalogue.db import make_session_factory
+from catalogue.models import CatalogueItem, Price
+from tests.databases import fresh_database
+
+
+@pytest.fixture
+def empty_database(tmp_path, monkeypatch):
+    with fresh_database(tmp_path, seed=False, migrate=False) as engine:
+        monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+        monkeypatch.setenv("GPSOC_DATA_DIR", str(tmp_path / "data"))
+        yield engine
+
+
+def _snapshot(engine) -> list[tuple]:
+    with make_session_factory(engine)() as session:
+        items = session.execute(
+            select(CatalogueItem.slug, CatalogueItem.version, CatalogueItem.maturity_level)
+            .order_by(CatalogueItem.slug)
+        ).all()
+        prices = session.scalar(select(func.count(Price.id)))
+    return [*items, ("prices", prices)]
+
+
+def test_init_db_then_seed_twice_changes_nothing_the_second_time(empty_database):
+    runner = CliRunner()
+    assert runner.invoke(main, ["init-db"]).exit_code == 0
+    assert runner.invoke(main, ["init-db"]).exit_code == 0  # already at head: harmless
+
+    first = runner.invoke(main, ["seed"])
+    assert first.exit_code == 0, first.output
+    after_first = _snapshot(empty_database)
+    assert len(after_first) > 30
+
+    second = runner.invoke(main, ["seed"])
+    assert second.exit_code == 0, second.output
+    assert "0 created" in second.output and " 1 created" not in second.output
+    assert _snapshot(empty_database) == after_first
+
+
+def test_synthetic_seed_adds_exactly_n_items_once(empty_database):
+    runner = CliRunner()
+    runner.invoke(main, ["init-db"])
+    runner.invoke(main, ["seed"])
+    before = len(_snapshot(empty_database))
+
+    added = runner.invoke(main, ["seed", "--synthetic", "40", "--random-seed", "3"])
+    assert added.exit_code == 0, added.output
+    assert "Added 40 synthetic items" in added.output
+    assert len(_snapshot(empty_database)) == before + 40
+
+    again = runner.invoke(main, ["seed", "--synthetic", "40", "--random-seed", "3"])
+    assert again.exit_code == 0
+    assert len(_snapshot(empty_database)) == before + 40
+
+
+def test_bad_arguments_are_refused_with_a_message(empty_database):
+    result = CliRunner().invoke(main, ["seed", "--synthetic", "0"])
+    assert result.exit_code == 2
+    assert "synthetic" in result.output
