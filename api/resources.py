@@ -7,6 +7,7 @@ from .capabilities.routes import blp as capabilities
 from .frameworks.routes import blp as frameworks
 from .health.routes import blp as health
 from .maturity_levels.routes import blp as maturity_levels
+from .orders.routes import blp as orders
 from .organisations.routes import blp as organisations
 from .search.routes import blp as search
 from .services.routes import blp as services
@@ -27,6 +28,7 @@ VERSIONED = [
     search,
     tokens,
     audit_events,
+    orders,
 ]
 
 

@@ -43,6 +43,7 @@ from ..models import (
 from ..pricing import default_quantity
 from ..principal import Principal, Role
 from .dates import add_months
+from .from_selection import prefilled
 from .lifecycle import RULES, Transition, allowed_from
 from .migration import audit_trail_sources
 
@@ -459,6 +460,8 @@ def create_order(
         if existing is not None:
             return Placed(_replay(existing, fingerprint), created=False)
 
+    if data.get("selection_id") is not None:
+        data = prefilled(session, actor, data)
     errors = _Errors()
     framework = session.scalars(
         select(Framework).where(Framework.slug == data["framework"])

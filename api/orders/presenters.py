@@ -1,0 +1,128 @@
+"""Shape orders for the schemas: names beside ids, funding with its reason, migration dates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from catalogue import orders
+from catalogue.funding import funding_for
+from catalogue.models import CallOffOrder, Price
+
+
+def _party(thing) -> dict[str, Any]:
+    return {"id": thing.id, "name": thing.name}
+
+
+def summary(order: CallOffOrder) -> dict[str, Any]:
+    return {
+        "call_off_id": order.call_off_id,
+        "number": order.number,
+        "revision": order.revision,
+        "status": order.status,
+        "commissioner": {**_party(order.commissioner), "ods_code": order.commissioner.ods_code},
+        "supplier": _party(order.supplier),
+        "framework": {
+            "slug": order.framework.slug,
+            "name": order.framework.name,
+            "status": order.framework.status.value,
+            "max_term_months": order.framework.max_term_months,
+        },
+        "description": order.description,
+        "commencement_date": order.commencement_date,
+        "term_months": order.term_months,
+        "go_live_date": order.go_live_date,
+        "status_reason": order.status_reason,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+        "submitted_at": order.submitted_at,
+        "accepted_at": order.accepted_at,
+    }
+
+
+def _price_ref(price: Price) -> dict[str, Any]:
+    return {
+        "price_id": price.id,
+        "name": price.name,
+        "unit": price.unit.value,
+        "period": price.period.value,
+        "amount": price.flat_amount,
+    }
+
+
+def _migration(session: Session, order: CallOffOrder) -> dict[str, Any] | None:
+    previous = order.previous_system
+    if previous is None:
+        return None
+    dates = orders.migration.order_migration_dates(order)
+    sources = orders.audit_trail_sources(session, previous)
+    options = []
+    for option in orders.migration.OPTION_ORDER:
+        source = sources[option]
+        options.append(
+            {
+                "option": option.value,
+                "description": orders.migration.OPTION_DESCRIPTIONS[option],
+                "available": source.available,
+                "chosen": order.audit_trail_option is option,
+                "catalogue_item_id": source.item.id if source.item else None,
+                "item_name": source.item.name if source.item else None,
+                "prices": [_price_ref(price) for price in source.prices],
+            }
+        )
+    return {
+        "previous_system": _party(previous),
+        "previous_supplier": _party(previous.supplier),
+        "planned_go_live": order.planned_go_live,
+        "go_live_date": order.go_live_date,
+        "bedding_in_end": dates.bedding_in_end if dates else None,
+        "notice_to_be_given_by": dates.notice_to_be_given_by if dates else None,
+        "earliest_notice_end": dates.earliest_notice_end if dates else None,
+        "audit_trail_option": order.audit_trail_option.value if order.audit_trail_option else None,
+        "audit_trail_quantity": order.audit_trail_quantity,
+        "audit_trail_options": options,
+    }
+
+
+def detail(session: Session, order: CallOffOrder) -> dict[str, Any]:
+    ods = {r.organisation_id: r.organisation.ods_code for r in order.recipients}
+    items = []
+    for item in order.items:
+        decision = funding_for(item.catalogue_item, item.price)
+        items.append(
+            {
+                "id": item.id,
+                "catalogue_item_id": item.catalogue_item.id,
+                "item_name": item.catalogue_item.name,
+                "kind": item.catalogue_item.kind.value,
+                "lot": item.catalogue_item.lot.number,
+                "price_id": item.price.id,
+                "price_name": item.price.name,
+                "unit": item.price.unit.value,
+                "period": item.price.period.value,
+                "funding": decision.funding.value if decision.funding else None,
+                "funding_reason": decision.reason,
+                "quantities": [
+                    {"ods_code": ods.get(q.organisation_id, "?"), "quantity": q.quantity}
+                    for q in item.quantities
+                ],
+            }
+        )
+    return {
+        **summary(order),
+        "selection_id": order.selection_id,
+        "amends": order.amends.call_off_id if order.amends is not None else None,
+        "revisions": orders.revisions_of(session, order),
+        "allowed_transitions": orders.allowed_from(order.status),
+        "recipients": [
+            {
+                "ods_code": r.organisation.ods_code,
+                "name": r.organisation.name,
+                "list_size": r.organisation.list_size or 0,
+            }
+            for r in order.recipients
+        ],
+        "items": items,
+        "migration": _migration(session, order),
+    }

@@ -1,0 +1,267 @@
+from flask import Response, g, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy.orm import Session
+
+from api.auth import principal, requires
+from api.common.concurrency import IF_MATCH_DOC, check_if_match, etag_data, etag_header
+from api.common.pagination import page_body, page_of
+from api.database import get_session, writing_session
+from catalogue import orders
+from catalogue.errors import InvalidInput
+from catalogue.models import CallOffOrder
+from catalogue.orders.export import estimate_csv, estimate_xlsx
+from catalogue.principal import Role
+
+from . import presenters
+from .schemas import (
+    CostEstimateSchema,
+    OrderCompletenessSchema,
+    OrderCreateSchema,
+    OrderQueryArgsSchema,
+    OrderSchema,
+    OrderSummarySchema,
+    OrderTransitionSchema,
+    OrderUpdateSchema,
+)
+
+blp = Blueprint(
+    "orders",
+    __name__,
+    description="Call-off orders: commissioners buy from one supplier for their practices.",
+)
+
+KIND = "order"
+MAX_KEY_LENGTH = 200
+IDEMPOTENCY_DOC = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": False,
+            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+            "description": "Makes the POST safe to retry: a retry with the same key and body "
+            "returns the first order (never a second); the same key with another body is a 422.",
+        }
+    ],
+    "responses": {409: "DEFAULT_ERROR", 422: "DEFAULT_ERROR"},
+}
+BINARY = {"type": "string", "format": "binary"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _writer() -> Session:
+    """The session for a write. Authentication may already have opened a reading session on
+    this request; drop it so that the write takes the writer's lock from its first statement."""
+    reading = g.pop("db_session", None)
+    if reading is not None:
+        reading.close()
+    return writing_session()
+
+
+def _etag(order: CallOffOrder) -> dict[str, str]:
+    return etag_header(KIND, order.call_off_id, order.version)
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
+        raise InvalidInput(
+            "The Idempotency-Key header is not valid.",
+            {"Idempotency-Key": [f"1 to {MAX_KEY_LENGTH} printable characters."]},
+        )
+    return key
+
+
+def _locked_for_change(session: Session, call_off_id: str) -> CallOffOrder:
+    """The order, row-locked, after the If-Match check: of racing writers one wins."""
+    order = orders.get_order(session, principal(), call_off_id, for_update=True)
+    check_if_match(KIND, order.call_off_id, order.version)
+    return order
+
+
+@blp.route("/orders")
+class Orders(MethodView):
+    @requires()
+    @blp.arguments(OrderQueryArgsSchema, location="query")
+    @blp.response(200, page_of(OrderSummarySchema))
+    def get(self, args):
+        """Orders the caller may see, newest first: a commissioner its own, a supplier those
+        placed with it (once submitted), the authority all. Each revision is listed."""
+        found, total = orders.list_orders(
+            get_session(), principal(), args["page"], args["page_size"], args.get("status")
+        )
+        return page_body(
+            [presenters.summary(o) for o in found], total, args["page"], args["page_size"]
+        )
+
+    @requires(Role.COMMISSIONER)
+    @blp.doc(**IDEMPOTENCY_DOC)
+    @blp.arguments(OrderCreateSchema)
+    @blp.response(201, OrderSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.alt_response(
+        404, response="DEFAULT_ERROR", description="The selection is not one of yours."
+    )
+    def post(self, body):
+        """Place a draft order. Recipients must be your practices; items published items of
+        the order's supplier on a live framework. With `selection_id` (a locked selection)
+        the winner's prices, its supplier and the practice are filled in; your `items` are
+        added to them. Retried with the same Idempotency-Key, it returns the first order."""
+        key = _idempotency_key()
+        session = _writer()
+        placed = orders.create_order(session, principal(), body, idempotency_key=key)
+        session.commit()
+        order = orders.get_order(session, principal(), placed.order.call_off_id)
+        headers = {
+            **_etag(order),
+            "Location": url_for("orders.Order", call_off_id=order.call_off_id),
+        }
+        if not placed.created:
+            headers["Idempotent-Replayed"] = "true"
+        return presenters.detail(session, order), 201, headers
+
+
+@blp.route("/orders/<string:call_off_id>")
+class Order(MethodView):
+    @requires()
+    @blp.etag
+    @blp.response(200, OrderSchema)
+    @blp.alt_response(404, response="DEFAULT_ERROR")
+    def get(self, call_off_id):
+        """One revision of an order, with its funding per item and, for a migration, the
+        bedding-in and notice dates and the priced audit-trail options."""
+        session = get_session()
+        order = orders.get_order(session, principal(), call_off_id)
+        blp.set_etag(etag_data(KIND, order.call_off_id, order.version))
+        return presenters.detail(session, order)
+
+    @requires(Role.COMMISSIONER)
+    @blp.doc(**IF_MATCH_DOC)
+    @blp.arguments(OrderUpdateSchema)
+    @blp.response(200, OrderSchema)
+    @blp.alt_response(404, response="DEFAULT_ERROR")
+    @blp.alt_response(409, response="DEFAULT_ERROR", description="The order is not a draft.")
+    def patch(self, body, call_off_id):
+        """Change a draft. Fields given replace the current ones (recipients and items as
+        whole lists; quantities of recipients who stay are kept)."""
+        session = _writer()
+        order = _locked_for_change(session, call_off_id)
+        orders.update_order(session, principal(), order, body)
+        session.commit()
+        return presenters.detail(session, order), 200, _etag(order)
+
+
+TRANSITIONS = ", ".join(f'"{t.value}"' for t in orders.Transition)
+
+
+@blp.route(
+    f"/orders/<string:call_off_id>/transitions/<any({TRANSITIONS}):transition>",
+    methods=["POST"],
+)
+@requires(Role.COMMISSIONER, Role.SUPPLIER)
+@blp.doc(**IF_MATCH_DOC)
+@blp.arguments(OrderTransitionSchema)
+@blp.response(200, OrderSchema)
+@blp.alt_response(404, response="DEFAULT_ERROR")
+@blp.alt_response(
+    409,
+    response="DEFAULT_ERROR",
+    description="Not allowed from the current status (the allowed ones are named), or the "
+    "order is not complete.",
+)
+def apply_transition(body, call_off_id, transition):
+    """Move the order along its lifecycle: submit (the commissioner, when complete), accept
+    (the supplier), go-live (records business go-live), complete; cancel before live and
+    terminate after, each with a reason."""
+    name = orders.Transition(transition)
+    session = _writer()
+    order = _locked_for_change(session, call_off_id)
+    orders.transition(
+        session,
+        principal(),
+        order,
+        name,
+        reason=body.get("reason"),
+        go_live_date=body.get("go_live_date"),
+    )
+    session.commit()
+    return presenters.detail(session, order), 200, _etag(order)
+
+
+@blp.route("/orders/<string:call_off_id>/amendments", methods=["POST"])
+@requires(Role.COMMISSIONER)
+@blp.doc(**IF_MATCH_DOC)
+@blp.response(201, OrderSchema)
+@blp.alt_response(404, response="DEFAULT_ERROR")
+@blp.alt_response(409, response="DEFAULT_ERROR", description="Not live, or already amended.")
+def amend(call_off_id):
+    """Amend a live order: a new draft revision (C000014-02) copied from it. The live revision
+    stays in force and readable until the amendment goes live."""
+    session = _writer()
+    order = _locked_for_change(session, call_off_id)
+    amendment = orders.amend_order(session, principal(), order)
+    session.commit()
+    amendment = orders.get_order(session, principal(), amendment.call_off_id)
+    return presenters.detail(session, amendment), 201, _etag(amendment)
+
+
+@blp.route("/orders/<string:call_off_id>/completeness")
+@requires()
+@blp.response(200, OrderCompletenessSchema)
+@blp.alt_response(404, response="DEFAULT_ERROR")
+def completeness(call_off_id):
+    """What is missing before the order can be submitted."""
+    session = get_session()
+    order = orders.get_order(session, principal(), call_off_id)
+    missing = orders.completeness(session, order)
+    return {"complete": not missing, "missing": missing}
+
+
+@blp.route("/orders/<string:call_off_id>/cost-estimate")
+@requires()
+@blp.response(200, CostEstimateSchema)
+@blp.alt_response(404, response="DEFAULT_ERROR")
+@blp.alt_response(409, response="DEFAULT_ERROR", description="No commencement date or term.")
+def cost_estimate(call_off_id):
+    """The business case: one-off and recurring costs in each year of the term, central and
+    local, per recipient and in total (amounts exact, shown to the penny)."""
+    session = get_session()
+    order = orders.get_order(session, principal(), call_off_id)
+    return orders.estimate_order(session, order)
+
+
+def _download(content, mimetype: str, filename: str) -> Response:
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@blp.route("/orders/<string:call_off_id>/export.csv")
+@requires()
+@blp.response(200, BINARY, content_type="text/csv")
+@blp.alt_response(404, response="DEFAULT_ERROR")
+@blp.alt_response(409, response="DEFAULT_ERROR", description="No commencement date or term.")
+def export_csv(call_off_id):
+    """The cost estimate as CSV: a row per cost line per recipient, then the totals."""
+    session = get_session()
+    order = orders.get_order(session, principal(), call_off_id)
+    content = estimate_csv(orders.estimate_order(session, order))
+    return _download(content, "text/csv", f"{order.call_off_id}.csv")
+
+
+@blp.route("/orders/<string:call_off_id>/export.xlsx")
+@requires()
+@blp.response(200, BINARY, content_type=XLSX)
+@blp.alt_response(404, response="DEFAULT_ERROR")
+@blp.alt_response(409, response="DEFAULT_ERROR", description="No commencement date or term.")
+def export_xlsx(call_off_id):
+    """The order and its business case as a workbook: Order, Summary and Cost estimate."""
+    session = get_session()
+    order = orders.get_order(session, principal(), call_off_id)
+    content = estimate_xlsx(order, orders.estimate_order(session, order))
+    return _download(content, XLSX, f"{order.call_off_id}.xlsx")

@@ -1,0 +1,306 @@
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from api.common.fields import Money
+from api.common.pagination import PageArgsSchema
+from catalogue.models import AuditTrailOption, OrderStatus
+from catalogue.orders import Transition
+from catalogue.pricing import to_pennies
+
+ID = validate.Range(min=1, max=2**31 - 1)
+ODS_CODE = validate.Regexp(r"^[A-Za-z0-9]{3,8}$", error="Not an ODS code.")
+MAX_RECIPIENTS = 1000
+MAX_ITEMS = 200
+
+
+class Pennies(Money):
+    """An exact amount shown rounded to the penny (the estimate is exact until presented)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else super()._serialize(to_pennies(value), attr, obj)
+
+
+# ------------------------------------------------------------------------------------ input
+
+
+class OrderItemInputSchema(Schema):
+    catalogue_item_id = fields.Integer(required=True, validate=ID)
+    price_id = fields.Integer(required=True, validate=ID)
+    quantities = fields.Dict(
+        keys=fields.String(validate=ODS_CODE),
+        values=fields.Integer(
+            strict=True, validate=validate.Range(min=1, max=10_000_000, error="At least 1.")
+        ),
+        load_default=dict,
+        metadata={
+            "description": "Units per recipient by ODS code; omitted recipients get the default "
+            "(the list size for per-patient prices, otherwise 1)."
+        },
+    )
+
+
+class MigrationInputSchema(Schema):
+    previous_system_id = fields.Integer(required=True, validate=ID)
+    planned_go_live = fields.Date(allow_none=True)
+    audit_trail_option = fields.Enum(AuditTrailOption, by_value=True, allow_none=True)
+    audit_trail_quantity = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1, max=1000),
+        metadata={"description": "Users kept (single-user retention) or retrieval requests."},
+    )
+
+
+class _OrderFields(Schema):
+    description = fields.String(validate=validate.Length(max=500))
+    commencement_date = fields.Date(allow_none=True)
+    term_months = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1, max=1200),
+        metadata={"description": "At most the framework's maximum call-off term."},
+    )
+    recipients = fields.List(
+        fields.String(validate=ODS_CODE),
+        validate=validate.Length(max=MAX_RECIPIENTS),
+        metadata={"description": "ODS codes of the commissioner's practices."},
+    )
+    items = fields.List(
+        fields.Nested(OrderItemInputSchema), validate=validate.Length(max=MAX_ITEMS)
+    )
+    migration = fields.Nested(
+        MigrationInputSchema,
+        allow_none=True,
+        metadata={"description": "Present when the practices change system."},
+    )
+
+
+class OrderCreateSchema(_OrderFields):
+    framework = fields.String(validate=validate.Length(min=1, max=64))
+    supplier_id = fields.Integer(validate=ID)
+    selection_id = fields.Integer(
+        validate=ID,
+        metadata={
+            "description": "A locked selection: prefills the supplier, the winning system and "
+            "its prices, and the practice."
+        },
+    )
+
+    @validates_schema
+    def _needs_supplier(self, data, **kwargs):
+        if "selection_id" in data:
+            return
+        errors = {
+            name: ["Required unless the order is made from a selection."]
+            for name in ("framework", "supplier_id")
+            if name not in data
+        }
+        if errors:
+            raise ValidationError(errors)
+
+
+class OrderUpdateSchema(_OrderFields):
+    """Fields present replace the draft's; recipients and items replace the whole list."""
+
+
+class OrderTransitionSchema(Schema):
+    reason = fields.String(
+        validate=validate.Length(max=1000),
+        allow_none=True,
+        metadata={"description": "Required to cancel or terminate."},
+    )
+    go_live_date = fields.Date(
+        allow_none=True, metadata={"description": "Business go-live; required for go-live."}
+    )
+
+
+class OrderQueryArgsSchema(PageArgsSchema):
+    status = fields.Enum(OrderStatus, by_value=True)
+
+
+# ----------------------------------------------------------------------------------- output
+
+
+class OrderPartySchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+class OrderCommissionerSchema(OrderPartySchema):
+    ods_code = fields.String(required=True)
+
+
+class OrderFrameworkSchema(Schema):
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+    status = fields.String(required=True)
+    max_term_months = fields.Integer(required=True)
+
+
+class OrderRecipientSchema(Schema):
+    ods_code = fields.String(required=True)
+    name = fields.String(required=True)
+    list_size = fields.Integer(required=True)
+
+
+class OrderQuantitySchema(Schema):
+    ods_code = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+
+
+class OrderItemSchema(Schema):
+    id = fields.Integer(required=True)
+    catalogue_item_id = fields.Integer(required=True)
+    item_name = fields.String(required=True)
+    kind = fields.String(required=True)
+    lot = fields.Integer(required=True)
+    price_id = fields.Integer(required=True)
+    price_name = fields.String(required=True)
+    unit = fields.String(required=True)
+    period = fields.String(required=True)
+    funding = fields.String(
+        required=True, allow_none=True, metadata={"description": "central, local or null (none)"}
+    )
+    funding_reason = fields.String(required=True)
+    quantities = fields.List(fields.Nested(OrderQuantitySchema), required=True)
+
+
+class AuditTrailPriceSchema(Schema):
+    price_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    unit = fields.String(required=True)
+    period = fields.String(required=True)
+    amount = Money(allow_none=True, metadata={"description": "The flat amount, if flat."})
+
+
+class AuditTrailOptionSchema(Schema):
+    option = fields.String(required=True)
+    description = fields.String(required=True)
+    available = fields.Boolean(required=True)
+    chosen = fields.Boolean(required=True)
+    catalogue_item_id = fields.Integer(allow_none=True)
+    item_name = fields.String(allow_none=True)
+    prices = fields.List(fields.Nested(AuditTrailPriceSchema), required=True)
+
+
+class OrderMigrationSchema(Schema):
+    previous_system = fields.Nested(OrderPartySchema, required=True)
+    previous_supplier = fields.Nested(OrderPartySchema, required=True)
+    planned_go_live = fields.Date(allow_none=True)
+    go_live_date = fields.Date(allow_none=True)
+    bedding_in_end = fields.Date(
+        allow_none=True,
+        metadata={"description": "Go-live + 3 months: the previous system stays centrally funded."},
+    )
+    notice_to_be_given_by = fields.Date(allow_none=True)
+    earliest_notice_end = fields.Date(
+        allow_none=True, metadata={"description": "Notice is at least 3 months from go-live."}
+    )
+    audit_trail_option = fields.String(allow_none=True)
+    audit_trail_quantity = fields.Integer(allow_none=True)
+    audit_trail_options = fields.List(fields.Nested(AuditTrailOptionSchema), required=True)
+
+
+class OrderSummarySchema(Schema):
+    call_off_id = fields.String(required=True, metadata={"examples": ["C000014-01"]})
+    number = fields.Integer(required=True)
+    revision = fields.Integer(required=True)
+    status = fields.Enum(OrderStatus, by_value=True, required=True)
+    commissioner = fields.Nested(OrderCommissionerSchema, required=True)
+    supplier = fields.Nested(OrderPartySchema, required=True)
+    framework = fields.Nested(OrderFrameworkSchema, required=True)
+    description = fields.String(required=True)
+    commencement_date = fields.Date(allow_none=True)
+    term_months = fields.Integer(allow_none=True)
+    go_live_date = fields.Date(allow_none=True)
+    status_reason = fields.String(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    submitted_at = fields.DateTime(allow_none=True)
+    accepted_at = fields.DateTime(allow_none=True)
+
+
+class OrderSchema(OrderSummarySchema):
+    selection_id = fields.Integer(allow_none=True)
+    amends = fields.String(allow_none=True, metadata={"description": "The revision amended."})
+    revisions = fields.List(fields.String(), required=True)
+    allowed_transitions = fields.List(fields.Enum(Transition, by_value=True), required=True)
+    recipients = fields.List(fields.Nested(OrderRecipientSchema), required=True)
+    items = fields.List(fields.Nested(OrderItemSchema), required=True)
+    migration = fields.Nested(OrderMigrationSchema, allow_none=True)
+
+
+class OrderMissingSchema(Schema):
+    field = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class OrderCompletenessSchema(Schema):
+    complete = fields.Boolean(required=True)
+    missing = fields.List(fields.Nested(OrderMissingSchema), required=True)
+
+
+# ---------------------------------------------------------------------------- cost estimate
+
+
+class CostSplitSchema(Schema):
+    central = Pennies(required=True)
+    local = Pennies(required=True)
+    total = Pennies(required=True)
+
+
+class CostYearSchema(Schema):
+    year = fields.Integer(required=True)
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+    months = fields.Integer(required=True)
+
+
+class CostYearSummarySchema(Schema):
+    year = fields.Integer(required=True)
+    one_off = fields.Nested(CostSplitSchema, required=True)
+    recurring = fields.Nested(CostSplitSchema, required=True)
+    total = Pennies(required=True)
+
+
+class CostSummarySchema(Schema):
+    one_off = fields.Nested(CostSplitSchema, required=True)
+    recurring = fields.Nested(
+        CostSplitSchema, required=True, metadata={"description": "Whole term."}
+    )
+    years = fields.List(fields.Nested(CostYearSummarySchema), required=True)
+    central = Pennies(required=True)
+    local = Pennies(required=True)
+    total = Pennies(required=True)
+
+
+class CostLineSchema(Schema):
+    kind = fields.String(required=True, metadata={"enum": ["item", "bedding_in", "audit_trail"]})
+    catalogue_item_id = fields.Integer(required=True)
+    item_name = fields.String(required=True)
+    supplier_name = fields.String(required=True)
+    price_id = fields.Integer(required=True)
+    price_name = fields.String(required=True)
+    unit = fields.String(required=True)
+    period = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+    funding = fields.String(required=True, allow_none=True)
+    funding_reason = fields.String(required=True)
+    one_off = Pennies(required=True)
+    recurring_per_year = Pennies(required=True)
+    per_year = fields.List(Pennies(), required=True)
+    total = Pennies(required=True)
+
+
+class RecipientEstimateSchema(Schema):
+    ods_code = fields.String(required=True)
+    name = fields.String(required=True)
+    list_size = fields.Integer(required=True)
+    lines = fields.List(fields.Nested(CostLineSchema), required=True)
+    summary = fields.Nested(CostSummarySchema, required=True)
+
+
+class CostEstimateSchema(Schema):
+    call_off_id = fields.String(required=True)
+    commencement_date = fields.Date(required=True)
+    term_months = fields.Integer(required=True)
+    years = fields.List(fields.Nested(CostYearSchema), required=True)
+    recipients = fields.List(fields.Nested(RecipientEstimateSchema), required=True)
+    totals = fields.Nested(CostSummarySchema, required=True)

@@ -1,0 +1,199 @@
+"""The order and its cost estimate as CSV and as an XLSX workbook (the business case).
+
+Amounts are rounded to the penny here, at presentation, as catalogue.pricing prescribes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from ..models import CallOffOrder
+from ..pricing import to_pennies
+from .costs import Estimate, Split, Summary
+from .migration import order_migration_dates
+
+MONEY_FORMAT = "#,##0.00"
+
+
+def _header(estimate: Estimate) -> list[str]:
+    years = [f"year_{span.year}_recurring" for span in estimate.years]
+    return [
+        "call_off_id",
+        "ods_code",
+        "practice",
+        "line",
+        "item",
+        "supplier",
+        "price",
+        "unit",
+        "period",
+        "quantity",
+        "funding",
+        "funding_reason",
+        "one_off",
+        *years,
+        "total",
+    ]
+
+
+def _total_rows(estimate: Estimate, summary: Summary, ods: str, name: str) -> Iterator[list]:
+    for label, pick in (
+        ("total central", lambda split: split.central),
+        ("total local", lambda split: split.local),
+        ("total", lambda split: split.total),
+    ):
+        recurring = [pick(year.recurring) for year in summary.years]
+        one_off = pick(summary.one_off)
+        yield [
+            estimate.call_off_id,
+            ods,
+            name,
+            label,
+            *[""] * 8,
+            to_pennies(one_off),
+            *[to_pennies(amount) for amount in recurring],
+            to_pennies(one_off + pick(summary.recurring)),
+        ]
+
+
+def estimate_rows(estimate: Estimate) -> Iterator[list[Any]]:
+    """The header, then a row per cost line per recipient, then the recipient's and the
+    order's totals split central / local."""
+    yield _header(estimate)
+    for recipient in estimate.recipients:
+        for line in recipient.lines:
+            yield [
+                estimate.call_off_id,
+                recipient.ods_code,
+                recipient.name,
+                line.kind.value,
+                line.item_name,
+                line.supplier_name,
+                line.price_name,
+                line.unit,
+                line.period,
+                line.quantity,
+                line.funding.value if line.funding else "none",
+                line.funding_reason,
+                to_pennies(line.one_off),
+                *[to_pennies(amount) for amount in line.per_year],
+                to_pennies(line.total),
+            ]
+        yield from _total_rows(estimate, recipient.summary, recipient.ods_code, recipient.name)
+    yield from _total_rows(estimate, estimate.totals, "ALL", "All recipients")
+
+
+def estimate_csv(estimate: Estimate) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in estimate_rows(estimate):
+        writer.writerow(str(value) if isinstance(value, Decimal) else value for value in row)
+    return buffer.getvalue()
+
+
+def _order_facts(order: CallOffOrder) -> list[tuple[str, Any]]:
+    facts: list[tuple[str, Any]] = [
+        ("Call-off ID", order.call_off_id),
+        ("Status", order.status.value),
+        ("Commissioner", f"{order.commissioner.name} ({order.commissioner.ods_code})"),
+        ("Supplier", order.supplier.name),
+        ("Framework", order.framework.name),
+        ("Commencement date", order.commencement_date),
+        ("Term (months)", order.term_months),
+        ("Recipients", ", ".join(r.organisation.ods_code for r in order.recipients)),
+    ]
+    if order.previous_system is not None:
+        dates = order_migration_dates(order)
+        facts += [
+            ("Previous system", order.previous_system.name),
+            ("Previous supplier", order.previous_system.supplier.name),
+            ("Planned go-live", order.planned_go_live),
+            ("Business go-live", order.go_live_date),
+            ("Bedding-in ends", dates.bedding_in_end if dates else None),
+            ("Earliest end of notice", dates.earliest_notice_end if dates else None),
+            (
+                "Audit trail option",
+                order.audit_trail_option.value if order.audit_trail_option else None,
+            ),
+        ]
+    return facts
+
+
+def _split_cells(split: Split) -> list[Decimal]:
+    return [to_pennies(split.central), to_pennies(split.local)]
+
+
+def estimate_xlsx(order: CallOffOrder, estimate: Estimate) -> bytes:
+    workbook = Workbook()
+    bold = Font(bold=True)
+
+    facts = workbook.active
+    facts.title = "Order"
+    for label, value in _order_facts(order):
+        facts.append([label, value])
+        facts.cell(facts.max_row, 1).font = bold
+        if hasattr(value, "isoformat"):
+            facts.cell(facts.max_row, 2).number_format = "yyyy-mm-dd"
+    facts.column_dimensions["A"].width = 24
+    facts.column_dimensions["B"].width = 48
+
+    summary = workbook.create_sheet("Summary")
+    summary.append(
+        [
+            "Year",
+            "From",
+            "To",
+            "One-off central",
+            "One-off local",
+            "Recurring central",
+            "Recurring local",
+            "Total",
+        ]
+    )
+    for span, year in zip(estimate.years, estimate.totals.years, strict=True):
+        summary.append(
+            [
+                span.year,
+                span.start,
+                span.end,
+                *_split_cells(year.one_off),
+                *_split_cells(year.recurring),
+                to_pennies(year.total),
+            ]
+        )
+    totals = estimate.totals
+    summary.append(
+        [
+            "Term",
+            estimate.commencement_date,
+            estimate.years[-1].end,
+            *_split_cells(totals.one_off),
+            *_split_cells(totals.recurring),
+            to_pennies(totals.total),
+        ]
+    )
+    for row in summary.iter_rows(min_row=2):
+        row[1].number_format = row[2].number_format = "yyyy-mm-dd"
+        for cell in row[3:]:
+            cell.number_format = MONEY_FORMAT
+
+    lines = workbook.create_sheet("Cost estimate")
+    for row in estimate_rows(estimate):
+        lines.append(row)
+        for cell in lines[lines.max_row]:
+            if isinstance(cell.value, Decimal):
+                cell.number_format = MONEY_FORMAT
+    for sheet in (summary, lines):
+        for cell in sheet[1]:
+            cell.font = bold
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
