@@ -4,12 +4,13 @@ from flask_smorest import Api
 
 from .audit_events.routes import blp as audit_events
 from .capabilities.routes import blp as capabilities
+from .compare.routes import blp as compare
 from .frameworks.routes import blp as frameworks
 from .health.routes import blp as health
 from .maturity_levels.routes import blp as maturity_levels
-from .orders.routes import blp as orders
 from .organisations.routes import blp as organisations
 from .search.routes import blp as search
+from .selections.routes import blp as selections
 from .services.routes import blp as services
 from .suppliers.routes import blp as suppliers
 from .systems.routes import blp as systems
@@ -28,7 +29,8 @@ VERSIONED = [
     search,
     tokens,
     audit_events,
-    orders,
+    compare,
+    selections,
 ]
 
 

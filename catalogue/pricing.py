@@ -322,3 +322,32 @@ def whole_life_cost(
     return whole_life_cost_of(
         price_terms(item), practice.list_size or 0, term_months, quantities, on
     )
+
+
+def cost_report(cost: WholeLifeCost) -> dict[str, Any]:
+    """The cost as plain values rounded to pennies, for responses and exports."""
+    return {
+        "term_months": cost.term_months,
+        "one_off": to_pennies(cost.one_off),
+        "recurring_per_year": to_pennies(cost.recurring_per_year),
+        "recurring": to_pennies(cost.recurring),
+        "total": to_pennies(cost.total),
+        "central": to_pennies(cost.central),
+        "local": to_pennies(cost.local),
+        "lines": [
+            {
+                "price_id": line.price_id,
+                "price_name": line.price_name,
+                "unit": line.unit.value,
+                "period": line.period.value,
+                "quantity": line.quantity,
+                "funding": line.funding.value if line.funding else None,
+                "funding_reason": line.funding_reason,
+                "one_off": to_pennies(line.one_off),
+                "recurring_per_year": to_pennies(line.recurring_per_year),
+                "recurring_total": to_pennies(line.recurring_total),
+                "total": to_pennies(line.total),
+            }
+            for line in cost.lines
+        ],
+    }

@@ -96,12 +96,16 @@ def _loading_options():
     )
 
 
-def get_selection(session: Session, viewer: Principal, selection_id: int) -> Selection:
-    """The selection, if the viewer may see it; otherwise it does not exist for them."""
+def get_selection(
+    session: Session, viewer: Principal, selection_id: int, for_update: bool = False
+) -> Selection:
+    """The selection, if the viewer may see it; otherwise it does not exist for them.
+    `for_update` row-locks it (PostgreSQL) so that of two racing writers one waits."""
     _check_role(viewer)
-    selection = session.scalars(
-        select(Selection).where(Selection.id == selection_id).options(*_loading_options())
-    ).first()
+    query = select(Selection).where(Selection.id == selection_id)
+    if for_update:
+        query = query.with_for_update(of=Selection)
+    selection = session.scalars(query.options(*_loading_options())).first()
     if selection is None or not _can_see(viewer, selection):
         raise NotFound(f"No selection {selection_id} here.")
     return selection
@@ -388,9 +392,7 @@ def candidate_ids_matching(
     session: Session, selection: Selection, filters: ItemFilters
 ) -> list[int]:
     """The published items of the selection's framework that match the /search filters."""
-    scoped = replace(
-        filters, framework=selection.framework.slug, statuses=frozenset({ItemStatus.PUBLISHED})
-    )
+    scoped = replace(filters, framework=selection.framework.slug)  # listings: published only
     room = MAX_CANDIDATES - len(selection.candidates)
     # A page one longer than the shortlist can hold tells "fits" from "too many" in one query.
     items, total = list_items(session, scoped, page=1, page_size=MAX_CANDIDATES + 1)

@@ -1,0 +1,109 @@
+from marshmallow import Schema, fields, validate
+from webargs.fields import DelimitedList
+
+from api.common.fields import Id, Money
+from api.items.schemas import FrameworkRefSchema, LotRefSchema
+from api.organisations.schemas import OrganisationRefSchema
+from api.suppliers.schemas import SupplierRefSchema
+from catalogue.compare import MAX_COMPARED
+from catalogue.models import Funding, Hosting, ItemKind, PricePeriod, PriceUnit, ServiceCategory
+
+
+class CompareArgsSchema(Schema):
+    ids = DelimitedList(
+        Id(),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_COMPARED),
+        metadata={"description": f"Item ids, comma-separated (1 to {MAX_COMPARED})."},
+    )
+    practice = fields.String(
+        validate=validate.Length(min=1, max=16),
+        metadata={"description": "ODS code of a practice: adds each item's whole-life cost."},
+    )
+    term_months = fields.Integer(
+        load_default=36,
+        validate=validate.Range(min=1, max=120),
+        metadata={"description": "The term the whole-life cost covers."},
+    )
+
+
+class WholeLifeCostLineSchema(Schema):
+    price_id = fields.Integer(required=True)
+    price_name = fields.String(required=True)
+    unit = fields.String(required=True, metadata={"enum": [u.value for u in PriceUnit]})
+    period = fields.String(required=True, metadata={"enum": [p.value for p in PricePeriod]})
+    quantity = fields.Integer(required=True)
+    funding = fields.String(
+        allow_none=True, required=True, metadata={"enum": [f.value for f in Funding] + [None]}
+    )
+    funding_reason = fields.String(required=True)
+    one_off = Money(required=True)
+    recurring_per_year = Money(required=True)
+    recurring_total = Money(required=True)
+    total = Money(required=True)
+
+
+class WholeLifeCostSchema(Schema):
+    term_months = fields.Integer(required=True)
+    one_off = Money(required=True)
+    recurring_per_year = Money(required=True)
+    recurring = Money(required=True, metadata={"description": "Recurring charges over the term."})
+    total = Money(required=True)
+    central = Money(required=True, metadata={"description": "Centrally funded part."})
+    local = Money(required=True, metadata={"description": "Part the commissioner pays."})
+    lines = fields.List(fields.Nested(WholeLifeCostLineSchema), required=True)
+
+
+class ComparedServiceSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    category = fields.Enum(ServiceCategory, by_value=True, allow_none=True, required=True)
+
+
+class ComparedCapabilitySchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    category = fields.String(required=True)
+
+
+class ComparedItemSchema(Schema):
+    id = fields.Integer(attribute="item.id", required=True)
+    slug = fields.String(attribute="item.slug", required=True)
+    kind = fields.Enum(ItemKind, by_value=True, attribute="item.kind", required=True)
+    name = fields.String(attribute="item.name", required=True)
+    supplier = fields.Nested(SupplierRefSchema, attribute="item.supplier", required=True)
+    framework = fields.Nested(FrameworkRefSchema, attribute="item.lot.framework", required=True)
+    lot = fields.Nested(LotRefSchema, attribute="item.lot", required=True)
+    maturity_level = fields.Integer(
+        attribute="item.maturity_level",
+        required=True,
+        metadata={"description": "Derived from the accredited capabilities (0: below level 1)."},
+    )
+    hosting = fields.Enum(Hosting, by_value=True, attribute="item.hosting", required=True)
+    rfa_version = fields.String(attribute="item.rfa_version", allow_none=True, required=True)
+    capability_matrix = fields.Dict(
+        keys=fields.String(),
+        values=fields.Boolean(),
+        required=True,
+        metadata={"description": "For each capability in `capabilities`: held or not."},
+    )
+    migration_services = fields.List(fields.Nested(ComparedServiceSchema), required=True)
+    audit_trail_services = fields.List(fields.Nested(ComparedServiceSchema), required=True)
+    whole_life_cost = fields.Nested(
+        WholeLifeCostSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "For the practice over the term; null without a practice."},
+    )
+
+
+class ComparedPracticeSchema(OrganisationRefSchema):
+    list_size = fields.Integer(required=True)
+
+
+class ComparisonSchema(Schema):
+    practice = fields.Nested(ComparedPracticeSchema, allow_none=True, required=True)
+    term_months = fields.Integer(required=True)
+    priced_on = fields.Date(required=True)
+    capabilities = fields.List(fields.Nested(ComparedCapabilitySchema), required=True)
+    items = fields.List(fields.Nested(ComparedItemSchema), attribute="rows", required=True)

@@ -1,0 +1,305 @@
+"""Selections: what is sent to create and change them, and what comes back."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from api.common.fields import Id, Money
+from api.common.pagination import PageArgsSchema
+from api.compare.schemas import WholeLifeCostSchema
+from api.items.schemas import FrameworkRefSchema
+from api.organisations.schemas import OrganisationRefSchema
+from catalogue.models import (
+    CriterionGroup,
+    CriterionKind,
+    Hosting,
+    ItemKind,
+    Requirement,
+    Scoring,
+    SelectionStatus,
+)
+from catalogue.selection_scoring import MAX_CANDIDATES, MAX_SCORE, MIN_SCORE
+
+NAME = validate.Length(min=1, max=200)
+TERM = validate.Range(min=1, max=120)
+PERCENT = validate.Range(min=0, max=100)
+
+
+class NonPriceWeightsSchema(Schema):
+    features = fields.Integer(required=True, validate=PERCENT)
+    implementation = fields.Integer(required=True, validate=PERCENT)
+    interoperability = fields.Integer(required=True, validate=PERCENT)
+    service_levels = fields.Integer(required=True, validate=PERCENT)
+
+
+PRICE_WEIGHT_DOC = {
+    "description": "30 to 90 in steps of 5; the non-price weight is the rest (10 to 70)."
+}
+GROUPS_DOC = {"description": "How the non-price weight splits over the groups; sums to 100."}
+
+
+class SelectionCreateSchema(Schema):
+    name = fields.String(required=True, validate=NAME)
+    practice = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=16),
+        metadata={"description": "ODS code of one of the commissioner's practices."},
+    )
+    framework = fields.String(
+        required=True, validate=validate.Length(min=1, max=64), metadata={"example": "gpsoc-r"}
+    )
+    term_months = fields.Integer(validate=TERM, metadata={"description": "Default 36."})
+    price_weight = fields.Integer(load_default=50, validate=PERCENT, metadata=PRICE_WEIGHT_DOC)
+    non_price_weights = fields.Nested(NonPriceWeightsSchema, metadata=GROUPS_DOC)
+
+
+class SelectionUpdateSchema(Schema):
+    name = fields.String(validate=NAME)
+    term_months = fields.Integer(validate=TERM)
+    price_weight = fields.Integer(validate=PERCENT, metadata=PRICE_WEIGHT_DOC)
+    non_price_weights = fields.Nested(NonPriceWeightsSchema, metadata=GROUPS_DOC)
+
+
+class SearchFiltersSchema(Schema):
+    """The filters of /search (the framework is always the selection's)."""
+
+    lot = fields.Integer(validate=validate.Range(min=1, max=1000))
+    kind = fields.Enum(ItemKind, by_value=True)
+    supplier = Id()
+    capability = fields.List(fields.String(validate=validate.Length(min=1, max=64)))
+    maturity_level = fields.Integer(
+        validate=validate.Range(min=0, max=100), metadata={"description": "The minimum level."}
+    )
+    hosting = fields.Enum(Hosting, by_value=True)
+
+
+class CandidatesAddSchema(Schema):
+    item_ids = fields.List(
+        Id(),
+        validate=validate.Length(min=1, max=MAX_CANDIDATES),
+        metadata={"description": "Items to add by id."},
+    )
+    filters = fields.Nested(
+        SearchFiltersSchema,
+        metadata={"description": "Or add every item matching these filters (at most 8)."},
+    )
+
+    @validates_schema
+    def _one_way(self, data, **_kwargs):
+        if ("item_ids" in data) == ("filters" in data):
+            raise ValidationError("Give either item_ids or filters.", field_name="item_ids")
+
+
+class CriterionCreateSchema(Schema):
+    kind = fields.Enum(CriterionKind, by_value=True, required=True)
+    name = fields.String(required=True, validate=NAME)
+    description = fields.String(load_default="", validate=validate.Length(max=2000))
+    group = fields.Enum(CriterionGroup, by_value=True, metadata={"description": "Scored only."})
+    weight = fields.Integer(
+        validate=validate.Range(min=1, max=100),
+        metadata={"description": "Scored only: weight relative to the group's other criteria."},
+    )
+    scoring = fields.Enum(
+        Scoring,
+        by_value=True,
+        metadata={
+            "description": "Scored only. Default: capability_coverage when capabilities are "
+            "named, else manual."
+        },
+    )
+    capabilities = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        load_default=list,
+        validate=validate.Length(max=50),
+    )
+    requirement = fields.Enum(Requirement, by_value=True, metadata={"description": "Mandatory."})
+    min_maturity_level = fields.Integer(validate=validate.Range(min=0, max=100))
+    max_whole_life_cost = Money()
+
+
+class CriterionUpdateSchema(Schema):
+    name = fields.String(validate=NAME)
+    description = fields.String(validate=validate.Length(max=2000))
+    group = fields.Enum(CriterionGroup, by_value=True)
+    weight = fields.Integer(validate=validate.Range(min=1, max=100))
+    scoring = fields.Enum(Scoring, by_value=True)
+    capabilities = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=50)
+    )
+    min_maturity_level = fields.Integer(validate=validate.Range(min=0, max=100))
+    max_whole_life_cost = Money()
+
+
+def _not_blank(text: str) -> None:
+    if not text.strip():
+        raise ValidationError("Every score needs a justification.")
+
+
+class ScoreEntrySchema(Schema):
+    item_id = Id(required=True)
+    criterion_id = Id(required=True)
+    score = fields.Integer(
+        required=True,
+        validate=validate.Range(
+            min=MIN_SCORE, max=MAX_SCORE, error=f"Scores are {MIN_SCORE} to {MAX_SCORE}."
+        ),
+    )
+    justification = fields.String(
+        required=True, validate=[validate.Length(min=1, max=4000), _not_blank]
+    )
+
+
+class ScoresEnterSchema(Schema):
+    scores = fields.List(
+        fields.Nested(ScoreEntrySchema), required=True, validate=validate.Length(min=1, max=1000)
+    )
+
+
+class SelectionQueryArgsSchema(PageArgsSchema):
+    pass
+
+
+# --------------------------------------------------------------------------- responses
+
+
+class SelectionPracticeSchema(OrganisationRefSchema):
+    list_size = fields.Integer(required=True)
+
+
+class SelectionCandidateSchema(Schema):
+    item_id = fields.Integer(required=True)
+    name = fields.String(attribute="item.name", required=True)
+    kind = fields.Enum(ItemKind, by_value=True, attribute="item.kind", required=True)
+    supplier = fields.String(attribute="item.supplier.name", required=True)
+    version = fields.Integer(
+        attribute="item.version",
+        required=True,
+        metadata={
+            "description": "The listing's current version (the snapshot holds the scored one)."
+        },
+    )
+    maturity_level = fields.Integer(attribute="item.maturity_level", required=True)
+    added_at = fields.DateTime(required=True)
+
+
+class SelectionCriterionSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.Enum(CriterionKind, by_value=True, required=True)
+    name = fields.String(required=True)
+    description = fields.String(required=True)
+    group = fields.Enum(CriterionGroup, by_value=True, attribute="criterion_group", allow_none=True)
+    weight = fields.Integer(allow_none=True)
+    scoring = fields.Enum(Scoring, by_value=True, allow_none=True)
+    capabilities = fields.List(fields.String(), required=True)
+    requirement = fields.Enum(Requirement, by_value=True, allow_none=True)
+    min_maturity_level = fields.Integer(allow_none=True)
+    max_whole_life_cost = Money(allow_none=True)
+
+
+class SelectionSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    status = fields.Enum(SelectionStatus, by_value=True, required=True)
+    mode = fields.Function(
+        lambda s: {0: "empty", 1: "direct_award"}.get(len(s.candidates), "competition"),
+        required=True,
+        metadata={"enum": ["empty", "direct_award", "competition"]},
+    )
+    commissioner = fields.Nested(OrganisationRefSchema, required=True)
+    practice = fields.Nested(SelectionPracticeSchema, required=True)
+    framework = fields.Nested(FrameworkRefSchema, required=True)
+    term_months = fields.Integer(required=True)
+    price_weight = fields.Integer(required=True)
+    non_price_weight = fields.Function(lambda s: 100 - s.price_weight, required=True)
+    non_price_weights = fields.Function(
+        lambda s: {group.value: weight for group, weight in s.group_weights.items()},
+        required=True,
+        metadata={"type": "object", "additionalProperties": {"type": "integer"}},
+    )
+    candidates = fields.List(fields.Nested(SelectionCandidateSchema), required=True)
+    criteria = fields.List(fields.Nested(SelectionCriterionSchema), required=True)
+    version = fields.Integer(required=True)
+    created_at = fields.DateTime(required=True)
+    created_by = fields.String(required=True)
+    updated_at = fields.DateTime(required=True)
+    locked_at = fields.DateTime(allow_none=True)
+    locked_by = fields.String(allow_none=True)
+
+
+class SelectionScoreSchema(Schema):
+    item_id = fields.Integer(required=True)
+    criterion_id = fields.Integer(required=True)
+    score = fields.Integer(required=True)
+    justification = fields.String(required=True)
+    entered_by = fields.String(required=True)
+    entered_at = fields.DateTime(required=True)
+
+
+SCORE = {"type": "string", "pattern": r"^\d+(\.\d+)?$", "description": "Out of 5, 4 places."}
+
+
+def _score_field(**kwargs):
+    return fields.Decimal(as_string=True, metadata=SCORE, **kwargs)
+
+
+class BreakdownLineSchema(Schema):
+    criterion_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    group = fields.String(required=True)
+    weight_percent = fields.Decimal(
+        as_string=True,
+        required=True,
+        metadata={"type": "string", "description": "Share of the whole score, in %."},
+    )
+    score = fields.Integer(allow_none=True, required=True)
+    meaning = fields.String(allow_none=True, required=True)
+    source = fields.String(required=True, metadata={"enum": ["entered", "automatic", "missing"]})
+    justification = fields.String(required=True)
+    automatic_score = fields.Integer(allow_none=True, required=True)
+    automatic_explanation = fields.String(allow_none=True, required=True)
+    points = _score_field(required=True)
+
+
+class CandidateResultSchema(Schema):
+    item_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    supplier = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "Listing version scored."})
+    maturity_level = fields.Integer(required=True)
+    rank = fields.Integer(allow_none=True, required=True)
+    tied = fields.Boolean(required=True)
+    eliminated_because = fields.List(fields.String(), required=True)
+    whole_life_cost = fields.Nested(WholeLifeCostSchema, required=True)
+    price_score = fields.Integer(allow_none=True, required=True)
+    price_points = _score_field(allow_none=True, required=True)
+    non_price_points = _score_field(allow_none=True, required=True)
+    total_score = _score_field(allow_none=True, required=True)
+    breakdown = fields.List(fields.Nested(BreakdownLineSchema), required=True)
+
+
+class SensitivitySchema(Schema):
+    leader_item_id = fields.Integer(required=True)
+    price_weight = fields.Integer(required=True)
+    smallest_change = fields.Integer(allow_none=True, required=True)
+    at_price_weight = fields.Integer(allow_none=True, required=True)
+    new_leader_item_ids = fields.List(fields.Integer(), required=True)
+    outcome = fields.String(allow_none=True, required=True)
+    break_even_price_weight = fields.Decimal(
+        as_string=True, allow_none=True, required=True, metadata={"type": ["string", "null"]}
+    )
+    break_even_item_id = fields.Integer(allow_none=True, required=True)
+    explanation = fields.String(required=True)
+
+
+class SelectionResultSchema(Schema):
+    selection_id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    mode = fields.String(required=True, metadata={"enum": ["competition", "direct_award"]})
+    complete = fields.Boolean(required=True)
+    problems = fields.List(fields.String(), required=True)
+    priced_on = fields.Date(required=True)
+    term_months = fields.Integer(required=True)
+    price_weight = fields.Integer(required=True)
+    non_price_weights = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    leader_item_ids = fields.List(fields.Integer(), required=True)
+    ranked = fields.List(fields.Nested(CandidateResultSchema), required=True)
+    eliminated = fields.List(fields.Nested(CandidateResultSchema), required=True)
+    sensitivity = fields.Nested(SensitivitySchema, allow_none=True, required=True)

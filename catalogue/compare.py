@@ -1,0 +1,114 @@
+"""Comparing published catalogue items side by side, with the whole-life cost for a practice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import InvalidInput, NotFound
+from .listings import get_item, services_for_system
+from .models import (
+    CatalogueItem,
+    ItemKind,
+    Organisation,
+    OrganisationKind,
+    ServiceCategory,
+)
+from .pricing import cost_report, whole_life_cost
+
+MAX_COMPARED = 10
+ALL_KINDS = frozenset(ItemKind)
+MIGRATION_SERVICES = frozenset(
+    {ServiceCategory.DEPLOYMENT, ServiceCategory.MIGRATION, ServiceCategory.DATA_EXTRACT}
+)
+AUDIT_TRAIL_SERVICES = frozenset(
+    {ServiceCategory.AUDIT_TRAIL_RETRIEVAL, ServiceCategory.SINGLE_USER_RETENTION}
+)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    items: list[CatalogueItem]
+    practice: Organisation | None
+    term_months: int
+    priced_on: date
+    # capability code -> (name, category) for every capability any compared item holds
+    capabilities: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _service_ref(service: CatalogueItem) -> dict[str, Any]:
+    return {"id": service.id, "name": service.name, "category": service.category}
+
+
+def compare_items(
+    session: Session,
+    item_ids: Sequence[int],
+    practice_ods: str | None = None,
+    term_months: int = 36,
+    on: date | None = None,
+) -> Comparison:
+    """Published items side by side: supplier, lot, level, capability matrix, hosting, the
+    services offered for migration and audit-trail access and, with a practice, each item's
+    whole-life cost over the term."""
+    ids = list(dict.fromkeys(item_ids))
+    if not ids:
+        raise InvalidInput("Name the items to compare.", {"ids": ["Give 1 or more item ids."]})
+    if len(ids) > MAX_COMPARED:
+        raise InvalidInput(
+            "Too many items to compare.", {"ids": [f"Compare at most {MAX_COMPARED} items."]}
+        )
+    practice = None
+    if practice_ods is not None:
+        practice = session.scalars(
+            select(Organisation).where(
+                Organisation.ods_code == practice_ods,
+                Organisation.kind == OrganisationKind.PRACTICE,
+            )
+        ).first()
+        if practice is None:
+            raise NotFound(f"No practice has the ODS code {practice_ods!r}.")
+    items = [get_item(session, item_id, ALL_KINDS) for item_id in ids]  # published only
+    day = on or date.today()
+
+    held: dict[str, dict[str, Any]] = {}
+    for item in items:
+        for capability in item.capabilities:
+            held.setdefault(
+                capability.code,
+                {"code": capability.code, "name": capability.name, "category": capability.category},
+            )
+    capabilities = sorted(held.values(), key=lambda c: (c["category"], c["code"]))
+
+    rows = []
+    for item in items:
+        codes = item.capability_codes
+        services = services_for_system(session, item) if item.kind is not ItemKind.SERVICE else []
+        rows.append(
+            {
+                "item": item,
+                "capability_matrix": {c["code"]: c["code"] in codes for c in capabilities},
+                "migration_services": [
+                    _service_ref(s) for s in services if s.category in MIGRATION_SERVICES
+                ],
+                "audit_trail_services": [
+                    _service_ref(s) for s in services if s.category in AUDIT_TRAIL_SERVICES
+                ],
+                "whole_life_cost": cost_report(whole_life_cost(item, practice, term_months, on=day))
+                if practice is not None
+                else None,
+            }
+        )
+    return Comparison(
+        items=items,
+        practice=practice,
+        term_months=term_months,
+        priced_on=day,
+        capabilities=capabilities,
+        rows=rows,
+    )

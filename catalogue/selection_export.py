@@ -1,0 +1,267 @@
+"""Exports of a selection's result: CSV (sections one after another) and an XLSX workbook (one
+sheet per section). Both print the tables built here from the rounded result report, so they
+hold the numbers the JSON result shows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .models import CriterionKind, Selection
+
+Table = tuple[str, list[str], list[list[Any]]]  # title, header, rows
+
+MONEY_FORMAT = "#,##0.00"
+SCORE_FORMAT = "0.0000"
+MONEY_COLUMNS = {"one_off", "recurring_per_year", "recurring", "total", "central", "local"}
+SCORE_COLUMNS = {"price_points", "non_price_points", "total_score", "points", "weight_percent"}
+
+
+def _criteria_rows(selection: Selection, report: dict[str, Any]) -> list[list[Any]]:
+    weights: dict[int, Decimal] = {}
+    for candidate in report["ranked"]:
+        for line in candidate["breakdown"]:
+            weights[line["criterion_id"]] = line["weight_percent"]
+    rows = []
+    for criterion in selection.criteria:
+        scored = criterion.kind is CriterionKind.SCORED
+        rows.append(
+            [
+                criterion.id,
+                criterion.name,
+                criterion.kind.value,
+                criterion.criterion_group.value if criterion.criterion_group else "",
+                criterion.weight if scored else "",
+                weights.get(criterion.id, "") if scored else "",
+                criterion.scoring.value if criterion.scoring else "",
+                criterion.requirement.value if criterion.requirement else "",
+                ", ".join(criterion.capabilities or []),
+                criterion.min_maturity_level if criterion.min_maturity_level is not None else "",
+                criterion.max_whole_life_cost if criterion.max_whole_life_cost is not None else "",
+            ]
+        )
+    return rows
+
+
+def tables(selection: Selection, report: dict[str, Any]) -> list[Table]:
+    practice = selection.practice
+    summary = [
+        ["selection", selection.name],
+        ["selection_id", selection.id],
+        ["status", report["status"]],
+        ["mode", report["mode"]],
+        ["practice", f"{practice.name} ({practice.ods_code})"],
+        ["list_size", practice.list_size],
+        ["framework", selection.framework.slug],
+        ["term_months", report["term_months"]],
+        ["priced_on", report["priced_on"].isoformat()],
+        ["price_weight", report["price_weight"]],
+        ["non_price_weight", 100 - report["price_weight"]],
+        *[[f"{group}_weight", weight] for group, weight in report["non_price_weights"].items()],
+        ["complete", "yes" if report["complete"] else "no"],
+        ["problems", "; ".join(report["problems"])],
+        ["sensitivity", (report["sensitivity"] or {}).get("explanation", "")],
+    ]
+    ranking = [
+        [
+            c["rank"],
+            "yes" if c["tied"] else "",
+            c["item_id"],
+            c["name"],
+            c["supplier"],
+            c["version"],
+            c["maturity_level"],
+            c["whole_life_cost"]["total"],
+            c["price_score"],
+            c["price_points"],
+            c["non_price_points"],
+            c["total_score"],
+        ]
+        for c in report["ranked"]
+    ]
+    scores = [
+        [
+            c["item_id"],
+            c["name"],
+            line["criterion_id"],
+            line["name"],
+            line["group"],
+            line["weight_percent"],
+            line["score"],
+            line["source"],
+            line["justification"],
+            line["points"],
+        ]
+        for c in report["ranked"]
+        for line in c["breakdown"]
+    ]
+    costs = []
+    for c in report["ranked"] + report["eliminated"]:
+        cost = c["whole_life_cost"]
+        for line in cost["lines"]:
+            costs.append(
+                [
+                    c["item_id"],
+                    c["name"],
+                    line["price_name"],
+                    line["unit"],
+                    line["period"],
+                    line["quantity"],
+                    line["funding"] or "",
+                    line["one_off"],
+                    line["recurring_per_year"],
+                    line["recurring_total"],
+                    line["total"],
+                ]
+            )
+        costs.append(
+            [
+                c["item_id"],
+                c["name"],
+                "Whole-life cost",
+                "",
+                "",
+                "",
+                f"central {cost['central']} / local {cost['local']}",
+                cost["one_off"],
+                cost["recurring_per_year"],
+                cost["recurring"],
+                cost["total"],
+            ]
+        )
+    eliminated = [
+        [c["item_id"], c["name"], c["supplier"], " ".join(c["eliminated_because"])]
+        for c in report["eliminated"]
+    ]
+    return [
+        ("Summary", ["field", "value"], summary),
+        (
+            "Criteria",
+            [
+                "criterion_id",
+                "name",
+                "kind",
+                "group",
+                "weight_in_group",
+                "weight_percent",
+                "scoring",
+                "requirement",
+                "capabilities",
+                "min_maturity_level",
+                "max_whole_life_cost",
+            ],
+            _criteria_rows(selection, report),
+        ),
+        (
+            "Ranking",
+            [
+                "rank",
+                "tied",
+                "item_id",
+                "candidate",
+                "supplier",
+                "listing_version",
+                "maturity_level",
+                "total",
+                "price_score",
+                "price_points",
+                "non_price_points",
+                "total_score",
+            ],
+            ranking,
+        ),
+        (
+            "Scores",
+            [
+                "item_id",
+                "candidate",
+                "criterion_id",
+                "criterion",
+                "group",
+                "weight_percent",
+                "score",
+                "source",
+                "justification",
+                "points",
+            ],
+            scores,
+        ),
+        (
+            "Costs",
+            [
+                "item_id",
+                "candidate",
+                "price",
+                "unit",
+                "period",
+                "quantity",
+                "funding",
+                "one_off",
+                "recurring_per_year",
+                "recurring",
+                "total",
+            ],
+            costs,
+        ),
+        ("Eliminated", ["item_id", "candidate", "supplier", "reasons"], eliminated),
+    ]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def to_csv(selection: Selection, report: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for index, (title, header, rows) in enumerate(tables(selection, report)):
+        if index:
+            writer.writerow([])
+        writer.writerow([f"# {title}"])
+        writer.writerow(header)
+        writer.writerows([[_text(value) for value in row] for row in rows])
+    return out.getvalue()
+
+
+def _format_for(column: str) -> str | None:
+    if column in MONEY_COLUMNS or column == "max_whole_life_cost":
+        return MONEY_FORMAT
+    if column in SCORE_COLUMNS:
+        return SCORE_FORMAT
+    return None
+
+
+def _write_sheet(sheet, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    sheet.append(list(header))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    formats = [_format_for(column) for column in header]
+    for row in rows:
+        sheet.append([None if value == "" else value for value in row])
+        for cell, number_format in zip(sheet[sheet.max_row], formats, strict=False):
+            if number_format and isinstance(cell.value, int | float | Decimal):
+                cell.number_format = number_format
+    for column_cells in sheet.columns:
+        width = max(len(_text(cell.value)) for cell in column_cells)
+        sheet.column_dimensions[column_cells[0].column_letter].width = min(max(width, 8) + 2, 80)
+    sheet.freeze_panes = "A2"
+
+
+def to_xlsx(selection: Selection, report: dict[str, Any]) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, header, rows in tables(selection, report):
+        _write_sheet(workbook.create_sheet(title), header, rows)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,94 @@
+"""A selection's result as plain, rounded values: the one presentation that the JSON response,
+the CSV and the XLSX workbook all print, so that they hold the same numbers.
+
+Money is rounded to pennies and scores to 4 places, half up, here and only here.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from .models import Selection
+from .pricing import cost_report
+from .selection_scoring import SCORE_MEANINGS, CandidateResult, SelectionResult, as_decimal
+
+SCORE_PLACES = 4
+
+
+def _score(value: Fraction | int | None) -> Decimal | None:
+    if value is None:
+        return None
+    return as_decimal(Fraction(value), SCORE_PLACES)
+
+
+def _percent(share: Fraction) -> Decimal:
+    return as_decimal(share * 100, 2)
+
+
+def _candidate(result: CandidateResult) -> dict[str, Any]:
+    return {
+        "item_id": result.item_id,
+        "name": result.name,
+        "supplier": result.supplier,
+        "version": result.version,
+        "maturity_level": result.maturity_level,
+        "rank": result.rank,
+        "tied": result.tied,
+        "eliminated_because": list(result.eliminated_because),
+        "whole_life_cost": cost_report(result.cost),
+        "price_score": result.price_score,
+        "price_points": _score(result.price_points) if result.price_score is not None else None,
+        "non_price_points": _score(result.non_price_points)
+        if result.price_score is not None
+        else None,
+        "total_score": _score(result.total) if result.price_score is not None else None,
+        "breakdown": [
+            {
+                "criterion_id": line.criterion_id,
+                "name": line.name,
+                "group": line.group.value,
+                "weight_percent": _percent(line.weight),
+                "score": line.score,
+                "meaning": SCORE_MEANINGS.get(line.score) if line.score else None,
+                "source": line.source,
+                "justification": line.justification,
+                "automatic_score": line.automatic.score if line.automatic else None,
+                "automatic_explanation": line.automatic.explanation if line.automatic else None,
+                "points": _score(line.points),
+            }
+            for line in result.breakdown
+        ],
+    }
+
+
+def result_report(selection: Selection, result: SelectionResult) -> dict[str, Any]:
+    sensitivity = result.sensitivity
+    return {
+        "selection_id": selection.id,
+        "status": selection.status.value,
+        "mode": result.mode,
+        "complete": result.complete,
+        "problems": list(result.problems),
+        "priced_on": result.priced_on,
+        "term_months": selection.term_months,
+        "price_weight": selection.price_weight,
+        "non_price_weights": {g.value: w for g, w in selection.group_weights.items()},
+        "leader_item_ids": list(result.leader_item_ids),
+        "ranked": [_candidate(candidate) for candidate in result.ranked],
+        "eliminated": [_candidate(candidate) for candidate in result.eliminated],
+        "sensitivity": None
+        if sensitivity is None
+        else {
+            "leader_item_id": sensitivity.leader_item_id,
+            "price_weight": sensitivity.price_weight,
+            "smallest_change": sensitivity.smallest_change,
+            "at_price_weight": sensitivity.at_price_weight,
+            "new_leader_item_ids": list(sensitivity.new_leader_item_ids),
+            "outcome": sensitivity.outcome,
+            "break_even_price_weight": sensitivity.break_even_price_weight,
+            "break_even_item_id": sensitivity.break_even_item_id,
+            "explanation": sensitivity.explanation,
+        },
+    }
