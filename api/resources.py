@@ -8,6 +8,7 @@ from .compare.routes import blp as compare
 from .frameworks.routes import blp as frameworks
 from .health.routes import blp as health
 from .maturity_levels.routes import blp as maturity_levels
+from .orders.routes import blp as orders
 from .organisations.routes import blp as organisations
 from .search.routes import blp as search
 from .selections.routes import blp as selections
@@ -29,6 +30,7 @@ VERSIONED = [
     search,
     tokens,
     audit_events,
+    orders,
     compare,
     selections,
 ]
