@@ -410,8 +410,14 @@ def _next_number(session: Session) -> int:
     """The next call-off number, from a counter row locked for the rest of the transaction."""
     counter = session.scalars(select(CallOffCounter).with_for_update()).first()
     if counter is None:
-        counter = CallOffCounter(id=1, last_number=0)
-        session.add(counter)
+        # The migration creates the row; a schema made another way may lack it. Of creators
+        # racing here one inserts it, the others' inserts fail and they lock the winner's.
+        try:
+            with session.begin_nested():
+                session.add(CallOffCounter(id=1, last_number=0))
+        except IntegrityError:
+            pass
+        counter = session.scalars(select(CallOffCounter).with_for_update()).one()
     counter.last_number += 1
     session.flush()
     return counter.last_number

@@ -28,6 +28,9 @@ def upgrade() -> None:
         sa.CheckConstraint("id = 1", name=op.f("ck_call_off_counter_single_row")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_call_off_counter")),
     )
+    # The one counter row, locked by every order that takes a number.
+    counter = sa.table("call_off_counter", sa.column("id"), sa.column("last_number"))
+    op.bulk_insert(counter, [{"id": 1, "last_number": 0}])
     op.create_table(
         "call_off_order",
         sa.Column("id", sa.Integer(), nullable=False),
