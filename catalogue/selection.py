@@ -92,7 +92,7 @@ def _loading_options():
         .joinedload(SelectionCandidate.item)
         .joinedload(CatalogueItem.supplier),
         selectinload(Selection.criteria),
-        selectinload(Selection.scores),
+        # Scores load on first use: writes need them as objects, the result reads them as rows.
     )
 
 
@@ -836,7 +836,24 @@ def criterion_spec(criterion: SelectionCriterion) -> CriterionSpec:
     )
 
 
-def scoring_input(selection: Selection, facts: CatalogueFacts) -> ScoringInput:
+def entered_scores(session: Session, selection: Selection) -> dict[tuple[int, int], EnteredScore]:
+    """The entered scores as plain rows (much cheaper than loading them as objects)."""
+    rows = session.execute(
+        select(
+            SelectionScore.criterion_id,
+            SelectionScore.item_id,
+            SelectionScore.score,
+            SelectionScore.justification,
+        ).where(SelectionScore.selection_id == selection.id)
+    )
+    return {(c, i): EnteredScore(score, why) for c, i, score, why in rows}
+
+
+def scoring_input(
+    selection: Selection,
+    facts: CatalogueFacts,
+    entered: Mapping[tuple[int, int], EnteredScore],
+) -> ScoringInput:
     return ScoringInput(
         price_weight=selection.price_weight,
         group_weights=selection.group_weights,
@@ -845,10 +862,7 @@ def scoring_input(selection: Selection, facts: CatalogueFacts) -> ScoringInput:
         priced_on=facts.priced_on,
         candidates=facts.candidates,
         criteria=[criterion_spec(c) for c in selection.criteria],
-        entered={
-            (s.criterion_id, s.item_id): EnteredScore(s.score, s.justification)
-            for s in selection.scores
-        },
+        entered=entered,
         interoperability_capabilities=facts.interoperability_capabilities,
         capability_names=facts.capability_names,
     )
@@ -862,7 +876,9 @@ def facts_for(session: Session, selection: Selection, on: date | None = None) ->
 
 
 def result_of(session: Session, selection: Selection, on: date | None = None) -> SelectionResult:
-    return score_selection(scoring_input(selection, facts_for(session, selection, on)))
+    session.flush()  # scores entered in this session count
+    facts = facts_for(session, selection, on)
+    return score_selection(scoring_input(selection, facts, entered_scores(session, selection)))
 
 
 def lock_selection(
@@ -872,7 +888,8 @@ def lock_selection(
     selection becomes read-only. Only a complete result can be locked."""
     _writable(actor, selection)
     facts = live_facts(session, selection, on)
-    result = score_selection(scoring_input(selection, facts))
+    session.flush()
+    result = score_selection(scoring_input(selection, facts, entered_scores(session, selection)))
     if not result.complete:
         raise Conflict("The selection is not ready to lock.", {"selection": list(result.problems)})
     selection.snapshot = snapshot_json(facts)

@@ -12,7 +12,13 @@ from typing import Any
 
 from .models import Selection
 from .pricing import cost_report
-from .selection_scoring import SCORE_MEANINGS, CandidateResult, SelectionResult, as_decimal
+from .selection_scoring import (
+    SCORE_MEANINGS,
+    CandidateResult,
+    SelectionResult,
+    as_decimal,
+    ratio_as_decimal,
+)
 
 SCORE_PLACES = 4
 
@@ -21,10 +27,6 @@ def _score(value: Fraction | int | None) -> Decimal | None:
     if value is None:
         return None
     return as_decimal(Fraction(value), SCORE_PLACES)
-
-
-def _percent(share: Fraction) -> Decimal:
-    return as_decimal(share * 100, 2)
 
 
 def _candidate(result: CandidateResult) -> dict[str, Any]:
@@ -49,14 +51,14 @@ def _candidate(result: CandidateResult) -> dict[str, Any]:
                 "criterion_id": line.criterion_id,
                 "name": line.name,
                 "group": line.group.value,
-                "weight_percent": _percent(line.weight),
+                "weight_percent": ratio_as_decimal(line.weight_units * 100, line.denominator, 2),
                 "score": line.score,
                 "meaning": SCORE_MEANINGS.get(line.score) if line.score else None,
                 "source": line.source,
                 "justification": line.justification,
                 "automatic_score": line.automatic.score if line.automatic else None,
                 "automatic_explanation": line.automatic.explanation if line.automatic else None,
-                "points": _score(line.points),
+                "points": ratio_as_decimal(line.points_units, line.denominator, SCORE_PLACES),
             }
             for line in result.breakdown
         ],

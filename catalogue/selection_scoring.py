@@ -15,10 +15,11 @@ The weighting:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 from .models import CriterionGroup, CriterionKind, Requirement, Scoring
@@ -109,10 +110,18 @@ class CriterionScore:
     source: str  # "entered", "automatic" or "missing"
     justification: str
     automatic: AutomaticScore | None
+    # The weight as an integer over a denominator shared by the whole result, so that summing
+    # points is integer arithmetic (fast) and still exact.
+    weight_units: int = 0
+    denominator: int = 1
+
+    @property
+    def points_units(self) -> int:
+        return self.weight_units * (self.score or 0)
 
     @property
     def points(self) -> Fraction:
-        return self.weight * (self.score or 0)
+        return Fraction(self.points_units, self.denominator)
 
 
 @dataclass
@@ -413,14 +422,20 @@ def score_selection(data: ScoringInput) -> SelectionResult:
         problems.append("Every candidate is eliminated by the mandatory criteria.")
     price_share = Fraction(data.price_weight, 100)
     non_price_share = 1 - price_share
+    # One common denominator for every weight: totals are sums of integers.
+    denominator = math.lcm(price_share.denominator, *(w.denominator for w in shares.values()))
+    units = {criterion_id: int(w * denominator) for criterion_id, w in shares.items()}
+    price_units = int(price_share * denominator)
     cheapest = min((r.cost.total for r in standing), default=Decimal(0))
     facts_by_id = {c.item_id: c for c in data.candidates}
     scored = [c for c in data.criteria if c.kind is CriterionKind.SCORED]
     missing = 0
+    zero = Fraction(0)
     for result in standing:
         facts = facts_by_id[result.item_id]
         result.price_score = price_score(result.cost.total, cheapest)
-        result.price_points = price_share * result.price_score
+        result.price_points = Fraction(price_units * result.price_score, denominator)
+        non_price_units = 0
         for criterion in scored:
             automatic = automatic_score(
                 criterion, facts, data.interoperability_capabilities, data.capability_names
@@ -438,14 +453,17 @@ def score_selection(data: ScoringInput) -> SelectionResult:
                 criterion_id=criterion.id,
                 name=criterion.name,
                 group=criterion.group or CriterionGroup.FEATURES,
-                weight=shares.get(criterion.id, Fraction(0)),
+                weight=shares.get(criterion.id, zero),
                 score=score,
                 source=source,
                 justification=why,
                 automatic=automatic,
+                weight_units=units.get(criterion.id, 0),
+                denominator=denominator,
             )
             result.breakdown.append(line)
-            result.non_price_points += line.points
+            non_price_units += line.points_units
+        result.non_price_points = Fraction(non_price_units, denominator)
         if non_price_share:
             result.non_price_score = result.non_price_points / non_price_share
     if missing:
@@ -475,7 +493,14 @@ def score_selection(data: ScoringInput) -> SelectionResult:
     )
 
 
+def ratio_as_decimal(numerator: int, denominator: int, places: int = 4) -> Decimal:
+    """numerator / denominator for presentation, rounded half up (away from zero) to `places`
+    decimal places. Integer arithmetic: exact, and much faster than dividing Decimals."""
+    quotient, remainder = divmod(abs(numerator) * 10**places, denominator)
+    if 2 * remainder >= denominator:
+        quotient += 1
+    return Decimal(-quotient if numerator < 0 else quotient).scaleb(-places)
+
+
 def as_decimal(value: Fraction, places: int = 4) -> Decimal:
-    """A fraction for presentation, rounded half up to `places` decimal places."""
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
-    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return ratio_as_decimal(value.numerator, value.denominator, places)
