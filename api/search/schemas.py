@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.capabilities.schemas import CapabilityRefSchema
+from api.common.fields import Money
 from api.common.pagination import PageArgsSchema
 from catalogue.models import Hosting, ItemKind
 from search.query import MAX_RESULT_WINDOW, Facet, Sort
@@ -34,9 +35,7 @@ class SearchArgsSchema(PageArgsSchema):
         validate=validate.Range(min=0, max=100), metadata={"description": "The minimum level."}
     )
     hosting = fields.Enum(Hosting, by_value=True)
-    price_max = fields.Decimal(
-        places=4,
-        validate=validate.Range(min=0),
+    price_max = Money(
         metadata={
             "description": (
                 "Most the item costs a practice per year (its per-practice yearly prices in "
