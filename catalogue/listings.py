@@ -21,10 +21,42 @@ from .models import (
     Price,
     item_capability,
 )
+from .principal import Principal, Role
 
 SYSTEM_KINDS = frozenset({ItemKind.SYSTEM, ItemKind.MODULE})
 SERVICE_KINDS = frozenset({ItemKind.SERVICE})
 PUBLIC_STATUSES = frozenset({ItemStatus.PUBLISHED})
+ALL_STATUSES = frozenset(ItemStatus)
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Which items a viewer may see: those in `statuses`, plus every item of
+    `own_supplier_id` whatever its status. One WHERE clause, so lists keep their query count."""
+
+    statuses: frozenset[ItemStatus] = PUBLIC_STATUSES
+    own_supplier_id: int | None = None
+
+    def clause(self):
+        rule = CatalogueItem.status.in_(sorted(self.statuses))
+        if self.own_supplier_id is not None:
+            rule = or_(rule, CatalogueItem.supplier_id == self.own_supplier_id)
+        return rule
+
+
+PUBLIC = Visibility()
+
+
+def visibility_for(viewer: Principal | None) -> Visibility:
+    """Anonymous callers, commissioners and other suppliers see published items; a supplier also
+    sees its own in any status; the authority sees everything."""
+    if viewer is None:
+        return PUBLIC
+    if viewer.role is Role.AUTHORITY:
+        return Visibility(statuses=ALL_STATUSES)
+    if viewer.role is Role.SUPPLIER and viewer.supplier_id is not None:
+        return Visibility(own_supplier_id=viewer.supplier_id)
+    return PUBLIC
 
 
 @dataclass(frozen=True)
@@ -38,7 +70,8 @@ class ItemFilters:
     hosting: Hosting | None = None
     category: str | None = None
     parent_id: int | None = None
-    statuses: Collection[ItemStatus] = field(default=PUBLIC_STATUSES)
+    status: ItemStatus | None = None  # narrows what the visibility allows
+    visibility: Visibility = field(default=PUBLIC)
 
 
 def _item_loading_options():
@@ -53,9 +86,10 @@ def _item_loading_options():
 
 def _filtered(filters: ItemFilters) -> Select:
     query = select(CatalogueItem.id).where(
-        CatalogueItem.kind.in_(sorted(filters.kinds)),
-        CatalogueItem.status.in_(sorted(filters.statuses)),
+        CatalogueItem.kind.in_(sorted(filters.kinds)), filters.visibility.clause()
     )
+    if filters.status is not None:
+        query = query.where(CatalogueItem.status == filters.status)
     if filters.framework is not None or filters.lot is not None:
         query = query.join(Lot, Lot.id == CatalogueItem.lot_id)
         if filters.lot is not None:
@@ -106,14 +140,16 @@ def get_item(
     session: Session,
     item_id: int,
     kinds: Collection[ItemKind],
-    statuses: Collection[ItemStatus] = PUBLIC_STATUSES,
+    visibility: Visibility = PUBLIC,
 ) -> CatalogueItem:
+    """One item the viewer may see; 404 otherwise (another supplier's draft does not exist for
+    them)."""
     item = session.scalars(
         select(CatalogueItem)
         .where(
             CatalogueItem.id == item_id,
             CatalogueItem.kind.in_(sorted(kinds)),
-            CatalogueItem.status.in_(sorted(statuses)),
+            visibility.clause(),
         )
         .options(*_item_loading_options())
     ).first()
@@ -123,7 +159,7 @@ def get_item(
 
 
 def services_for_system(
-    session: Session, system: CatalogueItem, statuses: Collection[ItemStatus] = PUBLIC_STATUSES
+    session: Session, system: CatalogueItem, visibility: Visibility = PUBLIC
 ) -> list[CatalogueItem]:
     """Services offered for a system: its own, and its supplier's general services on the same
     framework."""
@@ -132,7 +168,7 @@ def services_for_system(
         .join(Lot, Lot.id == CatalogueItem.lot_id)
         .where(
             CatalogueItem.kind == ItemKind.SERVICE,
-            CatalogueItem.status.in_(sorted(statuses)),
+            visibility.clause(),
             or_(
                 CatalogueItem.parent_id == system.id,
                 and_(

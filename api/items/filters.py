@@ -2,12 +2,15 @@
 
 from collections.abc import Collection
 
-from catalogue.listings import ItemFilters
-from catalogue.models import ItemKind
+from catalogue.listings import PUBLIC, ItemFilters, Visibility
+from catalogue.models import ItemKind, ItemStatus
 
 
-def item_filters(args: dict, kinds: Collection[ItemKind]) -> ItemFilters:
+def item_filters(
+    args: dict, kinds: Collection[ItemKind], visibility: Visibility = PUBLIC
+) -> ItemFilters:
     kind = args.get("kind")
+    status = args.get("status")
     return ItemFilters(
         kinds=frozenset({ItemKind(kind)}) if kind is not None else frozenset(kinds),
         framework=args.get("framework"),
@@ -18,4 +21,6 @@ def item_filters(args: dict, kinds: Collection[ItemKind]) -> ItemFilters:
         hosting=args.get("hosting"),
         category=args.get("category"),
         parent_id=args.get("system"),
+        status=ItemStatus(status) if status is not None else None,
+        visibility=visibility,
     )

@@ -113,3 +113,7 @@ class ItemQueryArgsSchema(PageArgsSchema):
         validate=validate.Range(min=0, max=100), metadata={"description": "The minimum level."}
     )
     hosting = fields.Enum(Hosting, by_value=True)
+    status = fields.String(
+        validate=validate.OneOf([status.value for status in ItemStatus]),
+        metadata={"description": "Narrows to one status, among those you may see."},
+    )

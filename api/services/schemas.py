@@ -1,11 +1,40 @@
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from api.common.fields import Id
 from api.items.schemas import ItemQueryArgsSchema
-from catalogue.models import ItemKind, ServiceCategory
+from api.items.write_schemas import RFA_MAX, ItemFieldsUpdateSchema, PriceCreateSchema
+from catalogue.models import Hosting, ItemKind, ServiceCategory
+from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, SUMMARY_MAX
 
 
 class ServiceQueryArgsSchema(ItemQueryArgsSchema):
     kind = fields.String(validate=validate.OneOf([ItemKind.SERVICE.value]))
     category = fields.Enum(ServiceCategory, by_value=True)
     system = Id(metadata={"description": "Services of this system."})
+
+
+class ServiceCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+    summary = fields.String(validate=validate.Length(max=SUMMARY_MAX))
+    description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX))
+    framework = fields.String(
+        required=True, validate=validate.Length(min=1, max=64), metadata={"description": "Slug."}
+    )
+    lot = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
+    category = fields.Enum(ServiceCategory, by_value=True, required=True)
+    hosting = fields.Enum(Hosting, by_value=True, required=True)
+    rfa_version = fields.String(allow_none=True, validate=validate.Length(max=RFA_MAX))
+    parent_id = Id(
+        allow_none=True, metadata={"description": "The system (one of yours) it is for, if any."}
+    )
+    prices = fields.List(fields.Nested(PriceCreateSchema), validate=validate.Length(max=50))
+
+    @post_load
+    def _kind(self, data, **kwargs):
+        return {**data, "kind": ItemKind.SERVICE.value}
+
+
+class ServiceUpdateSchema(ItemFieldsUpdateSchema):
+    category = fields.Enum(ServiceCategory, by_value=True)
+    hosting = fields.Enum(Hosting, by_value=True)
+    parent_id = Id(allow_none=True, metadata={"description": "The system it is for, if any."})

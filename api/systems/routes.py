@@ -4,9 +4,10 @@ from api.common.pagination import page_body, page_of
 from api.database import get_session
 from api.items.filters import item_filters
 from api.items.schemas import CatalogueItemSchema, PriceSchema
+from api.items.writes import register_item_writes, set_item_etag, viewer_visibility
 from catalogue import listings
 
-from .schemas import SystemQueryArgsSchema
+from .schemas import SystemCreateSchema, SystemQueryArgsSchema, SystemUpdateSchema
 
 blp = Blueprint(
     "systems", __name__, description="Principal GP clinical systems and subsidiary modules."
@@ -17,8 +18,9 @@ blp = Blueprint(
 @blp.arguments(SystemQueryArgsSchema, location="query")
 @blp.response(200, page_of(CatalogueItemSchema))
 def list_systems(args):
-    """Published systems and modules, by name, filtered."""
-    filters = item_filters(args, listings.SYSTEM_KINDS)
+    """Systems and modules by name, filtered: the published ones, plus a supplier's own in any
+    status (the authority sees all)."""
+    filters = item_filters(args, listings.SYSTEM_KINDS, viewer_visibility())
     items, total = listings.list_items(get_session(), filters, args["page"], args["page_size"])
     return page_body(items, total, args["page"], args["page_size"])
 
@@ -27,15 +29,18 @@ def list_systems(args):
 @blp.etag
 @blp.response(200, CatalogueItemSchema)
 def get_system(item_id):
-    """One system or module."""
-    return listings.get_item(get_session(), item_id, listings.SYSTEM_KINDS)
+    """One system or module (as published; its pending revision is at .../revision)."""
+    item = listings.get_item(get_session(), item_id, listings.SYSTEM_KINDS, viewer_visibility())
+    set_item_etag(blp, item)
+    return item
 
 
 @blp.route("/systems/<int:item_id>/prices")
 @blp.response(200, PriceSchema(many=True))
 def list_system_prices(item_id):
     """The prices of a system or module."""
-    return listings.get_item(get_session(), item_id, listings.SYSTEM_KINDS).prices
+    visibility = viewer_visibility()
+    return listings.get_item(get_session(), item_id, listings.SYSTEM_KINDS, visibility).prices
 
 
 @blp.route("/systems/<int:item_id>/services")
@@ -43,5 +48,9 @@ def list_system_prices(item_id):
 def list_system_services(item_id):
     """Services offered for a system: its own and its supplier's on the same framework."""
     session = get_session()
-    system = listings.get_item(session, item_id, listings.SYSTEM_KINDS)
-    return listings.services_for_system(session, system)
+    visibility = viewer_visibility()
+    system = listings.get_item(session, item_id, listings.SYSTEM_KINDS, visibility)
+    return listings.services_for_system(session, system, visibility)
+
+
+register_item_writes(blp, "systems", listings.SYSTEM_KINDS, SystemCreateSchema, SystemUpdateSchema)

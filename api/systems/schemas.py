@@ -1,8 +1,36 @@
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
+from api.common.fields import Id
 from api.items.schemas import ItemQueryArgsSchema
-from catalogue.models import ItemKind
+from api.items.write_schemas import RFA_MAX, ItemFieldsUpdateSchema, PriceCreateSchema
+from catalogue.models import Hosting, ItemKind
+from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, SUMMARY_MAX
+
+SYSTEM_KIND_VALUES = [ItemKind.SYSTEM.value, ItemKind.MODULE.value]
 
 
 class SystemQueryArgsSchema(ItemQueryArgsSchema):
     kind = fields.String(validate=validate.OneOf([ItemKind.SYSTEM.value, ItemKind.MODULE.value]))
+
+
+class SystemCreateSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(SYSTEM_KIND_VALUES))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+    summary = fields.String(validate=validate.Length(max=SUMMARY_MAX))
+    description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX))
+    framework = fields.String(
+        required=True, validate=validate.Length(min=1, max=64), metadata={"description": "Slug."}
+    )
+    lot = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
+    hosting = fields.Enum(Hosting, by_value=True, required=True)
+    rfa_version = fields.String(allow_none=True, validate=validate.Length(max=RFA_MAX))
+    parent_id = Id(
+        allow_none=True,
+        metadata={"description": "A module's principal system (one of yours); null for one."},
+    )
+    prices = fields.List(fields.Nested(PriceCreateSchema), validate=validate.Length(max=50))
+
+
+class SystemUpdateSchema(ItemFieldsUpdateSchema):
+    hosting = fields.Enum(Hosting, by_value=True)
+    parent_id = Id(allow_none=True, metadata={"description": "A module's principal system."})

@@ -30,6 +30,7 @@ from .order import (
 from .organisation import Organisation
 from .outbox import SearchOutbox
 from .price import Price, PriceTier
+from .revision import ItemRevision, RevisionStatus
 from .selection import (
     CriterionGroup,
     CriterionKind,
@@ -61,6 +62,7 @@ __all__ = [
     "Funding",
     "Hosting",
     "ItemKind",
+    "ItemRevision",
     "ItemStatus",
     "Lot",
     "MaturityLevel",
@@ -72,6 +74,7 @@ __all__ = [
     "PricePeriod",
     "PriceTier",
     "PriceUnit",
+    "RevisionStatus",
     "SearchOutbox",
     "ServiceCategory",
     "Supplier",

@@ -29,6 +29,9 @@ class Capability(Base):
     # e.g. "interoperability", "clinical", "patient_online": the selection process scores
     # interoperability from the capabilities in that category.
     category: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class MaturityLevel(Base):
@@ -41,7 +44,10 @@ class MaturityLevel(Base):
     level: Mapped[int] = mapped_column(unique=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     required_capabilities: Mapped[list[Capability]] = relationship(
         secondary=maturity_level_capability, order_by=Capability.code
     )
+
+    __mapper_args__ = {"version_id_col": version}

@@ -30,10 +30,13 @@ class Framework(Base):
     continuity_end_date: Mapped[date | None]
     max_term_months: Mapped[int]
     funding_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     lots: Mapped[list[Lot]] = relationship(
         back_populates="framework", order_by="Lot.number", cascade="all, delete-orphan"
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Lot(Base):
@@ -49,5 +52,8 @@ class Lot(Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     default_funding: Mapped[Funding] = mapped_column(str_enum(Funding, "lot_funding"))
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     framework: Mapped[Framework] = relationship(back_populates="lots")
+
+    __mapper_args__ = {"version_id_col": version}

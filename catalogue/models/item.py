@@ -71,6 +71,8 @@ class CatalogueItem(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why the authority last sent a submission back to draft; cleared on the next submission.
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
 
     supplier: Mapped[Supplier] = relationship()
     lot: Mapped[Lot] = relationship()

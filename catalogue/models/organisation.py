@@ -43,6 +43,9 @@ class Organisation(Base):
     current_system_id: Mapped[int | None] = mapped_column(
         ForeignKey("catalogue_item.id", ondelete="SET NULL")
     )
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     commissioner: Mapped[Organisation | None] = relationship(remote_side=[id])
     current_system: Mapped[CatalogueItem | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}

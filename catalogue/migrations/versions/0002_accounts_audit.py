@@ -15,6 +15,9 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# Tables that gain a version column (optimistic concurrency for the authority's writes).
+VERSIONED_TABLES = ("framework", "lot", "capability", "maturity_level", "organisation")
+
 
 def upgrade() -> None:
     op.create_table(
@@ -100,8 +103,75 @@ def upgrade() -> None:
         sa.UniqueConstraint("lookup", name=op.f("uq_api_token_lookup")),
     )
 
+    # Listing lifecycle: rejection reasons, pending revisions, and version columns (ETags)
+    # on the objects the authority edits.
+    op.create_table(
+        "item_revision",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "pending",
+                "approved",
+                "rejected",
+                "discarded",
+                name="revision_status",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("base_version", sa.Integer(), nullable=False),
+        sa.Column("proposed", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decided_by", sa.String(length=64), nullable=True),
+        sa.Column("rejection_reason", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["catalogue_item.id"],
+            name=op.f("fk_item_revision_item_id_catalogue_item"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_item_revision")),
+    )
+    with op.batch_alter_table("item_revision", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_item_revision_item_id"), ["item_id"], unique=False)
+        batch_op.create_index(
+            "uq_item_revision_pending",
+            ["item_id"],
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
+    with op.batch_alter_table("catalogue_item", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("rejection_reason", sa.Text(), nullable=True))
+    for table in VERSIONED_TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(
+                sa.Column("version", sa.Integer(), server_default="1", nullable=False)
+            )
+
 
 def downgrade() -> None:
+    for table in reversed(VERSIONED_TABLES):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column("version")
+    with op.batch_alter_table("catalogue_item", schema=None) as batch_op:
+        batch_op.drop_column("rejection_reason")
+    with op.batch_alter_table("item_revision", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_item_revision_pending",
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
+        batch_op.drop_index(batch_op.f("ix_item_revision_item_id"))
+    op.drop_table("item_revision")
+
     op.drop_table("api_token")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_event_supplier")

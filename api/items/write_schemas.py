@@ -1,0 +1,153 @@
+"""Input and output schemas for writing catalogue items (systems, modules and services alike):
+prices, transitions, accreditations and pending revisions."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from api.common.converters import MAX_ID
+from api.common.fields import Money
+from catalogue.models import Funding, PricePeriod, PriceUnit, RevisionStatus, TierCalculation
+from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, REASON_MAX, SUMMARY_MAX
+
+RFA_MAX = 32
+BOUND = validate.Range(min=1, max=MAX_ID)
+
+
+class PriceTierInputSchema(Schema):
+    lower_bound = fields.Integer(required=True, strict=True, validate=BOUND)
+    upper_bound = fields.Integer(
+        required=True,
+        strict=True,
+        allow_none=True,
+        validate=BOUND,
+        metadata={"description": "null: open-ended (the last tier only)."},
+    )
+    amount = Money(required=True)
+
+
+class _PriceFieldsSchema(Schema):
+    description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX))
+    currency = fields.String(
+        validate=validate.OneOf(["GBP"]), metadata={"description": "GBP only (the default)."}
+    )
+    tier_calculation = fields.Enum(TierCalculation, by_value=True)
+    funding = fields.Enum(
+        Funding, by_value=True, allow_none=True, metadata={"description": "null: the lot's."}
+    )
+    effective_to = fields.Date(allow_none=True)
+    amount = Money(allow_none=True, metadata={"description": "A flat price; or give tiers."})
+    tiers = fields.List(
+        fields.Nested(PriceTierInputSchema),
+        allow_none=True,
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "Start at 1, contiguous, the last open-ended."},
+    )
+
+    @validates_schema
+    def _one_of_amount_or_tiers(self, data, **kwargs):
+        if data.get("amount") is not None and data.get("tiers") is not None:
+            raise ValidationError("Give amount or tiers, not both.", "tiers")
+
+
+class PriceCreateSchema(_PriceFieldsSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+    unit = fields.Enum(PriceUnit, by_value=True, required=True)
+    period = fields.Enum(PricePeriod, by_value=True, required=True)
+    effective_from = fields.Date(required=True)
+
+    @validates_schema
+    def _amount_or_tiers(self, data, **kwargs):
+        if data.get("amount") is None and data.get("tiers") is None:
+            raise ValidationError("Give amount (a flat price) or tiers.", "amount")
+
+
+class PriceUpdateSchema(_PriceFieldsSchema):
+    name = fields.String(validate=validate.Length(min=1, max=NAME_MAX))
+    unit = fields.Enum(PriceUnit, by_value=True)
+    period = fields.Enum(PricePeriod, by_value=True)
+    effective_from = fields.Date()
+
+
+class ItemFieldsUpdateSchema(Schema):
+    """Fields every kind of item shares, all optional (a PATCH)."""
+
+    name = fields.String(validate=validate.Length(min=1, max=NAME_MAX))
+    summary = fields.String(validate=validate.Length(max=SUMMARY_MAX))
+    description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX))
+    rfa_version = fields.String(allow_none=True, validate=validate.Length(max=RFA_MAX))
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=REASON_MAX))
+
+
+class OptionalReasonSchema(Schema):
+    reason = fields.String(validate=validate.Length(min=1, max=REASON_MAX))
+
+
+class AccreditationSchema(Schema):
+    code = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "The capability code, e.g. eps."},
+    )
+
+
+class ProposedTierSchema(Schema):
+    lower_bound = fields.Integer(required=True)
+    upper_bound = fields.Integer(allow_none=True, required=True)
+    amount = fields.String(required=True, metadata={"description": "A decimal string."})
+
+
+class ProposedPriceSchema(Schema):
+    id = fields.Integer(
+        allow_none=True, required=True, metadata={"description": "null: a new price."}
+    )
+    name = fields.String(required=True)
+    description = fields.String(required=True)
+    unit = fields.String(required=True)
+    period = fields.String(required=True)
+    tier_calculation = fields.String(required=True)
+    funding = fields.String(allow_none=True, required=True)
+    effective_from = fields.String(required=True)
+    effective_to = fields.String(allow_none=True, required=True)
+    tiers = fields.List(fields.Nested(ProposedTierSchema), required=True)
+
+
+class ProposalSchema(Schema):
+    fields_ = fields.Dict(
+        data_key="fields", attribute="fields", required=True, metadata={"description": "Fields."}
+    )
+    prices = fields.List(fields.Nested(ProposedPriceSchema), required=True)
+
+
+class RevisionDiffSchema(Schema):
+    fields_ = fields.Dict(
+        data_key="fields",
+        attribute="fields",
+        required=True,
+        metadata={"description": 'Changed fields: {"name": {"from": ..., "to": ...}}.'},
+    )
+    prices = fields.Dict(
+        required=True, metadata={"description": "Prices added, removed and changed."}
+    )
+
+
+class RevisionSchema(Schema):
+    id = fields.Integer(required=True)
+    item_id = fields.Integer(required=True)
+    status = fields.Enum(RevisionStatus, by_value=True, required=True)
+    base_version = fields.Integer(
+        required=True, metadata={"description": "The item version the revision started from."}
+    )
+    proposed = fields.Nested(ProposalSchema, required=True)
+    diff = fields.Nested(
+        RevisionDiffSchema,
+        allow_none=True,
+        metadata={"description": "Against the published item; null once decided."},
+    )
+    created_at = fields.DateTime(required=True)
+    created_by = fields.String(required=True)
+    updated_at = fields.DateTime(required=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    rejection_reason = fields.String(allow_none=True)

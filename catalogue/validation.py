@@ -1,0 +1,49 @@
+"""Collecting per-field reasons so that one bad request reports every bad field at once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from .errors import InvalidInput
+from .models.base import MONEY_SCALE
+
+NAME_MAX = 200
+SUMMARY_MAX = 500
+DESCRIPTION_MAX = 20_000
+REASON_MAX = 2_000
+
+
+class FieldErrors:
+    def __init__(self) -> None:
+        self._errors: dict[str, list[str]] = defaultdict(list)
+
+    def add(self, field: str, reason: str) -> None:
+        self._errors[field].append(reason)
+
+    def __bool__(self) -> bool:
+        return bool(self._errors)
+
+    def raise_if_any(self, message: str = "The input is not valid.") -> None:
+        if self._errors:
+            raise InvalidInput(message, dict(self._errors))
+
+    def text(self, field: str, value: object, max_length: int, *, required: bool) -> None:
+        if value is None:
+            if required:
+                self.add(field, "Required.")
+            return
+        if not isinstance(value, str):
+            self.add(field, "Must be text.")
+        elif required and not value.strip():
+            self.add(field, "Must not be blank.")
+        elif len(value) > max_length:
+            self.add(field, f"At most {max_length} characters.")
+
+    def money(self, field: str, value: object) -> None:
+        if not isinstance(value, Decimal) or not value.is_finite():
+            self.add(field, "Must be an exact decimal amount.")
+        elif value < 0:
+            self.add(field, "Cannot be negative.")
+        elif value.as_tuple().exponent < -MONEY_SCALE:  # type: ignore[operator]
+            self.add(field, f"At most {MONEY_SCALE} decimal places.")
