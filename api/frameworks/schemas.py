@@ -1,6 +1,8 @@
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
+from catalogue.authority import MAX_TERM_MONTHS, SLUG_PATTERN
 from catalogue.models import FrameworkStatus, Funding
+from catalogue.validation import DESCRIPTION_MAX, NAME_MAX
 
 
 class LotSchema(Schema):
@@ -22,3 +24,51 @@ class FrameworkSchema(Schema):
     max_term_months = fields.Integer(required=True)
     funding_types = fields.List(fields.String(), required=True)
     lots = fields.List(fields.Nested(LotSchema), required=True)
+
+
+def _funding_types(**kwargs):
+    return fields.List(
+        fields.Enum(Funding, by_value=True), validate=validate.Length(min=1, max=2), **kwargs
+    )
+
+
+class FrameworkCreateSchema(Schema):
+    slug = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=64), validate.Regexp(SLUG_PATTERN)],
+        metadata={"description": "Lower-case letters, digits and hyphens; fixed once made."},
+    )
+    name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+    description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX))
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)
+    continuity_end_date = fields.Date(allow_none=True)
+    max_term_months = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=MAX_TERM_MONTHS)
+    )
+    funding_types = _funding_types(required=True)
+
+
+class FrameworkUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=NAME_MAX))
+    description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX))
+    start_date = fields.Date()
+    end_date = fields.Date()
+    continuity_end_date = fields.Date(allow_none=True)
+    max_term_months = fields.Integer(
+        strict=True, validate=validate.Range(min=1, max=MAX_TERM_MONTHS)
+    )
+    funding_types = _funding_types()
+
+
+class LotCreateSchema(Schema):
+    number = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+    description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX))
+    default_funding = fields.Enum(Funding, by_value=True, required=True)
+
+
+class LotUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=NAME_MAX))
+    description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX))
+    default_funding = fields.Enum(Funding, by_value=True)

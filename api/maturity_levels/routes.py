@@ -1,11 +1,30 @@
 from flask_smorest import Blueprint
 
-from api.database import get_session
-from catalogue import reference
+from api.auth import principal, requires
+from api.common.concurrency import check_if_match, etag_data, etag_header
+from api.common.writes import CREATE_DOC, UPDATE_DOC
+from api.database import get_session, writing_session
+from catalogue import authority, reference
+from catalogue.authority import LevelChange
+from catalogue.principal import Role
 
-from .schemas import MaturityLevelSchema
+from .schemas import (
+    MaturityLevelChangeSchema,
+    MaturityLevelCreateSchema,
+    MaturityLevelSchema,
+    MaturityLevelUpdateSchema,
+)
 
 blp = Blueprint("maturity_levels", __name__, description="GPSoC's maturity ladder.")
+
+
+def _answer(change: LevelChange, status: int):
+    level = change.level
+    body = {
+        **{name: getattr(level, name) for name in MaturityLevelSchema().fields},
+        "items_relevelled": change.items_relevelled,
+    }
+    return body, status, etag_header("maturity_level", level.id, level.version)
 
 
 @blp.route("/maturity-levels")
@@ -13,3 +32,42 @@ blp = Blueprint("maturity_levels", __name__, description="GPSoC's maturity ladde
 def list_maturity_levels():
     """The levels, lowest first, with the capabilities each requires."""
     return reference.list_maturity_levels(get_session())
+
+
+@blp.route("/maturity-levels", methods=["POST"])
+@requires(Role.AUTHORITY)
+@blp.doc(**CREATE_DOC)
+@blp.arguments(MaturityLevelCreateSchema)
+@blp.response(201, MaturityLevelChangeSchema)
+def create_maturity_level(body):
+    """Add a rung to the ladder (authority); every item's level is re-derived."""
+    session = writing_session()
+    change = authority.create_maturity_level(session, principal(), body)
+    session.commit()
+    return _answer(change, 201)
+
+
+@blp.route("/maturity-levels/<int:level>")
+@blp.etag
+@blp.response(200, MaturityLevelSchema)
+def get_maturity_level(level):
+    """One level with the capabilities it requires."""
+    found = authority.get_maturity_level(get_session(), level)
+    blp.set_etag(etag_data("maturity_level", found.id, found.version))
+    return found
+
+
+@blp.route("/maturity-levels/<int:level>", methods=["PATCH"])
+@requires(Role.AUTHORITY)
+@blp.doc(**UPDATE_DOC)
+@blp.arguments(MaturityLevelUpdateSchema)
+@blp.response(200, MaturityLevelChangeSchema)
+def update_maturity_level(body, level):
+    """Change a level (authority). Changing its required capabilities re-derives every item's
+    level."""
+    session = writing_session()
+    found = authority.get_maturity_level(session, level)
+    check_if_match("maturity_level", found.id, found.version)
+    change = authority.update_maturity_level(session, principal(), found, body)
+    session.commit()
+    return _answer(change, 200)

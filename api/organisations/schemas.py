@@ -3,7 +3,9 @@ from marshmallow import Schema, fields, validate
 from api.common.fields import Id
 from api.common.pagination import PageArgsSchema
 from api.items.schemas import ItemRefSchema
+from catalogue.authority import COMMISSIONER_TYPES
 from catalogue.models import OrganisationKind
+from catalogue.validation import NAME_MAX
 
 
 class OrganisationRefSchema(Schema):
@@ -30,3 +32,38 @@ class OrganisationQueryArgsSchema(PageArgsSchema):
     kind = fields.Enum(OrganisationKind, by_value=True)
     commissioner = Id()
     ods_code = fields.String(validate=validate.Length(min=1, max=16))
+
+
+class OrganisationCreateSchema(Schema):
+    kind = fields.Enum(OrganisationKind, by_value=True, required=True)
+    ods_code = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9]{3,10}$"),
+        metadata={"description": "The ODS code; fixed once made."},
+    )
+    name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+    commissioner_type = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(COMMISSIONER_TYPES),
+        metadata={"description": "Commissioners only."},
+    )
+    postcode = fields.String(allow_none=True, validate=validate.Length(max=10))
+    commissioner_id = Id(allow_none=True, metadata={"description": "Practices only."})
+    list_size = fields.Integer(
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=0, max=10_000_000),
+        metadata={"description": "Registered patients (practices only)."},
+    )
+    current_system_id = Id(allow_none=True, metadata={"description": "Practices only."})
+
+
+class OrganisationUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=NAME_MAX))
+    commissioner_type = fields.String(allow_none=True, validate=validate.OneOf(COMMISSIONER_TYPES))
+    postcode = fields.String(allow_none=True, validate=validate.Length(max=10))
+    commissioner_id = Id(allow_none=True)
+    list_size = fields.Integer(
+        allow_none=True, strict=True, validate=validate.Range(min=0, max=10_000_000)
+    )
+    current_system_id = Id(allow_none=True)

@@ -1,5 +1,8 @@
 """Callers of the API for functional tests: tokens issued inside the test's transaction, and
-small helpers for the seeded catalogue. Import the fixtures you need into a test module."""
+small helpers for the seeded catalogue.
+
+Import the fixtures a test module needs: importing `supplier_caller` provides the fixture
+`supplier`, and so on."""
 
 from __future__ import annotations
 
@@ -75,31 +78,31 @@ def _token(db: Session, role: Role, **binding) -> str:
     return token
 
 
-@pytest.fixture
-def anonymous(client) -> Caller:
+@pytest.fixture(name="anonymous")
+def anonymous_caller(client) -> Caller:
     return Caller(client, None, "anonymous")
 
 
-@pytest.fixture
-def authority(client, db) -> Caller:
+@pytest.fixture(name="authority")
+def authority_caller(client, db) -> Caller:
     return Caller(client, _token(db, Role.AUTHORITY), "authority")
 
 
-@pytest.fixture
-def supplier(client, db) -> Caller:
+@pytest.fixture(name="supplier")
+def supplier_caller(client, db) -> Caller:
     """EMIS, the owner of the items the tests change."""
     own = supplier_id(db, OWNER_SLUG)
     return Caller(client, _token(db, Role.SUPPLIER, supplier_id=own), "supplier", own)
 
 
-@pytest.fixture
-def other_supplier(client, db) -> Caller:
+@pytest.fixture(name="other_supplier")
+def other_supplier_caller(client, db) -> Caller:
     other = supplier_id(db, OTHER_SLUG)
     return Caller(client, _token(db, Role.SUPPLIER, supplier_id=other), "other_supplier", other)
 
 
-@pytest.fixture
-def commissioner(client, db) -> Caller:
+@pytest.fixture(name="commissioner")
+def commissioner_caller(client, db) -> Caller:
     org = organisation_id(db, COMMISSIONER_ODS)
     token = _token(db, Role.COMMISSIONER, organisation_id=org)
     return Caller(client, token, "commissioner", organisation_id=org)

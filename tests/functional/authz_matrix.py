@@ -1,0 +1,369 @@
+"""The expected outcome of every write operation of the API, for each kind of caller.
+
+Every non-GET operation in /openapi.json must have a row here (a test checks), so whoever adds
+a write endpoint adds its row: who may call it and, ideally, how to build a valid call.
+
+Callers: "anonymous", "authority", "supplier" (EMIS, owner of the items the calls change),
+"other_supplier" (TPP), "commissioner" (NHS Newcastle Gateshead CCG). A caller in `allowed` must
+succeed (2xx); any other is refused (401 anonymous, 403 or 404 otherwise) and nothing changes.
+
+`build(world)` arranges what the call needs (a draft, a submitted item, a pending revision...)
+and returns the call. A row without `build` is checked for role refusals only, with
+placeholder path values; add a builder to check its allowed callers too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.common.concurrency import etag_value
+from catalogue import accounts, authority, lifecycle, listing_writes, revisions
+from catalogue.models import (
+    Capability,
+    CatalogueItem,
+    Framework,
+    ItemKind,
+    Lot,
+    MaturityLevel,
+    Organisation,
+)
+from catalogue.principal import CONSOLE, Principal, Role
+
+CALLERS = ("anonymous", "authority", "supplier", "other_supplier", "commissioner")
+SUPPLIERS = frozenset({"supplier", "other_supplier"})
+OWNER = frozenset({"supplier"})
+AUTHORITY = frozenset({"authority"})
+COMMISSIONER = frozenset({"commissioner"})
+
+
+@dataclass(frozen=True)
+class Call:
+    path: str  # under /api/v1
+    json: Any = None
+    etag: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    allowed: frozenset[str]
+    build: Callable[[World], Call] | None = None
+    # Placeholder path values for rows without a builder, where {name} alone is not enough.
+    placeholders: dict[str, str] = field(default_factory=dict)
+
+
+class World:
+    """Arranges objects through the domain, inside the test's transaction."""
+
+    def __init__(self, db: Session, supplier_id: int):
+        self.db = db
+        self.supplier = Principal(Role.SUPPLIER, "matrix supplier", supplier_id=supplier_id)
+
+    # ----------------------------------------------------------------- items
+    def item(self, kind: ItemKind, status: str = "draft", revision: bool = False) -> CatalogueItem:
+        kinds = frozenset({kind})
+        body: dict[str, Any] = {
+            "kind": kind.value,
+            "name": f"Matrix {kind.value} {status}",
+            "framework": "gpsoc-r",
+            "lot": 1 if kind is not ItemKind.SERVICE else 2,
+            "hosting": "hosted",
+            "prices": [_price_body("Licence", "100.00")],
+        }
+        if kind is ItemKind.SERVICE:
+            body["category"] = "training"
+        item = listing_writes.create_item(self.db, self.supplier, kinds, body)
+        steps = {
+            "draft": [],
+            "submitted": ["submit"],
+            "published": ["submit", "publish"],
+            "suspended": ["submit", "publish", "suspend"],
+        }[status]
+        for step in steps:
+            actor = self.supplier if step == "submit" else CONSOLE
+            lifecycle.transition(self.db, actor, item, step)
+        if revision:
+            revisions.propose_fields(self.db, self.supplier, item, {"name": "Matrix renamed"})
+        self.db.flush()
+        return item
+
+    @staticmethod
+    def item_etag(item: CatalogueItem) -> str:
+        return f'"{etag_value("catalogue_item", item.id, item.version)}"'
+
+    def capability_not_held(self, item: CatalogueItem) -> str:
+        codes = self.db.scalars(select(Capability.code).order_by(Capability.code))
+        return next(code for code in codes if code not in item.capability_codes)
+
+    # ----------------------------------------------------------------- authority objects
+    def framework(self, slug: str) -> Framework:
+        return self.db.scalars(select(Framework).where(Framework.slug == slug)).one()
+
+    def new_framework(self, *steps: str) -> Framework:
+        framework = authority.create_framework(self.db, CONSOLE, _framework_body("matrix-fw"))
+        for step in steps:
+            authority.transition_framework(self.db, CONSOLE, framework, step)
+        self.db.flush()
+        return framework
+
+    def etag(self, kind: str, obj: Any) -> str:
+        return f'"{etag_value(kind, obj.id, obj.version)}"'
+
+    def lot(self, slug: str, number: int) -> Lot:
+        return self.db.scalars(
+            select(Lot).join(Framework).where(Framework.slug == slug, Lot.number == number)
+        ).one()
+
+    def capability(self, code: str) -> Capability:
+        return self.db.scalars(select(Capability).where(Capability.code == code)).one()
+
+    def level(self, number: int) -> MaturityLevel:
+        return self.db.scalars(select(MaturityLevel).where(MaturityLevel.level == number)).one()
+
+    def organisation(self, ods_code: str) -> Organisation:
+        return self.db.scalars(select(Organisation).where(Organisation.ods_code == ods_code)).one()
+
+    def token_id(self) -> int:
+        issued = accounts.issue_token(self.db, CONSOLE, Role.AUTHORITY, "to be revoked")
+        self.db.flush()
+        return issued.token.id
+
+
+def _price_body(name: str, amount: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "unit": "practice",
+        "period": "year",
+        "effective_from": date(2015, 4, 1),
+        "amount": amount,
+    }
+
+
+def _framework_body(slug: str) -> dict[str, Any]:
+    return {
+        "slug": slug,
+        "name": "Matrix framework",
+        "start_date": date(2030, 1, 1),
+        "end_date": date(2034, 12, 31),
+        "max_term_months": 48,
+        "funding_types": ["central", "local"],
+    }
+
+
+def _json_price(name: str, amount: str) -> dict[str, Any]:
+    return {**_price_body(name, amount), "effective_from": "2015-04-01"}
+
+
+# --------------------------------------------------------------------------- item rows
+
+
+def _item_rows(collection: str, kind: ItemKind) -> dict[tuple[str, str], Rule]:
+    base = f"/{collection}/{{item_id}}"
+
+    def new_item(_world: World) -> Call:
+        body: dict[str, Any] = {
+            "name": f"New {kind.value}",
+            "framework": "gpsoc-r",
+            "lot": 1 if kind is not ItemKind.SERVICE else 2,
+            "hosting": "hosted",
+        }
+        if kind is ItemKind.SERVICE:
+            body["category"] = "support"
+        else:
+            body["kind"] = "system"
+        return Call(f"/{collection}", body)
+
+    def on(status: str, suffix: str = "", json=None, revision: bool = False, price=False):
+        def build(world: World) -> Call:
+            item = world.item(kind, status, revision=revision)
+            path = f"/{collection}/{item.id}{suffix}"
+            if price:
+                path += f"/{item.prices[0].id}"
+            return Call(path, json, world.item_etag(item))
+
+        return build
+
+    def capability(held: bool):
+        def build(world: World) -> Call:
+            item = world.item(kind, "published")
+            if held:
+                from catalogue import accreditation
+
+                code = world.capability_not_held(item)
+                accreditation.grant(world.db, CONSOLE, item, code)
+                world.db.flush()
+                return Call(
+                    f"/{collection}/{item.id}/capabilities/{code}", None, world.item_etag(item)
+                )
+            code = world.capability_not_held(item)
+            return Call(
+                f"/{collection}/{item.id}/capabilities", {"code": code}, world.item_etag(item)
+            )
+
+        return build
+
+    reason = {"reason": "Not ready."}
+    return {
+        ("POST", f"/{collection}"): Rule(SUPPLIERS, new_item),
+        ("PATCH", base): Rule(OWNER, on("draft", json={"name": "Renamed"})),
+        ("POST", f"{base}/prices"): Rule(
+            OWNER, on("draft", "/prices", json=_json_price("Support", "10.00"))
+        ),
+        ("PATCH", f"{base}/prices/{{price_id}}"): Rule(
+            OWNER, on("draft", "/prices", json={"amount": "12.00"}, price=True)
+        ),
+        ("DELETE", f"{base}/prices/{{price_id}}"): Rule(OWNER, on("draft", "/prices", price=True)),
+        ("POST", f"{base}/submit"): Rule(OWNER, on("draft", "/submit")),
+        ("POST", f"{base}/publish"): Rule(AUTHORITY, on("submitted", "/publish")),
+        ("POST", f"{base}/reject"): Rule(AUTHORITY, on("submitted", "/reject", json=reason)),
+        ("POST", f"{base}/suspend"): Rule(AUTHORITY, on("published", "/suspend", json={})),
+        ("POST", f"{base}/reinstate"): Rule(AUTHORITY, on("suspended", "/reinstate")),
+        ("POST", f"{base}/withdraw"): Rule(AUTHORITY, on("published", "/withdraw", json={})),
+        ("POST", f"{base}/capabilities"): Rule(AUTHORITY, capability(held=False)),
+        ("DELETE", f"{base}/capabilities/{{code}}"): Rule(AUTHORITY, capability(held=True)),
+        ("DELETE", f"{base}/revision"): Rule(OWNER, on("published", "/revision", revision=True)),
+        ("POST", f"{base}/revision/approve"): Rule(
+            AUTHORITY, on("published", "/revision/approve", revision=True)
+        ),
+        ("POST", f"{base}/revision/reject"): Rule(
+            AUTHORITY, on("published", "/revision/reject", json=reason, revision=True)
+        ),
+    }
+
+
+# --------------------------------------------------------------------------- authority rows
+
+
+def _framework_transition(step: str, *before: str):
+    def build(world: World) -> Call:
+        framework = world.new_framework(*before)
+        return Call(
+            f"/frameworks/{framework.slug}/{step}", None, world.etag("framework", framework)
+        )
+
+    return build
+
+
+def _new_framework(_world: World) -> Call:
+    body = {**_framework_body("brand-new"), "start_date": "2030-01-01", "end_date": "2034-12-31"}
+    return Call("/frameworks", body)
+
+
+def _patch_framework(world: World) -> Call:
+    framework = world.framework("gpsoc-r")
+    return Call(
+        "/frameworks/gpsoc-r", {"description": "New words."}, world.etag("framework", framework)
+    )
+
+
+def _new_lot(_world: World) -> Call:
+    return Call(
+        "/frameworks/gpsoc-r/lots", {"number": 9, "name": "Lot 9", "default_funding": "local"}
+    )
+
+
+def _patch_lot(world: World) -> Call:
+    lot = world.lot("gpsoc-r", 1)
+    return Call("/frameworks/gpsoc-r/lots/1", {"description": "New words."}, world.etag("lot", lot))
+
+
+def _new_capability(_world: World) -> Call:
+    body = {"code": "matrix-capability", "name": "Matrix", "category": "clinical"}
+    return Call("/capabilities", body)
+
+
+def _patch_capability(world: World) -> Call:
+    capability = world.capability("eps")
+    return Call(
+        "/capabilities/eps", {"description": "New words."}, world.etag("capability", capability)
+    )
+
+
+def _new_level(_world: World) -> Call:
+    return Call("/maturity-levels", {"level": 9, "name": "Level 9", "required_capabilities": []})
+
+
+def _patch_level(world: World) -> Call:
+    level = world.level(3)
+    return Call(
+        "/maturity-levels/3", {"description": "New words."}, world.etag("maturity_level", level)
+    )
+
+
+def _new_organisation(world: World) -> Call:
+    commissioner = world.organisation("13T")
+    body = {
+        "kind": "practice",
+        "ods_code": "Z99999",
+        "name": "Matrix Surgery",
+        "commissioner_id": commissioner.id,
+        "list_size": 5000,
+    }
+    return Call("/organisations", body)
+
+
+def _patch_organisation(world: World) -> Call:
+    practice = world.organisation("A81001")
+    path = f"/organisations/{practice.id}"
+    return Call(path, {"list_size": 8500}, world.etag("organisation", practice))
+
+
+def _new_token(_world: World) -> Call:
+    return Call("/tokens", {"role": "authority", "name": "Another"})
+
+
+def _revoke_token(world: World) -> Call:
+    return Call(f"/tokens/{world.token_id()}")
+
+
+MATRIX: dict[tuple[str, str], Rule] = {
+    **_item_rows("systems", ItemKind.SYSTEM),
+    **_item_rows("services", ItemKind.SERVICE),
+    ("POST", "/frameworks"): Rule(AUTHORITY, _new_framework),
+    ("PATCH", "/frameworks/{slug}"): Rule(AUTHORITY, _patch_framework),
+    ("POST", "/frameworks/{slug}/open"): Rule(AUTHORITY, _framework_transition("open")),
+    ("POST", "/frameworks/{slug}/go-live"): Rule(
+        AUTHORITY, _framework_transition("go-live", "open")
+    ),
+    ("POST", "/frameworks/{slug}/expire"): Rule(
+        AUTHORITY, _framework_transition("expire", "open", "go-live")
+    ),
+    ("POST", "/frameworks/{slug}/lots"): Rule(AUTHORITY, _new_lot),
+    ("PATCH", "/frameworks/{slug}/lots/{number}"): Rule(AUTHORITY, _patch_lot),
+    ("POST", "/capabilities"): Rule(AUTHORITY, _new_capability),
+    ("PATCH", "/capabilities/{code}"): Rule(AUTHORITY, _patch_capability),
+    ("POST", "/maturity-levels"): Rule(AUTHORITY, _new_level),
+    ("PATCH", "/maturity-levels/{level}"): Rule(AUTHORITY, _patch_level),
+    ("POST", "/organisations"): Rule(AUTHORITY, _new_organisation),
+    ("PATCH", "/organisations/{organisation_id}"): Rule(AUTHORITY, _patch_organisation),
+    ("POST", "/tokens"): Rule(AUTHORITY, _new_token),
+    ("DELETE", "/tokens/{token_id}"): Rule(AUTHORITY, _revoke_token),
+    # Orders and selections: role refusals only, until their owners add builders.
+    ("POST", "/orders"): Rule(COMMISSIONER),
+    ("PATCH", "/orders/{call_off_id}"): Rule(COMMISSIONER),
+    ("POST", "/orders/{call_off_id}/transitions/{transition}"): Rule(
+        frozenset({"commissioner", "supplier", "other_supplier"}),
+        placeholders={"transition": "submit"},
+    ),
+    ("POST", "/orders/{call_off_id}/amendments"): Rule(COMMISSIONER),
+    **{
+        (method, f"/selections{suffix}"): Rule(frozenset({"commissioner", "authority"}))
+        for method, suffix in (
+            ("POST", ""),
+            ("PATCH", "/{selection_id}"),
+            ("POST", "/{selection_id}/candidates"),
+            ("DELETE", "/{selection_id}/candidates/{item_id}"),
+            ("POST", "/{selection_id}/criteria"),
+            ("PATCH", "/{selection_id}/criteria/{criterion_id}"),
+            ("DELETE", "/{selection_id}/criteria/{criterion_id}"),
+            ("PUT", "/{selection_id}/scores"),
+            ("DELETE", "/{selection_id}/scores/{criterion_id}/{item_id}"),
+            ("POST", "/{selection_id}/lock"),
+        )
+    },
+}
