@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 
 from sqlalchemy.orm import Session
 
@@ -68,6 +69,10 @@ class Split:
         elif funding is Funding.LOCAL:
             self.local += amount
 
+    def merge(self, other: Split) -> None:
+        self.central += other.central
+        self.local += other.local
+
 
 @dataclass
 class YearSummary:
@@ -110,6 +115,13 @@ class Summary:
         if line.one_off:
             self.years[line.one_off_year - 1].one_off.add(line.funding, line.one_off)
 
+    def merge(self, other: Summary) -> None:
+        self.one_off.merge(other.one_off)
+        self.recurring.merge(other.recurring)
+        for year, more in zip(self.years, other.years, strict=True):
+            year.one_off.merge(more.one_off)
+            year.recurring.merge(more.recurring)
+
 
 @dataclass(frozen=True)
 class CostLine:
@@ -129,7 +141,7 @@ class CostLine:
     recurring_per_year: Decimal  # the full annual rate
     per_year: tuple[Decimal, ...]  # recurring cost falling in each year of the term
 
-    @property
+    @cached_property
     def recurring_total(self) -> Decimal:
         return sum(self.per_year, ZERO)
 
@@ -176,6 +188,7 @@ class _Calculator:
         self.term_months = term_months
         self._costs: dict[tuple, tuple[Decimal, int, Decimal, tuple[Decimal, ...]]] = {}
         self._funding: dict[tuple[int, int], FundingDecision] = {}
+        self._lines: dict[tuple, CostLine] = {}
 
     def funding(self, item: CatalogueItem, price: Price) -> FundingDecision:
         key = (item.id, price.id)
@@ -222,8 +235,13 @@ class _Calculator:
         window: tuple[int, int],
         decision: FundingDecision,
     ) -> CostLine:
+        """One cost line; lines that come out the same for many recipients are one object."""
+        key = (kind, item.id, price.id, quantity, window, decision)
+        cached = self._lines.get(key)
+        if cached is not None:
+            return cached
         one_off, one_off_year, rate, per_year = self.cost(price, quantity, *window)
-        return CostLine(
+        line = CostLine(
             kind=kind,
             catalogue_item_id=item.id,
             item_name=item.name,
@@ -240,6 +258,8 @@ class _Calculator:
             recurring_per_year=rate,
             per_year=per_year,
         )
+        self._lines[key] = line
+        return line
 
 
 _AFTER_BEDDING_IN = FundingDecision(
@@ -305,10 +325,11 @@ def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
         item.id: {q.organisation_id: q.quantity for q in item.quantities} for item in order.items
     }
     totals = Summary.empty(spans)
+    # Practices with the same lines have the same summary: compute it once (never mutated).
+    summaries: dict[tuple[int, ...], Summary] = {}
     recipients = []
     for recipient in order.recipients:
         practice: Organisation = recipient.organisation
-        summary = Summary.empty(spans)
         lines = []
         for item in order.items:
             quantity = quantities[item.id].get(practice.id)
@@ -323,9 +344,13 @@ def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
         for kind, catalogue_item, price, fixed, window, decision in migration:
             quantity = fixed if fixed is not None else default_quantity(price, practice)
             lines.append(calculator.line(kind, catalogue_item, price, quantity, window, decision))
-        for line in lines:
-            summary.add(line)
-            totals.add(line)
+        key = tuple(id(line) for line in lines)
+        summary = summaries.get(key)
+        if summary is None:
+            summary = summaries[key] = Summary.empty(spans)
+            for line in lines:
+                summary.add(line)
+        totals.merge(summary)
         recipients.append(
             RecipientEstimate(
                 practice.ods_code, practice.name, practice.list_size or 0, lines, summary

@@ -1,0 +1,183 @@
+"""The order rules that need no HTTP: calendar months, the migration dates, the lifecycle
+table, and the cost estimate over part years and migration windows."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from api.orders import presenters
+from api.orders.schemas import CostEstimateSchema
+from catalogue import orders
+from catalogue.models import CatalogueItem, Funding, OrderStatus, Organisation, Price, Supplier
+from catalogue.orders.dates import add_months, whole_months_between
+from catalogue.orders.lifecycle import Transition
+from catalogue.principal import Principal, Role
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2026, 1, 31), 1, date(2026, 2, 28)),
+        (date(2028, 1, 31), 1, date(2028, 2, 29)),
+        (date(2026, 11, 15), 3, date(2027, 2, 15)),
+        (date(2026, 5, 31), -3, date(2026, 2, 28)),
+    ],
+)
+def test_months_are_calendar_months_clamped_to_the_month_end(day, months, expected):
+    assert add_months(day, months) == expected
+
+
+def test_whole_months_between_counts_only_completed_months():
+    assert whole_months_between(date(2026, 1, 15), date(2026, 4, 14)) == 2
+    assert whole_months_between(date(2026, 1, 15), date(2026, 4, 15)) == 3
+    assert whole_months_between(date(2026, 4, 15), date(2026, 1, 15)) == 0
+
+
+def test_bedding_in_and_notice_run_three_months_from_business_go_live():
+    dates = orders.migration_dates(date(2026, 11, 30), actual=True)
+    assert dates.bedding_in_end == date(2027, 2, 28)
+    assert dates.notice_to_be_given_by == date(2026, 11, 30)
+    assert dates.earliest_notice_end >= add_months(dates.go_live, 3)
+
+
+def test_cancelled_before_live_and_terminated_after():
+    assert orders.allowed_from(OrderStatus.DRAFT) == [Transition.SUBMIT, Transition.CANCEL]
+    assert orders.allowed_from(OrderStatus.ACCEPTED) == [Transition.GO_LIVE, Transition.CANCEL]
+    assert orders.allowed_from(OrderStatus.LIVE) == [Transition.COMPLETE, Transition.TERMINATE]
+    assert orders.allowed_from(OrderStatus.COMPLETED) == []
+
+
+def _one(db, model, **where):
+    query = select(model)
+    for name, value in where.items():
+        query = query.where(getattr(model, name) == value)
+    return db.scalars(query).one()
+
+
+def _price(db, slug: str, name: str) -> tuple[int, int]:
+    item = _one(db, CatalogueItem, slug=slug)
+    return item.id, next(
+        p.id for p in db.scalars(select(Price).where(Price.item_id == item.id)) if p.name == name
+    )
+
+
+@pytest.fixture
+def ccg(db) -> Principal:
+    organisation = _one(db, Organisation, ods_code="13T")
+    return Principal(Role.COMMISSIONER, "test", token_id=1, organisation_id=organisation.id)
+
+
+def _order(db, ccg, **overrides):
+    start = date.today().replace(day=1)
+    licence = _price(db, "systmone", "Annual practice licence")
+    support = _price(db, "systmone", "System support")
+    training = _price(db, "systmone-training", "Trainer day")
+    data = {
+        "framework": "gpsoc-r",
+        "supplier_id": _one(db, Supplier, slug="tpp").id,
+        "commencement_date": start,
+        "term_months": 18,
+        "recipients": ["A81001", "A81002"],
+        "items": [
+            {"catalogue_item_id": licence[0], "price_id": licence[1], "quantities": {}},
+            {"catalogue_item_id": support[0], "price_id": support[1], "quantities": {}},
+            {
+                "catalogue_item_id": training[0],
+                "price_id": training[1],
+                "quantities": {"A81002": 3},
+            },
+        ],
+    }
+    data.update(overrides)
+    return orders.create_order(db, ccg, data).order
+
+
+def test_a_part_year_is_pro_rata_and_one_offs_fall_in_the_first_year(db, ccg):
+    estimate = orders.estimate_order(db, _order(db, ccg))
+    assert [(span.year, span.months) for span in estimate.years] == [(1, 12), (2, 6)]
+    riverside, jesmond = estimate.recipients
+    # Licence 4250 central, support 650 local: 12 months then 6.
+    assert riverside.summary.years[0].recurring.central == Decimal("4250")
+    assert riverside.summary.years[1].recurring.central == Decimal("2125")
+    assert riverside.summary.years[1].recurring.local == Decimal("325")
+    # Training: 1 day by default, 3 days for Jesmond Road, one-off and local.
+    assert riverside.summary.one_off.local == Decimal("550")
+    assert jesmond.summary.one_off.local == Decimal("1650")
+    totals = estimate.totals
+    assert totals.central == 2 * Decimal("6375")
+    assert totals.local == 2 * Decimal("975") + Decimal("550") + Decimal("1650")
+    assert totals.total == totals.central + totals.local
+
+
+def test_full_support_keeps_the_previous_system_after_bedding_in_at_local_cost(db, ccg):
+    start = date.today().replace(day=1)
+    emis_lv = _one(db, CatalogueItem, slug="emis-lv")
+    order = _order(
+        db,
+        ccg,
+        term_months=12,
+        recipients=["A81001"],
+        items=[],
+        migration={
+            "previous_system_id": emis_lv.id,
+            "planned_go_live": add_months(start, 3),
+            "audit_trail_option": "full_support",
+        },
+    )
+    lines = orders.estimate_order(db, order).recipients[0].lines
+    bedding_in = [line for line in lines if line.kind.value == "bedding_in"]
+    after = [line for line in lines if line.kind.value == "audit_trail"]
+    licence = next(line for line in bedding_in if line.price_name == "Annual practice licence")
+    assert licence.funding is Funding.CENTRAL
+    assert licence.recurring_total == Decimal("3427.72") * 3 / 12  # months 3 to 6
+    # After bedding-in (months 6 to 12) the whole previous service is the commissioner's.
+    assert {line.funding for line in after} == {Funding.LOCAL}
+    kept = next(line for line in after if line.price_name == "Annual practice licence")
+    assert kept.recurring_total == Decimal("3427.72") * 6 / 12
+
+
+def test_single_user_retention_is_priced_per_user_from_the_previous_suppliers_catalogue(db, ccg):
+    start = date.today().replace(day=1)
+    emis_lv = _one(db, CatalogueItem, slug="emis-lv")
+    order = _order(
+        db,
+        ccg,
+        term_months=24,
+        recipients=["A81001"],
+        items=[],
+        migration={
+            "previous_system_id": emis_lv.id,
+            "planned_go_live": start,
+            "audit_trail_option": "single_user_retention",
+            "audit_trail_quantity": 2,
+        },
+    )
+    after = [
+        line
+        for line in orders.estimate_order(db, order).recipients[0].lines
+        if line.kind.value == "audit_trail"
+    ]
+    assert [(line.item_name, line.quantity) for line in after] == [
+        ("EMIS single user retention of the previous system", 2)
+    ]
+    # 1150 per user per year, 2 users, months 3 to 24 (21 months).
+    assert after[0].recurring_total == Decimal("1150") * 2 * 21 / 12
+
+
+def test_the_fast_estimate_body_is_exactly_what_the_schema_documents(db, ccg):
+    emis_lv = _one(db, CatalogueItem, slug="emis-lv")
+    order = _order(
+        db,
+        ccg,
+        migration={
+            "previous_system_id": emis_lv.id,
+            "planned_go_live": date.today().replace(day=1),
+            "audit_trail_option": "audit_trail_retrieval",
+        },
+    )
+    estimate = orders.estimate_order(db, order)
+    assert presenters.estimate(estimate) == CostEstimateSchema().dump(estimate)
