@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from . import audit
+from .candidate_facts import capability_reference, load_candidate_facts
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .listings import ItemFilters, list_items
 from .models import (
@@ -38,7 +39,6 @@ from .models import (
     MaturityLevel,
     Organisation,
     OrganisationKind,
-    Price,
     Requirement,
     Scoring,
     Selection,
@@ -48,7 +48,7 @@ from .models import (
     SelectionStatus,
     utcnow,
 )
-from .pricing import PriceTerms, price_terms
+from .pricing import PriceTerms
 from .principal import Principal, Role
 from .selection_scoring import (
     MAX_CANDIDATES,
@@ -66,7 +66,6 @@ from .selection_scoring import (
 
 DEFAULT_TERM_MONTHS = 36
 MAX_CRITERIA = 100
-INTEROPERABILITY_CATEGORY = "interoperability"
 OBJECT_TYPE = "selection"
 LOCKED_MESSAGE = "The selection is locked: it is read-only."
 
@@ -724,18 +723,6 @@ def remove_score(
 # --------------------------------------------------------------- facts, result, locking
 
 
-def _facts(item: CatalogueItem) -> CandidateFacts:
-    return CandidateFacts(
-        item_id=item.id,
-        name=item.name,
-        supplier=item.supplier.name,
-        version=item.version,
-        maturity_level=item.maturity_level,
-        capabilities=frozenset(item.capability_codes),
-        prices=tuple(price_terms(item)),
-    )
-
-
 def _facts_to_json(facts: CandidateFacts) -> dict[str, Any]:
     return {
         "item_id": facts.item_id,
@@ -772,30 +759,12 @@ class CatalogueFacts:
 
 
 def live_facts(session: Session, selection: Selection, on: date | None = None) -> CatalogueFacts:
-    item_ids = [candidate.item_id for candidate in selection.candidates]
-    items = session.scalars(
-        select(CatalogueItem)
-        .where(CatalogueItem.id.in_(item_ids))
-        .options(
-            joinedload(CatalogueItem.supplier),
-            joinedload(CatalogueItem.lot),
-            joinedload(CatalogueItem.parent),
-            selectinload(CatalogueItem.capabilities),
-            selectinload(CatalogueItem.prices).selectinload(Price.tiers),
-        )
-    ).unique()
-    by_id = {item.id: item for item in items}
-    capabilities = session.execute(select(Capability.code, Capability.name, Capability.category))
-    names, interoperability = {}, set()
-    for code, name, category in capabilities:
-        names[code] = name
-        if category == INTEROPERABILITY_CATEGORY:
-            interoperability.add(code)
+    names, interoperability = capability_reference(session)
     return CatalogueFacts(
         priced_on=on or date.today(),
         list_size=selection.practice.list_size or 0,
-        candidates=[_facts(by_id[item_id]) for item_id in item_ids],
-        interoperability_capabilities=frozenset(interoperability),
+        candidates=load_candidate_facts(session, [c.item_id for c in selection.candidates]),
+        interoperability_capabilities=interoperability,
         capability_names=names,
     )
 

@@ -137,6 +137,9 @@ class CandidateResult:
     price_points: Fraction = Fraction(0)
     non_price_score: Fraction = Fraction(0)  # the non-price criteria alone, out of 5
     non_price_points: Fraction = Fraction(0)
+    # non_price_score = non_price_units / non_price_denominator (integers, for sensitivity)
+    non_price_units: int = 0
+    non_price_denominator: int = 1
     breakdown: list[CriterionScore] = field(default_factory=list)
     rank: int | None = None
     tied: bool = False
@@ -186,9 +189,9 @@ def price_score(cost: Decimal, cheapest: Decimal) -> int:
         return 5
     if cheapest == 0:
         return 1
-    ratio = Fraction(cost) / Fraction(cheapest)
-    for score, limit in ((4, Fraction(5, 4)), (3, Fraction(3, 2)), (2, Fraction(2))):
-        if ratio <= limit:
+    # cost / cheapest <= 5/4, 3/2, 2, compared without dividing (exact for Decimals).
+    for score, numerator, denominator in ((4, 5, 4), (3, 3, 2), (2, 2, 1)):
+        if cost * denominator <= cheapest * numerator:
             return score
     return 1
 
@@ -197,10 +200,9 @@ def coverage_score(held: int, wanted: int) -> int:
     """All held 5; at least 3/4 4; at least half 3; some 2; none 1."""
     if wanted == 0 or held >= wanted:
         return 5
-    share = Fraction(held, wanted)
-    if share >= Fraction(3, 4):
+    if 4 * held >= 3 * wanted:
         return 4
-    if share >= Fraction(1, 2):
+    if 2 * held >= wanted:
         return 3
     return 2 if held else 1
 
@@ -311,9 +313,13 @@ def sensitivity(ranked: Sequence[CandidateResult], price_weight: int) -> Sensiti
         return None
     leader = next(c for c in ranked if c.item_id == leaders[0])
 
-    def total_at(candidate: CandidateResult, weight: int | Fraction) -> Fraction:
-        share = Fraction(weight) / 100
-        return share * (candidate.price_score or 0) + (1 - share) * candidate.non_price_score
+    # Scaled by 100 x the non-price denominator, a total at price weight w is an integer:
+    # w x price score x NP + (100 - w) x non-price units.
+    def scaled_at(candidate: CandidateResult, weight: int) -> int:
+        return (
+            weight * (candidate.price_score or 0) * candidate.non_price_denominator
+            + (100 - weight) * candidate.non_price_units
+        )
 
     low, high = PRICE_WEIGHT_RANGE
     allowed = sorted(range(low, high + 1, WEIGHT_STEP), key=lambda w: (abs(w - price_weight), w))
@@ -321,27 +327,28 @@ def sensitivity(ranked: Sequence[CandidateResult], price_weight: int) -> Sensiti
     for weight in allowed:
         if weight == price_weight:
             continue
-        at = {c.item_id: total_at(c, weight) for c in ranked}
-        new_leaders = _leaders(at)
+        new_leaders = _leaders({c.item_id: scaled_at(c, weight) for c in ranked})
         if new_leaders != (leader.item_id,):
             others = tuple(i for i in new_leaders if i != leader.item_id)
             found = (weight, others, "tied" if leader.item_id in new_leaders else "overtaken")
             break
 
-    # The exact break-even weight against the closest challenger.
+    # The exact break-even weight against the closest challenger: where
+    # 100 b + w (a NP - b) = 0, with a the price score gap and b the non-price units gap.
     best_even: tuple[Fraction, int] | None = None
+    shared = leader.non_price_denominator
     for challenger in ranked:
         if challenger.item_id == leader.item_id:
             continue
-        price_gap = Fraction(leader.price_score or 0) - (challenger.price_score or 0)
-        other_gap = leader.non_price_score - challenger.non_price_score
-        if price_gap == other_gap:
+        a = (leader.price_score or 0) - (challenger.price_score or 0)
+        b = leader.non_price_units - challenger.non_price_units
+        if b == a * shared:
             continue  # parallel: never meet
-        share = other_gap / (other_gap - price_gap)
-        if 0 <= share <= 1:
-            weight = share * 100
-            if best_even is None or abs(weight - price_weight) < abs(best_even[0] - price_weight):
-                best_even = (weight, challenger.item_id)
+        weight = Fraction(100 * b, b - a * shared)
+        if 0 <= weight <= 100 and (
+            best_even is None or abs(weight - price_weight) < abs(best_even[0] - price_weight)
+        ):
+            best_even = (weight, challenger.item_id)
 
     if found is None:
         explanation = (
@@ -464,6 +471,8 @@ def score_selection(data: ScoringInput) -> SelectionResult:
             result.breakdown.append(line)
             non_price_units += line.points_units
         result.non_price_points = Fraction(non_price_units, denominator)
+        result.non_price_units = non_price_units
+        result.non_price_denominator = denominator - price_units
         if non_price_share:
             result.non_price_score = result.non_price_points / non_price_share
     if missing:

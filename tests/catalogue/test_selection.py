@@ -122,3 +122,23 @@ def test_a_locked_selection_is_read_only_and_keeps_its_snapshot(db, owner, chose
     for write in writes:
         with pytest.raises(Conflict):
             write()
+
+
+def test_candidate_facts_read_as_rows_agree_with_the_listings(db):
+    from sqlalchemy.orm import selectinload
+
+    from catalogue.candidate_facts import load_candidate_facts
+    from catalogue.models import Price
+    from catalogue.pricing import price_terms
+
+    items = db.scalars(
+        select(CatalogueItem).options(
+            selectinload(CatalogueItem.prices).selectinload(Price.tiers),
+            selectinload(CatalogueItem.capabilities),
+        )
+    ).all()
+    facts = {f.item_id: f for f in load_candidate_facts(db, [item.id for item in items])}
+    for item in items:
+        assert facts[item.id].prices == tuple(price_terms(item)), item.slug
+        assert facts[item.id].capabilities == item.capability_codes
+        assert facts[item.id].version == item.version
