@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, true
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from catalogue.models import (
@@ -169,42 +169,47 @@ def _item_rows(condition: ColumnElement[bool]) -> Select:
             Framework.name,
             Lot.number,
             Lot.name,
+            Framework.status,
         )
         .join(Supplier, Supplier.id == CatalogueItem.supplier_id)
         .join(Lot, Lot.id == CatalogueItem.lot_id)
         .join(Framework, Framework.id == Lot.framework_id)
-        .where(condition, public_condition())
+        # Whether an item is public is decided in Python (_is_public): a status condition here
+        # would lead SQLite to the status index and a sort of every item for each batch.
+        .where(condition)
         .order_by(CatalogueItem.id)
     )
+
+
+def _is_public(row: Any) -> bool:
+    return row[5] == ItemStatus.PUBLISHED and row[15] != FrameworkStatus.EXPIRED
 
 
 def _documents(
     session: Session, rows: Sequence[Any], today: date, dense: bool
 ) -> list[SearchDocument]:
     """Documents for item rows; `dense` rows are a run of ids, so a range finds their parts."""
+    rows = [row for row in rows if _is_public(row)]
     if not rows:
         return []
     ids = {row[0] for row in rows}
+    connection = session.connection()  # Core rows: no ORM bookkeeping for 50,000 items
 
     def of_these(column):
         return column.between(rows[0][0], rows[-1][0]) if dense else column.in_(sorted(ids))
 
     capabilities: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for item_id, code, name in session.execute(
+    for item_id, code, name in connection.execute(
         select(item_capability.c.item_id, Capability.code, Capability.name)
         .join(Capability, Capability.id == item_capability.c.capability_id)
         .where(of_these(item_capability.c.item_id))
         .order_by(item_capability.c.item_id, Capability.code)
-    ):
+    ).all():
         if item_id in ids:
             capabilities[item_id].append((code, name))
     prices: dict[int, list[tuple[DocumentPrice, date, date | None]]] = defaultdict(list)
-    first_tier = (
-        select(PriceTier.price_id, func.min(PriceTier.lower_bound).label("lower_bound"))
-        .group_by(PriceTier.price_id)
-        .subquery()
-    )
-    for item_id, name, unit, period, starts, ends, amount in session.execute(
+    # Tiers start at 1 (a rule of the catalogue), so the first tier is the one price of a unit.
+    for item_id, name, unit, period, starts, ends, amount in connection.execute(
         select(
             Price.item_id,
             Price.name,
@@ -214,21 +219,17 @@ def _documents(
             Price.effective_to,
             PriceTier.amount,
         )
-        .outerjoin(first_tier, first_tier.c.price_id == Price.id)
-        .outerjoin(
-            PriceTier,
-            (PriceTier.price_id == Price.id) & (PriceTier.lower_bound == first_tier.c.lower_bound),
-        )
+        .outerjoin(PriceTier, (PriceTier.price_id == Price.id) & (PriceTier.lower_bound == 1))
         .where(of_these(Price.item_id))
         .order_by(Price.item_id, Price.id)
-    ):
+    ).all():
         if item_id in ids:
             price = DocumentPrice(name, str(unit), str(period), amount)
             prices[item_id].append((price, starts, ends))
     documents = []
     for row in rows:
         (item_id, kind, name, summary, description, status, hosting, category, level) = row[:9]
-        supplier_id, supplier_name, framework, framework_name, lot, lot_name = row[9:]
+        supplier_id, supplier_name, framework, framework_name, lot, lot_name = row[9:15]
         held = capabilities.get(item_id, [])
         item_prices = prices.get(item_id, [])
         documents.append(
@@ -261,14 +262,20 @@ def documents_for(
     session: Session, item_ids: Sequence[int], today: date | None = None
 ) -> tuple[list[SearchDocument], list[int]]:
     """The documents of the given items, and the ids that have none (not public, or gone)."""
-    rows = session.execute(_item_rows(CatalogueItem.id.in_(sorted(set(item_ids))))).all()
+    query = _item_rows(CatalogueItem.id.in_(sorted(set(item_ids))))
+    rows = session.connection().execute(query).all()
     documents = _documents(session, rows, today or date.today(), dense=False)
     present = {document.id for document in documents}
     return documents, sorted(set(item_ids) - present)
 
 
 def count_public(session: Session) -> int:
-    query = _item_rows(true()).with_only_columns(func.count(CatalogueItem.id)).order_by(None)
+    query = (
+        select(func.count(CatalogueItem.id))
+        .join(Lot, Lot.id == CatalogueItem.lot_id)
+        .join(Framework, Framework.id == Lot.framework_id)
+        .where(public_condition())
+    )
     return session.scalar(query) or 0
 
 
@@ -279,8 +286,11 @@ def iter_public_documents(
     today = today or date.today()
     after = 0
     while True:
-        rows = session.execute(_item_rows(CatalogueItem.id > after).limit(batch_size)).all()
+        query = _item_rows(CatalogueItem.id > after).limit(batch_size)
+        rows = session.connection().execute(query).all()
         if not rows:
             return
-        yield _documents(session, rows, today, dense=True)
         after = rows[-1][0]
+        documents = _documents(session, rows, today, dense=True)
+        if documents:
+            yield documents

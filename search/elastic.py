@@ -20,6 +20,7 @@ from .documents import SearchDocument
 from .engine import (
     FACET_SIZE,
     FIELD_BOOSTS,
+    FUZZINESS,
     FUZZY_NAME_BOOST,
     FUZZY_OTHER_BOOST,
     HIGHLIGHT_FIELDS,
@@ -160,13 +161,17 @@ def text_query(query: SearchQuery) -> dict[str, Any]:
     scoring: list[dict] = []
     for word in parsed.words:
         required.append(
-            {"match": {MATCHABLE: {"query": word, "operator": "and", "fuzziness": "AUTO"}}}
+            {"match": {MATCHABLE: {"query": word, "operator": "and", "fuzziness": FUZZINESS}}}
         )
         scoring.append(
-            {"match": {"name": {"query": word, "fuzziness": "AUTO", "boost": FUZZY_NAME_BOOST}}}
+            {"match": {"name": {"query": word, "fuzziness": FUZZINESS, "boost": FUZZY_NAME_BOOST}}}
         )
         scoring.append(
-            {"match": {MATCHABLE: {"query": word, "fuzziness": "AUTO", "boost": FUZZY_OTHER_BOOST}}}
+            {
+                "match": {
+                    MATCHABLE: {"query": word, "fuzziness": FUZZINESS, "boost": FUZZY_OTHER_BOOST}
+                }
+            }
         )
     for phrase in parsed.phrases:
         required.append({"match_phrase": {MATCHABLE: phrase}})

@@ -86,12 +86,16 @@ def facet_counts(facet: Facet, buckets: Sequence[tuple[str | int | float, int]])
     return sorted_facet(counts)
 
 
+# Elasticsearch's fuzziness "AUTO:3,8": no typo allowed below 3 characters, one below 8, else
+# two. (Plain AUTO allows two from 6 characters, which costs more and matches more loosely.)
+FUZZINESS = "AUTO:3,8"
+
+
 def fuzziness(token: str) -> int:
-    """Edit distance allowed for a term, as Elasticsearch's AUTO: 0 up to 2 characters, 1 up to
-    5, else 2."""
-    if len(token) <= 2:
+    """Edit distance allowed for a term, as FUZZINESS says."""
+    if len(token) < 3:
         return 0
-    return 1 if len(token) <= 5 else 2
+    return 1 if len(token) < 8 else 2
 
 
 class IndexBuild(Protocol):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 
 from .errors import QuerySyntaxError
 

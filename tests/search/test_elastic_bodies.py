@@ -70,7 +70,7 @@ def test_words_must_match_with_typos_allowed_and_boosted_fields_score():
     body = search_body(SearchQuery("emis wbe"))
     query = body["query"]["bool"]
     assert query["filter"] == [
-        {"match": {"matchable": {"query": w, "operator": "and", "fuzziness": "AUTO"}}}
+        {"match": {"matchable": {"query": w, "operator": "and", "fuzziness": "AUTO:3,8"}}}
         for w in ("emis", "wbe")
     ]
     multi = next(c["multi_match"] for c in query["should"] if "multi_match" in c)

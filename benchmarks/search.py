@@ -1,0 +1,318 @@
+"""Search at 50,000 synthetic items: reindex rate, engine latency, HTTP throughput, and a plain
+SQLite FTS5 baseline over the same documents.
+
+Budgets (DESIGN.md): engine p95 <= 5 ms in process for text + 3 filters + facets; /search
+under gunicorn on loopback at least half the throughput of /healthz of the same app and run;
+reindex >= 5,000 items/s into the embedded engine.
+
+    python -m benchmarks.search [--items 50000] [--runs 400] [--seconds 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing
+import os
+import random
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlencode
+
+from sqlalchemy import text
+from tqdm import tqdm
+
+from benchmarks.common import BENCH_DIR, machine, measure, p95, summary, synthetic_database
+from catalogue.db import make_session_factory
+from search import Facet, SearchQuery, reindex
+from search.documents import SearchDocument, iter_public_documents
+from search.embedded import EmbeddedEngine
+from search.locking import FileLock
+
+WORDS = ("clinical", "record", "training", "migration", "prescription", "hosting", "support")
+WORDS += ("patient", "appointments", "summit", "meridian", "data extract", "care record")
+CAPABILITIES = ("eps", "gp2gp", "pds", "appointments", "dispensing", "scr")
+
+
+def query_mix(count: int = 60, random_seed: int = 1) -> list[SearchQuery]:
+    """Text + three filters (lot, hosting or kind, a capability or a level); facets always."""
+    rng = random.Random(random_seed)
+    queries = []
+    for _ in range(count):
+        third = (
+            {"capabilities": (rng.choice(CAPABILITIES),)}
+            if rng.random() < 0.5
+            else {"min_maturity_level": rng.choice((1, 2, 3))}
+        )
+        second = (
+            {"hosting": rng.choice(("hosted", "practice_based"))}
+            if rng.random() < 0.5
+            else {"kind": rng.choice(("system", "module", "service"))}
+        )
+        queries.append(SearchQuery(rng.choice(WORDS), lot=rng.choice((1, 2, 3)), **second, **third))
+    return queries
+
+
+def as_params(query: SearchQuery) -> dict:
+    params = {"q": query.text, "lot": query.lot}
+    params |= {"hosting": query.hosting, "kind": query.kind}
+    params |= {"maturity_level": query.min_maturity_level}
+    if query.capabilities:
+        params["capability"] = query.capabilities[0]
+    return {key: value for key, value in params.items() if value is not None}
+
+
+def cycle(items: list) -> Callable[[], object]:
+    state = {"i": 0}
+
+    def next_item():
+        state["i"] += 1
+        return items[state["i"] % len(items)]
+
+    return next_item
+
+
+# --- the FTS5 baseline ------------------------------------------------------------------------
+
+FTS_FACETS = {
+    Facet.FRAMEWORK: "framework",
+    Facet.LOT: "lot",
+    Facet.KIND: "kind",
+    Facet.SUPPLIER: "supplier_id",
+    Facet.MATURITY_LEVEL: "maturity_level",
+    Facet.HOSTING: "hosting",
+}
+
+
+def build_fts(documents: list[SearchDocument]) -> sqlite3.Connection:
+    connection = sqlite3.connect(":memory:")
+    connection.executescript(
+        """
+        CREATE TABLE item (id INTEGER PRIMARY KEY, framework TEXT, lot INT, kind TEXT,
+            supplier_id INT, maturity_level INT, hosting TEXT, annual_price REAL);
+        CREATE TABLE item_capability (item_id INT, code TEXT, PRIMARY KEY (code, item_id));
+        CREATE VIRTUAL TABLE item_fts USING fts5(name, summary, description, capability_names,
+            supplier_name, tokenize='porter unicode61');
+        """
+    )
+    connection.executemany(
+        "INSERT INTO item VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (d.id, d.framework, d.lot, d.kind, d.supplier_id, d.maturity_level, d.hosting, None)
+            for d in documents
+        ],
+    )
+    connection.executemany(
+        "INSERT INTO item_capability VALUES (?, ?)",
+        [(d.id, code) for d in documents for code in d.capabilities],
+    )
+    connection.executemany(
+        "INSERT INTO item_fts (rowid, name, summary, description, capability_names, supplier_name)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (d.id, d.name, d.summary, d.description, " ".join(d.capability_names), d.supplier_name)
+            for d in documents
+        ],
+    )
+    return connection
+
+
+def fts_search(connection: sqlite3.Connection, query: SearchQuery) -> dict:
+    """The same query on FTS5: hits by bm25 with the same boosts, total, and facets that ignore
+    their own filter (one GROUP BY each). No typo tolerance, no highlights."""
+    match = " AND ".join(f'"{word}"' for word in query.text.split())
+    filters: dict[Facet, tuple[str, list]] = {Facet.LOT: ("item.lot = ?", [query.lot])}
+    if query.hosting:
+        filters[Facet.HOSTING] = ("item.hosting = ?", [query.hosting])
+    if query.kind:
+        filters[Facet.KIND] = ("item.kind = ?", [query.kind])
+    if query.min_maturity_level is not None:
+        filters[Facet.MATURITY_LEVEL] = ("item.maturity_level >= ?", [query.min_maturity_level])
+    if query.capabilities:
+        filters[Facet.CAPABILITY] = (
+            "EXISTS (SELECT 1 FROM item_capability c WHERE c.code = ? AND c.item_id = item.id)",
+            [query.capabilities[0]],
+        )
+    base = "FROM item_fts JOIN item ON item.id = item_fts.rowid WHERE item_fts MATCH ?"
+
+    def where(skip: Facet | None) -> tuple[str, list]:
+        clauses = [(sql, args) for key, (sql, args) in filters.items() if key is not skip]
+        return "".join(f" AND {sql}" for sql, _ in clauses), [
+            a for _, args in clauses for a in args
+        ]
+
+    extra, args = where(None)
+    hits = connection.execute(
+        f"SELECT item.id, bm25(item_fts, 5, 2, 1, 2, 2) AS rank {base}{extra} ORDER BY rank "
+        "LIMIT 20",
+        [match, *args],
+    ).fetchall()
+    total = connection.execute(f"SELECT count(*) {base}{extra}", [match, *args]).fetchone()[0]
+    facets = {}
+    for facet, column in FTS_FACETS.items():
+        extra, args = where(facet)
+        facets[facet] = connection.execute(
+            f"SELECT item.{column}, count(*) {base}{extra} GROUP BY 1", [match, *args]
+        ).fetchall()
+    extra, args = where(Facet.CAPABILITY)
+    facets[Facet.CAPABILITY] = _capability_facet(connection, base, extra, [match, *args])
+    return {"hits": hits, "total": total, "facets": facets}
+
+
+def _capability_facet(connection, base: str, extra: str, args: list) -> list:
+    ids = f"SELECT item.id {base}{extra}"
+    return connection.execute(
+        f"SELECT code, count(*) FROM item_capability WHERE item_id IN ({ids}) GROUP BY code", args
+    ).fetchall()
+
+
+# --- HTTP ---------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _client(port: int, paths: list[str], seconds: float, results) -> None:
+    done = errors = 0
+    deadline = time.perf_counter() + seconds
+    i = 0
+    while time.perf_counter() < deadline:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.request("GET", paths[i % len(paths)])
+            response = connection.getresponse()
+            response.read()
+            if response.status == 200:
+                done += 1
+            else:
+                errors += 1
+        finally:
+            connection.close()
+        i += 1
+    results.put((done, errors))
+
+
+def throughput(port: int, paths: list[str], seconds: float, clients: int) -> tuple[float, int]:
+    results: multiprocessing.Queue = multiprocessing.Queue()
+    workers = [
+        multiprocessing.Process(target=_client, args=(port, paths, seconds, results))
+        for _ in range(clients)
+    ]
+    started = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    counts = [results.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - started
+    return sum(done for done, _ in counts) / elapsed, sum(errors for _, errors in counts)
+
+
+def serve(database_url: str, data_dir: Path, port: int) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url, "GPSOC_DATA_DIR": str(data_dir)}
+    env.pop("ELASTICSEARCH_URL", None)
+    gpsoc = Path(sys.executable).parent / "gpsoc"
+    server = subprocess.Popen(
+        [str(gpsoc), "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--items", type=int, default=50_000)
+    parser.add_argument("--runs", type=int, default=400)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--clients", type=int, default=4)
+    args = parser.parse_args()
+
+    database = synthetic_database(args.items)
+    sessions = make_session_factory(database)
+    with database.begin() as connection:  # synthetic rows bypass the outbox; start clean
+        connection.execute(text("DELETE FROM search_outbox"))
+    data_dir = BENCH_DIR / "search-data"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    engine = EmbeddedEngine(data_dir / "search")
+    lock = FileLock(data_dir / "search" / "drain.lock")
+
+    print(f"machine: {machine()}")
+    with tqdm(unit="item", desc="reindex", file=sys.stderr) as bar:
+        started = time.perf_counter()
+        report = reindex(
+            engine,
+            lock,
+            sessions,
+            sessions,
+            on_total=lambda total: setattr(bar, "total", total),
+            on_progress=bar.update,
+        )
+        elapsed = time.perf_counter() - started
+    rate = report.indexed / elapsed
+    print(
+        f"reindex: {report.indexed} items in {elapsed:.2f} s = {rate:,.0f} items/s "
+        f"(budget >= 5,000: {'met' if rate >= 5000 else 'MISSED'})"
+    )
+
+    queries = query_mix()
+    totals = Counter(engine.search(q).total for q in queries)
+    print(f"query mix: {len(queries)} queries, median total {sorted(totals.elements())[30]} hits")
+    next_query = cycle(queries)
+    timings = measure(lambda: engine.search(next_query()), args.runs)
+    print(
+        f"embedded engine (text + 3 filters + 7 facets + highlights): {summary(timings)} "
+        f"(budget p95 <= 5 ms: {'met' if p95(timings) <= 5 else 'MISSED'})"
+    )
+
+    with sessions() as session:
+        documents = [doc for batch in iter_public_documents(session) for doc in batch]
+    fts = build_fts(documents)
+    next_query = cycle(queries)
+    fts_timings = measure(lambda: fts_search(fts, next_query()), args.runs)
+    print(f"SQLite FTS5 baseline (same mix, porter stemming, no typos): {summary(fts_timings)}")
+
+    port = _free_port()
+    server = serve(str(database.url.render_as_string(hide_password=False)), data_dir, port)
+    try:
+        search_paths = [f"/api/v1/search?{urlencode(as_params(q), doseq=True)}" for q in queries]
+        throughput(port, search_paths[:5], 1.0, args.clients)  # warm both workers
+        health_rps, health_errors = throughput(port, ["/healthz"], args.seconds, args.clients)
+        search_rps, search_errors = throughput(port, search_paths, args.seconds, args.clients)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    ratio = search_rps / health_rps
+    print(
+        f"HTTP (gunicorn, 2 workers, {args.clients} clients on loopback): /healthz "
+        f"{health_rps:,.0f} req/s, /api/v1/search {search_rps:,.0f} req/s, ratio {ratio:.2f} "
+        f"(budget >= 0.5: {'met' if ratio >= 0.5 else 'MISSED'}; errors "
+        f"{health_errors + search_errors})"
+    )
+
+
+if __name__ == "__main__":
+    main()
