@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.common.concurrency import etag_value
-from catalogue import accounts, authority, lifecycle, listing_writes, revisions
+from catalogue import accounts, authority, lifecycle, listing_writes, orders, revisions
 from catalogue.models import (
     Capability,
     CatalogueItem,
@@ -321,6 +321,66 @@ def _revoke_token(world: World) -> Call:
     return Call(f"/tokens/{world.token_id()}")
 
 
+# --------------------------------------------------------------------------- order rows
+# The matrix's commissioner (13T) orders from TPP ("other_supplier") for its practice A81001.
+
+
+def _commissioner(world: World) -> Principal:
+    return Principal(
+        Role.COMMISSIONER, "matrix commissioner", organisation_id=world.organisation("13T").id
+    )
+
+
+def _order_body(world: World) -> dict[str, Any]:
+    systmone = world.db.scalars(select(CatalogueItem).where(CatalogueItem.slug == "systmone")).one()
+    return {
+        "framework": "gpsoc-r",
+        "supplier_id": systmone.supplier_id,
+        "commencement_date": date.today().replace(day=1).isoformat(),
+        "term_months": 36,
+        "recipients": ["A81001"],
+        "items": [
+            {"catalogue_item_id": systmone.id, "price_id": price.id} for price in systmone.prices
+        ],
+    }
+
+
+def _order(world: World, *steps: str):
+    """A TPP order of 13T's, moved through `steps`."""
+    body = _order_body(world)
+    data = {**body, "commencement_date": date.fromisoformat(body["commencement_date"])}
+    order = orders.create_order(world.db, _commissioner(world), data).order
+    tpp = Principal(Role.SUPPLIER, "matrix tpp", supplier_id=order.supplier_id)
+    for step in steps:
+        actor = tpp if step in {"accept", "go-live"} else _commissioner(world)
+        orders.transition(
+            world.db, actor, order, orders.Transition(step), go_live_date=date.today()
+        )
+    world.db.flush()
+    return order
+
+
+def _order_call(order, suffix: str = "", json=None) -> Call:
+    etag = f'"{etag_value("order", order.call_off_id, order.version)}"'
+    return Call(f"/orders/{order.call_off_id}{suffix}", json, etag)
+
+
+def _new_order(world: World) -> Call:
+    return Call("/orders", _order_body(world))
+
+
+def _patch_order(world: World) -> Call:
+    return _order_call(_order(world), json={"term_months": 24})
+
+
+def _cancel_submitted_order(world: World) -> Call:
+    return _order_call(_order(world, "submit"), "/transitions/cancel", {"reason": "Not needed."})
+
+
+def _amend_live_order(world: World) -> Call:
+    return _order_call(_order(world, "submit", "accept", "go-live"), "/amendments")
+
+
 MATRIX: dict[tuple[str, str], Rule] = {
     **_item_rows("systems", ItemKind.SYSTEM),
     **_item_rows("services", ItemKind.SERVICE),
@@ -343,14 +403,14 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("PATCH", "/organisations/{organisation_id}"): Rule(AUTHORITY, _patch_organisation),
     ("POST", "/tokens"): Rule(AUTHORITY, _new_token),
     ("DELETE", "/tokens/{token_id}"): Rule(AUTHORITY, _revoke_token),
-    # Orders and selections: role refusals only, until their owners add builders.
-    ("POST", "/orders"): Rule(COMMISSIONER),
-    ("PATCH", "/orders/{call_off_id}"): Rule(COMMISSIONER),
+    # Orders: the commissioner places and changes; both parties move a submitted order.
+    ("POST", "/orders"): Rule(COMMISSIONER, _new_order),
+    ("PATCH", "/orders/{call_off_id}"): Rule(COMMISSIONER, _patch_order),
     ("POST", "/orders/{call_off_id}/transitions/{transition}"): Rule(
-        frozenset({"commissioner", "supplier", "other_supplier"}),
-        placeholders={"transition": "submit"},
+        frozenset({"commissioner", "other_supplier"}), _cancel_submitted_order
     ),
-    ("POST", "/orders/{call_off_id}/amendments"): Rule(COMMISSIONER),
+    ("POST", "/orders/{call_off_id}/amendments"): Rule(COMMISSIONER, _amend_live_order),
+    # Selections: role refusals only, until their owner adds builders.
     **{
         (method, f"/selections{suffix}"): Rule(frozenset({"commissioner", "authority"}))
         for method, suffix in (
