@@ -381,6 +381,105 @@ def _amend_live_order(world: World) -> Call:
     return _order_call(_order(world, "submit", "accept", "go-live"), "/amendments")
 
 
+# --------------------------------------------------------------------------- selection rows
+# A selection of 13T's for its practice A81001, arranged through the domain.
+
+
+def _selection(world: World, candidates=("emis-web",), criterion=False, score=False):
+    from catalogue import selection as selections
+    from catalogue.models import CriterionGroup, CriterionKind
+
+    owner = _commissioner(world)
+    chosen = selections.create_selection(
+        world.db, owner, name="Matrix selection", practice="A81001", framework="gpsoc-r"
+    )
+    ids = [
+        world.db.scalars(select(CatalogueItem.id).where(CatalogueItem.slug == slug)).one()
+        for slug in candidates
+    ]
+    if ids:
+        selections.add_candidates(world.db, owner, chosen, ids)
+    if criterion or score:
+        added = selections.add_criterion(
+            world.db,
+            owner,
+            chosen,
+            selections.CriterionInput(
+                CriterionKind.SCORED, "Training", group=CriterionGroup.FEATURES, weight=1
+            ),
+        )
+        if score:
+            entry = selections.ScoreEntry(ids[0], added.id, 3, "Adequate")
+            selections.enter_scores(world.db, owner, chosen, [entry])
+    world.db.flush()
+    return chosen
+
+
+def _selection_call(world: World, chosen, suffix: str = "", json=None) -> Call:
+    return Call(f"/selections/{chosen.id}{suffix}", json, world.etag("selection", chosen))
+
+
+def _selection_rows():
+    def new(_world: World) -> Call:
+        return Call("/selections", {"name": "New", "practice": "A81001", "framework": "gpsoc-r"})
+
+    def rename(world: World) -> Call:
+        return _selection_call(world, _selection(world), json={"name": "Renamed"})
+
+    def add_candidate(world: World) -> Call:
+        systmone = world.db.scalars(
+            select(CatalogueItem.id).where(CatalogueItem.slug == "systmone")
+        ).one()
+        return _selection_call(world, _selection(world), "/candidates", {"item_ids": [systmone]})
+
+    def remove_candidate(world: World) -> Call:
+        chosen = _selection(world)
+        return _selection_call(world, chosen, f"/candidates/{chosen.candidates[0].item_id}")
+
+    def add_criterion(world: World) -> Call:
+        body = {"kind": "scored", "name": "Support", "group": "service_levels", "weight": 1}
+        return _selection_call(world, _selection(world), "/criteria", body)
+
+    def change_criterion(world: World) -> Call:
+        chosen = _selection(world, criterion=True)
+        return _selection_call(world, chosen, f"/criteria/{chosen.criteria[0].id}", {"weight": 2})
+
+    def remove_criterion(world: World) -> Call:
+        chosen = _selection(world, criterion=True)
+        return _selection_call(world, chosen, f"/criteria/{chosen.criteria[0].id}")
+
+    def enter_scores(world: World) -> Call:
+        chosen = _selection(world, criterion=True)
+        score = {
+            "item_id": chosen.candidates[0].item_id,
+            "criterion_id": chosen.criteria[0].id,
+            "score": 4,
+            "justification": "Good",
+        }
+        return _selection_call(world, chosen, "/scores", {"scores": [score]})
+
+    def remove_score(world: World) -> Call:
+        chosen = _selection(world, score=True)
+        criterion, item = chosen.criteria[0].id, chosen.candidates[0].item_id
+        return _selection_call(world, chosen, f"/scores/{criterion}/{item}")
+
+    def lock(world: World) -> Call:  # one candidate: a direct award, complete at once
+        return _selection_call(world, _selection(world), "/lock")
+
+    return (
+        ("POST", "", new),
+        ("PATCH", "/{selection_id}", rename),
+        ("POST", "/{selection_id}/candidates", add_candidate),
+        ("DELETE", "/{selection_id}/candidates/{item_id}", remove_candidate),
+        ("POST", "/{selection_id}/criteria", add_criterion),
+        ("PATCH", "/{selection_id}/criteria/{criterion_id}", change_criterion),
+        ("DELETE", "/{selection_id}/criteria/{criterion_id}", remove_criterion),
+        ("PUT", "/{selection_id}/scores", enter_scores),
+        ("DELETE", "/{selection_id}/scores/{criterion_id}/{item_id}", remove_score),
+        ("POST", "/{selection_id}/lock", lock),
+    )
+
+
 MATRIX: dict[tuple[str, str], Rule] = {
     **_item_rows("systems", ItemKind.SYSTEM),
     **_item_rows("services", ItemKind.SERVICE),
@@ -410,20 +509,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
         frozenset({"commissioner", "other_supplier"}), _cancel_submitted_order
     ),
     ("POST", "/orders/{call_off_id}/amendments"): Rule(COMMISSIONER, _amend_live_order),
-    # Selections: role refusals only, until their owner adds builders.
+    # Selections: the owning commissioner (13T, for its practice A81001) and the authority.
     **{
-        (method, f"/selections{suffix}"): Rule(frozenset({"commissioner", "authority"}))
-        for method, suffix in (
-            ("POST", ""),
-            ("PATCH", "/{selection_id}"),
-            ("POST", "/{selection_id}/candidates"),
-            ("DELETE", "/{selection_id}/candidates/{item_id}"),
-            ("POST", "/{selection_id}/criteria"),
-            ("PATCH", "/{selection_id}/criteria/{criterion_id}"),
-            ("DELETE", "/{selection_id}/criteria/{criterion_id}"),
-            ("PUT", "/{selection_id}/scores"),
-            ("DELETE", "/{selection_id}/scores/{criterion_id}/{item_id}"),
-            ("POST", "/{selection_id}/lock"),
-        )
+        (method, f"/selections{suffix}"): Rule(frozenset({"commissioner", "authority"}), build)
+        for method, suffix, build in _selection_rows()
     },
 }
