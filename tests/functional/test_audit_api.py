@@ -1,0 +1,119 @@
+"""/api/v1/audit-events and /audit-events/verify over HTTP: every write leaves an event with
+the actor taken from the token; each caller sees what concerns it; the chain verifies, and an
+edit made directly in the database is reported at the edited row."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from catalogue.models import AuditEvent
+from tests.functional.actors import (  # noqa: F401 (fixtures)
+    authority_caller,
+    commissioner_caller,
+    create_system,
+    organisation_id,
+    other_supplier_caller,
+    supplier_caller,
+)
+
+EVENTS = "/api/v1/audit-events"
+VERIFY = "/api/v1/audit-events/verify"
+
+
+def _events(caller, **query) -> list[dict]:
+    response = caller.get(EVENTS + "?" + "&".join(f"{k}={v}" for k, v in query.items()))
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["items"]
+
+
+def test_a_write_is_audited_with_the_actor_from_the_token(supplier, authority):
+    system, _etag = create_system(supplier)
+    events = _events(authority, object_type="catalogue_item", object_id=system["id"])
+    assert [e["action"] for e in events] == ["item.create"]
+    event = events[0]
+    assert event["actor"].startswith("supplier:token:")
+    assert event["actor_role"] == "supplier"
+    assert event["supplier_id"] == supplier.supplier_id
+    assert event["after"]["name"] == system["name"]
+    assert event["after"]["prices"][0]["tiers"][0]["amount"] == "3000.00"
+
+
+def test_the_actor_cannot_be_given_in_the_request(supplier):
+    response = supplier.post(
+        "/api/v1/systems", json={"name": "Sneaky", "actor": "authority:console"}
+    )
+    assert response.status_code == 422
+    assert "actor" in response.get_json()["errors"]["json"]
+
+
+def test_each_caller_sees_the_events_on_its_own_objects(
+    supplier, other_supplier, commissioner, authority, db
+):
+    system, _ = create_system(supplier)
+    practice = organisation_id(db, "A81001")
+    etag = authority.get(f"/api/v1/organisations/{practice}").headers["ETag"]
+    response = authority.patch(
+        f"/api/v1/organisations/{practice}", json={"list_size": 9000}, etag=etag
+    )
+    assert response.status_code == 200
+
+    assert {e["action"] for e in _events(supplier)} >= {"item.create"}
+    assert all(e["supplier_id"] == supplier.supplier_id for e in _events(supplier))
+    assert str(system["id"]) not in {e["object_id"] for e in _events(other_supplier)}
+    commissioner_events = _events(commissioner)  # its practice's change, and its own token
+    assert [e["action"] for e in commissioner_events] == ["organisation.update", "token.issue"]
+    assert commissioner_events[0]["after"] == {"list_size": 9000}
+    assert {"item.create", "organisation.update"} <= {e["action"] for e in _events(authority)}
+
+
+def test_filters_newest_first_and_a_cursor(supplier, authority):
+    created = [create_system(supplier, name=f"System {n}")[0]["id"] for n in range(5)]
+    response = authority.get(f"{EVENTS}?action=item.create&limit=2")
+    page = response.get_json()
+    assert [int(e["object_id"]) for e in page["items"]] == created[::-1][:2]
+    seen = [e["object_id"] for e in page["items"]]
+    while page["next_cursor"]:
+        page = authority.get(
+            f"{EVENTS}?action=item.create&limit=2&cursor={page['next_cursor']}"
+        ).get_json()
+        seen.extend(e["object_id"] for e in page["items"])
+    assert [int(object_id) for object_id in seen[:5]] == created[::-1]
+    actor = _events(authority, action="item.create")[0]["actor"]
+    assert {e["actor"] for e in _events(authority, actor=actor)} == {actor}
+    assert _events(authority, since="2999-01-01T00:00:00Z") == []
+    bad = authority.get(f"{EVENTS}?cursor=not-a-cursor")
+    assert bad.status_code == 422
+
+
+def test_the_audit_trail_cannot_be_changed_through_the_api(supplier, authority):
+    create_system(supplier)
+    event_id = _events(authority)[0]["id"]
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        assert authority.open(method, EVENTS, json={}).status_code == 405
+        assert authority.open(method, f"{EVENTS}/{event_id}", json={}).status_code == 404
+    assert _events(authority)[0]["id"] == event_id
+
+
+def test_verify_reports_intact_then_the_row_edited_in_the_database(supplier, authority, db):
+    system, _ = create_system(supplier)
+    create_system(supplier, name="Another")
+    report = authority.get(VERIFY).get_json()
+    assert report["intact"] is True
+    assert report["first_broken_event_id"] is None
+
+    event = _events(authority, object_type="catalogue_item", object_id=system["id"])[0]
+    db.execute(
+        update(AuditEvent)
+        .where(AuditEvent.id == event["id"])
+        .values(actor_name="someone else entirely")
+    )
+    db.flush()
+    report = authority.get(VERIFY).get_json()
+    assert report["intact"] is False
+    assert report["first_broken_event_id"] == event["id"]
+    assert report["reason"]
+
+
+def test_only_the_authority_verifies(supplier, commissioner):
+    assert supplier.get(VERIFY).status_code == 403
+    assert commissioner.get(VERIFY).status_code == 403
