@@ -117,7 +117,9 @@ def main() -> None:
 
     def domain() -> None:
         with factory() as session:
-            orders.estimate_order(session, orders.get_order(session, actor, call_off_id))
+            orders.estimate_order(
+                session, orders.get_order(session, actor, call_off_id, lines=False)
+            )
 
     app = create_app({"DATABASE_ENGINE": engine})
     client = app.test_client()

@@ -18,20 +18,24 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict
 from ..funding import FundingDecision, funding_for
 from ..models import (
     AuditTrailOption,
+    CallOffItem,
     CallOffOrder,
+    CallOffQuantity,
+    CallOffRecipient,
     CatalogueItem,
     Funding,
     Organisation,
     Price,
     PricePeriod,
 )
-from ..pricing import ZERO, default_quantity, price_cost
+from ..pricing import ZERO, default_quantity_for, price_cost
 from .dates import add_months, whole_months_between
 from .migration import BEDDING_IN_MONTHS, audit_trail_sources, order_migration_dates
 
@@ -236,7 +240,8 @@ class _Calculator:
         decision: FundingDecision,
     ) -> CostLine:
         """One cost line; lines that come out the same for many recipients are one object."""
-        key = (kind, item.id, price.id, quantity, window, decision)
+        # Object identities, not ids: no ORM attribute access on this hot path.
+        key = (kind, id(item), id(price), quantity, window, decision)
         cached = self._lines.get(key)
         if cached is not None:
             return cached
@@ -321,28 +326,46 @@ def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
     spans = year_spans(order.commencement_date, term)
     calculator = _Calculator(spans, term)
     migration = _migration_lines(session, order, calculator)
-    quantities = {
-        item.id: {q.organisation_id: q.quantity for q in item.quantities} for item in order.items
-    }
+    # Recipients and quantities as plain rows: a hundred practices' worth of ORM objects would
+    # cost more than the arithmetic.
+    quantities: dict[int, dict[int, int]] = {item.id: {} for item in order.items}
+    for item_id, organisation_id, quantity in session.execute(
+        select(CallOffQuantity.item_id, CallOffQuantity.organisation_id, CallOffQuantity.quantity)
+        .join(CallOffItem, CallOffItem.id == CallOffQuantity.item_id)
+        .where(CallOffItem.order_id == order.id)
+    ):
+        quantities[item_id][organisation_id] = quantity
+    practices = session.execute(
+        select(Organisation.id, Organisation.ods_code, Organisation.name, Organisation.list_size)
+        .join(CallOffRecipient, CallOffRecipient.organisation_id == Organisation.id)
+        .where(CallOffRecipient.order_id == order.id)
+        .order_by(CallOffRecipient.id)
+    ).all()
+    ordered = [
+        (
+            item.id,
+            item.catalogue_item,
+            item.price,
+            calculator.funding(item.catalogue_item, item.price),
+        )
+        for item in order.items
+    ]
     totals = Summary.empty(spans)
     # Practices with the same lines have the same summary: compute it once (never mutated).
     summaries: dict[tuple[int, ...], Summary] = {}
     recipients = []
-    for recipient in order.recipients:
-        practice: Organisation = recipient.organisation
+    for practice_id, ods_code, name, list_size in practices:
         lines = []
-        for item in order.items:
-            quantity = quantities[item.id].get(practice.id)
-            if quantity is None:
-                continue
-            decision = calculator.funding(item.catalogue_item, item.price)
-            lines.append(
-                calculator.line(
-                    LineKind.ITEM, item.catalogue_item, item.price, quantity, (0, term), decision
+        for order_item_id, catalogue_item, price, decision in ordered:
+            quantity = quantities[order_item_id].get(practice_id)
+            if quantity is not None:
+                lines.append(
+                    calculator.line(
+                        LineKind.ITEM, catalogue_item, price, quantity, (0, term), decision
+                    )
                 )
-            )
         for kind, catalogue_item, price, fixed, window, decision in migration:
-            quantity = fixed if fixed is not None else default_quantity(price, practice)
+            quantity = fixed if fixed is not None else default_quantity_for(price.unit, list_size)
             lines.append(calculator.line(kind, catalogue_item, price, quantity, window, decision))
         key = tuple(id(line) for line in lines)
         summary = summaries.get(key)
@@ -351,9 +374,5 @@ def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
             for line in lines:
                 summary.add(line)
         totals.merge(summary)
-        recipients.append(
-            RecipientEstimate(
-                practice.ods_code, practice.name, practice.list_size or 0, lines, summary
-            )
-        )
+        recipients.append(RecipientEstimate(ods_code, name, list_size or 0, lines, summary))
     return Estimate(order.call_off_id, order.commencement_date, term, spans, recipients, totals)

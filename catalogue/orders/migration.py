@@ -16,13 +16,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..listings import services_for_system
 from ..models import (
     AuditTrailOption,
     CallOffOrder,
     CatalogueItem,
+    ItemKind,
+    ItemStatus,
+    Lot,
     Price,
     PricePeriod,
     ServiceCategory,
@@ -100,11 +103,48 @@ class AuditTrailSource:
         return self.item is not None and bool(self.prices)
 
 
+def _option_services(
+    session: Session, previous_system: CatalogueItem
+) -> dict[ServiceCategory, CatalogueItem]:
+    """The previous supplier's published retention and retrieval services for the system: its
+    own first, else the supplier's general ones on the same framework."""
+    categories = sorted(_SERVICE_CATEGORY.values())
+    services = session.scalars(
+        select(CatalogueItem)
+        .join(Lot, Lot.id == CatalogueItem.lot_id)
+        .where(
+            CatalogueItem.kind == ItemKind.SERVICE,
+            CatalogueItem.status == ItemStatus.PUBLISHED,
+            CatalogueItem.category.in_(categories),
+            or_(
+                CatalogueItem.parent_id == previous_system.id,
+                and_(
+                    CatalogueItem.parent_id.is_(None),
+                    CatalogueItem.supplier_id == previous_system.supplier_id,
+                    Lot.framework_id == previous_system.lot.framework_id,
+                ),
+            ),
+        )
+        .options(
+            joinedload(CatalogueItem.supplier),
+            joinedload(CatalogueItem.lot),
+            joinedload(CatalogueItem.parent),
+            selectinload(CatalogueItem.prices).selectinload(Price.tiers),
+        )
+        # The system's own service wins over a general one.
+        .order_by(CatalogueItem.parent_id.is_(None), CatalogueItem.name, CatalogueItem.id)
+    ).unique()
+    found: dict[ServiceCategory, CatalogueItem] = {}
+    for service in services:
+        found.setdefault(service.category, service)
+    return found
+
+
 def audit_trail_sources(
     session: Session, previous_system: CatalogueItem
 ) -> dict[AuditTrailOption, AuditTrailSource]:
     """Each option with the previous supplier's item and prices that price it."""
-    services = services_for_system(session, previous_system)
+    services = _option_services(session, previous_system)
     sources = {
         AuditTrailOption.FULL_SUPPORT: AuditTrailSource(
             AuditTrailOption.FULL_SUPPORT,
@@ -113,7 +153,7 @@ def audit_trail_sources(
         )
     }
     for option, category in _SERVICE_CATEGORY.items():
-        service = next((s for s in services if s.category is category), None)
+        service = services.get(category)
         sources[option] = AuditTrailSource(
             option, service, tuple(service.prices) if service is not None else ()
         )

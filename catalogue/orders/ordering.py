@@ -64,7 +64,26 @@ def request_fingerprint(data: Mapping[str, Any]) -> str:
 # ----------------------------------------------------------------------------------- reading
 
 
-def _loading_options():
+def _loading_options(lines: bool = True):
+    """What reading an order loads; without `lines`, only the order and its items (the cost
+    estimate reads recipients and quantities as plain rows)."""
+    if not lines:
+        return (
+            joinedload(CallOffOrder.framework),
+            joinedload(CallOffOrder.previous_system).options(
+                joinedload(CatalogueItem.supplier),
+                joinedload(CatalogueItem.lot),
+                selectinload(CatalogueItem.prices).selectinload(Price.tiers),
+            ),
+            selectinload(CallOffOrder.items).options(
+                joinedload(CallOffItem.catalogue_item).options(
+                    joinedload(CatalogueItem.lot),
+                    joinedload(CatalogueItem.parent),
+                    joinedload(CatalogueItem.supplier),
+                ),
+                joinedload(CallOffItem.price).selectinload(Price.tiers),
+            ),
+        )
     return (
         joinedload(CallOffOrder.commissioner),
         joinedload(CallOffOrder.supplier),
@@ -97,7 +116,12 @@ def _visible_to(query: Select, viewer: Principal) -> Select:
 
 
 def get_order(
-    session: Session, viewer: Principal, call_off_id: str, *, for_update: bool = False
+    session: Session,
+    viewer: Principal,
+    call_off_id: str,
+    *,
+    for_update: bool = False,
+    lines: bool = True,
 ) -> CallOffOrder:
     """One order the viewer may see (others are 404, so their existence is not revealed)."""
     query = _visible_to(select(CallOffOrder), viewer).where(
@@ -112,7 +136,7 @@ def get_order(
             raise NotFound(f"No order {call_off_id}.")
         query = select(CallOffOrder).where(CallOffOrder.id == order_id)
     order = session.scalars(
-        query.options(*_loading_options()).execution_options(populate_existing=for_update)
+        query.options(*_loading_options(lines)).execution_options(populate_existing=for_update)
     ).first()
     if order is None:
         raise NotFound(f"No order {call_off_id}.")
