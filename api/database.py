@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalogue.db import make_session_factory, writer_engine
@@ -34,17 +34,39 @@ def get_session() -> Session:
 
 
 def writing_session() -> Session:
-    """The request's session, bound so that on SQLite its transaction takes the write lock."""
-    if "db_session" not in g:
-        current = state()
-        if current.session_factory.kw.get("bind") is current.engine:
-            g.db_session = current.session_factory(bind=writer_engine(current.engine))
-        else:  # bound elsewhere (a test's connection): keep that binding
-            g.db_session = current.session_factory()
-    return g.db_session
+    """The request's session, bound so that on SQLite its transaction takes the write lock.
+
+    Authentication may already have opened a reading session on this request; it holds nothing
+    but a read snapshot, so it is closed and replaced. (Upgrading a read transaction to a write
+    fails at once on SQLite when another writer got there first, instead of waiting its turn.)
+    """
+    if g.get("db_session_writes"):
+        return g.db_session
+    reading = g.pop("db_session", None)
+    if reading is not None:
+        reading.close()
+    current = state()
+    if current.session_factory.kw.get("bind") is current.engine:
+        session = current.session_factory(bind=writer_engine(current.engine))
+        # Once the write has committed, what follows (loading what the response shows) only
+        # reads: it must not take the write lock again and hold it to the end of the request.
+        event.listen(session, "after_commit", _read_from_now_on(current.engine))
+    else:  # bound elsewhere (a test's connection): keep that binding
+        session = current.session_factory()
+    g.db_session = session
+    g.db_session_writes = True
+    return session
+
+
+def _read_from_now_on(engine: Engine):
+    def rebind(session: Session) -> None:
+        session.bind = engine
+
+    return rebind
 
 
 def _close_session(_exc: BaseException | None) -> None:
+    g.pop("db_session_writes", None)
     session = g.pop("db_session", None)
     if session is not None:
         session.close()  # rolls back anything not committed
