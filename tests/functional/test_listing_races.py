@@ -10,11 +10,12 @@ from flask import Flask
 from sqlalchemy import select
 
 from api.database import EXTENSION as DATABASE
+from catalogue import lifecycle
 from catalogue.accounts import issue_token
 from catalogue.audit import verify_chain
 from catalogue.db import make_session_factory
 from catalogue.models import CatalogueItem, Supplier
-from catalogue.principal import CONSOLE, Role
+from catalogue.principal import CONSOLE, Principal, Role
 from tests.functional.actors import new_system_body
 
 pytestmark = pytest.mark.committed
@@ -59,10 +60,8 @@ def test_two_patches_from_one_etag_one_wins_and_is_stored(committed_app, publish
     item_id, etag = created.get_json()["id"], created.headers["ETag"]
     if published:  # the race is then on the pending revision
         with _session(committed_app) as session:
-            from catalogue import lifecycle
-
             item = session.get(CatalogueItem, item_id)
-            owner = CONSOLE.__class__(Role.SUPPLIER, "racer", supplier_id=item.supplier_id)
+            owner = Principal(Role.SUPPLIER, "racer", supplier_id=item.supplier_id)
             lifecycle.transition(session, owner, item, "submit")
             lifecycle.transition(session, CONSOLE, item, "publish")
             session.commit()
