@@ -8,7 +8,7 @@ import click
 from tqdm import tqdm
 
 from catalogue.config import Settings
-from catalogue.db import make_engine, make_session_factory, writer_engine
+from catalogue.db import make_engine, make_session_factory, refresh_statistics, writer_engine
 from catalogue.errors import DomainError
 from catalogue.migrate import upgrade_to_head
 from catalogue.principal import Role
@@ -47,15 +47,19 @@ def seed(synthetic: int | None, random_seed: int) -> None:
         with session_factory.begin() as session:
             if synthetic is None:
                 report = seed_catalogue(session)
-                click.echo(f"Seeded: {report}")
-                return
-            with tqdm(total=synthetic, unit="item", desc="synthetic", file=sys.stderr) as bar:
-                added = seed_synthetic(
-                    session, synthetic, random_seed=random_seed, progress=bar.update
-                )
-            click.echo(f"Added {added} synthetic items (random seed {random_seed}).")
+            else:
+                with tqdm(total=synthetic, unit="item", desc="synthetic", file=sys.stderr) as bar:
+                    added = seed_synthetic(
+                        session, synthetic, random_seed=random_seed, progress=bar.update
+                    )
     except DomainError as error:
         raise click.ClickException(error.message) from error
+    refresh_statistics(engine)
+    if synthetic is None:
+        click.echo(f"Seeded: {report}")
+    else:
+        click.echo(f"Added {added} synthetic items (random seed {random_seed}).")
+        click.echo("Bulk-loaded items reach search with `gpsoc reindex`.")
 
 
 @main.command("create-token")

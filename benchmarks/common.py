@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from tqdm import tqdm
 
-from catalogue.db import make_engine, make_session_factory
+from catalogue.db import make_engine, make_session_factory, refresh_statistics
 from catalogue.migrate import upgrade_to_head
 from catalogue.models import CatalogueItem
 
@@ -42,6 +42,7 @@ def synthetic_database(items: int = 50_000, random_seed: int = 7) -> Engine:
             tqdm(total=items, initial=have, unit="item", desc="synthetic", file=sys.stderr) as bar,
         ):
             seed_synthetic(session, items, random_seed=random_seed, progress=bar.update)
+        refresh_statistics(engine)
     return engine
 
 

@@ -47,3 +47,9 @@ def writer_engine(engine: Engine) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Let the query planner see the data as it now is (after a bulk load, say)."""
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, String, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from .models import Capability, CatalogueItem, Framework, Lot, Price, PriceTier, Supplier
@@ -21,17 +21,24 @@ from .models import item_capability as item_capability_table
 
 _parent = aliased(CatalogueItem)
 
+
+def _raw(column, type_=String):
+    """The column as stored (enum values as strings, money as integer ten-thousandths): the
+    read model hands them to the API as they are, without the round trip through Python types."""
+    return type_coerce(column, type_).label(column.key)
+
+
 ITEM_COLUMNS = (
     CatalogueItem.id,
     CatalogueItem.slug,
-    CatalogueItem.kind,
+    _raw(CatalogueItem.kind),
     CatalogueItem.name,
     CatalogueItem.summary,
     CatalogueItem.description,
-    CatalogueItem.category,
-    CatalogueItem.hosting,
+    _raw(CatalogueItem.category),
+    _raw(CatalogueItem.hosting),
     CatalogueItem.rfa_version,
-    CatalogueItem.status,
+    _raw(CatalogueItem.status),
     CatalogueItem.maturity_level,
     CatalogueItem.accredited_on,
     CatalogueItem.version,
@@ -44,9 +51,9 @@ ITEM_COLUMNS = (
     Lot.name.label("lot_name"),
     Framework.slug.label("framework_slug"),
     Framework.name.label("framework_name"),
-    Framework.status.label("framework_status"),
+    type_coerce(Framework.status, String).label("framework_status"),
     _parent.id.label("parent_id"),
-    _parent.kind.label("parent_kind"),
+    type_coerce(_parent.kind, String).label("parent_kind"),
     _parent.name.label("parent_name"),
 )
 
@@ -56,22 +63,25 @@ PRICE_COLUMNS = (
     Price.name,
     Price.description,
     Price.currency,
-    Price.unit,
-    Price.period,
-    Price.tier_calculation,
-    Price.funding,
+    _raw(Price.unit),
+    _raw(Price.period),
+    _raw(Price.tier_calculation),
+    _raw(Price.funding),
     Price.effective_from,
     Price.effective_to,
     Price.illustrative,
     Price.source,
     PriceTier.lower_bound,
     PriceTier.upper_bound,
-    PriceTier.amount,
+    _raw(PriceTier.amount, BigInteger),
 )
 
 
 @dataclass
 class PriceRecord:
+    """A price; enum fields hold their stored string values and tier amounts are integer
+    ten-thousandths of a pound (catalogue.models.base.Money)."""
+
     fields: dict[str, Any]
     tiers: list[dict[str, Any]] = field(default_factory=list)
 
@@ -87,7 +97,8 @@ def item_records(session: Session, item_ids: Sequence[int]) -> list[ItemRecord]:
     """Records of the given items, in the order of `item_ids`."""
     if not item_ids:
         return []
-    rows = session.execute(
+    connection = session.connection()  # Core rows: no ORM bookkeeping on the hot path
+    rows = connection.execute(
         select(*ITEM_COLUMNS)
         .join(Supplier, Supplier.id == CatalogueItem.supplier_id)
         .join(Lot, Lot.id == CatalogueItem.lot_id)
@@ -97,7 +108,7 @@ def item_records(session: Session, item_ids: Sequence[int]) -> list[ItemRecord]:
     ).mappings()
     records = {row["id"]: ItemRecord(dict(row)) for row in rows}
 
-    capabilities = session.execute(
+    capabilities = connection.execute(
         select(item_capability_table.c.item_id, Capability.code, Capability.name)
         .join(Capability, Capability.id == item_capability_table.c.capability_id)
         .where(item_capability_table.c.item_id.in_(item_ids))
@@ -108,7 +119,7 @@ def item_records(session: Session, item_ids: Sequence[int]) -> list[ItemRecord]:
 
     prices: dict[int, PriceRecord] = {}
     by_item: dict[int, list[PriceRecord]] = defaultdict(list)
-    price_rows = session.execute(
+    price_rows = connection.execute(
         select(*PRICE_COLUMNS)
         .join(PriceTier, PriceTier.price_id == Price.id)
         .where(Price.item_id.in_(item_ids))

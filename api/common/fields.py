@@ -18,6 +18,11 @@ def format_money(value: Decimal) -> str:
     return f"{whole}.{fraction.ljust(2, '0')}"
 
 
+def format_scaled_money(scaled: int) -> str:
+    """format_money for an amount held as an integer count of 10**-MONEY_SCALE pounds."""
+    return format_money(Decimal(scaled).scaleb(-MONEY_SCALE))
+
+
 class Money(fields.Field):
     """Money as a decimal string in JSON; exact Decimal in Python. Floats are refused."""
 

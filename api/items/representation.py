@@ -10,8 +10,12 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from api.common.fields import format_money
-from catalogue.item_pages import ItemRecord, PriceRecord
+from flask import jsonify
+
+from api.common.fields import format_scaled_money
+from api.common.pagination import page_body
+from catalogue import listings
+from catalogue.item_pages import ItemRecord, PriceRecord, item_records
 
 
 def _value(value: Any) -> Any:
@@ -28,7 +32,7 @@ def price_json(price: PriceRecord) -> dict[str, Any]:
         {
             "lower_bound": tier["lower_bound"],
             "upper_bound": tier["upper_bound"],
-            "amount": format_money(tier["amount"]),
+            "amount": format_scaled_money(tier["amount"]),
         }
         for tier in price.tiers
     ]
@@ -93,3 +97,10 @@ def item_json(record: ItemRecord) -> dict[str, Any]:
         "published_at": _value(item["published_at"]),
         "updated_at": _value(item["updated_at"]),
     }
+
+
+def item_page_response(session, filters, page: int, page_size: int):
+    """A list page as a ready response: flask-smorest passes a Response through undumped."""
+    item_ids, total = listings.page_item_ids(session, filters, page, page_size)
+    items = [item_json(record) for record in item_records(session, item_ids)]
+    return jsonify(page_body(items, total, page, page_size))

@@ -1,8 +1,9 @@
 from flask_smorest import Blueprint
 
-from api.common.pagination import page_body, page_of
+from api.common.pagination import page_of
 from api.database import get_session
 from api.items.filters import item_filters
+from api.items.representation import item_page_response
 from api.items.schemas import CatalogueItemSchema, PriceSchema
 from api.items.writes import register_item_writes, set_item_etag, viewer_visibility
 from catalogue import listings
@@ -21,8 +22,7 @@ def list_services(args):
     """Services by name, filtered: the published ones, plus a supplier's own in any status (the
     authority sees all)."""
     filters = item_filters(args, listings.SERVICE_KINDS, viewer_visibility())
-    items, total = listings.list_items(get_session(), filters, args["page"], args["page_size"])
-    return page_body(items, total, args["page"], args["page_size"])
+    return item_page_response(get_session(), filters, args["page"], args["page_size"])
 
 
 @blp.route("/services/<int:item_id>")

@@ -39,6 +39,17 @@ class CatalogueItem(Base):
         CheckConstraint("kind = 'service' OR category IS NULL", name="category_only_on_services"),
         CheckConstraint("kind <> 'system' OR parent_id IS NULL", name="system_has_no_parent"),
         Index("ix_catalogue_item_listing", "status", "kind", "name", "id"),
+        # Covers the listing filters, so counting matches needs no table reads.
+        Index(
+            "ix_catalogue_item_filters",
+            "kind",
+            "status",
+            "lot_id",
+            "maturity_level",
+            "category",
+            "hosting",
+            "supplier_id",
+        ),
         Index("ix_catalogue_item_supplier", "supplier_id", "status"),
         Index("ix_catalogue_item_lot", "lot_id", "status"),
     )

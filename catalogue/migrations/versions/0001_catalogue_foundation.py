@@ -242,6 +242,19 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_catalogue_item_listing", ["status", "kind", "name", "id"], unique=False
         )
+        batch_op.create_index(
+            "ix_catalogue_item_filters",
+            [
+                "kind",
+                "status",
+                "lot_id",
+                "maturity_level",
+                "category",
+                "hosting",
+                "supplier_id",
+            ],
+            unique=False,
+        )
         batch_op.create_index("ix_catalogue_item_lot", ["lot_id", "status"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_catalogue_item_parent_id"), ["parent_id"], unique=False
@@ -456,6 +469,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_catalogue_item_supplier")
         batch_op.drop_index(batch_op.f("ix_catalogue_item_parent_id"))
         batch_op.drop_index("ix_catalogue_item_lot")
+        batch_op.drop_index("ix_catalogue_item_filters")
         batch_op.drop_index("ix_catalogue_item_listing")
 
     op.drop_table("catalogue_item")
