@@ -1,5 +1,5 @@
 import orjson
-from flask import Response, g, request, url_for
+from flask import Response, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
@@ -49,15 +49,6 @@ IDEMPOTENCY_DOC = {
 }
 BINARY = {"type": "string", "format": "binary"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _writer() -> Session:
-    """The session for a write. Authentication may already have opened a reading session on
-    this request; drop it so that the write takes the writer's lock from its first statement."""
-    reading = g.pop("db_session", None)
-    if reading is not None:
-        reading.close()
-    return writing_session()
 
 
 def _etag(order: CallOffOrder) -> dict[str, str]:
@@ -112,7 +103,7 @@ class Orders(MethodView):
         the winner's prices, its supplier and the practice are filled in; your `items` are
         added to them. Retried with the same Idempotency-Key, it returns the first order."""
         key = _idempotency_key()
-        session = _writer()
+        session = writing_session()
         placed = orders.create_order(session, principal(), body, idempotency_key=key)
         session.commit()
         order = orders.get_order(session, principal(), placed.order.call_off_id)
@@ -148,7 +139,7 @@ class Order(MethodView):
     def patch(self, body, call_off_id):
         """Change a draft. Fields given replace the current ones (recipients and items as
         whole lists; quantities of recipients who stay are kept)."""
-        session = _writer()
+        session = writing_session()
         order = _locked_for_change(session, call_off_id)
         orders.update_order(session, principal(), order, body)
         session.commit()
@@ -178,7 +169,7 @@ def apply_transition(body, call_off_id, transition):
     (the supplier), go-live (records business go-live), complete; cancel before live and
     terminate after, each with a reason."""
     name = orders.Transition(transition)
-    session = _writer()
+    session = writing_session()
     order = _locked_for_change(session, call_off_id)
     orders.transition(
         session,
@@ -201,7 +192,7 @@ def apply_transition(body, call_off_id, transition):
 def amend(call_off_id):
     """Amend a live order: a new draft revision (C000014-02) copied from it. The live revision
     stays in force and readable until the amendment goes live."""
-    session = _writer()
+    session = writing_session()
     order = _locked_for_change(session, call_off_id)
     amendment = orders.amend_order(session, principal(), order)
     session.commit()

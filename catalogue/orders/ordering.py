@@ -16,7 +16,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .. import audit
@@ -434,14 +433,10 @@ def _next_number(session: Session) -> int:
     """The next call-off number, from a counter row locked for the rest of the transaction."""
     counter = session.scalars(select(CallOffCounter).with_for_update()).first()
     if counter is None:
-        # The migration creates the row; a schema made another way may lack it. Of creators
-        # racing here one inserts it, the others' inserts fail and they lock the winner's.
-        try:
-            with session.begin_nested():
-                session.add(CallOffCounter(id=1, last_number=0))
-        except IntegrityError:
-            pass
-        counter = session.scalars(select(CallOffCounter).with_for_update()).one()
+        # The migration creates the row; a schema made another way may lack it (a second
+        # creator racing to add it fails on the primary key: a 409, never a duplicate number).
+        counter = CallOffCounter(id=1, last_number=0)
+        session.add(counter)
     counter.last_number += 1
     session.flush()
     return counter.last_number
@@ -520,19 +515,19 @@ def create_order(
     _apply(session, actor, order, data, errors, today)
     errors.raise_if_any()
 
-    try:
-        with session.begin_nested():
-            number = _next_number(session)
-            order.number, order.revision = number, 1
-            order.call_off_id = format_call_off_id(number, 1)
-            session.add(order)
-            session.flush()
-    except IntegrityError:
-        # Another request with the same key committed between our look-up and our insert.
-        existing = _by_key(session, actor.organisation_id, idempotency_key or "")
-        if idempotency_key is None or existing is None:
-            raise
-        return Placed(_replay(existing, fingerprint), created=False)
+    # Taking a number locks the counter row until commit, so creators queue here. Looking the
+    # key up again after the lock sees an order committed by a request that got there first
+    # (on PostgreSQL each statement reads what is committed); the unique constraint on
+    # (commissioner, key) is the backstop, an IntegrityError answered with 409.
+    number = _next_number(session)
+    if idempotency_key is not None:
+        existing = _by_key(session, actor.organisation_id, idempotency_key)
+        if existing is not None:
+            return Placed(_replay(existing, fingerprint), created=False)
+    order.number, order.revision = number, 1
+    order.call_off_id = format_call_off_id(number, 1)
+    session.add(order)
+    session.flush()
     _record(session, actor, "order.create", order, after=summary(order))
     return Placed(order, created=True)
 
