@@ -136,7 +136,8 @@ def create_framework(session: Session, actor: Principal, data: Mapping[str, Any]
         raise Conflict(f"A framework {slug!r} exists already.", {"slug": ["Already used."]})
     values = {name: data[name] for name in FRAMEWORK_FIELDS if name in data and name != "status"}
     values["funding_types"] = sorted({_plain(f) for f in values["funding_types"]})
-    framework = Framework(status=FrameworkStatus.COMING, description="", **values)
+    values.setdefault("description", "")
+    framework = Framework(status=FrameworkStatus.COMING, **values)
     session.add(framework)
     session.flush()
     _record_change(

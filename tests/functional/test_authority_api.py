@@ -17,6 +17,7 @@ API = "/api/v1"
 FRAMEWORK = {
     "slug": "gp-it-futures",
     "name": "GP IT Futures",
+    "description": "The successor to GPSoC.",
     "start_date": "2019-01-01",
     "end_date": "2022-12-31",
     "max_term_months": 36,
