@@ -9,7 +9,7 @@ from api.common.concurrency import IF_MATCH_DOC, check_if_match, etag_data, etag
 from api.common.pagination import page_body, page_of
 from api.database import get_session, writing_session
 from catalogue import orders
-from catalogue.errors import InvalidInput
+from catalogue.errors import InvalidInput, NotFound
 from catalogue.models import CallOffOrder
 from catalogue.orders.export import estimate_csv, estimate_xlsx
 from catalogue.principal import Role
@@ -146,13 +146,7 @@ class Order(MethodView):
         return presenters.detail(session, order), 200, _etag(order)
 
 
-TRANSITIONS = ", ".join(f'"{t.value}"' for t in orders.Transition)
-
-
-@blp.route(
-    f"/orders/<string:call_off_id>/transitions/<any({TRANSITIONS}):transition>",
-    methods=["POST"],
-)
+@blp.route("/orders/<string:call_off_id>/transitions/<string:transition>", methods=["POST"])
 @requires(Role.COMMISSIONER, Role.SUPPLIER)
 @blp.doc(**IF_MATCH_DOC)
 @blp.arguments(OrderTransitionSchema)
@@ -168,7 +162,11 @@ def apply_transition(body, call_off_id, transition):
     """Move the order along its lifecycle: submit (the commissioner, when complete), accept
     (the supplier), go-live (records business go-live), complete; cancel before live and
     terminate after, each with a reason."""
-    name = orders.Transition(transition)
+    try:
+        name = orders.Transition(transition)
+    except ValueError as error:
+        known = ", ".join(t.value for t in orders.Transition)
+        raise NotFound(f"No transition {transition!r}; the transitions are {known}.") from error
     session = writing_session()
     order = _locked_for_change(session, call_off_id)
     orders.transition(
