@@ -60,7 +60,9 @@ def writing_session() -> Session:
 
 def _read_from_now_on(engine: Engine):
     def rebind(session: Session) -> None:
-        session.bind = engine
+        # after_commit also fires when a SAVEPOINT is released; only the outer commit counts.
+        if session.get_nested_transaction() is None:
+            session.bind = engine
 
     return rebind
 
