@@ -21,9 +21,7 @@ def server_url() -> str | None:
 
 
 @contextmanager
-def fresh_database(
-    directory: Path, seed: bool = True, migrate: bool = True
-) -> Iterator[Engine]:
+def fresh_database(directory: Path, seed: bool = True, migrate: bool = True) -> Iterator[Engine]:
     """A migrated (and seeded) database that is dropped afterwards; its URL is `engine.url`."""
     base = server_url()
     schema = None
