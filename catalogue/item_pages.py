@@ -39,6 +39,7 @@ ITEM_COLUMNS = (
     _raw(CatalogueItem.hosting),
     CatalogueItem.rfa_version,
     _raw(CatalogueItem.status),
+    CatalogueItem.rejection_reason,
     CatalogueItem.maturity_level,
     CatalogueItem.accredited_on,
     CatalogueItem.version,

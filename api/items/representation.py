@@ -89,6 +89,7 @@ def item_json(record: ItemRecord) -> dict[str, Any]:
         "hosting": _value(item["hosting"]),
         "rfa_version": item["rfa_version"],
         "status": _value(item["status"]),
+        "rejection_reason": item["rejection_reason"],
         "maturity_level": item["maturity_level"] or None,
         "capabilities": record.capabilities,
         "prices": [price_json(price) for price in record.prices],

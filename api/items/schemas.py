@@ -84,6 +84,10 @@ class CatalogueItemSchema(Schema):
     hosting = fields.Enum(Hosting, by_value=True, required=True)
     rfa_version = fields.String(allow_none=True)
     status = fields.Enum(ItemStatus, by_value=True, required=True)
+    rejection_reason = fields.String(
+        allow_none=True,
+        metadata={"description": "Why the authority last sent the item back to draft, if it did."},
+    )
     maturity_level = fields.Function(
         lambda item: item.maturity_level or None,
         required=True,

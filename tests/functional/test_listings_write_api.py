@@ -130,6 +130,7 @@ def test_a_rejected_submission_goes_back_to_draft_with_its_reason(supplier, auth
     assert response.status_code == 200
     assert response.get_json()["status"] == "draft"
     assert db.get(CatalogueItem, system["id"]).rejection_reason == "Prices missing VAT"
+    assert supplier.get(path).get_json()["rejection_reason"] == "Prices missing VAT"
     events = supplier.get(
         f"/api/v1/audit-events?object_type=catalogue_item&object_id={system['id']}"
     ).get_json()["items"]
