@@ -29,7 +29,7 @@ class Caller:
 
     client: FlaskClient
     token: str | None
-    name: str
+    name: str = ""
     supplier_id: int | None = None
     organisation_id: int | None = None
     headers: dict[str, str] = field(init=False)
@@ -42,6 +42,9 @@ class Caller:
         if etag is not None:
             sent["If-Match"] = etag
         return self.client.open(path, method=method, json=json, headers=sent)
+
+    def call(self, method: str, path: str, json=None, etag: str | None = None):
+        return self.open(method, path, json=json, etag=etag)
 
     def get(self, path: str, **kwargs):
         return self.open("GET", path, **kwargs)

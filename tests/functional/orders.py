@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from flask.testing import FlaskClient
@@ -20,36 +19,12 @@ from catalogue.models import (
 )
 from catalogue.orders.dates import add_months
 from catalogue.principal import CONSOLE, Role
+from tests.functional.actors import Caller
 
 ORDERS = "/api/v1/orders"
 PRACTICE = "A81001"  # Riverside Medical Practice, 13T's, on EMIS LV
 OTHER_PRACTICE = "A81002"  # Jesmond Road Surgery, 13T's
 FOREIGN_PRACTICE = "M82001"  # Wellington Road Surgery, 05X's
-
-
-@dataclass
-class Caller:
-    """A client sending one role's bearer token."""
-
-    client: FlaskClient
-    token: str
-    supplier_id: int | None = None
-    organisation_id: int | None = None
-
-    def open(self, method: str, path: str, *, json=None, etag: str | None = None, headers=None):
-        sent = {"Authorization": f"Bearer {self.token}", **(headers or {})}
-        if etag is not None:
-            sent["If-Match"] = etag
-        return self.client.open(path, method=method, json=json, headers=sent)
-
-    def get(self, path: str, **kwargs):
-        return self.open("GET", path, **kwargs)
-
-    def post(self, path: str, **kwargs):
-        return self.open("POST", path, **kwargs)
-
-    def patch(self, path: str, **kwargs):
-        return self.open("PATCH", path, **kwargs)
 
 
 def token(db: Session, role: Role, **binding) -> str:

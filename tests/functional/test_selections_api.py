@@ -20,20 +20,9 @@ from catalogue.models import (
     SelectionScore,
 )
 from catalogue.principal import CONSOLE, Role
+from tests.functional.actors import Caller
 
 BASE = "/api/v1/selections"
-
-
-class Caller:
-    def __init__(self, client, token: str | None):
-        self.client = client
-        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
-
-    def call(self, method: str, path: str, json=None, etag: str | None = None):
-        headers = dict(self.headers)
-        if etag is not None:
-            headers["If-Match"] = etag
-        return self.client.open(path, method=method, json=json, headers=headers)
 
 
 def _org(db, ods: str) -> int:
