@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 import tantivy
 from tantivy import (
     Document,
@@ -294,14 +295,19 @@ class EmbeddedEngine:
             order=order,
         )
         hits = self._hits(searcher, result.hits, score_query, scored=order_by is None)
-        facets = self._facets(searcher, text_query, filters)
+        facets = self._facets(searcher, text_query, query, filters)
         return SearchResults(result.count, query.page, query.page_size, hits, facets)
 
     def _tokens(self, text: str) -> list[tuple[str, int]]:
         return [(token.text, token.position) for token in self._analyzer.pre_tokenize(text).tokens]
 
     def _text_queries(self, parsed: ParsedText) -> tuple[Query | None, Query | None]:
-        """(what must match, what scores) for the free text; (None, None) when there is none."""
+        """(what must match, what else scores) for the free text; (None, None) without text.
+
+        What must match scores too, but only its fuzzy words, each FUZZY_OTHER_BOOST (a fuzzy
+        term scores its boost, whatever the word): every match has them all, so they are not
+        repeated in what else scores, and each fuzzy word is looked up once per search.
+        """
         if parsed.is_empty:
             return None, None
         required: list[tuple[Occur, Query]] = []
@@ -309,14 +315,15 @@ class EmbeddedEngine:
         for word in parsed.words:
             for token, _ in self._tokens(word):
                 distance = fuzziness(token)
-                exact = Query.term_query(SCHEMA, MATCHABLE, token)
                 if distance:
+                    # A fuzzy term matches the exact word too (edit distance 0).
                     fuzzy = Query.fuzzy_term_query(SCHEMA, MATCHABLE, token, distance=distance)
-                    exact = Query.boolean_query([(Occur.Should, exact), (Occur.Should, fuzzy)])
+                    required.append((Occur.Must, Query.boost_query(fuzzy, FUZZY_OTHER_BOOST)))
                     name = Query.fuzzy_term_query(SCHEMA, "name", token, distance=distance)
                     scoring.append((Occur.Should, Query.boost_query(name, FUZZY_NAME_BOOST)))
-                    scoring.append((Occur.Should, Query.boost_query(fuzzy, FUZZY_OTHER_BOOST)))
-                required.append((Occur.Must, exact))
+                else:
+                    exact = Query.term_query(SCHEMA, MATCHABLE, token)
+                    required.append((Occur.Must, Query.const_score_query(exact, 0.0)))
                 for field, boost in FIELD_BOOSTS.items():
                     term = Query.term_query(SCHEMA, field, token)
                     scoring.append((Occur.Should, Query.boost_query(term, boost)))
@@ -324,7 +331,7 @@ class EmbeddedEngine:
             phrase_query = self._phrase(MATCHABLE, phrase)
             if phrase_query is None:
                 continue
-            required.append((Occur.Must, phrase_query))
+            required.append((Occur.Must, Query.const_score_query(phrase_query, 0.0)))
             for field, boost in FIELD_BOOSTS.items():
                 field_query = self._phrase(field, phrase)
                 scoring.append((Occur.Should, Query.boost_query(field_query, boost)))
@@ -336,7 +343,8 @@ class EmbeddedEngine:
             if phrase_query is not None:
                 required.append((Occur.MustNot, phrase_query))
         if not any(occur is Occur.Must for occur, _ in required):
-            required.append((Occur.Must, Query.all_query()))  # only exclusions, or stop words
+            # Only exclusions, or stop words.
+            required.append((Occur.Must, Query.const_score_query(Query.all_query(), 0.0)))
         if parsed.words and not parsed.phrases:
             scoring.append((Occur.Should, self._whole_name(parsed)))
         score = Query.boolean_query(scoring) if scoring else None
@@ -393,27 +401,38 @@ class EmbeddedEngine:
         return filters
 
     def _facets(
-        self, searcher: tantivy.Searcher, text_query: Query | None, filters: dict
+        self, searcher: tantivy.Searcher, text_query: Query | None, query: SearchQuery, filters
     ) -> dict[str, list[FacetCount]]:
-        # The facet of a field ignores the filter on that field and applies all the others, so
-        # facets not filtered on share one aggregation and each filtered one has its own.
-        groups: dict[frozenset, list[Facet]] = {}
+        # The facet of a field ignores the filter on that field and applies all the others.
+        # One aggregation pass over the documents that match the text (and the price, which has
+        # no facet) counts every facet, so the text query, the costly part, is evaluated once:
+        # the terms aggregation of a facet sits under nested filter aggregations, one per filter
+        # it applies. Nested single filters share their prefixes (tantivy makes a bitset per
+        # filter aggregation per segment: six single ones for three filters cost less than four
+        # conjunctions).
+        base = _all_of(text_query, None, [filters["price"]] if "price" in filters else [])
+        conditions = _filter_strings(query)
+        aggregations: dict[str, dict] = {}
+        paths: dict[Facet, list[str]] = {}
         for facet in Facet:
-            groups.setdefault(frozenset({facet} & filters.keys()), []).append(facet)
+            level, path = aggregations, []
+            for number, (field, condition) in enumerate(conditions):
+                if field is facet:
+                    continue
+                name = f"where-{number}"
+                level = level.setdefault(name, {"filter": condition, "aggs": {}})["aggs"]
+                path.append(name)
+            level[facet.value] = {"terms": {"field": FACET_FIELDS[facet], "size": FACET_SIZE}}
+            paths[facet] = [*path, facet.value]
+        counted = searcher.aggregate(base, aggregations)
         facets: dict[str, list[FacetCount]] = {}
-        for ignored, members in groups.items():
-            applied = [query for key, query in filters.items() if key not in ignored]
-            base = _all_of(text_query, None, applied)
-            aggregation = {
-                facet.value: {"terms": {"field": FACET_FIELDS[facet], "size": FACET_SIZE}}
-                for facet in members
-            }
-            counted = searcher.aggregate(base, aggregation)
-            for facet in members:
-                buckets = counted.get(facet.value, {}).get("buckets", [])
-                pairs = [(bucket["key"], bucket["doc_count"]) for bucket in buckets]
-                facets[facet.value] = facet_counts(facet, pairs)
-        return {facet.value: facets[facet.value] for facet in Facet}
+        for facet, path in paths.items():
+            result = counted
+            for name in path:
+                result = result.get(name, {})
+            pairs = [(bucket["key"], bucket["doc_count"]) for bucket in result.get("buckets", [])]
+            facets[facet.value] = facet_counts(facet, pairs)
+        return facets
 
     def _hits(self, searcher, found, score_query: Query | None, scored: bool) -> list[SearchHit]:
         if not found:
@@ -425,12 +444,13 @@ class EmbeddedEngine:
         hits = []
         for key, address in found:
             doc = searcher.doc(address)
-            payload = json.loads(doc.get_first("payload"))
+            payload = orjson.loads(doc.get_first("payload"))
             highlights = {}
             for field, generator in generators.items():
-                fragment = _marked(generator.snippet_from_doc(doc), doc.get_all(field))
-                if fragment:
-                    highlights[HIGHLIGHT_FIELDS[field]] = [fragment]
+                snippet = generator.snippet_from_doc(doc)
+                ranges = snippet.highlighted()
+                if ranges:  # most fields of most hits have none: nothing more to read
+                    highlights[HIGHLIGHT_FIELDS[field]] = [_marked(snippet, ranges, doc, field)]
             score = float(key) if scored else None
             hits.append(SearchHit(payload["id"], score, payload, highlights))
         return hits
@@ -464,7 +484,7 @@ def _all_of(text_query: Query | None, score_query: Query | None, filters: list) 
     """Text (scored) AND every filter (unscored)."""
     clauses: list[tuple[Occur, Query]] = []
     if text_query is not None:
-        clauses.append((Occur.Must, Query.const_score_query(text_query, 0.0)))
+        clauses.append((Occur.Must, text_query))
     if score_query is not None:
         clauses.append((Occur.Should, score_query))
     clauses.extend((Occur.Must, Query.const_score_query(f, 0.0)) for f in filters)
@@ -473,11 +493,37 @@ def _all_of(text_query: Query | None, score_query: Query | None, filters: list) 
     return Query.boolean_query(clauses)
 
 
-def _marked(snippet: tantivy.Snippet, values: list[str]) -> str:
-    """The snippet as escaped HTML with <mark> around matches and ... where text was cut."""
-    ranges = snippet.highlighted()
-    if not ranges:
-        return ""
+def _quoted(value: str) -> str:
+    """A string as a term of tantivy's query language: quoted, with quotes and backslashes
+    escaped, so a filter value is always one exact term and never syntax."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _filter_strings(query: SearchQuery) -> list[tuple[Facet, str]]:
+    """The filters on facet fields as single conditions in tantivy's query language, as a
+    filter aggregation takes them (what EmbeddedEngine._filters builds as queries)."""
+    conditions: list[tuple[Facet, str]] = []
+    if query.framework is not None:
+        conditions.append((Facet.FRAMEWORK, f"framework:{_quoted(query.framework)}"))
+    if query.lot is not None:
+        conditions.append((Facet.LOT, f"lot:{int(query.lot)}"))
+    if query.kind is not None:
+        conditions.append((Facet.KIND, f"kind:{_quoted(query.kind)}"))
+    if query.supplier_id is not None:
+        conditions.append((Facet.SUPPLIER, f"supplier_id:{int(query.supplier_id)}"))
+    for code in dict.fromkeys(query.capabilities):
+        conditions.append((Facet.CAPABILITY, f"capabilities:{_quoted(code)}"))
+    if query.min_maturity_level is not None:
+        level = int(query.min_maturity_level)
+        conditions.append((Facet.MATURITY_LEVEL, f"maturity_level:>={level}"))
+    if query.hosting is not None:
+        conditions.append((Facet.HOSTING, f"hosting:{_quoted(query.hosting)}"))
+    return conditions
+
+
+def _marked(snippet: tantivy.Snippet, ranges: list, doc: Document, field: str) -> str:
+    """The snippet as escaped HTML with <mark> around the `ranges` it highlights (there are
+    some) and ... where the field's text was cut."""
     fragment = snippet.fragment().encode()
     parts, cursor = [], 0
     for span in ranges:
@@ -488,7 +534,7 @@ def _marked(snippet: tantivy.Snippet, values: list[str]) -> str:
     parts.append(_escape(fragment[cursor:]))
     covered = snippet.fragment_range()
     start, end = covered.start, covered.end
-    whole = len(" ".join(values).strip().encode())
+    whole = len(" ".join(doc.get_all(field)).strip().encode())
     return ("..." if start > 0 else "") + "".join(parts) + ("..." if end < whole else "")
 
 

@@ -128,6 +128,26 @@ class TestFacets:
         kinds = {entry.value: entry.count for entry in found.facets["kind"]}
         assert kinds == {"service": found.total}  # lot 2 holds services only
 
+    def test_every_filter_applies_to_the_other_facets(self, indexed):
+        found = search(indexed, "record", capabilities=("eps", "gp2gp"), min_maturity_level=2)
+        assert found.total > 0
+        for facet in (Facet.LOT, Facet.KIND, Facet.SUPPLIER, Facet.HOSTING):
+            assert sum(entry.count for entry in found.facets[facet.value]) == found.total
+        capabilities = {entry.value: entry.count for entry in found.facets["capability"]}
+        only_eps = search(indexed, "record", capabilities=("eps",), min_maturity_level=2)
+        assert capabilities["eps"] == only_eps.total  # the capability filter is ignored
+        levels = {entry.value: entry.count for entry in found.facets["maturity_level"]}
+        without_level = search(indexed, "record", capabilities=("eps", "gp2gp"))
+        assert sum(levels.values()) == without_level.total
+
+    def test_filter_values_are_never_query_syntax(self, indexed):
+        found = search(indexed, lot=1, capabilities=('x" OR "eps',), framework="gpsoc-r\\")
+        assert found.total == 0 and found.hits == []
+        assert found.facets["lot"] == [] and found.facets["capability"] == []
+        found = search(indexed, lot=1, capabilities=('x" OR "eps',))
+        capabilities = {entry.value: entry.count for entry in found.facets["capability"]}
+        assert capabilities["eps"] == search(indexed, lot=1, capabilities=("eps",)).total
+
     def test_facets_carry_labels(self, indexed):
         found = search(indexed, "systmone")
         suppliers = {entry.label for entry in found.facets["supplier"]}
