@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import shutil
+from pathlib import Path
+
 from gunicorn.app.base import BaseApplication
+
+from catalogue.config import Settings
+
+METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class _Server(BaseApplication):
@@ -20,13 +29,34 @@ class _Server(BaseApplication):
         return create_app()
 
 
+def _worker_exited(_server, worker) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def _prepare_metrics_dir(settings: Settings) -> None:
+    """Workers are separate processes: prometheus_client's multiprocess mode lets /metrics
+    report all of them, through files in a directory emptied at each start."""
+    directory = Path(os.environ.get(METRICS_DIR_VARIABLE) or settings.data_dir / "metrics")
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ[METRICS_DIR_VARIABLE] = str(directory)
+
+
 def serve(host: str, port: int, workers: int, **options) -> None:
+    settings = Settings.from_env()
+    settings.ensure_data_dir()
+    _prepare_metrics_dir(settings)  # before prometheus_client is first imported
+    # One JSON line per request from the gpsoc.access logger (see api/observability.py).
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     _Server(
         {
             "bind": f"{host}:{port}",
             "workers": workers,
             "accesslog": None,
             "timeout": 60,
+            "child_exit": _worker_exited,
             **options,
         }
     ).run()

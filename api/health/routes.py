@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import Response, current_app
 from flask_smorest import Blueprint
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    generate_latest,
+    multiprocess,
+)
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -46,8 +53,12 @@ def readyz():
 @blp.route("/metrics")
 @blp.response(200, content_type="text/plain", description="Prometheus text exposition.")
 def metrics():
-    """Prometheus metrics of this process."""
-    registry = current_app.extensions[METRICS].registry
+    """Prometheus metrics: of every gunicorn worker under `gpsoc serve`, else of this process."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = current_app.extensions[METRICS].registry
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 

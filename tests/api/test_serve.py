@@ -1,0 +1,76 @@
+"""`gpsoc serve` really serves: gunicorn with several workers, and /metrics counting them all."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+GPSOC = Path(sys.executable).with_name("gpsoc")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.status, response.read()
+
+
+@pytest.fixture
+def served(tmp_path):
+    env = {
+        **os.environ,
+        "GPSOC_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    for command in (["init-db"], ["seed"]):
+        subprocess.run([GPSOC, *command], env=env, check=True, capture_output=True, timeout=120)
+    port = _free_port()
+    server = subprocess.Popen(
+        [GPSOC, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                _get(f"{base}/healthz")
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_serve_answers_and_metrics_cover_every_worker(served):
+    for _ in range(10):
+        status, body = _get(f"{served}/api/v1/systems?lot=1&maturity_level=2")
+        assert status == 200
+    assert json.loads(body)["total"] > 0
+
+    _, metrics = _get(f"{served}/metrics")
+    line = next(
+        line
+        for line in metrics.decode().splitlines()
+        if line.startswith("gpsoc_http_requests_total{") and '"/api/v1/systems"' in line
+    )
+    assert float(line.rsplit(" ", 1)[1]) == 10.0
