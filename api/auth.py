@@ -95,7 +95,9 @@ def requires(*roles: Role):
         wrapper._apidoc = deepcopy(getattr(view, "_apidoc", {}))
         manual = wrapper._apidoc.setdefault("manual_doc", {})
         manual["security"] = [{SCHEME: []}]
-        manual.setdefault("responses", {}).update({401: "DEFAULT_ERROR", 403: "DEFAULT_ERROR"})
+        manual.setdefault("responses", {}).update(
+            {401: "DEFAULT_ERROR", 403: "DEFAULT_ERROR", 429: "DEFAULT_ERROR"}
+        )
         return wrapper
 
     return decorator

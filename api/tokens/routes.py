@@ -34,6 +34,7 @@ def list_tokens():
 @blp.route("/tokens/<int:token_id>", methods=["DELETE"])
 @requires(Role.AUTHORITY)
 @blp.response(204)
+@blp.alt_response(404, response="DEFAULT_ERROR", description="No such token.")
 def revoke_token(token_id):
     """Revoke a token; it stops working at once. Revoking twice is harmless."""
     session = writing_session()
