@@ -392,16 +392,24 @@ def candidate_ids_matching(
 ) -> list[int]:
     """The published items of the selection's framework that match the /search filters."""
     scoped = replace(filters, framework=selection.framework.slug)  # listings: published only
-    room = MAX_CANDIDATES - len(selection.candidates)
     # A page one longer than the shortlist can hold tells "fits" from "too many" in one query.
     items, total = list_items(session, scoped, page=1, page_size=MAX_CANDIDATES + 1)
+    return new_candidates_from_matches(selection, [item.id for item in items], total)
+
+
+def new_candidates_from_matches(
+    selection: Selection, matched_ids: Sequence[int], total: int
+) -> list[int]:
+    """Of the items a search matched (the first few ids, and how many matched in all), the new
+    candidates, provided they all fit on the shortlist."""
+    room = MAX_CANDIDATES - len(selection.candidates)
     if total == 0:
         raise InvalidInput(
             "No published item of the framework matches the search.",
             {"filters": ["Nothing matches; widen the search."]},
         )
     present = {candidate.item_id for candidate in selection.candidates}
-    new = [item.id for item in items if item.id not in present]
+    new = [item_id for item_id in matched_ids if item_id not in present]
     if total > MAX_CANDIDATES or len(new) > room:
         raise InvalidInput(
             "The search matches too many items for the shortlist.",
@@ -426,6 +434,20 @@ def add_candidates_from_search(
     _writable(actor, selection)
     return add_candidates(
         session, actor, selection, candidate_ids_matching(session, selection, filters)
+    )
+
+
+def add_candidates_from_matches(
+    session: Session,
+    actor: Principal,
+    selection: Selection,
+    matched_ids: Sequence[int],
+    total: int,
+) -> list[SelectionCandidate]:
+    """Add what a full-text search matched (the search engine ran at the edge)."""
+    _writable(actor, selection)
+    return add_candidates(
+        session, actor, selection, new_candidates_from_matches(selection, matched_ids, total)
     )
 
 

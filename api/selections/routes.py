@@ -9,12 +9,14 @@ from api.auth import principal, requires
 from api.common.concurrency import IF_MATCH_DOC, check_if_match, etag_data, etag_header
 from api.common.pagination import page_body, page_of
 from api.database import get_session, writing_session
+from api.search.extension import state as search_state
 from catalogue import selection as selections
 from catalogue.listings import ItemFilters
 from catalogue.models import CriterionGroup, ItemKind, Selection
 from catalogue.principal import Role
 from catalogue.selection_export import to_csv, to_xlsx
 from catalogue.selection_report import result_report
+from search import SearchQuery
 
 from .schemas import (
     CandidatesAddSchema,
@@ -152,7 +154,10 @@ def add_candidates(body, selection_id):
     /search. 2 to 8 make a competition; exactly one a direct award."""
     session = _writer()
     chosen = _for_change(session, selection_id)
-    if "filters" in body:
+    if "filters" in body and (body["filters"].get("q") or "price_max" in body["filters"]):
+        matched_ids, total = _search(chosen, body["filters"])
+        selections.add_candidates_from_matches(session, principal(), chosen, matched_ids, total)
+    elif "filters" in body:
         filters = body["filters"]
         kind = filters.get("kind")
         item_filters = ItemFilters(
@@ -167,6 +172,24 @@ def add_candidates(body, selection_id):
     else:
         selections.add_candidates(session, principal(), chosen, body["item_ids"])
     return _done(session, chosen)
+
+
+def _search(chosen: Selection, filters: dict) -> tuple[list[int], int]:
+    """Full-text candidates come from the search engine, exactly as /search would find them."""
+    query = SearchQuery(
+        text=filters.get("q") or "",
+        framework=chosen.framework.slug,
+        lot=filters.get("lot"),
+        kind=filters["kind"].value if filters.get("kind") else None,
+        supplier_id=filters.get("supplier"),
+        capabilities=tuple(filters.get("capability") or ()),
+        min_maturity_level=filters.get("maturity_level"),
+        hosting=filters["hosting"].value if filters.get("hosting") else None,
+        price_max=filters.get("price_max"),
+        page_size=selections.MAX_CANDIDATES + 1,
+    )
+    results = search_state().engine.search(query)
+    return [hit.document["id"] for hit in results.hits], results.total
 
 
 @blp.route(f"{ONE}/candidates/<int:item_id>", methods=["DELETE"])

@@ -61,6 +61,11 @@ class SelectionUpdateSchema(Schema):
 class SearchFiltersSchema(Schema):
     """The filters of /search (the framework is always the selection's)."""
 
+    q = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"description": "Free text, as /search's q (runs the search engine)."},
+    )
+    price_max = Money(metadata={"description": "As /search's price_max."})
     lot = fields.Integer(validate=validate.Range(min=1, max=1000))
     kind = fields.Enum(ItemKind, by_value=True)
     supplier = Id()

@@ -373,3 +373,33 @@ def test_one_candidate_is_a_direct_award(commissioner, db):
     assert result["ranked"][0]["breakdown"] == [] and result["sensitivity"] is None
     locked, _ = ok(commissioner.call("POST", f"{path}/lock", etag=etag))
     assert locked["leader_item_ids"] == [_item(db, "systmone")]
+
+
+def test_candidates_from_free_text_are_what_search_finds_in_the_framework(
+    commissioner, client, indexed_search
+):
+    selection, etag = start(commissioner)
+    path = f"{BASE}/{selection['id']}"
+    searched = client.get(
+        "/api/v1/search",
+        query_string={"q": "sistmone", "framework": "gpsoc-r", "kind": "system"},
+    ).get_json()
+    expected = {item["id"] for item in searched["items"]}
+    assert expected, searched
+
+    selection, _ = ok(
+        commissioner.call(
+            "POST", f"{path}/candidates", {"filters": {"q": "sistmone", "kind": "system"}}, etag
+        )
+    )
+    assert {c["item_id"] for c in selection["candidates"]} == expected
+    assert "SystmOne" in {c["name"] for c in selection["candidates"]}
+
+
+def test_a_search_matching_more_than_the_shortlist_holds_adds_nothing(commissioner, indexed_search):
+    selection, etag = start(commissioner)
+    path = f"{BASE}/{selection['id']}"
+    refused = commissioner.call("POST", f"{path}/candidates", {"filters": {"q": "training"}}, etag)
+    assert refused.status_code == 422, refused.get_json()
+    assert "too many" in refused.get_json()["message"]
+    assert commissioner.call("GET", path).get_json()["candidates"] == []
