@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from catalogue.models import (
@@ -151,17 +151,23 @@ def _preferred(candidate: date, incumbent: date, today: date) -> bool:
     return incumbent > today and candidate < incumbent  # else the soonest to come
 
 
+def _text(column: Any) -> Any:
+    """An enum column read as its plain string value: no Enum object made per row and field
+    (the documents hold the values as strings anyway)."""
+    return type_coerce(column, String)
+
+
 def _item_rows(condition: ColumnElement[bool]) -> Select:
     return (
         select(
             CatalogueItem.id,
-            CatalogueItem.kind,
+            _text(CatalogueItem.kind),
             CatalogueItem.name,
             CatalogueItem.summary,
             CatalogueItem.description,
-            CatalogueItem.status,
-            CatalogueItem.hosting,
-            CatalogueItem.category,
+            _text(CatalogueItem.status),
+            _text(CatalogueItem.hosting),
+            _text(CatalogueItem.category),
             CatalogueItem.maturity_level,
             CatalogueItem.supplier_id,
             Supplier.name,
@@ -169,7 +175,7 @@ def _item_rows(condition: ColumnElement[bool]) -> Select:
             Framework.name,
             Lot.number,
             Lot.name,
-            Framework.status,
+            _text(Framework.status),
         )
         .join(Supplier, Supplier.id == CatalogueItem.supplier_id)
         .join(Lot, Lot.id == CatalogueItem.lot_id)
@@ -198,23 +204,31 @@ def _documents(
     def of_these(column):
         return column.between(rows[0][0], rows[-1][0]) if dense else column.in_(sorted(ids))
 
+    # Capabilities as pairs of ids (an item holds several): their codes and names are looked
+    # up in the few rows of the capability table instead of being read again for every item.
+    named = dict(
+        (capability_id, (code, name))
+        for capability_id, code, name in connection.execute(
+            select(Capability.id, Capability.code, Capability.name)
+        )
+    )
     capabilities: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for item_id, code, name in connection.execute(
-        select(item_capability.c.item_id, Capability.code, Capability.name)
+    for item_id, capability_id in connection.execute(
+        select(item_capability.c.item_id, item_capability.c.capability_id)
         .join(Capability, Capability.id == item_capability.c.capability_id)
         .where(of_these(item_capability.c.item_id))
         .order_by(item_capability.c.item_id, Capability.code)
     ).all():
         if item_id in ids:
-            capabilities[item_id].append((code, name))
+            capabilities[item_id].append(named[capability_id])
     prices: dict[int, list[tuple[DocumentPrice, date, date | None]]] = defaultdict(list)
     # Tiers start at 1 (a rule of the catalogue), so the first tier is the one price of a unit.
     for item_id, name, unit, period, starts, ends, amount in connection.execute(
         select(
             Price.item_id,
             Price.name,
-            Price.unit,
-            Price.period,
+            _text(Price.unit),
+            _text(Price.period),
             Price.effective_from,
             Price.effective_to,
             PriceTier.amount,
@@ -224,24 +238,25 @@ def _documents(
         .order_by(Price.item_id, Price.id)
     ).all():
         if item_id in ids:
-            price = DocumentPrice(name, str(unit), str(period), amount)
+            price = DocumentPrice(name, unit, period, amount)
             prices[item_id].append((price, starts, ends))
     documents = []
     for row in rows:
         (item_id, kind, name, summary, description, status, hosting, category, level) = row[:9]
         supplier_id, supplier_name, framework, framework_name, lot, lot_name = row[9:15]
-        held = capabilities.get(item_id, [])
+        held = capabilities.get(item_id)
+        codes, labels = zip(*held, strict=True) if held else ((), ())
         item_prices = prices.get(item_id, [])
         documents.append(
             SearchDocument(
                 id=item_id,
-                kind=str(kind),
+                kind=kind,
                 name=name,
                 summary=summary or "",
                 description=description or "",
-                status=str(status),
-                hosting=str(hosting),
-                category=None if category is None else str(category),
+                status=status,
+                hosting=hosting,
+                category=category,
                 maturity_level=level,
                 supplier_id=supplier_id,
                 supplier_name=supplier_name,
@@ -249,8 +264,8 @@ def _documents(
                 framework_name=framework_name,
                 lot=lot,
                 lot_name=lot_name,
-                capabilities=tuple(code for code, _ in held),
-                capability_names=tuple(label for _, label in held),
+                capabilities=codes,
+                capability_names=labels,
                 prices=tuple(price for price, _, _ in item_prices),
                 annual_price=annual_price(item_prices, today),
             )

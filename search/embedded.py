@@ -12,7 +12,6 @@ reopens or reloads, so a commit or a swap made by another process is seen by the
 from __future__ import annotations
 
 import html
-import json
 import os
 import shutil
 import threading
@@ -112,41 +111,41 @@ FACET_FIELDS = {
 
 
 def to_tantivy(document: SearchDocument) -> Document:
-    doc = Document()
-    doc.add_integer("id", document.id)
-    doc.add_text("name", document.name)
-    doc.add_text("summary", document.summary)
-    doc.add_text("description", document.description)
-    for name in document.capability_names:
-        doc.add_text("capability_names", name)
-    doc.add_text("supplier_name", document.supplier_name)
-    doc.add_text("lot_name", document.lot_name)
-    doc.add_text("framework_name", document.framework_name)
-    for text in (
-        document.name,
-        document.summary,
-        document.supplier_name,
-        document.lot_name,
-        document.framework_name,
-        *document.capability_names,
-    ):
-        doc.add_text(MATCHABLE, text)
-    doc.add_text("kind", document.kind)
-    doc.add_text("hosting", document.hosting)
-    doc.add_text("framework", document.framework)
-    doc.add_text("framework_facet", document.framework_facet)
-    doc.add_text("supplier_facet", document.supplier_facet)
-    doc.add_text("name_sort", document.name_sort)
-    for code, key in zip(document.capabilities, document.capability_facets, strict=True):
-        doc.add_text("capabilities", code)
-        doc.add_text("capability_facets", key)
-    doc.add_integer("lot", document.lot)
-    doc.add_integer("maturity_level", document.maturity_level)
-    doc.add_integer("supplier_id", document.supplier_id)
+    # One call with every field (Document.from_dict) costs less than a call per value.
+    capability_names = list(document.capability_names)
+    fields = {
+        "id": document.id,
+        "name": document.name,
+        "summary": document.summary,
+        "description": document.description,
+        "capability_names": capability_names,
+        "supplier_name": document.supplier_name,
+        "lot_name": document.lot_name,
+        "framework_name": document.framework_name,
+        MATCHABLE: [
+            document.name,
+            document.summary,
+            document.supplier_name,
+            document.lot_name,
+            document.framework_name,
+            *capability_names,
+        ],
+        "kind": document.kind,
+        "hosting": document.hosting,
+        "framework": document.framework,
+        "framework_facet": document.framework_facet,
+        "supplier_facet": document.supplier_facet,
+        "name_sort": document.name_sort,
+        "capabilities": list(document.capabilities),
+        "capability_facets": list(document.capability_facets),
+        "lot": document.lot,
+        "maturity_level": document.maturity_level,
+        "supplier_id": document.supplier_id,
+        "payload": orjson.dumps(document.display()),
+    }
     if document.annual_price is not None:
-        doc.add_float("annual_price", float(document.annual_price))
-    doc.add_bytes("payload", json.dumps(document.display()).encode())
-    return doc
+        fields["annual_price"] = float(document.annual_price)
+    return Document.from_dict(fields, SCHEMA)
 
 
 @dataclass
