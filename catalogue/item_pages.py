@@ -8,7 +8,6 @@ Single items keep using the ORM.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,8 +105,9 @@ def item_records(session: Session, item_ids: Sequence[int]) -> list[ItemRecord]:
         .join(Framework, Framework.id == Lot.framework_id)
         .outerjoin(_parent, _parent.id == CatalogueItem.parent_id)
         .where(CatalogueItem.id.in_(item_ids))
-    ).mappings()
-    records = {row["id"]: ItemRecord(dict(row)) for row in rows}
+    )
+    keys = tuple(rows.keys())
+    records = {row[0]: ItemRecord(dict(zip(keys, row, strict=True))) for row in rows}
 
     capabilities = connection.execute(
         select(item_capability_table.c.item_id, Capability.code, Capability.name)
@@ -118,24 +118,22 @@ def item_records(session: Session, item_ids: Sequence[int]) -> list[ItemRecord]:
     for item_id, code, name in capabilities:
         records[item_id].capabilities.append({"code": code, "name": name})
 
-    prices: dict[int, PriceRecord] = {}
-    by_item: dict[int, list[PriceRecord]] = defaultdict(list)
     price_rows = connection.execute(
         select(*PRICE_COLUMNS)
         .join(PriceTier, PriceTier.price_id == Price.id)
         .where(Price.item_id.in_(item_ids))
         .order_by(Price.id, PriceTier.lower_bound)
-    ).mappings()
+    )
+    price_keys = tuple(price_rows.keys())[: -len(_TIER_KEYS)]
+    price = None
     for row in price_rows:
-        price = prices.get(row["id"])
-        if price is None:
-            price = prices[row["id"]] = PriceRecord(
-                {key: row[key] for key in row if key not in _TIER_KEYS}
-            )
-            by_item[row["item_id"]].append(price)
-        price.tiers.append({key: row[key] for key in _TIER_KEYS})
-    for item_id, item_prices in by_item.items():
-        records[item_id].prices = item_prices
+        *price_values, lower_bound, upper_bound, amount = row
+        if price is None or price.fields["id"] != price_values[1]:
+            price = PriceRecord(dict(zip(price_keys, price_values, strict=True)))
+            records[price_values[0]].prices.append(price)
+        price.tiers.append(
+            {"lower_bound": lower_bound, "upper_bound": upper_bound, "amount": amount}
+        )
     return [records[item_id] for item_id in item_ids if item_id in records]
 
 

@@ -132,6 +132,9 @@ def _filtered(session: Session, filters: ItemFilters) -> Select | None:
     return query
 
 
+SHALLOW_PAGE_FACTOR = 20
+
+
 def page_item_ids(
     session: Session, filters: ItemFilters, page: int, page_size: int
 ) -> tuple[list[int], int]:
@@ -141,7 +144,16 @@ def page_item_ids(
     if ids is None:
         return [], 0
     total = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
-    ordered = ids.order_by(CatalogueItem.name, CatalogueItem.id)
+    if page * page_size * SHALLOW_PAGE_FACTOR <= total:
+        # A page near the front of many matches: walking the name-ordered index until the
+        # page is full reads few rows, and planners pick that for an ORDER BY ... LIMIT.
+        ordered = ids.order_by(CatalogueItem.name, CatalogueItem.id)
+    else:
+        # Deep in the matches, or few of them: collect them (the filter index covers the name)
+        # and sort them. MATERIALIZED stops the planner walking the name index instead, which
+        # it cannot know would read nearly every row.
+        matches = ids.add_columns(CatalogueItem.name).cte("matches").prefix_with("MATERIALIZED")
+        ordered = select(matches.c.id).order_by(matches.c.name, matches.c.id)
     page_ids = session.scalars(ordered.limit(page_size).offset((page - 1) * page_size)).all()
     return list(page_ids), total
 

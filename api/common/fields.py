@@ -19,8 +19,11 @@ def format_money(value: Decimal) -> str:
 
 
 def format_scaled_money(scaled: int) -> str:
-    """format_money for an amount held as an integer count of 10**-MONEY_SCALE pounds."""
-    return format_money(Decimal(scaled).scaleb(-MONEY_SCALE))
+    """format_money for an amount held as an integer count of 10**-MONEY_SCALE pounds (integer
+    arithmetic: list pages format hundreds of these)."""
+    sign = "-" if scaled < 0 else ""
+    pounds, fraction = divmod(abs(scaled), 10**MONEY_SCALE)
+    return f"{sign}{pounds}.{f'{fraction:0{MONEY_SCALE}d}'.rstrip('0').ljust(2, '0')}"
 
 
 class Money(fields.Field):

@@ -198,3 +198,20 @@ def test_health_readiness_metrics_and_docs(client):
     assert docs.status_code == 200 and b"swagger-ui" in docs.data
     assert client.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
     assert client.get("/healthz").headers["X-Request-ID"]
+
+
+def test_every_page_walk_gives_the_same_name_order_shallow_or_deep(client):
+    """Front pages of many matches and deep pages are read by different plans; both must give
+    one consistent order with nothing repeated or skipped."""
+    everything = client.get("/api/v1/services?page_size=100").get_json()
+    expected = [(item["name"], item["id"]) for item in everything["items"]]
+    assert expected == sorted(expected)
+
+    walked = []
+    for page in range(1, everything["total"] + 1):
+        body = client.get(f"/api/v1/services?page_size=1&page={page}").get_json()
+        assert body["total"] == everything["total"]
+        walked += [(item["name"], item["id"]) for item in body["items"]]
+    assert walked == expected
+    beyond = client.get(f"/api/v1/services?page_size=1&page={everything['total'] + 1}")
+    assert beyond.get_json()["items"] == []

@@ -240,7 +240,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("catalogue_item", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_catalogue_item_listing", ["status", "kind", "name", "id"], unique=False
+            "ix_catalogue_item_listing", ["status", "name", "id", "kind"], unique=False
         )
         batch_op.create_index(
             "ix_catalogue_item_filters",
@@ -252,6 +252,7 @@ def upgrade() -> None:
                 "category",
                 "hosting",
                 "supplier_id",
+                "name",
             ],
             unique=False,
         )

@@ -1,0 +1,37 @@
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from marshmallow import ValidationError
+
+from api.common.fields import Money, format_money, format_scaled_money
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        ("3427.72", "3427.72"),
+        ("200", "200.00"),
+        ("0.055", "0.055"),
+        ("0", "0.00"),
+        ("1E+3", "1000.00"),
+    ],
+)
+def test_money_is_shown_with_at_least_two_places(amount, text):
+    assert format_money(Decimal(amount)) == text
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15))
+def test_scaled_formatting_agrees_with_decimal_formatting(scaled):
+    assert format_scaled_money(scaled) == format_money(Decimal(scaled).scaleb(-4))
+
+
+@pytest.mark.parametrize("bad", [12.5, "-1", "1.23456", "NaN", "Infinity", "twelve", None, True])
+def test_money_input_refuses_floats_negatives_and_junk(bad):
+    with pytest.raises(ValidationError):
+        Money(allow_none=False).deserialize(bad)
+
+
+def test_money_input_is_exact():
+    assert Money().deserialize("3427.72") == Decimal("3427.72")
