@@ -13,6 +13,7 @@ from catalogue.db import make_engine
 
 from . import auth, database, docs, errors, observability
 from .common import converters
+from .json import OrjsonProvider
 from .resources import register_resources
 from .search import extension as search_extension
 
@@ -40,13 +41,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                 )
             },
         },
-        JSON_SORT_KEYS=False,
         MAX_PAGE_SIZE=100,
         GPSOC_SETTINGS=settings,
         DATABASE_URL=settings.database_url,
     )
     app.config.update(config)
-    app.json.sort_keys = False
+    app.json = OrjsonProvider(app)
 
     engine = app.config.get("DATABASE_ENGINE")
     if engine is None:

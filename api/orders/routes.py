@@ -1,5 +1,4 @@
-import orjson
-from flask import Response, request, url_for
+from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
@@ -223,7 +222,7 @@ def cost_estimate(call_off_id):
     # Built and encoded directly (the schema documents it), to keep within the latency budget:
     # a hundred practices make about 450 kB of JSON.
     body = presenters.estimate(orders.estimate_order(session, order))
-    return Response(orjson.dumps(body), mimetype="application/json")
+    return current_app.json.response(body)
 
 
 def _download(content, mimetype: str, filename: str) -> Response:
