@@ -80,8 +80,10 @@ class SearchDocument:
     @property
     def capability_facets(self) -> tuple[str, ...]:
         return tuple(
-            facet_key(code, name)
-            for code, name in zip(self.capabilities, self.capability_names, strict=True)
+            [
+                f"{code}{FACET_SEPARATOR}{name}"  # facet_key, inline: 300,000 of them in a reindex
+                for code, name in zip(self.capabilities, self.capability_names, strict=True)
+            ]
         )
 
     def display(self) -> dict[str, Any]:

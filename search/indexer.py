@@ -10,8 +10,10 @@ rows again after releasing it, so nothing is stranded.
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
@@ -125,6 +127,21 @@ def _record_failure(write_session: SessionFactory, row_ids: Sequence[int], error
         log.exception("could not record the indexing failure")
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Suspend the cyclic garbage collector: a rebuild allocates millions of short-lived,
+    acyclic objects (rows, documents), whose allocations would otherwise set it off hundreds
+    of times for nothing (a quarter to a third of the rebuild's Python time). Reference
+    counting still frees them as they go."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def reindex(
     engine: SearchEngine,
     lock: DrainLock,
@@ -146,7 +163,7 @@ def reindex(
     with held(lock):
         build = engine.start_build()
         try:
-            with read_session() as session:
+            with read_session() as session, _no_cyclic_gc():
                 # Outbox rows seen before the documents are read are covered by the rebuild.
                 covered = list(session.scalars(select(SearchOutbox.id)))
                 if on_total is not None:
