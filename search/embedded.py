@@ -11,7 +11,6 @@ reopens or reloads, so a commit or a swap made by another process is seen by the
 
 from __future__ import annotations
 
-import html
 import os
 import shutil
 import threading
@@ -447,9 +446,8 @@ class EmbeddedEngine:
             highlights = {}
             for field, generator in generators.items():
                 snippet = generator.snippet_from_doc(doc)
-                ranges = snippet.highlighted()
-                if ranges:  # most fields of most hits have none: nothing more to read
-                    highlights[HIGHLIGHT_FIELDS[field]] = [_marked(snippet, ranges, doc, field)]
+                if snippet.highlighted():
+                    highlights[HIGHLIGHT_FIELDS[field]] = [_marked(snippet, doc, field)]
             score = float(key) if scored else None
             hits.append(SearchHit(payload["id"], score, payload, highlights))
         return hits
@@ -520,22 +518,23 @@ def _filter_strings(query: SearchQuery) -> list[tuple[Facet, str]]:
     return conditions
 
 
-def _marked(snippet: tantivy.Snippet, ranges: list, doc: Document, field: str) -> str:
-    """The snippet as escaped HTML with <mark> around the `ranges` it highlights (there are
-    some) and ... where the field's text was cut."""
-    fragment = snippet.fragment().encode()
-    parts, cursor = [], 0
-    for span in ranges:
-        parts.append(_escape(fragment[cursor : span.start]))
-        marked = _escape(fragment[span.start : span.end])
-        parts.append(f"<mark>{marked}</mark>")
-        cursor = span.end
-    parts.append(_escape(fragment[cursor:]))
+def _marked(snippet: tantivy.Snippet, doc: Document, field: str) -> str:
+    """The snippet (which highlights something) as escaped HTML with <mark> around matches and
+    ... where the field's text was cut.
+
+    tantivy writes it (Snippet.to_html) with <b> tags and also escapes quotes; the tags become
+    <mark> and the quotes go back to plain characters, as html.escape(quote=False) leaves them.
+    Replacing is exact: a "<b>", "&quot;" or "&#x27;" in the text itself was escaped to
+    "&lt;b&gt;", "&amp;quot;" or "&amp;#x27;", which the replacements do not match.
+    """
+    marked = (
+        snippet.to_html()
+        .replace("<b>", "<mark>")
+        .replace("</b>", "</mark>")
+        .replace("&quot;", '"')
+        .replace("&#x27;", "'")
+    )
     covered = snippet.fragment_range()
     start, end = covered.start, covered.end
     whole = len(" ".join(doc.get_all(field)).strip().encode())
-    return ("..." if start > 0 else "") + "".join(parts) + ("..." if end < whole else "")
-
-
-def _escape(utf8: bytes) -> str:
-    return html.escape(utf8.decode(errors="ignore"), quote=False)
+    return ("..." if start > 0 else "") + marked + ("..." if end < whole else "")
