@@ -1,4 +1,5 @@
-from flask import current_app
+import orjson
+from flask import Response
 from flask_smorest import Blueprint
 
 from search import FacetCount, SearchQuery, SearchResults
@@ -18,7 +19,9 @@ blp = Blueprint(
 
 
 @blp.route("/search")
-@blp.arguments(SearchArgsSchema, location="query")
+# A schema instance, made once: given the class, webargs makes one per request (deep copies of
+# every declared field, about a third of a cached search's time). Loading keeps no state.
+@blp.arguments(SearchArgsSchema(), location="query")
 @blp.response(200, SearchResultsSchema)
 @blp.alt_response(400, description="The query text cannot be parsed.")
 @blp.alt_response(503, description="The search engine is unavailable.")
@@ -41,7 +44,9 @@ def search(args):
     # The body is built JSON-ready here and returned as a response, which flask-smorest passes
     # through: marshmallow's dump of 20 hits and 7 facets cost more than the search itself.
     # SearchResultsSchema still documents it, and the OpenAPI conformance tests check it.
-    return current_app.json.response(_body(state().engine.search(query)))
+    # orjson encodes it in a tenth of the time the json module takes.
+    body = _body(state().engine.search(query))
+    return Response(orjson.dumps(body), mimetype="application/json")
 
 
 def _body(results: SearchResults) -> dict:
