@@ -15,6 +15,7 @@ import os
 import shutil
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,6 +64,7 @@ ANALYZER = "gpsoc_en"
 CURRENT = "CURRENT"
 # Words must match in these fields; the description only adds to the score (see README).
 MATCHABLE = "matchable"
+DEFAULT_CACHE_SIZE = 256  # results kept per process (see EmbeddedEngine)
 WRITER_HEAP = 50_000_000
 BUILD_HEAP = 256_000_000
 
@@ -171,13 +173,26 @@ def _open(directory: Path) -> Index:
 
 
 class EmbeddedEngine:
+    """Searches and writes the index under `root`.
+
+    Results are cached per process, `cache_size` of them (0: none), keyed by the query and
+    the generation of the index they came from (the stamps of CURRENT and of the index's
+    meta.json, which every commit and swap replaces, in this process or another): a change
+    to the index is a new generation, so no result of an older one is served again. Cached
+    results are shared: callers must not modify them.
+    """
+
     name = "embedded"
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, cache_size: int = DEFAULT_CACHE_SIZE):
         self.root = Path(root)
         self._analyzer = _analyzer()
         self._opened: _Opened | None = None
         self._guard = threading.Lock()
+        self.cache_size = cache_size
+        self._cache: OrderedDict[SearchQuery, SearchResults] = OrderedDict()
+        self._cache_generation: tuple | None = None
+        self.cache_hits = self.cache_misses = 0
 
     # -- opening, and seeing other processes' commits and swaps
 
@@ -204,6 +219,10 @@ class EmbeddedEngine:
         os.replace(temporary, self._pointer())  # atomic: readers see the old or the new name
 
     def _index(self) -> Index:
+        return self._current()[0]
+
+    def _current(self) -> tuple[Index, tuple]:
+        """The index to search now, and its generation."""
         with self._guard:
             pointer_stamp = _stamp(self._pointer())
             if pointer_stamp is None:
@@ -218,7 +237,7 @@ class EmbeddedEngine:
             if meta_stamp != opened.meta_stamp:
                 opened.index.reload()
                 opened.meta_stamp = meta_stamp
-            return opened.index
+            return opened.index, (opened.directory.name, pointer_stamp, meta_stamp)
 
     # -- writing
 
@@ -270,9 +289,30 @@ class EmbeddedEngine:
 
     def search(self, query: SearchQuery) -> SearchResults:
         try:
-            index = self._index()
+            index, generation = self._current()
         except (OSError, ValueError) as error:
             raise SearchUnavailable(f"the search index cannot be opened: {error}") from error
+        if not self.cache_size:
+            return self._search(index, query)
+        with self._guard:
+            if generation != self._cache_generation:  # the index changed: forget every result
+                self._cache.clear()
+                self._cache_generation = generation
+            cached = self._cache.get(query)
+            if cached is not None:
+                self._cache.move_to_end(query)
+                self.cache_hits += 1
+                return cached
+            self.cache_misses += 1
+        results = self._search(index, query)
+        with self._guard:
+            if generation == self._cache_generation:
+                self._cache[query] = results
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        return results
+
+    def _search(self, index: Index, query: SearchQuery) -> SearchResults:
         searcher = index.searcher()
         parsed = query.parsed
         text_query, score_query = self._text_queries(parsed)
