@@ -5,7 +5,12 @@ Budgets (DESIGN.md): engine p95 <= 5 ms in process for text + 3 filters + facets
 under gunicorn on loopback at least half the throughput of /healthz of the same app and run;
 reindex >= 5,000 items/s into the embedded engine.
 
-    python -m benchmarks.search [--items 50000] [--runs 400] [--seconds 8]
+The embedded engine caches results per process (search.embedded.EmbeddedEngine). The mix
+repeats its 60 queries, so a cache would answer nearly all of them: the budgets are judged on
+the cold figures (no cache: every search computed), and the warm ones (every query already
+cached, as for a popular search) are printed beside them, never instead.
+
+    python -m benchmarks.search [--items 50000] [--runs 400] [--seconds 8] [--clients 4]
 """
 
 from __future__ import annotations
@@ -202,7 +207,34 @@ def _client(port: int, paths: list[str], seconds: float, results) -> None:
     results.put((done, errors))
 
 
-def throughput(port: int, paths: list[str], seconds: float, clients: int) -> tuple[float, int]:
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def throughput(
+    port: int, paths: list[str], seconds: float, clients: int, server_pids: list[int] = ()
+) -> tuple[float, int, float]:
+    """Requests per second, errors, and the server's CPU milliseconds per request."""
+    cpu_before = _cpu_seconds(server_pids)
     results: multiprocessing.Queue = multiprocessing.Queue()
     workers = [
         multiprocessing.Process(target=_client, args=(port, paths, seconds, results))
@@ -215,12 +247,18 @@ def throughput(port: int, paths: list[str], seconds: float, clients: int) -> tup
     for worker in workers:
         worker.join()
     elapsed = time.perf_counter() - started
-    return sum(done for done, _ in counts) / elapsed, sum(errors for _, errors in counts)
+    done = sum(done for done, _ in counts)
+    cpu_ms = (_cpu_seconds(server_pids) - cpu_before) * 1000 / max(done, 1)
+    return done / elapsed, sum(errors for _, errors in counts), cpu_ms
 
 
-def serve(database_url: str, data_dir: Path, port: int) -> subprocess.Popen:
+def serve(database_url: str, data_dir: Path, port: int, cache: bool) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url, "GPSOC_DATA_DIR": str(data_dir)}
     env.pop("ELASTICSEARCH_URL", None)
+    if cache:
+        env.pop("GPSOC_SEARCH_CACHE", None)
+    else:
+        env["GPSOC_SEARCH_CACHE"] = "0"
     gpsoc = Path(sys.executable).parent / "gpsoc"
     server = subprocess.Popen(
         [str(gpsoc), "serve", "--port", str(port), "--workers", "2"],
@@ -243,6 +281,44 @@ def serve(database_url: str, data_dir: Path, port: int) -> subprocess.Popen:
 # --- main -------------------------------------------------------------------------------------
 
 
+def load() -> str:
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+def cpu_per_call(call: Callable[[SearchQuery], object], items: list[SearchQuery]) -> float:
+    """Process CPU milliseconds per call over one pass through `items`."""
+    started = time.process_time()
+    for item in items:
+        call(item)
+    return (time.process_time() - started) * 1000 / len(items)
+
+
+def http_run(database, data_dir: Path, queries: list[SearchQuery], args, cache: bool) -> None:
+    port = _free_port()
+    server = serve(str(database.url.render_as_string(hide_password=False)), data_dir, port, cache)
+    label = "warm (result cache on, every query cached)" if cache else "cold (no result cache)"
+    try:
+        workers = _children(server.pid)
+        search_paths = [f"/api/v1/search?{urlencode(as_params(q), doseq=True)}" for q in queries]
+        # Warm both workers up; with the cache on, a few passes put the mix in both caches.
+        throughput(port, search_paths, 3.0 if cache else 1.0, args.clients)
+        health = throughput(port, ["/healthz"], args.seconds, args.clients, workers)
+        health_load = load()
+        found = throughput(port, search_paths, args.seconds, args.clients, workers)
+        search_load = load()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    ratio = found[0] / health[0]
+    verdict = "" if cache else f"budget >= 0.5: {'met' if ratio >= 0.5 else 'MISSED'}; "
+    print(
+        f"HTTP {label} (gunicorn, 2 workers, {args.clients} clients on loopback): /healthz "
+        f"{health[0]:,.0f} req/s ({health[2]:.2f} ms server CPU each, {health_load}), "
+        f"/api/v1/search {found[0]:,.0f} req/s ({found[2]:.2f} ms server CPU each, "
+        f"{search_load}), ratio {ratio:.2f} ({verdict}errors {health[1] + found[1]})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--items", type=int, default=50_000)
@@ -260,9 +336,9 @@ def main() -> None:
     engine = EmbeddedEngine(data_dir / "search")
     lock = FileLock(data_dir / "search" / "drain.lock")
 
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}, {load()}")
     with tqdm(unit="item", desc="reindex", file=sys.stderr) as bar:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         report = reindex(
             engine,
             lock,
@@ -271,22 +347,31 @@ def main() -> None:
             on_total=lambda total: setattr(bar, "total", total),
             on_progress=bar.update,
         )
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     rate = report.indexed / elapsed
     print(
-        f"reindex: {report.indexed} items in {elapsed:.2f} s = {rate:,.0f} items/s "
-        f"(budget >= 5,000: {'met' if rate >= 5000 else 'MISSED'})"
+        f"reindex: {report.indexed} items in {elapsed:.2f} s = {rate:,.0f} items/s, process CPU "
+        f"{cpu:.2f} s (all threads), {load()} (budget >= 5,000: "
+        f"{'met' if rate >= 5000 else 'MISSED'})"
     )
 
     queries = query_mix()
-    totals = Counter(engine.search(q).total for q in queries)
+    cold = EmbeddedEngine(data_dir / "search", cache_size=0)
+    totals = Counter(cold.search(q).total for q in queries)
     print(f"query mix: {len(queries)} queries, median total {sorted(totals.elements())[30]} hits")
     next_query = cycle(queries)
-    timings = measure(lambda: engine.search(next_query()), args.runs)
+    timings = measure(lambda: cold.search(next_query()), args.runs)
+    cpu = cpu_per_call(cold.search, queries)
     print(
-        f"embedded engine (text + 3 filters + 7 facets + highlights): {summary(timings)} "
+        f"embedded engine, cold (text + 3 filters + 7 facets + highlights): {summary(timings)}, "
+        f"CPU {cpu:.2f} ms per query, {load()} "
         f"(budget p95 <= 5 ms: {'met' if p95(timings) <= 5 else 'MISSED'})"
     )
+    for query in queries:
+        engine.search(query)  # the default engine, with its cache, now holds the mix
+    next_query = cycle(queries)
+    warm = measure(lambda: engine.search(next_query()), args.runs)
+    print(f"embedded engine, warm (result cache, every query cached): {summary(warm)}")
 
     with sessions() as session:
         documents = [doc for batch in iter_public_documents(session) for doc in batch]
@@ -295,23 +380,8 @@ def main() -> None:
     fts_timings = measure(lambda: fts_search(fts, next_query()), args.runs)
     print(f"SQLite FTS5 baseline (same mix, porter stemming, no typos): {summary(fts_timings)}")
 
-    port = _free_port()
-    server = serve(str(database.url.render_as_string(hide_password=False)), data_dir, port)
-    try:
-        search_paths = [f"/api/v1/search?{urlencode(as_params(q), doseq=True)}" for q in queries]
-        throughput(port, search_paths[:5], 1.0, args.clients)  # warm both workers
-        health_rps, health_errors = throughput(port, ["/healthz"], args.seconds, args.clients)
-        search_rps, search_errors = throughput(port, search_paths, args.seconds, args.clients)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    ratio = search_rps / health_rps
-    print(
-        f"HTTP (gunicorn, 2 workers, {args.clients} clients on loopback): /healthz "
-        f"{health_rps:,.0f} req/s, /api/v1/search {search_rps:,.0f} req/s, ratio {ratio:.2f} "
-        f"(budget >= 0.5: {'met' if ratio >= 0.5 else 'MISSED'}; errors "
-        f"{health_errors + search_errors})"
-    )
+    http_run(database, data_dir, queries, args, cache=False)
+    http_run(database, data_dir, queries, args, cache=True)
 
 
 if __name__ == "__main__":
