@@ -22,6 +22,10 @@ class _Server(BaseApplication):
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        if "control_socket_disable" in self.cfg.settings:
+            # Newer gunicorn opens a control socket at one fixed path per user, which a second
+            # server on the machine would fight over; nothing here uses it.
+            self.cfg.set("control_socket_disable", True)
 
     def load(self):
         from api import create_app
