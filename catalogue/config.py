@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+
+DEFAULT_SEARCH_CACHE = 256
+
+
+class ConfigurationError(ValueError):
+    """An environment variable holds a value the service cannot use."""
 
 
 @dataclass(frozen=True)
@@ -12,10 +19,11 @@ class Settings:
     data_dir: Path
     database_url: str
     elasticsearch_url: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    # Search results each server process keeps (embedded engine; 0 turns the cache off).
+    search_cache_size: int = DEFAULT_SEARCH_CACHE
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         data_dir = Path(env.get("GPSOC_DATA_DIR") or "./data")
         database_url = env.get("DATABASE_URL") or f"sqlite:///{(data_dir / 'gpsoc.sqlite3')}"
@@ -23,7 +31,21 @@ class Settings:
             data_dir=data_dir,
             database_url=database_url,
             elasticsearch_url=env.get("ELASTICSEARCH_URL") or None,
+            search_cache_size=_count(env, "GPSOC_SEARCH_CACHE", DEFAULT_SEARCH_CACHE),
         )
 
     def ensure_data_dir(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ConfigurationError(f"{name} must be a whole number of 0 or more, not {raw!r}.")
+    return value

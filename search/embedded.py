@@ -37,6 +37,8 @@ from tantivy import (
     Tokenizer,
 )
 
+from catalogue.config import DEFAULT_SEARCH_CACHE
+
 from .documents import SearchDocument
 from .engine import (
     ENGLISH_STOP_WORDS,
@@ -64,7 +66,7 @@ ANALYZER = "gpsoc_en"
 CURRENT = "CURRENT"
 # Words must match in these fields; the description only adds to the score (see README).
 MATCHABLE = "matchable"
-DEFAULT_CACHE_SIZE = 256  # results kept per process (see EmbeddedEngine)
+DEFAULT_CACHE_SIZE = DEFAULT_SEARCH_CACHE  # results kept per process (see EmbeddedEngine)
 WRITER_HEAP = 50_000_000
 BUILD_HEAP = 256_000_000
 

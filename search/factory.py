@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -10,23 +9,19 @@ from sqlalchemy import Engine
 from catalogue.config import Settings
 
 from .elastic import ElasticsearchEngine
-from .embedded import DEFAULT_CACHE_SIZE, EmbeddedEngine
+from .embedded import EmbeddedEngine
 from .engine import SearchEngine
 from .locking import DrainLock, FileLock, PostgresAdvisoryLock
 
 EMBEDDED_DIRECTORY = "search"
-# Results the embedded engine caches per process (0: none); see EmbeddedEngine.
-CACHE_SIZE_VARIABLE = "GPSOC_SEARCH_CACHE"
 
 
 def make_search_engine(settings: Settings) -> SearchEngine:
     """Elasticsearch when ELASTICSEARCH_URL is set, else the embedded index in the data dir."""
     if settings.elasticsearch_url:
         return ElasticsearchEngine.from_url(settings.elasticsearch_url)
-    cache_size = settings.extra.get(CACHE_SIZE_VARIABLE) or os.environ.get(CACHE_SIZE_VARIABLE)
     return EmbeddedEngine(
-        Path(settings.data_dir) / EMBEDDED_DIRECTORY,
-        cache_size=DEFAULT_CACHE_SIZE if cache_size is None else int(cache_size),
+        Path(settings.data_dir) / EMBEDDED_DIRECTORY, cache_size=settings.search_cache_size
     )
 
 

@@ -23,8 +23,9 @@ def empty_database(tmp_path, monkeypatch):
 def _snapshot(engine) -> list[tuple]:
     with make_session_factory(engine)() as session:
         items = session.execute(
-            select(CatalogueItem.slug, CatalogueItem.version, CatalogueItem.maturity_level)
-            .order_by(CatalogueItem.slug)
+            select(
+                CatalogueItem.slug, CatalogueItem.version, CatalogueItem.maturity_level
+            ).order_by(CatalogueItem.slug)
         ).all()
         prices = session.scalar(select(func.count(Price.id)))
     return [*items, ("prices", prices)]

@@ -1,0 +1,36 @@
+"""Settings from the environment: safe defaults, and a clear error for an unusable value."""
+
+from pathlib import Path
+
+import pytest
+
+from catalogue.config import DEFAULT_SEARCH_CACHE, ConfigurationError, Settings
+
+
+def test_defaults_need_nothing_installed():
+    settings = Settings.from_env({})
+    assert settings.data_dir == Path("data")
+    assert settings.database_url == "sqlite:///data/gpsoc.sqlite3"
+    assert settings.elasticsearch_url is None
+    assert settings.search_cache_size == DEFAULT_SEARCH_CACHE
+
+
+def test_environment_overrides():
+    settings = Settings.from_env(
+        {
+            "GPSOC_DATA_DIR": "/srv/gpsoc",
+            "DATABASE_URL": "postgresql+psycopg://gpsoc@db/gpsoc",
+            "ELASTICSEARCH_URL": "http://search:9200",
+            "GPSOC_SEARCH_CACHE": "0",
+        }
+    )
+    assert settings.data_dir == Path("/srv/gpsoc")
+    assert settings.database_url.startswith("postgresql")
+    assert settings.elasticsearch_url == "http://search:9200"
+    assert settings.search_cache_size == 0
+
+
+@pytest.mark.parametrize("bad", ["-1", "many", "1.5"])
+def test_an_unusable_cache_size_is_refused_with_its_name(bad):
+    with pytest.raises(ConfigurationError, match="GPSOC_SEARCH_CACHE"):
+        Settings.from_env({"GPSOC_SEARCH_CACHE": bad})
