@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .listing_writes import claim, item_snapshot, record
-from .maturity import refresh_maturity_levels
+from .maturity import refresh_derived_fields
 from .models import Capability, CatalogueItem, ItemStatus
 from .principal import Principal
 
@@ -36,7 +36,7 @@ def grant(session: Session, actor: Principal, item: CatalogueItem, code: str) ->
     before = item_snapshot(item)
     claim(item)
     item.capabilities.append(capability)
-    refresh_maturity_levels(session, [item])
+    refresh_derived_fields(session, [item])
     session.flush()
     record(session, actor, "item.accreditation.grant", item, before, item_snapshot(item))
     return item
@@ -50,7 +50,7 @@ def remove(session: Session, actor: Principal, item: CatalogueItem, code: str) -
     before = item_snapshot(item)
     claim(item)
     item.capabilities.remove(held)
-    refresh_maturity_levels(session, [item])
+    refresh_derived_fields(session, [item])
     session.flush()
     record(session, actor, "item.accreditation.remove", item, before, item_snapshot(item))
     return item

@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from . import audit
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .maturity import refresh_maturity_levels
+from .maturity import refresh_derived_fields
 from .models import (
     Capability,
     CatalogueItem,
@@ -391,7 +391,7 @@ class LevelChange:
 def _relevel_items(session: Session) -> int:
     """Re-derive every item's level from the ladder as it now stands; how many changed."""
     before = dict(session.execute(select(CatalogueItem.id, CatalogueItem.maturity_level)).all())
-    refresh_maturity_levels(session)
+    refresh_derived_fields(session)
     session.flush()
     after = dict(session.execute(select(CatalogueItem.id, CatalogueItem.maturity_level)).all())
     return sum(1 for item_id, level in after.items() if before.get(item_id) != level)

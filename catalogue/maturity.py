@@ -1,7 +1,12 @@
-"""Maturity levels are derived from accredited capabilities, never typed in.
+"""What is derived from an item's accredited capabilities, never typed in.
 
-An item is at level N when it holds every capability required by levels 1..N; its level is the
-highest such N (0 when it reaches none).
+- Its maturity level: an item is at level N when it holds every capability required by levels
+  1..N; its level is the highest such N (0 when it reaches none).
+- Its capability bits: bit n is set when it holds the capability of id n (for ids below
+  BITMAP_IDS), so that listings can filter on capabilities inside an index.
+
+Both are stored on the item row for listings to filter on, and refreshed whenever the item's
+accreditations or the level definitions change.
 """
 
 from __future__ import annotations
@@ -33,8 +38,17 @@ def load_requirements(session: Session) -> dict[int, frozenset[str]]:
     return {level.level: frozenset(c.code for c in level.required_capabilities) for level in levels}
 
 
-def refresh_maturity_levels(session: Session, items: Iterable[CatalogueItem] | None = None) -> None:
-    """Recompute the stored level of the given items (all items when None)."""
+BITMAP_IDS = 63  # a signed 64-bit column holds bits 0..62
+
+
+def capability_bits(capability_ids: Iterable[int]) -> int:
+    return sum(
+        {1 << capability_id for capability_id in capability_ids if capability_id < BITMAP_IDS}
+    )
+
+
+def refresh_derived_fields(session: Session, items: Iterable[CatalogueItem] | None = None) -> None:
+    """Recompute the stored level and capability bits of the given items (all when None)."""
     requirements = load_requirements(session)
     if items is None:
         items = session.scalars(
@@ -44,3 +58,6 @@ def refresh_maturity_levels(session: Session, items: Iterable[CatalogueItem] | N
         level = derive_level(item.capability_codes, requirements)
         if item.maturity_level != level:
             item.maturity_level = level
+        bits = capability_bits(capability.id for capability in item.capabilities)
+        if item.capability_bits != bits:
+            item.capability_bits = bits

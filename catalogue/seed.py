@@ -25,7 +25,7 @@ import seed_data
 from seed_data.synthetic import generate, synthetic_suppliers
 
 from .errors import DomainError
-from .maturity import derive_level, load_requirements, refresh_maturity_levels
+from .maturity import capability_bits, derive_level, load_requirements, refresh_derived_fields
 from .models import (
     Capability,
     CatalogueItem,
@@ -825,6 +825,7 @@ def _seed_items(
                 capabilities=wanted_capabilities,
                 prices=[_new_price(price) for price in record["prices"]],
                 maturity_level=derive_level(record["capabilities"], requirements),
+                capability_bits=capability_bits(c.id for c in wanted_capabilities),
                 published_at=now if values["status"] is ItemStatus.PUBLISHED else None,
                 **values,
             )
@@ -844,6 +845,7 @@ def _seed_items(
                 item.capabilities = wanted_capabilities
                 # Derived here too, so that the item's row is updated (and versioned) once.
                 item.maturity_level = derive_level(record["capabilities"], requirements)
+                item.capability_bits = capability_bits(c.id for c in wanted_capabilities)
                 changed = True
             if changed:
                 # Capabilities and prices live in other tables: touch the row so that the
@@ -853,7 +855,7 @@ def _seed_items(
         seeded.append(item)
         session.flush()
         parents[record["slug"]] = item.id
-    refresh_maturity_levels(session, seeded)
+    refresh_derived_fields(session, seeded)
     session.flush()
     return {item.slug: item for item in seeded}
 
@@ -1061,6 +1063,9 @@ def _insert_synthetic_batch(
                 "hosting": record["hosting"],
                 "status": record["status"],
                 "maturity_level": derive_level(record["capabilities"], requirements),
+                "capability_bits": capability_bits(
+                    capability_ids[code] for code in record["capabilities"]
+                ),
                 "accredited_on": record["accredited_on"] if published else None,
                 "version": 1,
                 "created_at": stamp,

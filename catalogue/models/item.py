@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -53,6 +54,7 @@ class CatalogueItem(Base):
             "hosting",
             "supplier_id",
             "name",
+            "capability_bits",
         ),
         Index("ix_catalogue_item_supplier", "supplier_id", "status"),
         Index("ix_catalogue_item_lot", "lot_id", "status"),
@@ -81,6 +83,10 @@ class CatalogueItem(Base):
     # Derived from the accredited capabilities by catalogue.maturity; kept here so that
     # listings can filter and sort on it in SQL. Never set from input.
     maturity_level: Mapped[int] = mapped_column(default=0)
+    # Also derived from the accredited capabilities (see catalogue.maturity.capability_bits):
+    # bit n set when the item holds the capability of id n (ids below 63), so that listings
+    # filter on capabilities inside the covering index instead of probing item_capability.
+    capability_bits: Mapped[int] = mapped_column(BigInteger, default=0)
     accredited_on: Mapped[date | None]
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

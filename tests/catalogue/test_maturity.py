@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
-from catalogue.maturity import derive_level, load_requirements, refresh_maturity_levels
+from catalogue.accreditation import grant, remove
+from catalogue.maturity import (
+    BITMAP_IDS,
+    capability_bits,
+    derive_level,
+    load_requirements,
+    refresh_derived_fields,
+)
 from catalogue.models import Capability, CatalogueItem
+from catalogue.principal import CONSOLE
+from catalogue.seed import seed_catalogue, seed_synthetic
+from tests.databases import fresh_database
 
 L1 = frozenset({"choose-and-book", "spine-connection", "pds"})
 L2 = L1 | {"eps"}
@@ -68,7 +78,7 @@ def test_refresh_recomputes_stored_levels(seeded):
         ).one()
         assert item.maturity_level == 3
         item.capabilities = [c for c in item.capabilities if c.code != "eps"]
-        refresh_maturity_levels(session, [item])
+        refresh_derived_fields(session, [item])
         assert item.maturity_level == 1
     with seeded.begin() as session:
         # Refreshing everything puts EPS back in the picture once it is held again.
@@ -77,5 +87,28 @@ def test_refresh_recomputes_stored_levels(seeded):
         item.capabilities.append(
             session.scalars(select(Capability).where(Capability.code == "eps")).one()
         )
-        refresh_maturity_levels(session)
+        refresh_derived_fields(session)
         assert item.maturity_level == 3
+
+
+def test_stored_capability_bits_match_the_accreditations_of_every_item(tmp_path):
+    """Seeded, synthetic and re-accredited items alike: the bits say exactly what
+    item_capability says (for capability ids the bitmap covers)."""
+    with fresh_database(tmp_path, seed=False) as engine, Session(engine) as session:
+        seed_catalogue(session)
+        seed_synthetic(session, 60, random_seed=5)
+        session.flush()
+        item = session.scalars(select(CatalogueItem).where(CatalogueItem.slug == "emis-pcs")).one()
+        gp2gp = session.scalars(select(Capability).where(Capability.code == "gp2gp")).one()
+        grant(session, CONSOLE, item, gp2gp.code)
+        remove(session, CONSOLE, item, "eps")
+        session.flush()
+        session.expire_all()
+
+        items = session.scalars(select(CatalogueItem)).all()
+        assert len(items) > 90
+        for each in items:
+            ids = [c.id for c in each.capabilities]
+            assert all(i < BITMAP_IDS for i in ids)
+            assert each.capability_bits == capability_bits(ids), each.slug
+        assert item.capability_bits & (1 << gp2gp.id)

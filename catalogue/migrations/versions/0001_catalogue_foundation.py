@@ -203,6 +203,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("maturity_level", sa.Integer(), nullable=False),
+        sa.Column("capability_bits", sa.BigInteger(), nullable=False),
         sa.Column("accredited_on", sa.Date(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -253,6 +254,7 @@ def upgrade() -> None:
                 "hosting",
                 "supplier_id",
                 "name",
+                "capability_bits",
             ],
             unique=False,
         )
