@@ -26,7 +26,9 @@ class AuthState:
 
 
 def init_app(app: Flask, api) -> None:
-    app.config.setdefault("AUTH_THROTTLE_STORAGE_URI", "memory://")
+    app.config.setdefault(
+        "AUTH_THROTTLE_STORAGE_URI", app.config["GPSOC_SETTINGS"].throttle_storage_uri
+    )
     app.config.setdefault("AUTH_FAILURE_LIMIT", "10/minute")
     app.extensions[EXTENSION] = AuthState(
         app.config["AUTH_THROTTLE_STORAGE_URI"], app.config["AUTH_FAILURE_LIMIT"]

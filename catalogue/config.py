@@ -21,6 +21,9 @@ class Settings:
     elasticsearch_url: str | None = None
     # Search results each server process keeps (embedded engine; 0 turns the cache off).
     search_cache_size: int = DEFAULT_SEARCH_CACHE
+    # Where failed authentications are counted (a `limits` storage URI); shared storage such
+    # as redis://host:6379 makes the throttle hold across processes and machines.
+    throttle_storage_uri: str = "memory://"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -32,6 +35,7 @@ class Settings:
             database_url=database_url,
             elasticsearch_url=env.get("ELASTICSEARCH_URL") or None,
             search_cache_size=_count(env, "GPSOC_SEARCH_CACHE", DEFAULT_SEARCH_CACHE),
+            throttle_storage_uri=env.get("GPSOC_THROTTLE_STORAGE") or "memory://",
         )
 
     def ensure_data_dir(self) -> None:

@@ -13,6 +13,7 @@ def test_defaults_need_nothing_installed():
     assert settings.database_url == "sqlite:///data/gpsoc.sqlite3"
     assert settings.elasticsearch_url is None
     assert settings.search_cache_size == DEFAULT_SEARCH_CACHE
+    assert settings.throttle_storage_uri == "memory://"
 
 
 def test_environment_overrides():
@@ -22,12 +23,14 @@ def test_environment_overrides():
             "DATABASE_URL": "postgresql+psycopg://gpsoc@db/gpsoc",
             "ELASTICSEARCH_URL": "http://search:9200",
             "GPSOC_SEARCH_CACHE": "0",
+            "GPSOC_THROTTLE_STORAGE": "redis://cache:6379",
         }
     )
     assert settings.data_dir == Path("/srv/gpsoc")
     assert settings.database_url.startswith("postgresql")
     assert settings.elasticsearch_url == "http://search:9200"
     assert settings.search_cache_size == 0
+    assert settings.throttle_storage_uri == "redis://cache:6379"
 
 
 @pytest.mark.parametrize("bad", ["-1", "many", "1.5"])
