@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from .models import CriterionKind, Selection
+from .spreadsheets import csv_text, keep_as_text
 
 Table = tuple[str, list[str], list[list[Any]]]  # title, header, rows
 
@@ -229,7 +230,7 @@ def to_csv(selection: Selection, report: dict[str, Any]) -> str:
             writer.writerow([])
         writer.writerow([f"# {title}"])
         writer.writerow(header)
-        writer.writerows([[_text(value) for value in row] for row in rows])
+        writer.writerows([[csv_text(_text(value)) for value in row] for row in rows])
     return out.getvalue()
 
 
@@ -248,6 +249,7 @@ def _write_sheet(sheet, header: Sequence[str], rows: Sequence[Sequence[Any]]) ->
     formats = [_format_for(column) for column in header]
     for row in rows:
         sheet.append([None if value == "" else value for value in row])
+        keep_as_text(sheet[sheet.max_row])
         for cell, number_format in zip(sheet[sheet.max_row], formats, strict=False):
             if number_format and isinstance(cell.value, int | float | Decimal):
                 cell.number_format = number_format

@@ -16,6 +16,7 @@ from openpyxl.styles import Font
 
 from ..models import CallOffOrder
 from ..pricing import to_pennies
+from ..spreadsheets import csv_text, keep_as_text
 from .costs import Estimate, Split, Summary
 from .migration import order_migration_dates
 
@@ -94,7 +95,9 @@ def estimate_csv(estimate: Estimate) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     for row in estimate_rows(estimate):
-        writer.writerow(str(value) if isinstance(value, Decimal) else value for value in row)
+        writer.writerow(
+            str(value) if isinstance(value, Decimal) else csv_text(value) for value in row
+        )
     return buffer.getvalue()
 
 
@@ -138,6 +141,7 @@ def estimate_xlsx(order: CallOffOrder, estimate: Estimate) -> bytes:
     facts.title = "Order"
     for label, value in _order_facts(order):
         facts.append([label, value])
+        keep_as_text(facts[facts.max_row])
         facts.cell(facts.max_row, 1).font = bold
         if hasattr(value, "isoformat"):
             facts.cell(facts.max_row, 2).number_format = "yyyy-mm-dd"
@@ -187,6 +191,7 @@ def estimate_xlsx(order: CallOffOrder, estimate: Estimate) -> bytes:
     lines = workbook.create_sheet("Cost estimate")
     for row in estimate_rows(estimate):
         lines.append(row)
+        keep_as_text(lines[lines.max_row])
         for cell in lines[lines.max_row]:
             if isinstance(cell.value, Decimal):
                 cell.number_format = MONEY_FORMAT

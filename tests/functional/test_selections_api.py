@@ -403,3 +403,28 @@ def test_a_search_matching_more_than_the_shortlist_holds_adds_nothing(commission
     assert refused.status_code == 422, refused.get_json()
     assert "too many" in refused.get_json()["message"]
     assert commissioner.call("GET", path).get_json()["candidates"] == []
+
+
+def test_exports_never_turn_entered_text_into_formulas(commissioner, db):
+    selection, etag = start(commissioner)
+    path = f"{BASE}/{selection['id']}"
+    ids = [_item(db, "emis-web"), _item(db, "systmone")]
+    selection, etag = ok(commissioner.call("POST", f"{path}/candidates", {"item_ids": ids}, etag))
+    formula = '=HYPERLINK("http://evil.example/x","Click to confirm")'
+    criterion = {"kind": "scored", "name": formula, "group": "features", "weight": 1}
+    ok(commissioner.call("POST", f"{path}/criteria", criterion, etag), 201)
+
+    response = commissioner.call("GET", f"{path}/export.xlsx")
+    assert response.status_code == 200, response.get_json()
+    cells = [
+        cell
+        for sheet in load_workbook(io.BytesIO(response.data)).worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value == formula
+    ]
+    assert cells and all(cell.data_type == "s" for cell in cells)
+
+    csv_body = commissioner.call("GET", f"{path}/export.csv").get_data(as_text=True)
+    assert "'=HYPERLINK(" in csv_body
+    assert ',"=HYPERLINK(' not in csv_body and "\n=HYPERLINK(" not in csv_body
