@@ -11,7 +11,7 @@ import logging
 
 from flask import Flask
 from flask_smorest import Api
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -65,6 +65,11 @@ def make_api(app: Flask) -> CatalogueApi:
     def _integrity(error):
         log.info("integrity error: %s", error.orig)
         return error_body(409, "The change conflicts with existing data."), 409
+
+    @app.errorhandler(DataError)
+    def _out_of_range(error):
+        log.info("data error: %s", error.orig)
+        return error_body(422, "A value is out of the range that can be stored."), 422
 
     @app.errorhandler(OperationalError)
     def _operational(error):

@@ -23,6 +23,7 @@ from .models import AuditChainHead, AuditEvent, utcnow
 from .principal import Principal, Role
 
 GENESIS_HASH = "0" * 64
+MAX_EVENT_ID = 2**63 - 1
 
 
 def _plain(value: Any) -> Any:
@@ -148,9 +149,10 @@ def decode_cursor(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         kind, _, value = base64.urlsafe_b64decode(padded).decode().partition(":")
-        if kind != "before":
-            raise ValueError(kind)
-        return int(value)
+        event_id = int(value)
+        if kind != "before" or not 0 < event_id <= MAX_EVENT_ID:
+            raise ValueError(cursor)
+        return event_id
     except (ValueError, UnicodeDecodeError) as error:
         raise InvalidInput(
             "The cursor is not one this API gave out.", {"cursor": ["Invalid."]}

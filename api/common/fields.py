@@ -26,13 +26,17 @@ def format_scaled_money(scaled: int) -> str:
     return f"{sign}{pounds}.{f'{fraction:0{MONEY_SCALE}d}'.rstrip('0').ljust(2, '0')}"
 
 
+# A trillion pounds: far above any price or cost, far below what the storage can hold.
+MAX_MONEY = Decimal("999999999999.9999")
+
+
 class Money(fields.Field):
     """Money as a decimal string in JSON; exact Decimal in Python. Floats are refused."""
 
     def __init__(self, **kwargs):
         metadata = kwargs.pop("metadata", {})
         metadata.setdefault("type", "string")
-        metadata.setdefault("pattern", r"^\d+(\.\d{1,4})?$")
+        metadata.setdefault("pattern", r"^\d{1,12}(\.\d{1,4})?$")
         metadata.setdefault("examples", ["3427.72"])
         super().__init__(metadata=metadata, **kwargs)
 
@@ -50,6 +54,8 @@ class Money(fields.Field):
             raise ValidationError("Amounts must be finite.")
         if amount < 0:
             raise ValidationError("Amounts cannot be negative.")
+        if amount > MAX_MONEY:
+            raise ValidationError(f"Amounts are at most {MAX_MONEY}.")
         if amount.as_tuple().exponent < -MONEY_SCALE:
             raise ValidationError(f"Amounts have at most {MONEY_SCALE} decimal places.")
         return amount

@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.capabilities.schemas import CapabilityRefSchema
-from api.common.fields import Money
+from api.common.fields import Id, Money
 from api.common.pagination import PageArgsSchema
 from catalogue.models import Hosting, ItemKind
 from search.query import MAX_RESULT_WINDOW, Facet, Sort
@@ -25,7 +25,7 @@ class SearchArgsSchema(PageArgsSchema):
     framework = fields.String(validate=validate.Length(min=1, max=64))
     lot = fields.Integer(validate=validate.Range(min=1, max=1000))
     kind = fields.Enum(ItemKind, by_value=True)
-    supplier = fields.Integer(validate=validate.Range(min=1), metadata={"description": "Id."})
+    supplier = Id(metadata={"description": "Supplier id."})
     capability = fields.List(
         fields.String(validate=validate.Length(min=1, max=64)),
         load_default=list,

@@ -35,3 +35,9 @@ def test_money_input_refuses_floats_negatives_and_junk(bad):
 
 def test_money_input_is_exact():
     assert Money().deserialize("3427.72") == Decimal("3427.72")
+
+
+@pytest.mark.parametrize("huge", ["99999999999999999999", "1e309", "1000000000000"])
+def test_money_beyond_a_trillion_is_refused(huge):
+    with pytest.raises(ValidationError, match="at most"):
+        Money().deserialize(huge)

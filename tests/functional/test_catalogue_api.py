@@ -215,3 +215,21 @@ def test_every_page_walk_gives_the_same_name_order_shallow_or_deep(client):
     assert walked == expected
     beyond = client.get(f"/api/v1/services?page_size=1&page={everything['total'] + 1}")
     assert beyond.get_json()["items"] == []
+
+
+def test_out_of_range_numbers_are_4xx_not_500(client, db):
+    from catalogue.accounts import issue_token
+    from catalogue.audit import encode_cursor
+    from catalogue.principal import CONSOLE, Role
+
+    token = issue_token(db, CONSOLE, Role.AUTHORITY, "range").secret
+    db.flush()
+    headers = {"Authorization": f"Bearer {token}"}
+    cases = [
+        client.get("/api/v1/search?supplier=99999999999999999999999"),
+        client.get(f"/api/v1/audit-events?cursor={encode_cursor(10**30)}", headers=headers),
+        client.get("/api/v1/audit-events?cursor=bm9wZQ", headers=headers),
+    ]
+    for response in cases:
+        assert response.status_code == 422, response.get_data(as_text=True)
+        assert set(response.get_json()) >= ERROR_KEYS
