@@ -35,6 +35,9 @@ def etag_header(kind: str, object_id: int | str, version: int) -> dict[str, str]
 def check_if_match(kind: str, object_id: int | str, version: int) -> None:
     if not request.if_match:
         abort(428, message="This change needs an If-Match header with the current ETag.")
+    if request.if_match.star_tag:
+        # "*" matches whatever is stored now, which is exactly what must not be assumed.
+        abort(428, message="If-Match must name the ETag you last fetched, not '*'.")
     if etag_value(kind, object_id, version) not in request.if_match:
         abort(412, message="The object has changed since you fetched it; fetch it again.")
 

@@ -305,6 +305,8 @@ def test_updates_need_the_current_etag(supplier, db):
     stale = supplier.patch(path, json={"name": "Stale"}, etag=etag)
     assert stale.status_code == 412
     assert supplier.post(f"{path}/submit", etag=etag).status_code == 412
+    wildcard = supplier.patch(path, json={"name": "Any version"}, etag="*")
+    assert wildcard.status_code == 428
     assert db.get(CatalogueItem, system["id"]).name == "First"
 
 
