@@ -50,20 +50,20 @@ def _authenticate() -> None:
     if header is None:
         return
     state: AuthState = current_app.extensions[EXTENSION]
-    client = _client_key()
-    if not state.limiter.test(state.failure_limit, "auth-failure", client):
-        abort(
-            429,
-            message="Too many failed authentications; wait a minute and try again.",
-            headers={"Retry-After": "60"},
-        )
     scheme, _, presented = header.partition(" ")
     try:
         if scheme.lower() != "bearer" or not presented.strip():
             raise accounts.AuthenticationFailed("not a bearer token")
         g.principal = accounts.authenticate(get_session(), presented.strip())
     except accounts.AuthenticationFailed:
-        state.limiter.hit(state.failure_limit, "auth-failure", client)
+        # Only failures count, and a valid token always gets through: clients sharing an
+        # address (behind a proxy, say) cannot lock each other out by guessing.
+        if not state.limiter.hit(state.failure_limit, "auth-failure", _client_key()):
+            abort(
+                429,
+                message="Too many failed authentications; wait a minute and try again.",
+                headers={"Retry-After": "60"},
+            )
         abort(
             401, message="The token is not valid (unknown, revoked or expired).", headers=CHALLENGE
         )

@@ -9,8 +9,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from api import create_app
+from api.auth import EXTENSION as AUTH
+from api.auth import AuthState
+from api.database import EXTENSION as DATABASE
+from catalogue.accounts import issue_token
+from catalogue.db import make_session_factory
 from catalogue.models import ApiToken, utcnow
+from catalogue.principal import CONSOLE, Role
 from tests.functional.actors import (  # noqa: F401 (fixtures)
     Caller,
     authority_caller,
@@ -118,16 +123,9 @@ def test_bad_input_is_422_per_field_and_stores_nothing(authority, db):
     assert db.scalars(select(ApiToken.id)).all() == before
 
 
-def test_repeated_failures_from_one_client_are_throttled(engine, tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_ENGINE": engine,
-            "GPSOC_DATA_DIR": str(tmp_path),
-            "AUTH_FAILURE_LIMIT": "3/minute",
-        }
-    )
-    client = app.test_client()
+def test_repeated_failures_from_one_client_are_throttled(committed_app):
+    committed_app.extensions[AUTH] = AuthState("memory://", "3/minute")
+    client = committed_app.test_client()
     bad = {"Authorization": "Bearer gpsoc_nothere_wrong"}
     here, elsewhere = {"REMOTE_ADDR": "10.0.0.1"}, {"REMOTE_ADDR": "10.0.0.2"}
     statuses = [client.get(TOKENS, headers=bad, environ_base=here).status_code for _ in range(4)]
@@ -136,3 +134,10 @@ def test_repeated_failures_from_one_client_are_throttled(engine, tmp_path):
     assert throttled.status_code == 429 and throttled.headers["Retry-After"]
     assert client.get(TOKENS, headers=bad, environ_base=elsewhere).status_code == 401
     assert client.get("/api/v1/frameworks", environ_base=here).status_code == 200  # anonymous
+    # A valid token from the throttled address still works: guessers cannot lock users out.
+    engine = committed_app.extensions[DATABASE].engine
+    with make_session_factory(engine).begin() as session:
+        valid = issue_token(session, CONSOLE, Role.AUTHORITY, "throttled neighbour").secret
+    good = {"Authorization": f"Bearer {valid}"}
+    assert client.get(TOKENS, headers=good, environ_base=here).status_code == 200
+    assert client.get(TOKENS, headers=bad, environ_base=here).status_code == 429
