@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalogue.config import Settings
 from catalogue.db import make_engine
@@ -62,4 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app, api)
     docs.init_app(app)
     register_resources(api)
+    if settings.trusted_proxies:
+        proxies = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     return app

@@ -24,6 +24,9 @@ class Settings:
     # Where failed authentications are counted (a `limits` storage URI); shared storage such
     # as redis://host:6379 makes the throttle hold across processes and machines.
     throttle_storage_uri: str = "memory://"
+    # Reverse proxies in front of the service whose X-Forwarded-For/-Proto headers to trust, so
+    # that the client address (throttling, logs) is the caller's, not the proxy's.
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -36,6 +39,7 @@ class Settings:
             elasticsearch_url=env.get("ELASTICSEARCH_URL") or None,
             search_cache_size=_count(env, "GPSOC_SEARCH_CACHE", DEFAULT_SEARCH_CACHE),
             throttle_storage_uri=env.get("GPSOC_THROTTLE_STORAGE") or "memory://",
+            trusted_proxies=_count(env, "GPSOC_TRUSTED_PROXIES", 0),
         )
 
     def ensure_data_dir(self) -> None:

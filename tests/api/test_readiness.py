@@ -18,3 +18,20 @@ def test_readyz_is_503_when_the_database_is_unreachable(tmp_path):
     assert listing.get_json()["code"] == 503
     assert "Traceback" not in listing.get_data(as_text=True)
     assert client.get("/healthz").status_code == 200
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_callers(tmp_path, monkeypatch):
+    from flask import request
+
+    monkeypatch.setenv("GPSOC_TRUSTED_PROXIES", "1")
+    app = create_app(
+        {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "GPSOC_DATA_DIR": str(tmp_path)}
+    )
+    seen = []
+    app.before_request(lambda: seen.append(request.remote_addr))
+    app.test_client().get(
+        "/healthz",
+        headers={"X-Forwarded-For": "203.0.113.9"},
+        environ_base={"REMOTE_ADDR": "10.0.0.5"},
+    )
+    assert seen == ["203.0.113.9"]

@@ -24,6 +24,7 @@ def test_environment_overrides():
             "ELASTICSEARCH_URL": "http://search:9200",
             "GPSOC_SEARCH_CACHE": "0",
             "GPSOC_THROTTLE_STORAGE": "redis://cache:6379",
+            "GPSOC_TRUSTED_PROXIES": "1",
         }
     )
     assert settings.data_dir == Path("/srv/gpsoc")
@@ -31,6 +32,7 @@ def test_environment_overrides():
     assert settings.elasticsearch_url == "http://search:9200"
     assert settings.search_cache_size == 0
     assert settings.throttle_storage_uri == "redis://cache:6379"
+    assert settings.trusted_proxies == 1
 
 
 @pytest.mark.parametrize("bad", ["-1", "many", "1.5"])
