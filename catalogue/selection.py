@@ -872,12 +872,28 @@ def result_of(session: Session, selection: Selection, on: date | None = None) ->
     return score_selection(scoring_input(selection, facts, entered_scores(session, selection)))
 
 
+def _check_candidates_still_published(session: Session, selection: Selection) -> None:
+    """A result is locked to be acted on: an order can only be placed for a published item."""
+    ids = [candidate.item_id for candidate in selection.candidates]
+    gone = session.scalars(
+        select(CatalogueItem.name).where(
+            CatalogueItem.id.in_(ids), CatalogueItem.status != ItemStatus.PUBLISHED
+        )
+    ).all()
+    if gone:
+        raise Conflict(
+            "Some candidates are no longer published; remove them before locking.",
+            {"candidates": [f"{name} is no longer published." for name in sorted(gone)]},
+        )
+
+
 def lock_selection(
     session: Session, actor: Principal, selection: Selection, on: date | None = None
 ) -> SelectionResult:
     """Freeze the result: the scored listing versions and prices go into the snapshot, and the
     selection becomes read-only. Only a complete result can be locked."""
     _writable(actor, selection)
+    _check_candidates_still_published(session, selection)
     facts = live_facts(session, selection, on)
     session.flush()
     result = score_selection(scoring_input(selection, facts, entered_scores(session, selection)))

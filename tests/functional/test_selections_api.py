@@ -14,6 +14,7 @@ from catalogue.accounts import issue_token
 from catalogue.models import (
     AuditEvent,
     CatalogueItem,
+    ItemStatus,
     Organisation,
     Price,
     Selection,
@@ -428,3 +429,20 @@ def test_exports_never_turn_entered_text_into_formulas(commissioner, db):
     csv_body = commissioner.call("GET", f"{path}/export.csv").get_data(as_text=True)
     assert "'=HYPERLINK(" in csv_body
     assert ',"=HYPERLINK(' not in csv_body and "\n=HYPERLINK(" not in csv_body
+
+
+def test_a_candidate_suspended_since_shortlisting_blocks_the_lock(commissioner, db):
+    selection, etag = start(commissioner)
+    path = f"{BASE}/{selection['id']}"
+    systmone = _item(db, "systmone")
+    selection, etag = ok(
+        commissioner.call("POST", f"{path}/candidates", {"item_ids": [systmone]}, etag)
+    )
+    item = db.get(CatalogueItem, systmone)
+    item.status = ItemStatus.SUSPENDED
+    db.flush()
+
+    refused = commissioner.call("POST", f"{path}/lock", etag=etag)
+    assert refused.status_code == 409
+    assert refused.get_json()["errors"]["candidates"] == ["SystmOne is no longer published."]
+    assert commissioner.call("GET", path).get_json()["status"] == "draft"
