@@ -324,6 +324,20 @@ def _set_recipients(order: CallOffOrder, practices: Sequence[Organisation]) -> N
     ]
 
 
+# A practice's previous system may since have been suspended or withdrawn, but it must once have
+# been published: a draft (or one never approved) was never in the catalogue for anyone to use.
+_ONCE_PUBLISHED = frozenset({ItemStatus.SUSPENDED, ItemStatus.WITHDRAWN})
+
+
+def may_be_previous_system(item: CatalogueItem) -> bool:
+    """Whether an order may name `item` as the system a practice is leaving."""
+    if item.kind is not ItemKind.SYSTEM:
+        return False
+    if item.status is ItemStatus.PUBLISHED:
+        return True
+    return item.status in _ONCE_PUBLISHED and item.published_at is not None
+
+
 def _apply_migration(
     session: Session, order: CallOffOrder, migration: Mapping[str, Any] | None, errors: _Errors
 ) -> None:
@@ -333,7 +347,9 @@ def _apply_migration(
         order.planned_go_live = order.audit_trail_option = order.audit_trail_quantity = None
         return
     previous = session.get(CatalogueItem, migration["previous_system_id"])
-    if previous is None or previous.kind is not ItemKind.SYSTEM:
+    if previous is None or not may_be_previous_system(previous):
+        # One message whether it does not exist or may not be seen: another supplier's draft
+        # does not exist for the commissioner.
         errors.add(
             "migration.previous_system_id",
             f"{migration['previous_system_id']} is not a principal system in the catalogue.",

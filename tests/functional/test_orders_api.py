@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from catalogue import selection as selections
-from catalogue.models import AuditEvent, CallOffOrder
+from catalogue.models import AuditEvent, CallOffOrder, CatalogueItem, ItemStatus
 from catalogue.orders.dates import add_months
 from catalogue.principal import Principal, Role
 from tests.functional.orders import (
@@ -452,3 +452,74 @@ def test_created_orders_are_in_the_database_as_posted(db, commissioner):
     assert stored.commissioner_id == commissioner.organisation_id
     assert stored.term_months == 36
     assert stored.audit_trail_option.value == "audit_trail_retrieval"
+
+
+def _draft_system(emis) -> int:
+    """EMIS's unpublished system: it exists for EMIS and the authority only."""
+    body = {
+        "kind": "system",
+        "name": "EMIS Secret NextGen",
+        "framework": "gpsoc-r",
+        "lot": 1,
+        "hosting": "hosted",
+        "prices": [
+            {
+                "name": "Secret licence",
+                "unit": "practice",
+                "period": "year",
+                "effective_from": "2015-01-01",
+                "amount": "1234.56",
+            }
+        ],
+    }
+    response = emis.post("/api/v1/systems", json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def test_another_suppliers_draft_cannot_be_named_as_the_previous_system(db, commissioner, emis):
+    draft = _draft_system(emis)
+    before, events = order_count(db), audit_count(db)
+    body = systmone_body(db)
+    body["migration"]["previous_system_id"] = draft
+    response = commissioner.post(ORDERS, json=body)
+    assert response.status_code == 422, response.get_json()
+    assert "migration.previous_system_id" in response.get_json()["errors"]
+    assert "Secret" not in response.get_data(as_text=True)
+    assert (order_count(db), audit_count(db)) == (before, events)
+
+    # Nor by changing a draft order.
+    order, etag = place(commissioner, systmone_body(db))
+    response = commissioner.patch(
+        f"{ORDERS}/{order['call_off_id']}",
+        json={"migration": {"previous_system_id": draft}},
+        etag=etag,
+    )
+    assert response.status_code == 422, response.get_json()
+    assert "migration.previous_system_id" in response.get_json()["errors"]
+    assert "Secret" not in response.get_data(as_text=True)
+    # Nor ordered as an item (were it the supplier's).
+    emis_order = systmone_body(db, supplier_id=emis.supplier_id, migration=None)
+    emis_order["items"] = [
+        {"catalogue_item_id": draft, "price_id": prices(db, "emis-web")["Annual practice licence"]}
+    ]
+    response = commissioner.post(ORDERS, json=emis_order)
+    assert response.status_code == 422, response.get_json()
+    assert "items.0" in response.get_json()["errors"]
+    assert "Secret" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("status", ["suspended", "withdrawn"])
+def test_a_previous_system_once_published_may_since_have_been_withdrawn(db, commissioner, status):
+    emis_lv = db.get(CatalogueItem, item_id(db, "emis-lv"))
+    emis_lv.status = ItemStatus(status)
+    db.flush()
+    order, _ = place(commissioner, systmone_body(db))
+    assert order["migration"]["previous_system"]["name"] == "EMIS LV"
+
+    # One never published is refused though, whatever its status now.
+    emis_lv.published_at = None
+    db.flush()
+    response = commissioner.post(ORDERS, json=systmone_body(db))
+    assert response.status_code == 422, response.get_json()
+    assert "migration.previous_system_id" in response.get_json()["errors"]
