@@ -436,7 +436,9 @@ def _record(
         action,
         OBJECT_TYPE,
         order.call_off_id,
-        supplier_id=order.supplier_id,
+        # The supplier sees an order's events from submission on, as it sees the order: a
+        # draft (and a draft amendment) is the commissioner's work in progress.
+        supplier_id=order.supplier_id if order.submitted_at is not None else None,
         organisation_id=order.commissioner_id,
         **changes,
     )

@@ -171,16 +171,16 @@ def test_a_migration_from_emis_lv_to_systmone_from_selection_to_go_live(
     assert live["migration"]["notice_to_be_given_by"] == go_live.isoformat()
     assert live["migration"]["earliest_notice_end"] == add_months(go_live, 3).isoformat()
 
-    # Audited, and visible to the commissioner and the supplier as theirs.
+    # Audited, and visible to the commissioner as its own, to the supplier from submission.
     actions = db.scalars(
         select(AuditEvent.action)
         .where(AuditEvent.object_id == order["call_off_id"])
         .order_by(AuditEvent.id)
     ).all()
     assert actions == ["order.create", "order.submit", "order.accept", "order.go-live"]
-    for caller in (commissioner, tpp):
+    for caller, seen in ((commissioner, 4), (tpp, 3)):
         events = caller.get(f"/api/v1/audit-events?object_id={order['call_off_id']}").get_json()
-        assert len(events["items"]) == 4
+        assert len(events["items"]) == seen
 
 
 def test_retrying_a_post_with_the_same_idempotency_key_returns_the_first_order(db, commissioner):
@@ -523,3 +523,26 @@ def test_a_previous_system_once_published_may_since_have_been_withdrawn(db, comm
     response = commissioner.post(ORDERS, json=systmone_body(db))
     assert response.status_code == 422, response.get_json()
     assert "migration.previous_system_id" in response.get_json()["errors"]
+
+
+def test_a_supplier_sees_no_audit_event_of_a_draft_order_until_it_is_submitted(
+    db, commissioner, tpp
+):
+    order, etag = place(commissioner, systmone_body(db, description="Our negotiating position"))
+    call_off_id = order["call_off_id"]
+    response = commissioner.patch(
+        f"{ORDERS}/{call_off_id}", json={"description": "Still negotiating"}, etag=etag
+    )
+    etag = response.headers["ETag"]
+
+    def seen_by(caller) -> list[str]:
+        events = caller.get("/api/v1/audit-events?object_type=call_off_order").get_json()
+        return [e["action"] for e in events["items"] if e["object_id"] == call_off_id]
+
+    assert seen_by(tpp) == []
+    assert "negotiating" not in tpp.get("/api/v1/audit-events").get_data(as_text=True)
+    assert seen_by(commissioner) == ["order.update", "order.create"]
+
+    assert move(commissioner, call_off_id, "submit", etag).status_code == 200
+    assert seen_by(tpp) == ["order.submit"]
+    assert seen_by(commissioner) == ["order.submit", "order.update", "order.create"]
