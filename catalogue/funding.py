@@ -8,8 +8,12 @@ The rule, from Connecting for Health's "who pays for what" (see DESIGN.md):
   central funding requires Level 2.
 - Support, training, deployment and migration are paid by the commissioner (local), on every lot.
 - Lot 2 and Lot 3 are locally funded (the lot's default).
-- A price's own `funding` field overrides the lot's default, except that it cannot make a
-  system below Level 2 centrally funded.
+- Nothing is centrally funded on a framework whose funding types leave out "central".
+- A price's own `funding` field can make a price local, always. It cannot make one central:
+  an explicit "central" is honoured only where the rules above allow central funding anyway
+  (a Lot 1 system or module licence or level increment, of a Level 2+ system, on a framework
+  that allows central funding); anywhere else the price is local, and the reason says why the
+  price's own "central" does not apply.
 
 `decide_funding` is the rule over plain values (fast, usable on snapshots);
 `funding_for` applies it to catalogue rows.
@@ -17,6 +21,7 @@ The rule, from Connecting for Health's "who pays for what" (see DESIGN.md):
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from .models import CatalogueItem, Funding, ItemKind, Price
@@ -24,8 +29,10 @@ from .models import CatalogueItem, Funding, ItemKind, Price
 CENTRAL_FUNDING_MIN_LEVEL = 2
 
 # Words in a price name that mark work the commissioner pays for even on a centrally funded
-# lot (a system's "System support" price, say), where the price does not state its funding.
+# lot (a system's "System support" price, say), whatever the price states.
 LOCALLY_FUNDED_WORDS = ("support", "training", "deployment", "migration")
+
+_OWN_CENTRAL_REFUSED = "the price's own 'central' does not apply."
 
 
 @dataclass(frozen=True)
@@ -43,48 +50,68 @@ def decide_funding(
     price_name: str,
     price_funding: Funding | None,
     costs_nothing: bool,
+    framework_funding_types: Collection[str] | None = None,
 ) -> FundingDecision:
     """The funding of one price. `maturity_level` is the level of the principal system (for a
-    module or a service, the level of the system it belongs to, where it belongs to one)."""
+    module or a service, the level of the system it belongs to, where it belongs to one).
+    `framework_funding_types` are the funding types the lot's framework allows ("central",
+    "local"); None when the caller does not know them, and then they are not checked."""
     if costs_nothing:
         return FundingDecision(None, "The price costs nothing, so nobody funds it.")
-    below_level = maturity_level < CENTRAL_FUNDING_MIN_LEVEL
     if price_funding is Funding.LOCAL:
         return FundingDecision(Funding.LOCAL, "The price states that it is locally funded.")
+    local = _why_local(
+        kind=kind,
+        lot_number=lot_number,
+        lot_default=lot_default,
+        maturity_level=maturity_level,
+        price_name=price_name,
+        framework_funding_types=framework_funding_types,
+    )
+    if local is not None:
+        if price_funding is Funding.CENTRAL:
+            return FundingDecision(Funding.LOCAL, f"{local}; {_OWN_CENTRAL_REFUSED}")
+        return FundingDecision(Funding.LOCAL, f"{local}.")
     if price_funding is Funding.CENTRAL:
-        if kind is not ItemKind.SERVICE and below_level:
-            return FundingDecision(
-                Funding.LOCAL,
-                f"Central funding requires Level {CENTRAL_FUNDING_MIN_LEVEL}; the system is at "
-                f"Level {maturity_level}, so the commissioner pays.",
-            )
-        return FundingDecision(Funding.CENTRAL, "The price states that it is centrally funded.")
-    if lot_default is Funding.LOCAL:
         return FundingDecision(
-            Funding.LOCAL, f"Lot {lot_number} is locally funded by the commissioner."
-        )
-    if kind is ItemKind.SERVICE:
-        return FundingDecision(
-            Funding.LOCAL,
-            "Services (deployment, migration, training, support...) are paid by the commissioner.",
-        )
-    lowered = price_name.lower()
-    for word in LOCALLY_FUNDED_WORDS:
-        if word in lowered:
-            return FundingDecision(
-                Funding.LOCAL, f"{word.capitalize()} is paid by the commissioner."
-            )
-    if below_level:
-        return FundingDecision(
-            Funding.LOCAL,
-            f"Central funding requires Level {CENTRAL_FUNDING_MIN_LEVEL}; the system is at "
-            f"Level {maturity_level}, so the commissioner pays.",
+            Funding.CENTRAL,
+            f"The price states that it is centrally funded, as Lot {lot_number} licences and "
+            f"level increments of a Level {CENTRAL_FUNDING_MIN_LEVEL}+ system are.",
         )
     return FundingDecision(
         Funding.CENTRAL,
         f"Lot {lot_number} licences and level increments of a Level "
         f"{CENTRAL_FUNDING_MIN_LEVEL}+ system are centrally funded.",
     )
+
+
+def _why_local(
+    *,
+    kind: ItemKind,
+    lot_number: int,
+    lot_default: Funding,
+    maturity_level: int,
+    price_name: str,
+    framework_funding_types: Collection[str] | None,
+) -> str | None:
+    """Why the rules make the price local (no final full stop), or None where they allow
+    central funding."""
+    if lot_default is Funding.LOCAL:
+        return f"Lot {lot_number} is locally funded by the commissioner"
+    if framework_funding_types is not None and Funding.CENTRAL not in framework_funding_types:
+        return "The framework does not allow central funding, so the commissioner pays"
+    if kind is ItemKind.SERVICE:
+        return "Services (deployment, migration, training, support...) are paid by the commissioner"
+    lowered = price_name.lower()
+    for word in LOCALLY_FUNDED_WORDS:
+        if word in lowered:
+            return f"{word.capitalize()} is paid by the commissioner"
+    if maturity_level < CENTRAL_FUNDING_MIN_LEVEL:
+        return (
+            f"Central funding requires Level {CENTRAL_FUNDING_MIN_LEVEL}; the system is at "
+            f"Level {maturity_level}, so the commissioner pays"
+        )
+    return None
 
 
 def system_level(item: CatalogueItem) -> int:
@@ -104,4 +131,5 @@ def funding_for(item: CatalogueItem, price: Price) -> FundingDecision:
         price_name=price.name,
         price_funding=price.funding,
         costs_nothing=all(tier.amount == 0 for tier in price.tiers),
+        framework_funding_types=item.lot.framework.funding_types,
     )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.funding import decide_funding, funding_for
-from catalogue.models import CatalogueItem, Funding, ItemKind
+from catalogue.models import CatalogueItem, Framework, Funding, ItemKind
+
+REFUSED = "the price's own 'central' does not apply"
 
 
 def decide(**overrides):
@@ -26,6 +29,7 @@ def decide(**overrides):
 def test_a_level_2_system_licence_on_lot_1_is_central():
     assert decide().funding is Funding.CENTRAL
     assert decide(maturity_level=3, price_name="Level 3 increment").funding is Funding.CENTRAL
+    assert decide(kind=ItemKind.MODULE).funding is Funding.CENTRAL
 
 
 def test_central_funding_requires_level_2():
@@ -33,7 +37,9 @@ def test_central_funding_requires_level_2():
     assert decision.funding is Funding.LOCAL
     assert "Level 2" in decision.reason
     # Even a price that claims central funding cannot lift a Level 1 system.
-    assert decide(maturity_level=1, price_funding=Funding.CENTRAL).funding is Funding.LOCAL
+    claimed = decide(maturity_level=1, price_funding=Funding.CENTRAL)
+    assert claimed.funding is Funding.LOCAL
+    assert "Level 2" in claimed.reason and REFUSED in claimed.reason
 
 
 def test_support_training_and_deployment_are_local_on_lot_1():
@@ -47,14 +53,81 @@ def test_lot_2_and_lot_3_are_local():
         decision = decide(lot_number=lot, lot_default=Funding.LOCAL, kind=ItemKind.SERVICE)
         assert decision.funding is Funding.LOCAL
         assert f"Lot {lot}" in decision.reason
+        assert REFUSED not in decision.reason
 
 
-def test_the_price_own_funding_overrides_the_lot_default():
-    assert decide(price_funding=Funding.LOCAL).funding is Funding.LOCAL
-    central_lot_2 = decide(lot_default=Funding.LOCAL, lot_number=2, price_funding=Funding.CENTRAL)
-    assert central_lot_2.funding is Funding.CENTRAL
-    retention = decide(kind=ItemKind.SERVICE, maturity_level=0, price_funding=Funding.CENTRAL)
-    assert retention.funding is Funding.CENTRAL
+def test_nothing_is_central_on_a_framework_that_does_not_allow_it():
+    decision = decide(framework_funding_types=["local"])
+    assert decision.funding is Funding.LOCAL
+    assert "framework" in decision.reason
+
+
+def test_a_price_can_always_make_itself_local():
+    decision = decide(price_funding=Funding.LOCAL)
+    assert decision.funding is Funding.LOCAL
+    assert "locally funded" in decision.reason
+    assert decide(maturity_level=3, price_funding=Funding.LOCAL).funding is Funding.LOCAL
+
+
+def test_a_price_stating_central_where_the_rules_allow_it_is_central():
+    decision = decide(price_funding=Funding.CENTRAL)
+    assert decision.funding is Funding.CENTRAL
+    assert "states" in decision.reason
+    increment = decide(
+        maturity_level=3, price_name="Level 3 increment", price_funding=Funding.CENTRAL
+    )
+    assert increment.funding is Funding.CENTRAL
+
+
+@pytest.mark.parametrize(
+    ("overrides", "why"),
+    [
+        pytest.param(
+            {"lot_number": 2, "lot_default": Funding.LOCAL, "kind": ItemKind.SERVICE},
+            "Lot 2 is locally funded",
+            id="lot-2-product",
+        ),
+        pytest.param(
+            {"lot_number": 3, "lot_default": Funding.LOCAL},
+            "Lot 3 is locally funded",
+            id="lot-3-product",
+        ),
+        pytest.param({"price_name": "System support"}, "Support", id="system-support"),
+        pytest.param(
+            {"kind": ItemKind.SERVICE, "price_name": "Trainer day"}, "Services", id="training"
+        ),
+        pytest.param({"price_name": "Training day"}, "Training", id="training-on-a-system"),
+        pytest.param(
+            {"kind": ItemKind.SERVICE, "price_name": "Deployment and migration"},
+            "Services",
+            id="deployment",
+        ),
+        pytest.param(
+            {"kind": ItemKind.SERVICE, "maturity_level": 0, "price_name": "Single user retention"},
+            "Services",
+            id="service-of-no-level",
+        ),
+        pytest.param({"maturity_level": 1}, "Level 2", id="below-level-2"),
+        pytest.param(
+            {"kind": ItemKind.MODULE, "maturity_level": 1}, "Level 2", id="module-below-level-2"
+        ),
+        pytest.param(
+            {"framework_funding_types": ["local"]}, "framework", id="framework-without-central"
+        ),
+    ],
+)
+def test_a_price_stating_central_cannot_override_the_rules(overrides, why):
+    decision = decide(price_funding=Funding.CENTRAL, **overrides)
+    assert decision.funding is Funding.LOCAL
+    assert why in decision.reason
+    assert REFUSED in decision.reason
+
+
+def test_the_lot_2_refusal_says_why():
+    decision = decide(lot_number=2, lot_default=Funding.LOCAL, price_funding=Funding.CENTRAL)
+    assert decision.reason == (
+        "Lot 2 is locally funded by the commissioner; the price's own 'central' does not apply."
+    )
 
 
 def test_a_price_that_costs_nothing_is_funded_by_nobody():
@@ -80,3 +153,28 @@ def test_seeded_prices_are_funded_as_connecting_for_health_said(db):
     assert {funding_for(module, price).funding for price in module.prices} == {Funding.CENTRAL}
     finance = _item(db, "ledgerline-practice-finance")
     assert {funding_for(finance, price).funding for price in finance.prices} == {Funding.LOCAL}
+
+
+def test_rows_stating_central_are_held_to_the_rules(db):
+    """funding_for on rows: the lot, the level, the price name and the framework all count."""
+    finance = _item(db, "ledgerline-practice-finance")  # Lot 2
+    training = _item(db, "emis-training")  # a Lot 1 service
+    emis_web = _item(db, "emis-web")
+    support = next(price for price in emis_web.prices if price.name == "System support")
+    licence = next(price for price in emis_web.prices if price.name.endswith("licence"))
+    for price in [*finance.prices, *training.prices, support]:
+        price.funding = Funding.CENTRAL
+    for item, price in [
+        *((finance, price) for price in finance.prices),
+        *((training, price) for price in training.prices),
+        (emis_web, support),
+    ]:
+        decision = funding_for(item, price)
+        assert decision.funding is Funding.LOCAL, price.name
+        assert REFUSED in decision.reason
+    assert funding_for(emis_web, licence).funding is Funding.CENTRAL
+    framework: Framework = emis_web.lot.framework
+    framework.funding_types = ["local"]
+    decision = funding_for(emis_web, licence)
+    assert decision.funding is Funding.LOCAL
+    assert "framework" in decision.reason and REFUSED in decision.reason
