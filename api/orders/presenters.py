@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from api.common.fields import format_money
 from catalogue import orders
-from catalogue.funding import funding_for
 from catalogue.models import CallOffOrder, Price
 from catalogue.orders.costs import CostLine, Estimate, Split, Summary
 from catalogue.pricing import to_pennies
@@ -93,7 +92,7 @@ def detail(session: Session, order: CallOffOrder) -> dict[str, Any]:
     ods = {r.organisation_id: r.organisation.ods_code for r in order.recipients}
     items = []
     for item in order.items:
-        decision = funding_for(item.catalogue_item, item.price)
+        # The terms the line was ordered at, not the catalogue's current price.
         items.append(
             {
                 "id": item.id,
@@ -101,12 +100,12 @@ def detail(session: Session, order: CallOffOrder) -> dict[str, Any]:
                 "item_name": item.catalogue_item.name,
                 "kind": item.catalogue_item.kind.value,
                 "lot": item.catalogue_item.lot.number,
-                "price_id": item.price.id,
-                "price_name": item.price.name,
-                "unit": item.price.unit.value,
-                "period": item.price.period.value,
-                "funding": decision.funding.value if decision.funding else None,
-                "funding_reason": decision.reason,
+                "price_id": item.price_id,
+                "price_name": item.price_name,
+                "unit": item.unit.value,
+                "period": item.period.value,
+                "funding": item.funding.value if item.funding else None,
+                "funding_reason": item.funding_reason,
                 "quantities": [
                     {"ods_code": ods.get(q.organisation_id, "?"), "quantity": q.quantity}
                     for q in item.quantities

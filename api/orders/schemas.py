@@ -151,8 +151,14 @@ class OrderItemSchema(Schema):
     item_name = fields.String(required=True)
     kind = fields.String(required=True)
     lot = fields.Integer(required=True)
-    price_id = fields.Integer(required=True)
-    price_name = fields.String(required=True)
+    price_id = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The catalogue price; null once the supplier deleted it."},
+    )
+    price_name = fields.String(
+        required=True, metadata={"description": "As ordered: the terms are kept on the order."}
+    )
     unit = fields.String(required=True)
     period = fields.String(required=True)
     funding = fields.String(
@@ -276,7 +282,7 @@ class CostLineSchema(Schema):
     catalogue_item_id = fields.Integer(required=True)
     item_name = fields.String(required=True)
     supplier_name = fields.String(required=True)
-    price_id = fields.Integer(required=True)
+    price_id = fields.Integer(required=True, allow_none=True)
     price_name = fields.String(required=True)
     unit = fields.String(required=True)
     period = fields.String(required=True)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, str_enum, utcnow
+from .enums import Funding, PricePeriod, PriceUnit, TierCalculation
 from .framework import Framework
 from .item import CatalogueItem
 from .organisation import Organisation
@@ -146,7 +148,13 @@ class CallOffRecipient(Base):
 
 
 class CallOffItem(Base):
-    """A catalogue item ordered at one of its prices."""
+    """A catalogue item ordered at one of its prices.
+
+    The price's terms are copied onto the line when it is ordered (from a locked selection's
+    snapshot when the order is made from one), and the order is costed from that copy: a later
+    change to the catalogue price does not rewrite an order already placed. `price_id` stays as
+    a reference to the catalogue price, and becomes null if the supplier later deletes it.
+    """
 
     __tablename__ = "call_off_item"
     __table_args__ = (UniqueConstraint("order_id", "price_id"),)
@@ -156,11 +164,25 @@ class CallOffItem(Base):
     catalogue_item_id: Mapped[int] = mapped_column(
         ForeignKey("catalogue_item.id", ondelete="RESTRICT")
     )
-    price_id: Mapped[int] = mapped_column(ForeignKey("price.id", ondelete="RESTRICT"))
+    price_id: Mapped[int | None] = mapped_column(ForeignKey("price.id", ondelete="SET NULL"))
+
+    # The price's terms as ordered (see catalogue.orders.terms).
+    price_name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[PriceUnit] = mapped_column(str_enum(PriceUnit, "price_unit"))
+    period: Mapped[PricePeriod] = mapped_column(str_enum(PricePeriod, "price_period"))
+    tier_calculation: Mapped[TierCalculation] = mapped_column(
+        str_enum(TierCalculation, "tier_calculation")
+    )
+    # [{lower_bound, upper_bound, amount}], amounts as decimal strings.
+    tiers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    funding: Mapped[Funding | None] = mapped_column(str_enum(Funding, "price_funding"))
+    funding_reason: Mapped[str] = mapped_column(Text)
+    effective_from: Mapped[date]
+    effective_to: Mapped[date | None]
 
     order: Mapped[CallOffOrder] = relationship(back_populates="items")
     catalogue_item: Mapped[CatalogueItem] = relationship()
-    price: Mapped[Price] = relationship()
+    price: Mapped[Price | None] = relationship()
     quantities: Mapped[list[CallOffQuantity]] = relationship(
         back_populates="item",
         order_by="CallOffQuantity.organisation_id",

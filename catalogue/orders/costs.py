@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict
-from ..funding import FundingDecision, funding_for
+from ..funding import FundingDecision
 from ..models import (
     AuditTrailOption,
     CallOffItem,
@@ -35,9 +35,10 @@ from ..models import (
     Price,
     PricePeriod,
 )
-from ..pricing import ZERO, default_quantity_for, price_cost
+from ..pricing import ZERO, PriceTerms, default_quantity_for, price_cost
 from .dates import add_months, whole_months_between
 from .migration import BEDDING_IN_MONTHS, audit_trail_sources, order_migration_dates
+from .terms import terms_of
 
 MONTHS_PER_YEAR = 12
 
@@ -133,7 +134,7 @@ class CostLine:
     catalogue_item_id: int
     item_name: str
     supplier_name: str
-    price_id: int
+    price_id: int | None  # None once the catalogue price is deleted
     price_name: str
     unit: str
     period: str
@@ -191,21 +192,23 @@ class _Calculator:
         self.spans = spans
         self.term_months = term_months
         self._costs: dict[tuple, tuple[Decimal, int, Decimal, tuple[Decimal, ...]]] = {}
-        self._funding: dict[tuple[int, int], FundingDecision] = {}
+        self._terms: dict[tuple[int, int], PriceTerms] = {}
         self._lines: dict[tuple, CostLine] = {}
 
-    def funding(self, item: CatalogueItem, price: Price) -> FundingDecision:
+    def terms(self, item: CatalogueItem, price: Price) -> PriceTerms:
+        """A catalogue price's current terms (the previous supplier's, for a migration)."""
         key = (item.id, price.id)
-        if key not in self._funding:
-            self._funding[key] = funding_for(item, price)
-        return self._funding[key]
+        if key not in self._terms:
+            self._terms[key] = PriceTerms.from_price(item, price)
+        return self._terms[key]
 
     def cost(
-        self, price: Price, quantity: int, start: int, end: int
+        self, price: PriceTerms, quantity: int, start: int, end: int
     ) -> tuple[Decimal, int, Decimal, tuple[Decimal, ...]]:
         """(one-off, year of the one-off, annual rate, recurring per year) for months
-        [start, end) of the term."""
-        key = (price.id, quantity, start, end)
+        [start, end) of the term. `price` objects live as long as the estimate: keyed by
+        identity (an order line's terms have no catalogue price id once it is deleted)."""
+        key = (id(price), quantity, start, end)
         cached = self._costs.get(key)
         if cached is not None:
             return cached
@@ -234,7 +237,7 @@ class _Calculator:
         self,
         kind: LineKind,
         item: CatalogueItem,
-        price: Price,
+        price: PriceTerms,
         quantity: int,
         window: tuple[int, int],
         decision: FundingDecision,
@@ -251,7 +254,7 @@ class _Calculator:
             catalogue_item_id=item.id,
             item_name=item.name,
             supplier_name=item.supplier.name,
-            price_id=price.id,
+            price_id=price.price_id,
             price_name=price.name,
             unit=price.unit.value,
             period=price.period.value,
@@ -276,7 +279,7 @@ _AFTER_BEDDING_IN = FundingDecision(
 
 def _migration_lines(
     session: Session, order: CallOffOrder, calculator: _Calculator
-) -> list[tuple[LineKind, CatalogueItem, Price, int | None, tuple[int, int], FundingDecision]]:
+) -> list[tuple[LineKind, CatalogueItem, PriceTerms, int | None, tuple[int, int], FundingDecision]]:
     """The previous supplier's lines, with a quantity rule (a callable of the practice)."""
     previous = order.previous_system
     if previous is None:
@@ -290,13 +293,13 @@ def _migration_lines(
     for price in previous.prices:
         if price.period is PricePeriod.ONE_OFF or bedding_in[0] >= order.term_months:
             continue
-        usual = calculator.funding(previous, price)
+        terms = calculator.terms(previous, price)
         decision = FundingDecision(
-            usual.funding,
+            terms.funding,
             f"Bedding-in: the previous system is kept for up to {BEDDING_IN_MONTHS} months after "
-            f"go-live at its usual funding. {usual.reason}",
+            f"go-live at its usual funding. {terms.funding_reason}",
         )
-        planned.append((LineKind.BEDDING_IN, previous, price, None, bedding_in, decision))
+        planned.append((LineKind.BEDDING_IN, previous, terms, None, bedding_in, decision))
     option = order.audit_trail_option
     if option is None or after[0] >= order.term_months:
         return planned
@@ -306,8 +309,9 @@ def _migration_lines(
     fixed = order.audit_trail_quantity or 1
     for price in source.prices:
         quantity = None if option is AuditTrailOption.FULL_SUPPORT else fixed
+        terms = calculator.terms(source.item, price)
         planned.append(
-            (LineKind.AUDIT_TRAIL, source.item, price, quantity, after, _AFTER_BEDDING_IN)
+            (LineKind.AUDIT_TRAIL, source.item, terms, quantity, after, _AFTER_BEDDING_IN)
         )
     return planned
 
@@ -341,15 +345,12 @@ def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
         .where(CallOffRecipient.order_id == order.id)
         .order_by(CallOffRecipient.id)
     ).all()
-    ordered = [
-        (
-            item.id,
-            item.catalogue_item,
-            item.price,
-            calculator.funding(item.catalogue_item, item.price),
-        )
-        for item in order.items
-    ]
+    # Each line at the terms it was ordered at, not the catalogue's current price.
+    ordered = []
+    for item in order.items:
+        terms = terms_of(item)
+        decision = FundingDecision(terms.funding, terms.funding_reason)
+        ordered.append((item.id, item.catalogue_item, terms, decision))
     totals = Summary.empty(spans)
     # Practices with the same lines have the same summary: compute it once (never mutated).
     summaries: dict[tuple[int, ...], Summary] = {}

@@ -39,12 +39,13 @@ from ..models import (
     Supplier,
     utcnow,
 )
-from ..pricing import default_quantity
+from ..pricing import PriceTerms, default_quantity
 from ..principal import Principal, Role
 from .dates import add_months
 from .from_selection import prefilled
 from .lifecycle import RULES, Transition, allowed_from
 from .migration import audit_trail_sources
+from .terms import copy_terms, terms_of
 
 OBJECT_TYPE = "call_off_order"
 MAX_COMMENCEMENT_AGE_MONTHS = 3
@@ -80,7 +81,6 @@ def _loading_options(lines: bool = True):
                     joinedload(CatalogueItem.parent),
                     joinedload(CatalogueItem.supplier),
                 ),
-                joinedload(CallOffItem.price).selectinload(Price.tiers),
             ),
         )
     return (
@@ -95,7 +95,6 @@ def _loading_options(lines: bool = True):
                 joinedload(CatalogueItem.parent),
                 joinedload(CatalogueItem.supplier),
             ),
-            joinedload(CallOffItem.price).selectinload(Price.tiers),
             selectinload(CallOffItem.quantities),
         ),
     )
@@ -262,6 +261,13 @@ def _build_items(
     errors: _Errors,
 ) -> list[CallOffItem]:
     catalogue = _load_items(session, {line["catalogue_item_id"] for line in lines})
+    # Lines already on the order are kept as they are (their terms, and no delete-and-insert of
+    # the same price, which the unique (order, price) constraint would refuse mid-flush).
+    existing = {
+        (line.catalogue_item_id, line.price_id): line
+        for line in order.items
+        if line.price_id is not None
+    }
     by_ods = {practice.ods_code: practice for practice in practices}
     built: list[CallOffItem] = []
     seen_prices: set[int] = set()
@@ -278,29 +284,54 @@ def _build_items(
             errors.add(field, f"{item.name} is not on {order.framework.name}.")
             continue
         price = next((p for p in item.prices if p.id == line["price_id"]), None)
-        if price is None:
+        frozen: PriceTerms | None = line.get("terms")  # a locked selection's snapshot
+        if frozen is not None and frozen.price_id != line["price_id"]:
+            frozen = None
+        if price is None and frozen is None:
             errors.add(field, f"Price {line['price_id']} is not a price of {item.name}.")
             continue
-        if price.id in seen_prices:
-            errors.add(field, f"{item.name}: {price.name} is already on the order.")
+        if line["price_id"] in seen_prices:
+            name = frozen.name if frozen is not None else price.name
+            errors.add(field, f"{item.name}: {name} is already on the order.")
             continue
-        seen_prices.add(price.id)
+        seen_prices.add(line["price_id"])
+        ordered = existing.get((item.id, line["price_id"]))
+        if ordered is not None:
+            terms = terms_of(ordered)  # already on this order: the terms it was ordered at
+        else:
+            # The snapshot's price may since have been deleted from the catalogue: no reference.
+            ordered = CallOffItem(catalogue_item=item, price=price)
+            terms = frozen if frozen is not None else PriceTerms.from_price(item, price)
+            copy_terms(ordered, terms)
         given = {code.strip().upper(): n for code, n in (line.get("quantities") or {}).items()}
         for code, quantity in given.items():
             if code not in by_ods:
                 errors.add(f"{field}.quantities", f"{code} is not a recipient of the order.")
             elif quantity <= 0:
                 errors.add(f"{field}.quantities", f"{code}: a quantity must be at least 1.")
-        ordered = CallOffItem(catalogue_item=item, price=price)
-        ordered.quantities = [
-            CallOffQuantity(
-                organisation_id=practice.id,
-                quantity=given.get(practice.ods_code) or default_quantity(price, practice) or 1,
-            )
-            for practice in practices
-        ]
+        _set_quantities(
+            ordered,
+            {
+                practice.id: given.get(practice.ods_code) or default_quantity(terms, practice) or 1
+                for practice in practices
+            },
+        )
         built.append(ordered)
     return built
+
+
+def _set_quantities(line: CallOffItem, wanted: Mapping[int, int]) -> None:
+    """Quantities by organisation id, updating the rows a line already has."""
+    have = {quantity.organisation_id: quantity for quantity in line.quantities}
+    rows = []
+    for organisation_id, amount in wanted.items():
+        row = have.get(organisation_id)
+        if row is None:
+            row = CallOffQuantity(organisation_id=organisation_id, quantity=amount)
+        else:
+            row.quantity = amount
+        rows.append(row)
+    line.quantities = rows
 
 
 def _reconcile_quantities(order: CallOffOrder, practices: Sequence[Organisation]) -> None:
@@ -311,7 +342,7 @@ def _reconcile_quantities(order: CallOffOrder, practices: Sequence[Organisation]
         have = {q.organisation_id for q in kept}
         for practice in practices:
             if practice.id not in have:
-                quantity = default_quantity(item.price, practice) or 1
+                quantity = default_quantity(terms_of(item), practice) or 1
                 kept.append(CallOffQuantity(organisation_id=practice.id, quantity=quantity))
         item.quantities = kept
 
@@ -413,7 +444,8 @@ def summary(order: CallOffOrder) -> dict[str, Any]:
         "items": [
             {
                 "catalogue_item_id": item.catalogue_item.id,
-                "price_id": item.price.id,
+                "price_id": item.price_id,
+                "terms": {k: v for k, v in terms_of(item).to_json().items() if k != "price_id"},
                 "quantities": {str(q.organisation_id): q.quantity for q in item.quantities},
             }
             for item in order.items
@@ -625,17 +657,19 @@ def amend_order(session: Session, actor: Principal, order: CallOffOrder) -> Call
         created_by=actor.label,
     )
     copy.recipients = [CallOffRecipient(organisation=r.organisation) for r in order.recipients]
-    copy.items = [
-        CallOffItem(
+    copy.items = []
+    for item in order.items:
+        # The amendment keeps the terms the live revision was ordered at.
+        line = CallOffItem(
             catalogue_item=item.catalogue_item,
-            price=item.price,
+            price_id=item.price_id,
             quantities=[
                 CallOffQuantity(organisation_id=q.organisation_id, quantity=q.quantity)
                 for q in item.quantities
             ],
         )
-        for item in order.items
-    ]
+        copy_terms(line, terms_of(item))
+        copy.items.append(line)
     session.add(copy)
     session.flush()
     _record(

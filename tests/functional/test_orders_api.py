@@ -546,3 +546,105 @@ def test_a_supplier_sees_no_audit_event_of_a_draft_order_until_it_is_submitted(
     assert move(commissioner, call_off_id, "submit", etag).status_code == 200
     assert seen_by(tpp) == ["order.submit"]
     assert seen_by(commissioner) == ["order.submit", "order.update", "order.create"]
+
+
+def _revise_price(supplier, authority, slug_id: int, price_id: int, change: str, **body):
+    """The supplier proposes a price change (or deletion) and the authority approves it."""
+    path = f"/api/v1/systems/{slug_id}"
+    etag = supplier.get(path).headers["ETag"]
+    if change == "delete":
+        response = supplier.delete(f"{path}/prices/{price_id}", etag=etag)
+    else:
+        response = supplier.patch(f"{path}/prices/{price_id}", json=body, etag=etag)
+    assert response.status_code == 202, response.get_json()  # a proposal awaiting approval
+    response = authority.post(f"{path}/revision/approve", etag=response.headers["ETag"])
+    assert response.status_code == 200, response.get_json()
+
+
+def _live_order(db, commissioner, tpp) -> str:
+    order, etag = place(commissioner, systmone_body(db))
+    call_off_id = order["call_off_id"]
+    etag = move(commissioner, call_off_id, "submit", etag).headers["ETag"]
+    etag = move(tpp, call_off_id, "accept", etag).headers["ETag"]
+    go_live = add_months(commencement(), 2).isoformat()
+    response = move(tpp, call_off_id, "go-live", etag, go_live_date=go_live)
+    assert response.status_code == 200, response.get_json()
+    return call_off_id
+
+
+def test_a_live_order_keeps_its_prices_when_the_catalogue_price_changes_or_goes(
+    db, commissioner, tpp, authority
+):
+    call_off_id = _live_order(db, commissioner, tpp)
+    path = f"{ORDERS}/{call_off_id}"
+    before = commissioner.get(f"{path}/cost-estimate").get_json()
+    assert before["totals"]["total"] == "22881.20"
+    systmone = item_id(db, "systmone")
+    licence = prices(db, "systmone")["Annual practice licence"]
+
+    _revise_price(tpp, authority, systmone, licence, "update", amount="99999.00")
+    assert commissioner.get(f"{path}/cost-estimate").get_json() == before
+
+    # The supplier can delete the price; the order still reads at the terms ordered.
+    _revise_price(tpp, authority, systmone, licence, "delete")
+    assert "Annual practice licence" not in prices(db, "systmone")
+    response = commissioner.get(path)
+    assert response.status_code == 200, response.get_json()
+    line = next(
+        i for i in response.get_json()["items"] if i["price_name"] == "Annual practice licence"
+    )
+    assert line["price_id"] is None
+    assert line["funding"] == "central"
+    assert commissioner.get(f"{path}/cost-estimate").get_json()["totals"] == before["totals"]
+    assert commissioner.get(f"{path}/export.csv").status_code == 200
+
+    # An amendment keeps the terms the live order was ordered at.
+    response = commissioner.post(f"{path}/amendments", etag=response.headers["ETag"])
+    assert response.status_code == 201, response.get_json()
+    amended = response.get_json()["call_off_id"]
+    estimate = commissioner.get(f"{ORDERS}/{amended}/cost-estimate").get_json()
+    assert estimate["totals"] == before["totals"]
+
+
+def test_an_order_from_a_locked_selection_is_priced_from_its_snapshot(
+    db, commissioner, tpp, authority
+):
+    selection_id = locked_selection(db, commissioner)
+    systmone = item_id(db, "systmone")
+    licence = prices(db, "systmone")["Annual practice licence"]
+    _revise_price(tpp, authority, systmone, licence, "update", amount="9000.00")
+
+    start = commencement()
+    body = {
+        "selection_id": selection_id,
+        "commencement_date": start.isoformat(),
+        "items": lines(db, "systmone-deployment-migration"),
+        "migration": {
+            "previous_system_id": item_id(db, "emis-lv"),
+            "planned_go_live": add_months(start, 2).isoformat(),
+            "audit_trail_option": "audit_trail_retrieval",
+        },
+    }
+    order, etag = place(commissioner, body)
+    path = f"{ORDERS}/{order['call_off_id']}"
+    # The same business case as at the old price (4250 a year for the licence).
+    estimate = commissioner.get(f"{path}/cost-estimate").get_json()
+    assert estimate["totals"]["total"] == "22881.20"
+    line = next(
+        line
+        for line in estimate["recipients"][0]["lines"]
+        if line["price_name"] == "Annual practice licence"
+    )
+    assert line["recurring_per_year"] == "4250.00"
+
+    # Changing the draft's items keeps the snapshot terms of the lines it already has.
+    response = commissioner.patch(path, json={"items": order_items(order)}, etag=etag)
+    assert response.status_code == 200, response.get_json()
+    assert commissioner.get(f"{path}/cost-estimate").get_json()["totals"]["total"] == "22881.20"
+
+
+def order_items(order: dict) -> list[dict]:
+    return [
+        {"catalogue_item_id": i["catalogue_item_id"], "price_id": i["price_id"]}
+        for i in order["items"]
+    ]

@@ -144,7 +144,24 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("order_id", sa.Integer(), nullable=False),
         sa.Column("catalogue_item_id", sa.Integer(), nullable=False),
-        sa.Column("price_id", sa.Integer(), nullable=False),
+        sa.Column("price_id", sa.Integer(), nullable=True),
+        sa.Column("price_name", sa.String(length=200), nullable=False),
+        sa.Column(
+            "unit",
+            _enum(
+                "price_unit", "practice", "patient", "user", "day", "migration", "device", "item"
+            ),
+            nullable=False,
+        ),
+        sa.Column("period", _enum("price_period", "one_off", "month", "year"), nullable=False),
+        sa.Column(
+            "tier_calculation", _enum("tier_calculation", "volume", "cumulative"), nullable=False
+        ),
+        sa.Column("tiers", sa.JSON(), nullable=False),
+        sa.Column("funding", _enum("price_funding", "central", "local"), nullable=True),
+        sa.Column("funding_reason", sa.Text(), nullable=False),
+        sa.Column("effective_from", sa.Date(), nullable=False),
+        sa.Column("effective_to", sa.Date(), nullable=True),
         sa.ForeignKeyConstraint(
             ["catalogue_item_id"],
             ["catalogue_item.id"],
@@ -161,7 +178,7 @@ def upgrade() -> None:
             ["price_id"],
             ["price.id"],
             name=op.f("fk_call_off_item_price_id_price"),
-            ondelete="RESTRICT",
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_call_off_item")),
         sa.UniqueConstraint(
