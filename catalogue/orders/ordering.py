@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -49,6 +49,9 @@ from .terms import copy_terms, terms_of
 
 OBJECT_TYPE = "call_off_order"
 MAX_COMMENCEMENT_AGE_MONTHS = 3
+# An order is placed for a service about to start: commencement at most this far ahead of
+# today, or up to the framework's (continuity) end date where that is later.
+MAX_COMMENCEMENT_AHEAD_MONTHS = 12
 
 
 def format_call_off_id(number: int, revision: int) -> str:
@@ -196,17 +199,49 @@ def _check_framework(framework: Framework, errors: _Errors) -> None:
         )
 
 
+def latest_commencement(framework: Framework, today: date) -> date:
+    ahead = add_months(today, MAX_COMMENCEMENT_AHEAD_MONTHS)
+    return max(ahead, framework.continuity_end_date or framework.end_date)
+
+
+def term_end(order: CallOffOrder, today: date) -> date:
+    """The last day a go-live may fall on: the end of the term (the longest the framework
+    allows while the term is open, from the latest commencement while that is open)."""
+    start = order.commencement_date or latest_commencement(order.framework, today)
+    months = order.term_months or order.framework.max_term_months
+    return add_months(start, months) - timedelta(days=1)
+
+
 def _check_dates(order: CallOffOrder, errors: _Errors, today: date) -> None:
     earliest = add_months(today, -MAX_COMMENCEMENT_AGE_MONTHS)
+    latest = latest_commencement(order.framework, today)
     if order.commencement_date is not None and order.commencement_date < earliest:
         errors.add(
             "commencement_date",
             f"Cannot be more than {MAX_COMMENCEMENT_AGE_MONTHS} months in the past "
             f"(earliest {earliest.isoformat()}).",
         )
+    elif order.commencement_date is not None and order.commencement_date > latest:
+        errors.add("commencement_date", f"Cannot be later than {latest.isoformat()}.")
     maximum = order.framework.max_term_months
     if order.term_months is not None and not 1 <= order.term_months <= maximum:
         errors.add("term_months", f"Between 1 and the framework's maximum of {maximum} months.")
+
+
+def _check_planned_go_live(order: CallOffOrder, errors: _Errors, today: date) -> None:
+    """The planned business go-live falls within the order's term."""
+    planned = order.planned_go_live
+    if planned is None or "commencement_date" in errors or "term_months" in errors:
+        return
+    if order.commencement_date is not None and planned < order.commencement_date:
+        errors.add("migration.planned_go_live", "Cannot be before the commencement date.")
+        return
+    end = term_end(order, today)
+    if planned > end:
+        errors.add(
+            "migration.planned_go_live",
+            f"Must fall within the order's term (by {end.isoformat()}).",
+        )
 
 
 def _resolve_practices(
@@ -390,12 +425,6 @@ def _apply_migration(
     order.planned_go_live = migration.get("planned_go_live")
     order.audit_trail_option = migration.get("audit_trail_option")
     order.audit_trail_quantity = migration.get("audit_trail_quantity")
-    if (
-        order.planned_go_live is not None
-        and order.commencement_date is not None
-        and order.planned_go_live < order.commencement_date
-    ):
-        errors.add("migration.planned_go_live", "Cannot be before the commencement date.")
     option = order.audit_trail_option
     if option is not None and not audit_trail_sources(session, previous)[option].available:
         errors.add(
@@ -429,6 +458,7 @@ def _apply(
         _set_recipients(order, practices)
     if "migration" in data:
         _apply_migration(session, order, data["migration"], errors)
+    _check_planned_go_live(order, errors, today)
 
 
 def summary(order: CallOffOrder) -> dict[str, Any]:
@@ -698,6 +728,7 @@ def completeness(session: Session, order: CallOffOrder, today: date | None = Non
     errors = _Errors()
     _check_framework(order.framework, errors)
     _check_dates(order, errors, today)
+    _check_planned_go_live(order, errors, today)
     for field, messages in errors.items():
         missing.extend(Missing(field, message) for message in messages)
     if order.commencement_date is None:
@@ -772,6 +803,12 @@ def transition(
             raise InvalidInput(
                 "Business go-live cannot precede commencement.",
                 {"go_live_date": ["Cannot be before the commencement date."]},
+            )
+        end = term_end(order, today or date.today())
+        if go_live_date > end:
+            raise InvalidInput(
+                "Business go-live must fall within the order's term.",
+                {"go_live_date": [f"Cannot be after the end of the term ({end.isoformat()})."]},
             )
 
     before = {"status": order.status.value}

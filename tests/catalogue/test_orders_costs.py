@@ -12,6 +12,7 @@ from sqlalchemy import select
 from api.orders import presenters
 from api.orders.schemas import CostEstimateSchema
 from catalogue import orders
+from catalogue.errors import InvalidInput
 from catalogue.models import CatalogueItem, Funding, OrderStatus, Organisation, Price, Supplier
 from catalogue.orders.dates import add_months, whole_months_between
 from catalogue.orders.lifecycle import Transition
@@ -181,3 +182,9 @@ def test_the_fast_estimate_body_is_exactly_what_the_schema_documents(db, ccg):
     )
     estimate = orders.estimate_order(db, order)
     assert presenters.estimate(estimate) == CostEstimateSchema().dump(estimate)
+
+
+@pytest.mark.parametrize(("day", "months"), [(date(9999, 12, 1), 1), (date(1, 1, 31), -1)])
+def test_months_beyond_the_calendar_are_invalid_input_not_a_crash(day, months):
+    with pytest.raises(InvalidInput):
+        add_months(day, months)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -648,3 +648,54 @@ def order_items(order: dict) -> list[dict]:
         {"catalogue_item_id": i["catalogue_item_id"], "price_id": i["price_id"]}
         for i in order["items"]
     ]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"commencement_date": "9999-06-01"}, "commencement_date"),
+        ({"commencement_date": add_months(date.today(), 13).isoformat()}, "commencement_date"),
+        ({"migration": {"planned_go_live": "9999-12-31"}}, "migration.planned_go_live"),
+        # After the end of the 36-month term.
+        (
+            {"migration": {"planned_go_live": add_months(commencement(), 36).isoformat()}},
+            "migration.planned_go_live",
+        ),
+    ],
+)
+def test_far_future_dates_are_refused_with_reasons(db, commissioner, change, field):
+    body = systmone_body(db)
+    if "migration" in change:
+        body["migration"].update(change["migration"])
+    else:
+        body.update(change)
+    before, events = order_count(db), audit_count(db)
+    response = commissioner.post(ORDERS, json=body)
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["errors"]
+    assert (order_count(db), audit_count(db)) == (before, events)
+
+    # Nor by changing a draft.
+    order, etag = place(commissioner, systmone_body(db))
+    path = f"{ORDERS}/{order['call_off_id']}"
+    patch = {"migration": body["migration"]} if "migration" in change else change
+    response = commissioner.patch(path, json=patch, etag=etag)
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["errors"]
+    assert commissioner.get(f"{path}/cost-estimate").status_code == 200
+
+
+def test_business_go_live_falls_within_the_term(db, commissioner, tpp):
+    order, etag = place(commissioner, systmone_body(db, term_months=12))
+    call_off_id = order["call_off_id"]
+    etag = move(commissioner, call_off_id, "submit", etag).headers["ETag"]
+    etag = move(tpp, call_off_id, "accept", etag).headers["ETag"]
+    for late in ("9999-12-31", add_months(commencement(), 12).isoformat()):
+        response = move(tpp, call_off_id, "go-live", etag, go_live_date=late)
+        assert response.status_code == 422, response.get_json()
+        assert "go_live_date" in response.get_json()["errors"]
+    last_day = (add_months(commencement(), 12) - timedelta(days=1)).isoformat()
+    response = move(tpp, call_off_id, "go-live", etag, go_live_date=last_day)
+    assert response.status_code == 200, response.get_json()
+    assert commissioner.get(f"{ORDERS}/{call_off_id}").status_code == 200
+    assert commissioner.get(f"{ORDERS}/{call_off_id}/cost-estimate").status_code == 200
