@@ -1,8 +1,11 @@
 """Search documents: one per public catalogue item, built from the database with Core queries
 (fast enough to rebuild 50,000 items in seconds).
 
-An item is public (searchable) when it is published and its framework has not expired; every
-other item has no document, so withdrawing or suspending an item deletes its document.
+An item is public (searchable) when it is published and its framework is live (DESIGN.md: "only
+published items of live frameworks are searchable by the public"); every other item has no
+document, so withdrawing or suspending an item deletes its document, and the items of a coming or
+open framework get theirs when it goes live (and lose them when it expires: the outbox reindexes
+a framework's items when its status changes).
 """
 
 from __future__ import annotations
@@ -123,7 +126,7 @@ def split_facet_key(key: str) -> tuple[str, str]:
 
 def public_condition() -> ColumnElement[bool]:
     return (CatalogueItem.status == ItemStatus.PUBLISHED) & (
-        Framework.status != FrameworkStatus.EXPIRED
+        Framework.status == FrameworkStatus.LIVE
     )
 
 
@@ -190,7 +193,7 @@ def _item_rows(condition: ColumnElement[bool]) -> Select:
 
 
 def _is_public(row: Any) -> bool:
-    return row[5] == ItemStatus.PUBLISHED and row[15] != FrameworkStatus.EXPIRED
+    return row[5] == ItemStatus.PUBLISHED and row[15] == FrameworkStatus.LIVE
 
 
 def _documents(

@@ -10,9 +10,10 @@ blp = Blueprint(
     "search",
     __name__,
     description=(
-        "Full-text search of the published catalogue (items of frameworks that have not "
-        "expired), with filters, facets, highlights and sorting. Facet counts for a field "
-        "apply every filter except the one on that field."
+        "Full-text search of the published catalogue: published items of live frameworks "
+        "only (items of a coming or open framework become searchable when it goes live, and "
+        "stop being searchable when it expires), with filters, facets, highlights and "
+        "sorting. Facet counts for a field apply every filter except the one on that field."
     ),
 )
 

@@ -5,13 +5,25 @@ Runs on the embedded engine always, and on Elasticsearch when ELASTICSEARCH_URL 
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
-from catalogue.models import CatalogueItem, ItemStatus, PriceTier, Supplier
-from search import Facet, QuerySyntaxError, SearchQuery, Sort, drain_outbox
+from catalogue import authority
+from catalogue.models import (
+    CatalogueItem,
+    FrameworkStatus,
+    Hosting,
+    ItemKind,
+    ItemStatus,
+    PriceTier,
+    ServiceCategory,
+    Supplier,
+)
+from catalogue.principal import CONSOLE
+from search import Facet, QuerySyntaxError, SearchQuery, Sort, drain_outbox, reindex
 
 
 def search(engine, text: str = "", **filters):
@@ -214,3 +226,59 @@ class TestStayingInStep:
         found = search(indexed, "phoenix")
         assert "SystmOne" in names(found)
         assert all(hit.document["supplier"]["name"] == tpp.name for hit in found.hits)
+
+    def test_only_items_of_live_frameworks_are_searchable(
+        self, indexed, db, drain_lock, session_factory
+    ):
+        """DESIGN: only published items of live frameworks are searchable by the public. An
+        item of a framework that is open (or coming) has no document, in the drain and in a
+        full rebuild, and gets one when the framework goes live."""
+        searchable = search(indexed).total
+        framework = authority.create_framework(
+            db,
+            CONSOLE,
+            {
+                "slug": "gp-it-futures",
+                "name": "GP IT Futures",
+                "start_date": date(2030, 1, 1),
+                "end_date": date(2034, 12, 31),
+                "max_term_months": 48,
+                "funding_types": ["central", "local"],
+            },
+        )
+        authority.transition_framework(db, CONSOLE, framework, "open")
+        lot = authority.create_lot(
+            db,
+            CONSOLE,
+            framework,
+            {"number": 1, "name": "Patient arrival", "default_funding": "local"},
+        )
+        tpp = db.scalars(select(Supplier).where(Supplier.slug == "tpp")).one()
+        db.add(
+            CatalogueItem(
+                slug="quillon-kiosk",
+                kind=ItemKind.SERVICE,
+                name="Quillon kiosk",
+                summary="A patient arrival kiosk.",
+                supplier=tpp,
+                lot=lot,
+                category=ServiceCategory.HARDWARE,
+                hosting=Hosting.PRACTICE_BASED,
+                status=ItemStatus.PUBLISHED,
+            )
+        )
+        db.flush()
+        assert framework.status is FrameworkStatus.OPEN
+        self.drain(indexed, drain_lock, session_factory)
+        assert search(indexed, "quillon").total == 0
+        assert search(indexed, framework="gp-it-futures").total == 0
+        reindex(indexed, drain_lock, session_factory, session_factory)
+        assert search(indexed, "quillon").total == 0
+        assert search(indexed).total == searchable
+
+        authority.transition_framework(db, CONSOLE, framework, "go-live")
+        assert self.drain(indexed, drain_lock, session_factory).indexed == 1
+        assert names(search(indexed, "quillon")) == ["Quillon kiosk"]
+        assert names(search(indexed, framework="gp-it-futures")) == ["Quillon kiosk"]
+        reindex(indexed, drain_lock, session_factory, session_factory)
+        assert search(indexed).total == searchable + 1

@@ -4,7 +4,14 @@ from decimal import Decimal
 
 from sqlalchemy import delete, func, select
 
-from catalogue.models import Capability, CatalogueItem, Framework, SearchOutbox, Supplier
+from catalogue.models import (
+    Capability,
+    CatalogueItem,
+    Framework,
+    FrameworkStatus,
+    SearchOutbox,
+    Supplier,
+)
 from catalogue.outbox import take_committed
 
 
@@ -62,6 +69,16 @@ def test_renaming_a_capability_or_expiring_a_framework_reaches_their_items(db):
     clear(db)
     framework = db.scalars(select(Framework).where(Framework.slug == "gpsoc-r")).one()
     framework.name = "GPSoC-R"
+    db.flush()
+    assert len(pending_items(db)) == db.scalar(select(func.count(CatalogueItem.id)))
+
+
+def test_a_framework_status_change_reaches_its_items(db):
+    """Whether an item is searchable depends on its framework's status (live), so a status
+    change alone writes a row per item of the framework's lots."""
+    clear(db)
+    framework = db.scalars(select(Framework).where(Framework.slug == "gpsoc-r")).one()
+    framework.status = FrameworkStatus.EXPIRED
     db.flush()
     assert len(pending_items(db)) == db.scalar(select(func.count(CatalogueItem.id)))
 
