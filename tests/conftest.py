@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api import create_app
+from api.auth import EXTENSION as AUTH
 from api.database import EXTENSION as DATABASE
 from tests.databases import fresh_database
 
@@ -67,6 +68,9 @@ def db(connection: Connection) -> Iterator[Session]:
 
 @pytest.fixture
 def client(app: Flask, connection: Connection) -> FlaskClient:
+    # Each test starts with no failed authentications counted against the test client's
+    # address (the throttle itself is tested on an app of its own).
+    app.extensions[AUTH].limiter.storage.reset()
     return app.test_client()
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api import create_app
+from api.auth import EXTENSION as AUTH
 from catalogue.accounts import issue_token
 from catalogue.principal import CONSOLE, Role
 
@@ -23,6 +25,11 @@ def _operation_labels() -> list[str]:
     return [result.ok().label for result in schema.get_all_operations()]
 
 
+# Not checked: that every schema-valid request is accepted. Rules across fields and the domain's
+# own rules (a supplier token needs a supplier, page x page_size is capped, a cursor must be one
+# this API gave out, a framework's lot numbers are unique...) answer a documented 422 to
+# requests a JSON schema cannot tell from good ones. Every other check runs: no 5xx, statuses,
+# content types, headers and bodies as documented, authentication.
 CONFORMANCE = settings(
     max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
@@ -43,14 +50,18 @@ def authority_header(db) -> dict[str, str]:
 
 @pytest.mark.parametrize("label", _operation_labels())
 @pytest.mark.parametrize("caller", ["anonymous", "authority"])
-def test_operation_conforms(label, caller, operations, authority_header):
+def test_operation_conforms(label, caller, operations, authority_header, app):
     operation = operations[label]
     headers = authority_header if caller == "authority" else {}
+    throttle = app.extensions[AUTH].limiter.storage
 
     @given(case=operation.as_strategy())
     @CONFORMANCE
     def run(case):
-        case.call_and_validate(headers=headers)
+        # Schemathesis sends bad credentials on purpose and expects 401 each time; the throttle
+        # (tested on its own elsewhere) would answer 429 after a few, so each case starts clean.
+        throttle.reset()
+        case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
 
     run()
 
