@@ -16,6 +16,7 @@ from .funding import decide_funding
 from .models import (
     Capability,
     CatalogueItem,
+    Framework,
     ItemKind,
     Lot,
     Price,
@@ -45,9 +46,11 @@ def load_candidate_facts(session: Session, item_ids: Sequence[int]) -> list[Cand
             Supplier.name,
             Lot.number,
             Lot.default_funding,
+            Framework.funding_types,
         )
         .join(Supplier, Supplier.id == CatalogueItem.supplier_id)
         .join(Lot, Lot.id == CatalogueItem.lot_id)
+        .join(Framework, Framework.id == Lot.framework_id)
         .outerjoin(parent, parent.id == CatalogueItem.parent_id)
         .where(CatalogueItem.id.in_(item_ids))
     ).all()
@@ -85,7 +88,9 @@ def load_candidate_facts(session: Session, item_ids: Sequence[int]) -> list[Cand
     by_id = {row[0]: row for row in items}
     terms: dict[int, list[PriceTerms]] = defaultdict(list)
     for item_id, price_id, name, unit, period, calculation, funding, start, end in prices:
-        _, _, _, level, kind, parent_level, _, lot_number, lot_default = by_id[item_id]
+        (_, _, _, level, kind, parent_level, _, lot_number, lot_default, funding_types) = by_id[
+            item_id
+        ]
         price_tiers = tuple(tiers[price_id])
         decision = decide_funding(
             kind=kind,
@@ -98,6 +103,7 @@ def load_candidate_facts(session: Session, item_ids: Sequence[int]) -> list[Cand
             price_name=name,
             price_funding=funding,
             costs_nothing=all(tier.amount == 0 for tier in price_tiers),
+            framework_funding_types=funding_types,
         )
         terms[item_id].append(
             PriceTerms(
