@@ -56,6 +56,8 @@ class CatalogueItem(Base):
             "name",
             "capability_bits",
         ),
+        # Services are filtered by category first: its own short index.
+        Index("ix_catalogue_item_category", "kind", "status", "category", "name"),
         Index("ix_catalogue_item_supplier", "supplier_id", "status"),
         Index("ix_catalogue_item_lot", "lot_id", "status"),
     )

@@ -258,6 +258,11 @@ def upgrade() -> None:
             ],
             unique=False,
         )
+        batch_op.create_index(
+            "ix_catalogue_item_category",
+            ["kind", "status", "category", "name"],
+            unique=False,
+        )
         batch_op.create_index("ix_catalogue_item_lot", ["lot_id", "status"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_catalogue_item_parent_id"), ["parent_id"], unique=False
@@ -472,6 +477,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_catalogue_item_supplier")
         batch_op.drop_index(batch_op.f("ix_catalogue_item_parent_id"))
         batch_op.drop_index("ix_catalogue_item_lot")
+        batch_op.drop_index("ix_catalogue_item_category")
         batch_op.drop_index("ix_catalogue_item_filters")
         batch_op.drop_index("ix_catalogue_item_listing")
 
