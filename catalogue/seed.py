@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from sqlalchemy import insert, select
@@ -657,27 +657,39 @@ def seed_catalogue(session: Session, seed_dir: Path = SEED_DIR) -> SeedReport:
     seed = load_seed(seed_dir, session)
     report = SeedReport()
 
-    frameworks = _seed_frameworks(session, seed, report)
+    frameworks = _upsert(session, Framework, "slug", seed.frameworks, "framework", report)
     lots = _seed_lots(session, seed, frameworks, report)
-    capabilities = _seed_capabilities(session, seed, report)
+    capabilities = _upsert(session, Capability, "code", seed.capabilities, "capability", report)
     _seed_levels(session, seed, capabilities, report)
-    suppliers = _seed_suppliers(session, seed, report)
+    suppliers = _upsert(session, Supplier, "slug", seed.suppliers, "supplier", report)
     items = _seed_items(session, seed, lots, capabilities, suppliers, report)
     _seed_organisations(session, seed, items, report)
     return report
 
 
-def _seed_frameworks(session: Session, seed: _Seed, report: SeedReport) -> dict[str, Framework]:
-    existing = {f.slug: f for f in session.scalars(select(Framework))}
-    for record in seed.frameworks:
-        framework = existing.get(record["slug"])
-        if framework is None:
-            framework = Framework(slug=record["slug"], **record["values"])
-            session.add(framework)
-            existing[record["slug"]] = framework
-            report.count("framework", created=True)
-        elif _assign(framework, record["values"]):
-            report.count("framework", created=False)
+Row = TypeVar("Row")
+
+
+def _upsert(
+    session: Session,
+    model: type[Row],
+    key: str,
+    records: list[dict[str, Any]],
+    kind: str,
+    report: SeedReport,
+) -> dict[str, Row]:
+    """Rows of `model` by their natural `key`: created when missing, and changed only where a
+    value differs (so that a second run updates nothing)."""
+    existing = {getattr(row, key): row for row in session.scalars(select(model))}
+    for record in records:
+        row = existing.get(record[key])
+        if row is None:
+            row = model(**{key: record[key]}, **record["values"])
+            session.add(row)
+            existing[record[key]] = row
+            report.count(kind, created=True)
+        elif _assign(row, record["values"]):
+            report.count(kind, created=False)
     session.flush()
     return existing
 
@@ -701,21 +713,6 @@ def _seed_lots(
             report.count("lot", created=True)
         elif _assign(lot, record["values"]):
             report.count("lot", created=False)
-    session.flush()
-    return existing
-
-
-def _seed_capabilities(session: Session, seed: _Seed, report: SeedReport) -> dict[str, Capability]:
-    existing = {c.code: c for c in session.scalars(select(Capability))}
-    for record in seed.capabilities:
-        capability = existing.get(record["code"])
-        if capability is None:
-            capability = Capability(code=record["code"], **record["values"])
-            session.add(capability)
-            existing[record["code"]] = capability
-            report.count("capability", created=True)
-        elif _assign(capability, record["values"]):
-            report.count("capability", created=False)
     session.flush()
     return existing
 
@@ -747,21 +744,6 @@ def _seed_levels(
         if changed:
             report.count("maturity_level", created=False)
     session.flush()
-
-
-def _seed_suppliers(session: Session, seed: _Seed, report: SeedReport) -> dict[str, Supplier]:
-    existing = {s.slug: s for s in session.scalars(select(Supplier))}
-    for record in seed.suppliers:
-        supplier = existing.get(record["slug"])
-        if supplier is None:
-            supplier = Supplier(slug=record["slug"], **record["values"])
-            session.add(supplier)
-            existing[record["slug"]] = supplier
-            report.count("supplier", created=True)
-        elif _assign(supplier, record["values"]):
-            report.count("supplier", created=False)
-    session.flush()
-    return existing
 
 
 def _tiers_of(price: Price) -> list[tuple[int, int | None, Decimal]]:
