@@ -1,10 +1,11 @@
-from flask import Response, current_app, request, url_for
+from flask import current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
 from api.auth import principal, requires
 from api.common.concurrency import IF_MATCH_DOC, check_if_match, etag_data, etag_header
+from api.common.downloads import download
 from api.common.pagination import page_body, page_of
 from api.database import get_session, writing_session
 from catalogue import orders
@@ -225,14 +226,6 @@ def cost_estimate(call_off_id):
     return current_app.json.response(body)
 
 
-def _download(content, mimetype: str, filename: str) -> Response:
-    return Response(
-        content,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 @blp.route("/orders/<string:call_off_id>/export.csv")
 @requires()
 @blp.response(200, BINARY, content_type="text/csv")
@@ -243,7 +236,7 @@ def export_csv(call_off_id):
     session = get_session()
     order = orders.get_order(session, principal(), call_off_id)
     content = estimate_csv(orders.estimate_order(session, order))
-    return _download(content, "text/csv", f"{order.call_off_id}.csv")
+    return download(content, "text/csv", f"{order.call_off_id}.csv")
 
 
 @blp.route("/orders/<string:call_off_id>/export.xlsx")
@@ -256,4 +249,4 @@ def export_xlsx(call_off_id):
     session = get_session()
     order = orders.get_order(session, principal(), call_off_id)
     content = estimate_xlsx(order, orders.estimate_order(session, order))
-    return _download(content, XLSX, f"{order.call_off_id}.xlsx")
+    return download(content, XLSX, f"{order.call_off_id}.xlsx")

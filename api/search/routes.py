@@ -27,25 +27,30 @@ blp = Blueprint(
 @blp.alt_response(503, description="The search engine is unavailable.")
 def search(args):
     """Search the catalogue."""
-    query = SearchQuery(
-        text=args["q"],
-        framework=args.get("framework"),
-        lot=args.get("lot"),
-        kind=args["kind"].value if args.get("kind") else None,
-        supplier_id=args.get("supplier"),
-        capabilities=tuple(args["capability"]),
-        min_maturity_level=args.get("maturity_level"),
-        hosting=args["hosting"].value if args.get("hosting") else None,
-        price_max=args.get("price_max"),
-        sort=args["sort"],
-        page=args["page"],
-        page_size=args["page_size"],
-    )
+    query = search_query(args, sort=args["sort"], page=args["page"], page_size=args["page_size"])
     # The body is built JSON-ready here and returned as a response, which flask-smorest passes
     # through: marshmallow's dump of 20 hits and 7 facets cost more than the search itself.
     # SearchResultsSchema still documents it, and the OpenAPI conformance tests check it.
     # The app's JSON provider encodes it with orjson (api/json.py).
     return current_app.json.response(_body(state().engine.search(query)))
+
+
+def search_query(args: dict, **overrides) -> SearchQuery:
+    """The engine's query from /search's parsed arguments (also used by other resources that
+    search the same way, such as a selection's candidates)."""
+    kind, hosting = args.get("kind"), args.get("hosting")
+    return SearchQuery(
+        text=args.get("q") or "",
+        framework=args.get("framework"),
+        lot=args.get("lot"),
+        kind=kind.value if kind else None,
+        supplier_id=args.get("supplier"),
+        capabilities=tuple(args.get("capability") or ()),
+        min_maturity_level=args.get("maturity_level"),
+        hosting=hosting.value if hosting else None,
+        price_max=args.get("price_max"),
+        **overrides,
+    )
 
 
 def _body(results: SearchResults) -> dict:

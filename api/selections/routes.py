@@ -1,22 +1,22 @@
 """The GPSoC selection process over HTTP. Every write needs the selection's ETag in If-Match
 and answers with the new one; sub-resource writes answer with the whole selection."""
 
-from flask import Response, g
 from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
 from api.auth import principal, requires
 from api.common.concurrency import IF_MATCH_DOC, check_if_match, etag_data, etag_header
+from api.common.downloads import download
 from api.common.pagination import page_body, page_of
 from api.database import get_session, writing_session
+from api.items.filters import item_filters
 from api.search.extension import state as search_state
+from api.search.routes import search_query
 from catalogue import selection as selections
-from catalogue.listings import ItemFilters
 from catalogue.models import CriterionGroup, ItemKind, Selection
 from catalogue.principal import Role
 from catalogue.selection_export import to_csv, to_xlsx
 from catalogue.selection_report import result_report
-from search import SearchQuery
 
 from .schemas import (
     CandidatesAddSchema,
@@ -56,15 +56,6 @@ WRITE_DOC = {
 ONE = "/selections/<int:selection_id>"
 
 
-def _writer() -> Session:
-    """A writing session; authentication may have opened a reading one on this request, which
-    is dropped so that the write takes the writer's lock from its first statement."""
-    reading = g.pop("db_session", None)
-    if reading is not None:
-        reading.close()
-    return writing_session()
-
-
 def _etag(selection: Selection) -> dict[str, str]:
     return etag_header(KIND, selection.id, selection.version)
 
@@ -90,7 +81,7 @@ def _groups(weights: dict | None) -> dict[CriterionGroup, int] | None:
 @blp.response(201, SelectionSchema)
 def create_selection(body):
     """Start a selection for one of your practices (the authority: for any practice)."""
-    session = _writer()
+    session = writing_session()
     chosen = selections.create_selection(
         session,
         principal(),
@@ -135,7 +126,7 @@ def get_selection(selection_id):
 @blp.response(200, SelectionSchema)
 def update_selection(body, selection_id):
     """Change the name, term or weights (price 30-90 % in steps of 5; groups sum to 100)."""
-    session = _writer()
+    session = writing_session()
     chosen = _for_change(session, selection_id)
     changes = dict(body)
     if "non_price_weights" in changes:
@@ -152,23 +143,14 @@ def update_selection(body, selection_id):
 def add_candidates(body, selection_id):
     """Add candidates by id, or every published item of the framework matching the filters of
     /search. 2 to 8 make a competition; exactly one a direct award."""
-    session = _writer()
+    session = writing_session()
     chosen = _for_change(session, selection_id)
     if "filters" in body and (body["filters"].get("q") or "price_max" in body["filters"]):
         matched_ids, total = _search(chosen, body["filters"])
         selections.add_candidates_from_matches(session, principal(), chosen, matched_ids, total)
     elif "filters" in body:
-        filters = body["filters"]
-        kind = filters.get("kind")
-        item_filters = ItemFilters(
-            kinds=frozenset({kind}) if kind else frozenset(ItemKind),
-            lot=filters.get("lot"),
-            supplier_id=filters.get("supplier"),
-            capabilities=tuple(filters.get("capability") or ()),
-            min_maturity_level=filters.get("maturity_level"),
-            hosting=filters.get("hosting"),
-        )
-        selections.add_candidates_from_search(session, principal(), chosen, item_filters)
+        filters = item_filters(body["filters"], frozenset(ItemKind))
+        selections.add_candidates_from_search(session, principal(), chosen, filters)
     else:
         selections.add_candidates(session, principal(), chosen, body["item_ids"])
     return _done(session, chosen)
@@ -176,16 +158,8 @@ def add_candidates(body, selection_id):
 
 def _search(chosen: Selection, filters: dict) -> tuple[list[int], int]:
     """Full-text candidates come from the search engine, exactly as /search would find them."""
-    query = SearchQuery(
-        text=filters.get("q") or "",
-        framework=chosen.framework.slug,
-        lot=filters.get("lot"),
-        kind=filters["kind"].value if filters.get("kind") else None,
-        supplier_id=filters.get("supplier"),
-        capabilities=tuple(filters.get("capability") or ()),
-        min_maturity_level=filters.get("maturity_level"),
-        hosting=filters["hosting"].value if filters.get("hosting") else None,
-        price_max=filters.get("price_max"),
+    query = search_query(
+        {**filters, "framework": chosen.framework.slug},
         page_size=selections.MAX_CANDIDATES + 1,
     )
     results = search_state().engine.search(query)
@@ -198,7 +172,7 @@ def _search(chosen: Selection, filters: dict) -> tuple[list[int], int]:
 @blp.response(200, SelectionSchema)
 def remove_candidate(selection_id, item_id):
     """Take a candidate off the shortlist (with its scores)."""
-    session = _writer()
+    session = writing_session()
     chosen = _for_change(session, selection_id)
     selections.remove_candidate(session, principal(), chosen, item_id)
     return _done(session, chosen)
@@ -212,7 +186,7 @@ def remove_candidate(selection_id, item_id):
 def add_criterion(body, selection_id):
     """Add a scored criterion (group, weight within the group, scoring) or a mandatory one
     (a required capability, a minimum maturity level or a maximum whole-life cost)."""
-    session = _writer()
+    session = writing_session()
     chosen = _for_change(session, selection_id)
     data = selections.CriterionInput(
         kind=body["kind"],
@@ -237,7 +211,7 @@ def add_criterion(body, selection_id):
 @blp.response(200, SelectionSchema)
 def update_criterion(body, selection_id, criterion_id):
     """Change a criterion (its kind stays)."""
-    session = _writer()
+    session = writing_session()
     chosen = _for_change(session, selection_id)
     selections.update_criterion(session, principal(), chosen, criterion_id, body)
     return _done(session, chosen)
@@ -249,7 +223,7 @@ def update_criterion(body, selection_id, criterion_id):
 @blp.response(200, SelectionSchema)
 def remove_criterion(selection_id, criterion_id):
     """Remove a criterion and its scores."""
-    session = _writer()
+    session = writing_session()
     chosen = _for_change(session, selection_id)
     selections.remove_criterion(session, principal(), chosen, criterion_id)
     return _done(session, chosen)
@@ -272,7 +246,7 @@ def list_scores(selection_id):
 def enter_scores(body, selection_id):
     """Enter or replace scores, 1 to 5, each with a justification; an entered score overrides
     the automatic one. All or nothing: one bad score stores none."""
-    session = _writer()
+    session = writing_session()
     chosen = _for_change(session, selection_id)
     entries = [selections.ScoreEntry(**entry) for entry in body["scores"]]
     selections.enter_scores(session, principal(), chosen, entries)
@@ -286,7 +260,7 @@ def enter_scores(body, selection_id):
 @blp.response(200, SelectionScoreSchema(many=True))
 def remove_score(selection_id, criterion_id, item_id):
     """Withdraw an entered score; the automatic score, if there is one, applies again."""
-    session = _writer()
+    session = writing_session()
     chosen = _for_change(session, selection_id)
     selections.remove_score(session, principal(), chosen, criterion_id, item_id)
     session.commit()
@@ -314,19 +288,11 @@ def lock_selection(selection_id):
     """Freeze the result: the scored listing versions and prices go into a snapshot and the
     selection becomes read-only. Only a complete result can be locked (409 lists what is
     missing)."""
-    session = _writer()
+    session = writing_session()
     chosen = _for_change(session, selection_id)
     result = selections.lock_selection(session, principal(), chosen)
     session.commit()
     return result_report(chosen, result), 200, _etag(chosen)
-
-
-def _download(content: str | bytes, mimetype: str, filename: str) -> Response:
-    return Response(
-        content,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 @blp.route(f"{ONE}/export.csv", methods=["GET"])
@@ -339,7 +305,7 @@ def export_csv(selection_id):
     session = get_session()
     chosen = selections.get_selection(session, principal(), selection_id)
     report = result_report(chosen, selections.result_of(session, chosen))
-    return _download(to_csv(chosen, report), "text/csv", f"selection-{chosen.id}.csv")
+    return download(to_csv(chosen, report), "text/csv", f"selection-{chosen.id}.csv")
 
 
 @blp.route(f"{ONE}/export.xlsx", methods=["GET"])
@@ -351,4 +317,4 @@ def export_xlsx(selection_id):
     session = get_session()
     chosen = selections.get_selection(session, principal(), selection_id)
     report = result_report(chosen, selections.result_of(session, chosen))
-    return _download(to_xlsx(chosen, report), XLSX, f"selection-{chosen.id}.xlsx")
+    return download(to_xlsx(chosen, report), XLSX, f"selection-{chosen.id}.xlsx")
