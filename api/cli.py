@@ -39,7 +39,7 @@ def init_db() -> None:
 @click.option("--random-seed", type=int, default=0, show_default=True)
 def seed(synthetic: int | None, random_seed: int) -> None:
     """Load the seed catalogue (idempotent), or add synthetic items for benchmarks."""
-    from catalogue.seed import seed_catalogue, seed_synthetic
+    from catalogue.seeding import seed_catalogue, seed_synthetic
 
     engine = make_engine(_settings().database_url)
     session_factory = make_session_factory(engine)

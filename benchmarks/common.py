@@ -24,7 +24,7 @@ BENCH_DIR = Path(os.environ.get("GPSOC_BENCH_DIR", Path(__file__).parent / ".dat
 
 def synthetic_database(items: int = 50_000, random_seed: int = 7) -> Engine:
     """A SQLite database holding the seed catalogue plus `items` synthetic items."""
-    from catalogue.seed import seed_catalogue, seed_synthetic
+    from catalogue.seeding import seed_catalogue, seed_synthetic
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     engine = make_engine(f"sqlite:///{BENCH_DIR / f'bench-{items}-{random_seed}.sqlite3'}")

@@ -92,7 +92,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
 
-    from catalogue.seed import seed_catalogue
+    from catalogue.seeding import seed_catalogue
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     engine = make_engine(f"sqlite:///{BENCH_DIR / 'bench-orders.sqlite3'}")

@@ -1,7 +1,7 @@
 """Scoring a selection: 8 candidates x 40 criteria for a 20,000-patient practice.
 
 Budget (DESIGN.md): p95 <= 20 ms. Three measurements:
-- "score": catalogue.selection_scoring.score_selection on plain data (whole-life costs with
+- "score": catalogue.selections.scoring.score_selection on plain data (whole-life costs with
   tiered per-patient prices, eliminations, automatic and entered scores, ranking, sensitivity);
 - "score + report": the same plus the rounded report the API and the exports print;
 - "from the database": what GET /selections/{id}/result does behind HTTP: load the selection
@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from benchmarks.common import machine, measure, p95, summary
-from catalogue import selection as selections
+from catalogue import selections
 from catalogue.db import make_engine, make_session_factory
 from catalogue.migrate import upgrade_to_head
 from catalogue.models import (
@@ -36,12 +36,13 @@ from catalogue.models import (
     PriceUnit,
     Requirement,
     Scoring,
+    SelectionStatus,
     TierCalculation,
 )
 from catalogue.pricing import PriceTerms, Tier
 from catalogue.principal import CONSOLE
-from catalogue.selection_report import result_report
-from catalogue.selection_scoring import (
+from catalogue.selections.report import result_report
+from catalogue.selections.scoring import (
     CandidateFacts,
     CriterionSpec,
     EnteredScore,
@@ -183,7 +184,7 @@ def plain_input() -> ScoringInput:
 
 def database_selection(directory: Path):
     """A seeded SQLite database with a selection of 8 candidates x 40 criteria."""
-    from catalogue.seed import seed_catalogue
+    from catalogue.seeding import seed_catalogue
 
     engine = make_engine(f"sqlite:///{directory / 'selection-bench.sqlite3'}")
     with engine.begin() as connection:
@@ -267,7 +268,7 @@ def main() -> None:
 
     class _Selection:  # the fields result_report reads
         id, term_months, price_weight = 1, 36, 60
-        status = selections.SelectionStatus.DRAFT
+        status = SelectionStatus.DRAFT
         group_weights = data.group_weights
 
     timings = measure(lambda: result_report(_Selection, score_selection(data)), args.runs)

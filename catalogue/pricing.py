@@ -45,6 +45,29 @@ def to_pennies(amount: Decimal) -> Decimal:
     return amount.quantize(PENNY, rounding=ROUND_HALF_UP)
 
 
+def validate_tiers(bounds: Sequence[tuple[int, int | None]]) -> None:
+    """Raise ValueError unless the (lower, upper) bounds start at 1, are contiguous and the
+    last (and only the last) is open-ended (upper None)."""
+    if not bounds:
+        raise ValueError("a price needs at least one tier")
+    expected = 1
+    for position, (lower, upper) in enumerate(bounds, start=1):
+        last = position == len(bounds)
+        if lower != expected:
+            if position == 1:
+                raise ValueError(f"tiers must start at 1, not {lower}")
+            raise ValueError(f"tier {position} must start at {expected} (contiguous), not {lower}")
+        if upper is None:
+            if not last:
+                raise ValueError(f"only the last tier may be open-ended, not tier {position}")
+            return
+        if last:
+            raise ValueError(f"the last tier must be open-ended (upper_bound null), not {upper}")
+        if upper < lower:
+            raise ValueError(f"tier {position} ends ({upper}) before it starts ({lower})")
+        expected = upper + 1
+
+
 class TierLike(Protocol):
     lower_bound: int
     upper_bound: int | None

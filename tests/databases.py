@@ -41,7 +41,7 @@ def fresh_database(directory: Path, seed: bool = True, migrate: bool = True) -> 
             with engine.begin() as connection:
                 upgrade_to_head(connection)
         if seed and migrate:
-            from catalogue.seed import seed_catalogue
+            from catalogue.seeding import seed_catalogue
 
             with make_session_factory(engine).begin() as session:
                 seed_catalogue(session)

@@ -4,7 +4,7 @@ from api.auth import principal, requires
 from api.common.concurrency import check_if_match, etag_data, etag_header
 from api.common.writes import CREATE_DOC, UPDATE_DOC
 from api.database import get_session, writing_session
-from catalogue import authority, reference
+from catalogue import reference
 from catalogue.principal import Role
 
 from .schemas import CapabilityCreateSchema, CapabilitySchema, CapabilityUpdateSchema
@@ -27,7 +27,7 @@ def list_capabilities():
 def create_capability(body):
     """Add a capability items can be accredited for (authority)."""
     session = writing_session()
-    capability = authority.create_capability(session, principal(), body)
+    capability = reference.create_capability(session, principal(), body)
     session.commit()
     return capability, 201, etag_header("capability", capability.id, capability.version)
 
@@ -37,7 +37,7 @@ def create_capability(body):
 @blp.response(200, CapabilitySchema)
 def get_capability(code):
     """One capability."""
-    capability = authority.get_capability(get_session(), code)
+    capability = reference.get_capability(get_session(), code)
     blp.set_etag(etag_data("capability", capability.id, capability.version))
     return capability
 
@@ -50,8 +50,8 @@ def get_capability(code):
 def update_capability(body, code):
     """Change a capability's name, description or category (authority); its code is fixed."""
     session = writing_session()
-    capability = authority.get_capability(session, code)
+    capability = reference.get_capability(session, code)
     check_if_match("capability", capability.id, capability.version)
-    authority.update_capability(session, principal(), capability, body)
+    reference.update_capability(session, principal(), capability, body)
     session.commit()
     return capability, 200, etag_header("capability", capability.id, capability.version)

@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from catalogue.authority import SLUG_PATTERN
+from catalogue.reference import SLUG_PATTERN
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX
 
 

@@ -1,7 +1,7 @@
 from flask_smorest import Blueprint
 
 from api.database import get_session
-from catalogue.compare import compare_items
+from catalogue.selections.compare import compare_items
 
 from .schemas import CompareArgsSchema, ComparisonSchema
 

@@ -5,8 +5,8 @@ from api.common.fields import Id, Money
 from api.items.schemas import FrameworkRefSchema, LotRefSchema
 from api.organisations.schemas import OrganisationRefSchema
 from api.suppliers.schemas import SupplierRefSchema
-from catalogue.compare import MAX_COMPARED
 from catalogue.models import Funding, Hosting, ItemKind, PricePeriod, PriceUnit, ServiceCategory
+from catalogue.selections.compare import MAX_COMPARED
 
 
 class CompareArgsSchema(Schema):

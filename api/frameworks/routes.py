@@ -4,7 +4,7 @@ from api.auth import principal, requires
 from api.common.concurrency import check_if_match, etag_data, etag_header
 from api.common.writes import CREATE_DOC, UPDATE_DOC
 from api.database import get_session, writing_session
-from catalogue import authority, reference
+from catalogue import reference
 from catalogue.models import Framework, Lot
 from catalogue.principal import Role
 
@@ -43,7 +43,7 @@ def list_frameworks():
 def create_framework(body):
     """Create a framework (authority); it starts as coming."""
     session = writing_session()
-    framework = authority.create_framework(session, principal(), body)
+    framework = reference.create_framework(session, principal(), body)
     session.commit()
     return framework, 201, framework_etag(framework)
 
@@ -68,20 +68,20 @@ def update_framework(body, slug):
     session = writing_session()
     framework = reference.get_framework(session, slug)
     check_if_match("framework", framework.id, framework.version)
-    authority.update_framework(session, principal(), framework, body)
+    reference.update_framework(session, principal(), framework, body)
     session.commit()
     return framework, 200, framework_etag(framework)
 
 
 def _add_framework_transition(name: str) -> None:
-    source, target = authority.FRAMEWORK_TRANSITIONS[name]
+    source, target = reference.FRAMEWORK_TRANSITIONS[name]
     summary = f"{name.capitalize()}: {source.value} -> {target.value} (authority)."
 
     def view(slug):
         session = writing_session()
         framework = reference.get_framework(session, slug)
         check_if_match("framework", framework.id, framework.version)
-        authority.transition_framework(session, principal(), framework, name)
+        reference.transition_framework(session, principal(), framework, name)
         session.commit()
         return framework, 200, framework_etag(framework)
 
@@ -93,7 +93,7 @@ def _add_framework_transition(name: str) -> None:
     blp.route(f"/frameworks/<string:slug>/{name}", methods=["POST"])(view)
 
 
-for _name in authority.FRAMEWORK_TRANSITIONS:
+for _name in reference.FRAMEWORK_TRANSITIONS:
     _add_framework_transition(_name)
 
 
@@ -113,7 +113,7 @@ def create_lot(body, slug):
     """Add a lot to a framework (authority)."""
     session = writing_session()
     framework = reference.get_framework(session, slug)
-    lot = authority.create_lot(session, principal(), framework, body)
+    lot = reference.create_lot(session, principal(), framework, body)
     session.commit()
     return lot, 201, lot_etag(lot)
 
@@ -138,6 +138,6 @@ def update_lot(body, slug, number):
     session = writing_session()
     lot = reference.get_lot(session, slug, number)
     check_if_match("lot", lot.id, lot.version)
-    authority.update_lot(session, principal(), lot, body)
+    reference.update_lot(session, principal(), lot, body)
     session.commit()
     return lot, 200, lot_etag(lot)

@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
-from catalogue.authority import MAX_TERM_MONTHS, SLUG_PATTERN
 from catalogue.models import FrameworkStatus, Funding
+from catalogue.reference import MAX_TERM_MONTHS, SLUG_PATTERN
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX
 
 

@@ -1,4 +1,4 @@
-"""JSON for list pages, built straight from catalogue.item_pages records.
+"""JSON for list pages, built straight from catalogue.listings.pages records.
 
 It must equal what CatalogueItemSchema dumps for the same item (a test holds the two
 together); it exists because marshmallow costs more than the whole SQL of a 50-item page.
@@ -15,7 +15,7 @@ from flask import jsonify
 from api.common.fields import format_scaled_money
 from api.common.pagination import page_body
 from catalogue import listings
-from catalogue.item_pages import ItemRecord, PriceRecord, item_records
+from catalogue.listings.pages import ItemRecord, PriceRecord, item_records
 
 
 def _value(value: Any) -> Any:

@@ -17,8 +17,9 @@ from flask_smorest import Blueprint
 from api.auth import current_principal, principal, requires
 from api.common.concurrency import IF_MATCH_DOC, check_if_match, etag_data, etag_header
 from api.database import get_session, writing_session
-from catalogue import accreditation, lifecycle, listing_writes, listings, revisions
+from catalogue import listings
 from catalogue.errors import NotFound
+from catalogue.listings import accreditation, lifecycle, revisions, rules, writes
 from catalogue.models import CatalogueItem, ItemKind, ItemRevision
 from catalogue.principal import Principal, Role
 
@@ -85,7 +86,7 @@ def register_item_writes(
         caller = principal()
         item = listings.get_item(writing_session(), item_id, kinds, listings.visibility_for(caller))
         if owner_only:
-            listing_writes.ensure_owner(caller, item)
+            rules.ensure_owner(caller, item)
         check_if_match(ETAG_KIND, item.id, item.version)
         return caller, item
 
@@ -105,7 +106,7 @@ def register_item_writes(
     def create_item(body):
         """List a new item, as a draft of your own (suppliers)."""
         session = writing_session()
-        item = listing_writes.create_item(session, principal(), kinds, body)
+        item = writes.create_item(session, principal(), kinds, body)
         session.commit()
         return item, 201, item_etag(item)
 
@@ -118,7 +119,7 @@ def register_item_writes(
     def update_item(body, item_id):
         """Change your own item: at once while a draft; as a pending revision once published."""
         caller, item = load(item_id, owner_only=True)
-        result = listing_writes.update_item(writing_session(), caller, item, body)
+        result = writes.update_item(writing_session(), caller, item, body)
         return done(item, result, 200)
 
     @blp.route(f"{base}/prices", methods=["POST"])
@@ -130,7 +131,7 @@ def register_item_writes(
     def create_price(body, item_id):
         """Add a price to your own item. If-Match is the item's ETag."""
         caller, item = load(item_id, owner_only=True)
-        result = listing_writes.create_price(writing_session(), caller, item, body)
+        result = writes.create_price(writing_session(), caller, item, body)
         return done(item, result, 201)
 
     @blp.route(f"{base}/prices/<int:price_id>", methods=["PATCH"])
@@ -142,7 +143,7 @@ def register_item_writes(
     def update_price(body, item_id, price_id):
         """Change a price of your own item. If-Match is the item's ETag."""
         caller, item = load(item_id, owner_only=True)
-        result = listing_writes.update_price(writing_session(), caller, item, price_id, body)
+        result = writes.update_price(writing_session(), caller, item, price_id, body)
         return done(item, result, 200)
 
     @blp.route(f"{base}/prices/<int:price_id>", methods=["DELETE"])
@@ -153,7 +154,7 @@ def register_item_writes(
     def delete_price(item_id, price_id):
         """Remove a price from your own item. If-Match is the item's ETag."""
         caller, item = load(item_id, owner_only=True)
-        result = listing_writes.delete_price(writing_session(), caller, item, price_id)
+        result = writes.delete_price(writing_session(), caller, item, price_id)
         return done(item, result, 204)
 
     for name, step in lifecycle.TRANSITIONS.items():

@@ -4,9 +4,9 @@ from api.auth import principal, requires
 from api.common.concurrency import check_if_match, etag_data, etag_header
 from api.common.writes import CREATE_DOC, UPDATE_DOC
 from api.database import get_session, writing_session
-from catalogue import authority, reference
-from catalogue.authority import LevelChange
+from catalogue import reference
 from catalogue.principal import Role
+from catalogue.reference import LevelChange
 
 from .schemas import (
     MaturityLevelChangeSchema,
@@ -42,7 +42,7 @@ def list_maturity_levels():
 def create_maturity_level(body):
     """Add a rung to the ladder (authority); every item's level is re-derived."""
     session = writing_session()
-    change = authority.create_maturity_level(session, principal(), body)
+    change = reference.create_maturity_level(session, principal(), body)
     session.commit()
     return _answer(change, 201)
 
@@ -52,7 +52,7 @@ def create_maturity_level(body):
 @blp.response(200, MaturityLevelSchema)
 def get_maturity_level(level):
     """One level with the capabilities it requires."""
-    found = authority.get_maturity_level(get_session(), level)
+    found = reference.get_maturity_level(get_session(), level)
     blp.set_etag(etag_data("maturity_level", found.id, found.version))
     return found
 
@@ -66,8 +66,8 @@ def update_maturity_level(body, level):
     """Change a level (authority). Changing its required capabilities re-derives every item's
     level."""
     session = writing_session()
-    found = authority.get_maturity_level(session, level)
+    found = reference.get_maturity_level(session, level)
     check_if_match("maturity_level", found.id, found.version)
-    change = authority.update_maturity_level(session, principal(), found, body)
+    change = reference.update_maturity_level(session, principal(), found, body)
     session.commit()
     return _answer(change, 200)

@@ -5,7 +5,7 @@ from api.common.concurrency import check_if_match, etag_data, etag_header
 from api.common.pagination import page_body, page_of
 from api.common.writes import CREATE_DOC, UPDATE_DOC
 from api.database import get_session, writing_session
-from catalogue import authority, reference
+from catalogue import reference
 from catalogue.principal import Role
 
 from .schemas import (
@@ -52,7 +52,7 @@ def get_organisation(organisation_id):
 def create_organisation(body):
     """Add a commissioner or a practice (authority)."""
     session = writing_session()
-    organisation = authority.create_organisation(session, principal(), body)
+    organisation = reference.create_organisation(session, principal(), body)
     session.commit()
     organisation = reference.get_organisation(session, organisation.id)
     return organisation, 201, etag_header("organisation", organisation.id, organisation.version)
@@ -68,6 +68,6 @@ def update_organisation(body, organisation_id):
     session = writing_session()
     organisation = reference.get_organisation(session, organisation_id)
     check_if_match("organisation", organisation.id, organisation.version)
-    authority.update_organisation(session, principal(), organisation, body)
+    reference.update_organisation(session, principal(), organisation, body)
     session.commit()
     return organisation, 200, etag_header("organisation", organisation.id, organisation.version)

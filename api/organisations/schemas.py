@@ -3,8 +3,8 @@ from marshmallow import Schema, fields, validate
 from api.common.fields import Id
 from api.common.pagination import PageArgsSchema
 from api.items.schemas import ItemRefSchema
-from catalogue.authority import COMMISSIONER_TYPES
 from catalogue.models import OrganisationKind
+from catalogue.reference import COMMISSIONER_TYPES
 from catalogue.validation import NAME_MAX
 
 

@@ -12,11 +12,11 @@ from api.database import get_session, writing_session
 from api.items.filters import item_filters
 from api.search.extension import state as search_state
 from api.search.routes import search_query
-from catalogue import selection as selections
+from catalogue import selections
 from catalogue.models import CriterionGroup, ItemKind, Selection
 from catalogue.principal import Role
-from catalogue.selection_export import to_csv, to_xlsx
-from catalogue.selection_report import result_report
+from catalogue.selections.export import to_csv, to_xlsx
+from catalogue.selections.report import result_report
 
 from .schemas import (
     CandidatesAddSchema,

@@ -16,7 +16,7 @@ from catalogue.models import (
     Scoring,
     SelectionStatus,
 )
-from catalogue.selection_scoring import MAX_CANDIDATES, MAX_SCORE, MIN_SCORE
+from catalogue.selections.scoring import MAX_CANDIDATES, MAX_SCORE, MIN_SCORE
 
 NAME = validate.Length(min=1, max=200)
 TERM = validate.Range(min=1, max=120)

@@ -5,6 +5,7 @@ from .audit import AuditChainHead, AuditEvent
 from .base import Base, Money, UTCDateTime, utcnow
 from .capability import Capability, MaturityLevel, maturity_level_capability
 from .enums import (
+    COMMISSIONER_TYPES,
     FrameworkStatus,
     Funding,
     Hosting,
@@ -69,6 +70,7 @@ __all__ = [
     "Money",
     "OrderStatus",
     "Organisation",
+    "COMMISSIONER_TYPES",
     "OrganisationKind",
     "Price",
     "PricePeriod",

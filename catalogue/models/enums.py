@@ -71,3 +71,7 @@ class TierCalculation(StrEnum):
 class OrganisationKind(StrEnum):
     COMMISSIONER = "commissioner"
     PRACTICE = "practice"
+
+
+# What a commissioner has been called: PCTs in 2007, CCGs from 2013, ICBs today.
+COMMISSIONER_TYPES = ("PCT", "CCG", "ICB")

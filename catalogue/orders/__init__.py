@@ -1,10 +1,15 @@
 """Call-off orders: placing, the lifecycle, the GPSoC migration rules, the cost estimate and
 its export."""
 
-from .costs import Estimate, estimate_order
-from .lifecycle import Transition, allowed_from
-from .migration import AuditTrailSource, MigrationDates, audit_trail_sources, migration_dates
-from .ordering import (
+from catalogue.orders.costs import Estimate, estimate_order
+from catalogue.orders.lifecycle import Transition, allowed_from
+from catalogue.orders.migration import (
+    AuditTrailSource,
+    MigrationDates,
+    audit_trail_sources,
+    migration_dates,
+)
+from catalogue.orders.ordering import (
     Missing,
     Placed,
     amend_order,

@@ -21,9 +21,9 @@ from functools import cached_property
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict
-from ..funding import FundingDecision
-from ..models import (
+from catalogue.errors import Conflict
+from catalogue.funding import FundingDecision
+from catalogue.models import (
     AuditTrailOption,
     CallOffItem,
     CallOffOrder,
@@ -35,10 +35,10 @@ from ..models import (
     Price,
     PricePeriod,
 )
-from ..pricing import ZERO, PriceTerms, default_quantity_for, price_cost
-from .dates import add_months, whole_months_between
-from .migration import BEDDING_IN_MONTHS, audit_trail_sources, order_migration_dates
-from .terms import terms_of
+from catalogue.orders.dates import add_months, whole_months_between
+from catalogue.orders.migration import BEDDING_IN_MONTHS, audit_trail_sources, order_migration_dates
+from catalogue.orders.terms import terms_of
+from catalogue.pricing import ZERO, PriceTerms, default_quantity_for, price_cost
 
 MONTHS_PER_YEAR = 12
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from ..errors import InvalidInput
+from catalogue.errors import InvalidInput
 
 
 def add_months(day: date, months: int) -> date:

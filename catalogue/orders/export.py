@@ -14,11 +14,11 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from ..models import CallOffOrder
-from ..pricing import to_pennies
-from ..spreadsheets import csv_text, keep_as_text
-from .costs import Estimate, Split, Summary
-from .migration import order_migration_dates
+from catalogue.models import CallOffOrder
+from catalogue.orders.costs import Estimate, Split, Summary
+from catalogue.orders.migration import order_migration_dates
+from catalogue.pricing import to_pennies
+from catalogue.spreadsheets import csv_text, keep_as_text
 
 MONEY_FORMAT = "#,##0.00"
 

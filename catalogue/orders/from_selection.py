@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from .. import selection as selections
-from ..errors import Conflict
-from ..listings import get_item
-from ..models import ItemKind
-from ..principal import Principal
+from catalogue import selections
+from catalogue.errors import Conflict
+from catalogue.listings.queries import get_item
+from catalogue.models import ItemKind
+from catalogue.principal import Principal
 
 
 def prefilled(session: Session, actor: Principal, data: Mapping[str, Any]) -> dict[str, Any]:

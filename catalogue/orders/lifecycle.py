@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ..models import OrderStatus
-from ..principal import Role
+from catalogue.models import OrderStatus
+from catalogue.principal import Role
 
 
 class Transition(StrEnum):

@@ -19,7 +19,7 @@ from datetime import date
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..models import (
+from catalogue.models import (
     AuditTrailOption,
     CallOffOrder,
     CatalogueItem,
@@ -30,7 +30,7 @@ from ..models import (
     PricePeriod,
     ServiceCategory,
 )
-from .dates import add_months
+from catalogue.orders.dates import add_months
 
 BEDDING_IN_MONTHS = 3
 MIN_NOTICE_MONTHS = 3

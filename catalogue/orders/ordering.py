@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from .. import audit
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound
-from ..models import (
+from catalogue import audit
+from catalogue.errors import Conflict, Forbidden, InvalidInput, NotFound
+from catalogue.models import (
     CallOffCounter,
     CallOffItem,
     CallOffOrder,
@@ -39,13 +39,13 @@ from ..models import (
     Supplier,
     utcnow,
 )
-from ..pricing import PriceTerms, default_quantity
-from ..principal import Principal, Role
-from .dates import add_months
-from .from_selection import prefilled
-from .lifecycle import RULES, Transition, allowed_from
-from .migration import audit_trail_sources
-from .terms import copy_terms, terms_of
+from catalogue.orders.dates import add_months
+from catalogue.orders.from_selection import prefilled
+from catalogue.orders.lifecycle import RULES, Transition, allowed_from
+from catalogue.orders.migration import audit_trail_sources
+from catalogue.orders.terms import copy_terms, terms_of
+from catalogue.pricing import PriceTerms, default_quantity
+from catalogue.principal import Principal, Role
 
 OBJECT_TYPE = "call_off_order"
 MAX_COMMENCEMENT_AGE_MONTHS = 3

@@ -5,8 +5,8 @@ as `catalogue.pricing.PriceTerms` for the one pricing engine."""
 
 from __future__ import annotations
 
-from ..models import CallOffItem
-from ..pricing import PriceTerms
+from catalogue.models import CallOffItem
+from catalogue.pricing import PriceTerms
 
 
 def copy_terms(line: CallOffItem, terms: PriceTerms) -> None:

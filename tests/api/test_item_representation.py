@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from api.items.representation import item_json
 from api.items.schemas import CatalogueItemSchema
-from catalogue.item_pages import item_records
+from catalogue.listings.pages import item_records
 from catalogue.models import CatalogueItem
 
 

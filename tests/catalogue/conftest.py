@@ -44,7 +44,7 @@ def _close(engine: Engine) -> None:
 @pytest.fixture(scope="session")
 def database_templates(tmp_path_factory) -> dict[str, Path]:
     """An empty migrated database file and a seeded one, made once per session."""
-    from catalogue.seed import seed_catalogue
+    from catalogue.seeding import seed_catalogue
 
     directory = tmp_path_factory.mktemp("catalogue-templates")
     empty, seeded = directory / "empty.sqlite3", directory / "seeded.sqlite3"

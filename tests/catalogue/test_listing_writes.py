@@ -9,9 +9,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from catalogue import lifecycle, listing_writes, revisions
 from catalogue.errors import Conflict, Forbidden, InvalidInput
-from catalogue.listings import SYSTEM_KINDS
+from catalogue.listings import SYSTEM_KINDS, lifecycle, revisions, rules, writes
 from catalogue.models import ItemStatus, Supplier
 from catalogue.principal import CONSOLE, Principal, Role
 from catalogue.validation import FieldErrors
@@ -27,7 +26,7 @@ PRICE = {
 
 def _errors(data) -> dict:
     errors = FieldErrors()
-    listing_writes.validate_price(errors, data)
+    rules.validate_price(errors, data)
     with pytest.raises(InvalidInput) as raised:
         errors.raise_if_any()
     return raised.value.errors
@@ -39,7 +38,7 @@ def _tiers(*bounds):
 
 def test_a_valid_price_becomes_a_plain_spec():
     errors = FieldErrors()
-    spec = listing_writes.validate_price(errors, PRICE)
+    spec = rules.validate_price(errors, PRICE)
     assert not errors
     assert spec["tiers"] == [{"lower_bound": 1, "upper_bound": None, "amount": "100.50"}]
     assert spec["effective_from"] == "2015-04-01" and spec["tier_calculation"] == "volume"
@@ -90,14 +89,14 @@ def draft(db, emis):
         "hosting": "hosted",
         "prices": [PRICE],
     }
-    return listing_writes.create_item(db, emis, SYSTEM_KINDS, body)
+    return writes.create_item(db, emis, SYSTEM_KINDS, body)
 
 
 def test_each_write_bumps_the_version_once(db, emis, draft):
     versions = [draft.version]
-    listing_writes.update_item(db, emis, draft, {"name": "Renamed"})
+    writes.update_item(db, emis, draft, {"name": "Renamed"})
     versions.append(draft.version)
-    listing_writes.update_price(db, emis, draft, draft.prices[0].id, {"amount": Decimal("2")})
+    writes.update_price(db, emis, draft, draft.prices[0].id, {"amount": Decimal("2")})
     versions.append(draft.version)
     lifecycle.transition(db, emis, draft, "submit")
     versions.append(draft.version)
@@ -107,7 +106,7 @@ def test_each_write_bumps_the_version_once(db, emis, draft):
 def test_only_the_owner_writes_and_only_the_authority_publishes(db, emis, draft):
     stranger = Principal(Role.SUPPLIER, "tpp", supplier_id=emis.supplier_id + 1)
     with pytest.raises(Forbidden):
-        listing_writes.update_item(db, stranger, draft, {"name": "Mine now"})
+        writes.update_item(db, stranger, draft, {"name": "Mine now"})
     lifecycle.transition(db, emis, draft, "submit")
     with pytest.raises(Forbidden):
         lifecycle.transition(db, emis, draft, "publish")
@@ -119,8 +118,8 @@ def test_a_revision_changes_nothing_until_approved(db, emis, draft):
     lifecycle.transition(db, emis, draft, "submit")
     lifecycle.transition(db, CONSOLE, draft, "publish")
     price_id = draft.prices[0].id
-    revision = listing_writes.update_price(db, emis, draft, price_id, {"amount": Decimal("150")})
-    listing_writes.create_price(db, emis, draft, {**PRICE, "name": "Support"})
+    revision = writes.update_price(db, emis, draft, price_id, {"amount": Decimal("150")})
+    writes.create_price(db, emis, draft, {**PRICE, "name": "Support"})
     assert [p.name for p in draft.prices] == ["Licence"]
     assert draft.prices[0].tiers[0].amount == Decimal("100.5")
     diff = revisions.diff(draft, revision)
@@ -139,8 +138,8 @@ def test_a_revision_changes_nothing_until_approved(db, emis, draft):
 def test_withdrawing_discards_the_pending_revision(db, emis, draft):
     lifecycle.transition(db, emis, draft, "submit")
     lifecycle.transition(db, CONSOLE, draft, "publish")
-    revision = listing_writes.update_item(db, emis, draft, {"summary": "Soon"})
+    revision = writes.update_item(db, emis, draft, {"summary": "Soon"})
     lifecycle.transition(db, CONSOLE, draft, "withdraw")
     assert revision.status.value == "discarded"
     with pytest.raises(Conflict):
-        listing_writes.update_item(db, emis, draft, {"summary": "Too late"})
+        writes.update_item(db, emis, draft, {"summary": "Too late"})

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from catalogue.accreditation import grant, remove
+from catalogue.listings.accreditation import grant, remove
 from catalogue.maturity import (
     BITMAP_IDS,
     capability_bits,
@@ -16,7 +16,7 @@ from catalogue.maturity import (
 )
 from catalogue.models import Capability, CatalogueItem
 from catalogue.principal import CONSOLE
-from catalogue.seed import seed_catalogue, seed_synthetic
+from catalogue.seeding import seed_catalogue, seed_synthetic
 from tests.databases import fresh_database
 
 L1 = frozenset({"choose-and-book", "spine-connection", "pds"})

@@ -25,14 +25,9 @@ from catalogue.models import (
     ServiceCategory,
     TierCalculation,
 )
-from catalogue.seed import (
-    SEED_DIR,
-    SEED_FILES,
-    SeedDataError,
-    seed_catalogue,
-    seed_synthetic,
-    validate_tiers,
-)
+from catalogue.pricing import validate_tiers
+from catalogue.seeding import SEED_DIR, SeedDataError, seed_catalogue, seed_synthetic
+from catalogue.seeding.read import SEED_FILES
 from seed_data.synthetic import generate
 
 TIMESTAMPS = frozenset({"created_at", "updated_at", "published_at"})

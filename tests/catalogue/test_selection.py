@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from catalogue import selection as selections
+from catalogue import selections
 from catalogue.errors import Conflict, Forbidden, InvalidInput, NotFound
 from catalogue.models import CatalogueItem, CriterionGroup, CriterionKind, Organisation
 from catalogue.principal import Principal, Role
-from catalogue.selection import CriterionInput, ScoreEntry
+from catalogue.selections import CriterionInput, ScoreEntry
 
 
 def _org(db, ods: str) -> Organisation:
@@ -127,9 +127,9 @@ def test_a_locked_selection_is_read_only_and_keeps_its_snapshot(db, owner, chose
 def test_candidate_facts_read_as_rows_agree_with_the_listings(db):
     from sqlalchemy.orm import selectinload
 
-    from catalogue.candidate_facts import load_candidate_facts
     from catalogue.models import Price
     from catalogue.pricing import price_terms
+    from catalogue.selections.facts import load_candidate_facts
 
     items = db.scalars(
         select(CatalogueItem).options(

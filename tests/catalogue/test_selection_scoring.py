@@ -19,7 +19,7 @@ from catalogue.models import (
     TierCalculation,
 )
 from catalogue.pricing import PriceTerms, Tier
-from catalogue.selection_scoring import (
+from catalogue.selections.scoring import (
     CandidateFacts,
     CriterionSpec,
     EnteredScore,

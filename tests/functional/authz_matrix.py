@@ -23,7 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.common.concurrency import etag_value
-from catalogue import accounts, authority, lifecycle, listing_writes, orders, revisions
+from catalogue import accounts, orders, reference
+from catalogue.listings import lifecycle, revisions, writes
 from catalogue.models import (
     Capability,
     CatalogueItem,
@@ -77,7 +78,7 @@ class World:
         }
         if kind is ItemKind.SERVICE:
             body["category"] = "training"
-        item = listing_writes.create_item(self.db, self.supplier, kinds, body)
+        item = writes.create_item(self.db, self.supplier, kinds, body)
         steps = {
             "draft": [],
             "submitted": ["submit"],
@@ -105,9 +106,9 @@ class World:
         return self.db.scalars(select(Framework).where(Framework.slug == slug)).one()
 
     def new_framework(self, *steps: str) -> Framework:
-        framework = authority.create_framework(self.db, CONSOLE, _framework_body("matrix-fw"))
+        framework = reference.create_framework(self.db, CONSOLE, _framework_body("matrix-fw"))
         for step in steps:
-            authority.transition_framework(self.db, CONSOLE, framework, step)
+            reference.transition_framework(self.db, CONSOLE, framework, step)
         self.db.flush()
         return framework
 
@@ -192,7 +193,7 @@ def _item_rows(collection: str, kind: ItemKind) -> dict[tuple[str, str], Rule]:
         def build(world: World) -> Call:
             item = world.item(kind, "published")
             if held:
-                from catalogue import accreditation
+                from catalogue.listings import accreditation
 
                 code = world.capability_not_held(item)
                 accreditation.grant(world.db, CONSOLE, item, code)
@@ -386,7 +387,7 @@ def _amend_live_order(world: World) -> Call:
 
 
 def _selection(world: World, candidates=("emis-web",), criterion=False, score=False):
-    from catalogue import selection as selections
+    from catalogue import selections
     from catalogue.models import CriterionGroup, CriterionKind
 
     owner = _commissioner(world)

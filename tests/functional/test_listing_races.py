@@ -10,10 +10,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from api.database import EXTENSION as DATABASE
-from catalogue import lifecycle
 from catalogue.accounts import issue_token
 from catalogue.audit import verify_chain
 from catalogue.db import make_session_factory
+from catalogue.listings import lifecycle
 from catalogue.models import CatalogueItem, Supplier
 from catalogue.principal import CONSOLE, Principal, Role
 from tests.functional.actors import new_system_body

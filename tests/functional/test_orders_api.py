@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from catalogue import selection as selections
+from catalogue import selections
 from catalogue.models import AuditEvent, CallOffOrder, CatalogueItem, ItemStatus
 from catalogue.orders.dates import add_months
 from catalogue.principal import Principal, Role

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from catalogue import authority
+from catalogue import reference
 from catalogue.models import (
     CatalogueItem,
     FrameworkStatus,
@@ -234,7 +234,7 @@ class TestStayingInStep:
         item of a framework that is open (or coming) has no document, in the drain and in a
         full rebuild, and gets one when the framework goes live."""
         searchable = search(indexed).total
-        framework = authority.create_framework(
+        framework = reference.create_framework(
             db,
             CONSOLE,
             {
@@ -246,8 +246,8 @@ class TestStayingInStep:
                 "funding_types": ["central", "local"],
             },
         )
-        authority.transition_framework(db, CONSOLE, framework, "open")
-        lot = authority.create_lot(
+        reference.transition_framework(db, CONSOLE, framework, "open")
+        lot = reference.create_lot(
             db,
             CONSOLE,
             framework,
@@ -276,7 +276,7 @@ class TestStayingInStep:
         assert search(indexed, "quillon").total == 0
         assert search(indexed).total == searchable
 
-        authority.transition_framework(db, CONSOLE, framework, "go-live")
+        reference.transition_framework(db, CONSOLE, framework, "go-live")
         assert self.drain(indexed, drain_lock, session_factory).indexed == 1
         assert names(search(indexed, "quillon")) == ["Quillon kiosk"]
         assert names(search(indexed, framework="gp-it-futures")) == ["Quillon kiosk"]

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import BigInteger, String, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
-from .models import Capability, CatalogueItem, Framework, Lot, Price, PriceTier, Supplier
-from .models import item_capability as item_capability_table
+from catalogue.models import Capability, CatalogueItem, Framework, Lot, Price, PriceTier, Supplier
+from catalogue.models import item_capability as item_capability_table
 
 _parent = aliased(CatalogueItem)
 

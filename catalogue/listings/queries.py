@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from .errors import NotFound
-from .maturity import BITMAP_IDS, capability_bits
-from .models import (
+from catalogue.errors import NotFound
+from catalogue.maturity import BITMAP_IDS, capability_bits
+from catalogue.models import (
     Capability,
     CatalogueItem,
     Framework,
@@ -22,7 +22,7 @@ from .models import (
     Price,
     item_capability,
 )
-from .principal import Principal, Role
+from catalogue.principal import Principal, Role
 
 SYSTEM_KINDS = frozenset({ItemKind.SYSTEM, ItemKind.MODULE})
 SERVICE_KINDS = frozenset({ItemKind.SERVICE})

@@ -10,9 +10,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from .models import Selection
-from .pricing import cost_report
-from .selection_scoring import (
+from catalogue.models import Selection
+from catalogue.pricing import cost_report
+from catalogue.selections.scoring import (
     SCORE_MEANINGS,
     CandidateResult,
     SelectionResult,

@@ -22,8 +22,8 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from .models import CriterionGroup, CriterionKind, Requirement, Scoring
-from .pricing import PriceTerms, WholeLifeCost, to_pennies, whole_life_cost_of
+from catalogue.models import CriterionGroup, CriterionKind, Requirement, Scoring
+from catalogue.pricing import PriceTerms, WholeLifeCost, to_pennies, whole_life_cost_of
 
 MAX_SCORE = 5
 MIN_SCORE = 1

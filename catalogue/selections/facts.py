@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from .funding import decide_funding
-from .models import (
+from catalogue.funding import decide_funding
+from catalogue.models import (
     Capability,
     CatalogueItem,
     Framework,
@@ -24,8 +24,8 @@ from .models import (
     Supplier,
     item_capability,
 )
-from .pricing import PriceTerms, Tier
-from .selection_scoring import CandidateFacts
+from catalogue.pricing import PriceTerms, Tier
+from catalogue.selections.scoring import CandidateFacts
 
 INTEROPERABILITY_CATEGORY = "interoperability"
 

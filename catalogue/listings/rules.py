@@ -1,9 +1,6 @@
-"""Suppliers writing their own listings: items and their prices.
-
-A draft item changes in place. A published (or suspended) item never does: the change is held
-as a pending revision (catalogue.revisions) until the authority approves it, so the public
-keeps seeing what was published. An item is one unit of concurrency: every write to it or its
-prices bumps its version, which is what its ETag is made from.
+"""The rules every change to a listing obeys: who may change it, which statuses may change,
+how fields and prices are validated, and how a change is recorded (snapshot, version claim,
+audit event).
 
 Prices travel as "specs": JSON-safe dicts (enum values, ISO dates, decimal strings) so that the
 same shape is validated here, stored in a revision and applied on approval.
@@ -11,27 +8,23 @@ same shape is validated here, stored in a revision and applied on approval.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from . import audit
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .models import (
+from catalogue import audit
+from catalogue.errors import Conflict, Forbidden
+from catalogue.models import (
     CatalogueItem,
-    Framework,
     FrameworkStatus,
     Funding,
     Hosting,
     ItemKind,
     ItemStatus,
-    Lot,
     Price,
     PricePeriod,
     PriceTier,
@@ -40,16 +33,24 @@ from .models import (
     TierCalculation,
     utcnow,
 )
-from .principal import Principal, Role
-from .seed import validate_tiers
-from .validation import DESCRIPTION_MAX, NAME_MAX, SUMMARY_MAX, FieldErrors
+from catalogue.pricing import validate_tiers
+from catalogue.principal import Principal
+from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, SUMMARY_MAX, FieldErrors
 
 OBJECT_TYPE = "catalogue_item"
+
+
 RFA_MAX = 32
+
+
 # Frameworks a supplier may list new items on.
 LISTABLE_FRAMEWORK_STATUSES = frozenset({FrameworkStatus.OPEN, FrameworkStatus.LIVE})
+
+
 # Statuses in which a change is held as a pending revision rather than applied.
 REVISED_STATUSES = frozenset({ItemStatus.PUBLISHED, ItemStatus.SUSPENDED})
+
+
 EDITABLE_FIELDS = (
     "name",
     "summary",
@@ -59,6 +60,8 @@ EDITABLE_FIELDS = (
     "category",
     "parent_id",
 )
+
+
 PRICE_FIELDS = (
     "name",
     "description",
@@ -70,9 +73,6 @@ PRICE_FIELDS = (
     "effective_to",
     "tiers",
 )
-
-
-# --------------------------------------------------------------------------- snapshots
 
 
 def money_text(value: Decimal) -> str:
@@ -141,9 +141,6 @@ def record(
     )
 
 
-# --------------------------------------------------------------------------- rules
-
-
 def ensure_owner(actor: Principal, item: CatalogueItem) -> None:
     """Only the supplier that owns an item may change its content."""
     if not actor.is_supplier(item.supplier_id):
@@ -161,28 +158,7 @@ def claim(item: CatalogueItem, *, visible: bool = True) -> None:
         flag_modified(item, "updated_at")
 
 
-def _slugify(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return (slug or "item")[:80]
-
-
-def _unique_slug(session: Session, name: str) -> str:
-    base = _slugify(name)
-    taken = set(
-        session.scalars(
-            select(CatalogueItem.slug).where(
-                (CatalogueItem.slug == base) | CatalogueItem.slug.like(f"{base}-%")
-            )
-        )
-    )
-    slug, counter = base, 1
-    while slug in taken:
-        counter += 1
-        slug = f"{base}-{counter}"
-    return slug
-
-
-def _enum_value(errors: FieldErrors, field: str, enum_class: type, value: Any, *, required: bool):
+def enum_value(errors: FieldErrors, field: str, enum_class: type, value: Any, *, required: bool):
     if value is None:
         if required:
             errors.add(field, "Required.")
@@ -195,7 +171,7 @@ def _enum_value(errors: FieldErrors, field: str, enum_class: type, value: Any, *
         return None
 
 
-def _validate_fields(
+def validate_fields(
     session: Session,
     errors: FieldErrors,
     kind: ItemKind,
@@ -212,9 +188,9 @@ def _validate_fields(
     errors.text("rfa_version", clean["rfa_version"], RFA_MAX, required=False)
     clean["summary"] = clean["summary"] or ""
     clean["description"] = clean["description"] or ""
-    clean["hosting"] = _enum_value(errors, "hosting", Hosting, clean["hosting"], required=True)
+    clean["hosting"] = enum_value(errors, "hosting", Hosting, clean["hosting"], required=True)
     if kind is ItemKind.SERVICE:
-        clean["category"] = _enum_value(
+        clean["category"] = enum_value(
             errors, "category", ServiceCategory, clean["category"], required=True
         )
     elif clean["category"] is not None:
@@ -257,18 +233,18 @@ def validate_price(
     currency = data.get("currency", "GBP")
     if currency != "GBP":
         errors.add(key("currency"), "Prices are in GBP only.")
-    spec["unit"] = _enum_value(errors, key("unit"), PriceUnit, data.get("unit"), required=True)
-    spec["period"] = _enum_value(
+    spec["unit"] = enum_value(errors, key("unit"), PriceUnit, data.get("unit"), required=True)
+    spec["period"] = enum_value(
         errors, key("period"), PricePeriod, data.get("period"), required=True
     )
-    spec["tier_calculation"] = _enum_value(
+    spec["tier_calculation"] = enum_value(
         errors,
         key("tier_calculation"),
         TierCalculation,
         data.get("tier_calculation") or TierCalculation.VOLUME,
         required=True,
     )
-    spec["funding"] = _enum_value(
+    spec["funding"] = enum_value(
         errors, key("funding"), Funding, data.get("funding"), required=False
     )
     effective_from, effective_to = data.get("effective_from"), data.get("effective_to")
@@ -388,90 +364,6 @@ def apply_fields(item: CatalogueItem, fields: Mapping[str, Any]) -> None:
     item.parent_id = fields["parent_id"]
 
 
-# --------------------------------------------------------------------------- items
-
-
-def create_item(
-    session: Session, actor: Principal, kinds: frozenset[ItemKind], data: Mapping[str, Any]
-) -> CatalogueItem:
-    """A supplier lists a new item, as a draft, on a lot of an open or live framework."""
-    if actor.role is not Role.SUPPLIER or actor.supplier_id is None:
-        raise Forbidden("Only a supplier lists items (its own).")
-    errors = FieldErrors()
-    kind = _enum_value(errors, "kind", ItemKind, data.get("kind"), required=True)
-    if kind is not None and ItemKind(kind) not in kinds:
-        errors.add("kind", f"Must be one of: {', '.join(sorted(k.value for k in kinds))}.")
-        kind = None
-    lot = session.scalars(
-        select(Lot)
-        .join(Framework)
-        .where(Framework.slug == data.get("framework"), Lot.number == data.get("lot"))
-    ).first()
-    if lot is None:
-        errors.add("lot", f"No lot {data.get('lot')} in framework {data.get('framework')!r}.")
-    elif lot.framework.status not in LISTABLE_FRAMEWORK_STATUSES:
-        errors.add(
-            "framework", f"The framework is {lot.framework.status.value}; it takes no listings."
-        )
-    fields = {}
-    if kind is not None and lot is not None:
-        fields = _validate_fields(
-            session, errors, ItemKind(kind), actor.supplier_id, lot.framework_id, data
-        )
-    specs = [
-        validate_price(errors, price, field_prefix=f"prices.{position}.")
-        for position, price in enumerate(data.get("prices") or [])
-    ]
-    check_price_names(errors, specs, "prices")
-    errors.raise_if_any("The item cannot be listed as given.")
-    assert lot is not None and kind is not None
-
-    item = CatalogueItem(
-        slug=_unique_slug(session, fields["name"]),
-        kind=ItemKind(kind),
-        supplier_id=actor.supplier_id,
-        lot=lot,
-        status=ItemStatus.DRAFT,
-        maturity_level=0,
-    )
-    apply_fields(item, fields)
-    item.prices = [new_price(spec) for spec in specs]
-    session.add(item)
-    session.flush()
-    record(session, actor, "item.create", item, None, item_snapshot(item))
-    return item
-
-
-def update_item(
-    session: Session, actor: Principal, item: CatalogueItem, changes: Mapping[str, Any]
-) -> CatalogueItem | Any:
-    """Change an item's fields: in place for a draft, as a pending revision once published.
-    Returns the item, or the revision holding the change."""
-    from . import revisions  # revisions builds on this module
-
-    ensure_owner(actor, item)
-    ensure_editable(item)
-    if item.status in REVISED_STATUSES:
-        return revisions.propose_fields(session, actor, item, changes)
-    errors = FieldErrors()
-    fields = _validate_fields(
-        session,
-        errors,
-        item.kind,
-        item.supplier_id,
-        item.lot.framework_id,
-        {**item_fields(item), **changes},
-        item_id=item.id,
-    )
-    errors.raise_if_any("The change is not valid.")
-    before = item_snapshot(item)
-    claim(item)
-    apply_fields(item, fields)
-    session.flush()
-    record(session, actor, "item.update", item, before, item_snapshot(item))
-    return item
-
-
 def ensure_editable(item: CatalogueItem) -> None:
     if item.status is ItemStatus.SUBMITTED:
         raise Conflict(
@@ -486,93 +378,8 @@ def ensure_editable(item: CatalogueItem) -> None:
 def validate_fields_for(session: Session, item: CatalogueItem, fields: Mapping[str, Any]) -> dict:
     """Validate a full set of editable fields for `item` (used by revisions)."""
     errors = FieldErrors()
-    clean = _validate_fields(
+    clean = validate_fields(
         session, errors, item.kind, item.supplier_id, item.lot.framework_id, fields, item.id
     )
     errors.raise_if_any("The change is not valid.")
     return clean
-
-
-# --------------------------------------------------------------------------- prices
-
-
-def find_price(item: CatalogueItem, price_id: int) -> Price:
-    for price in item.prices:
-        if price.id == price_id:
-            return price
-    raise NotFound(f"Item {item.id} has no price {price_id}.")
-
-
-def create_price(
-    session: Session, actor: Principal, item: CatalogueItem, data: Mapping[str, Any]
-) -> Price | Any:
-    """Add a price: at once on a draft, as a pending revision on a published item."""
-    from . import revisions
-
-    ensure_owner(actor, item)
-    ensure_editable(item)
-    errors = FieldErrors()
-    spec = validate_price(errors, data)
-    errors.raise_if_any("The price is not valid.")
-    if item.status in REVISED_STATUSES:
-        return revisions.propose_price_create(session, actor, item, spec)
-    _check_names_against(item, spec, exclude_id=None)
-    before = item_snapshot(item)
-    claim(item)
-    price = new_price(spec)
-    item.prices.append(price)
-    session.flush()
-    record(session, actor, "item.price.create", item, before, item_snapshot(item))
-    return price
-
-
-def update_price(
-    session: Session,
-    actor: Principal,
-    item: CatalogueItem,
-    price_id: int,
-    changes: Mapping[str, Any],
-) -> Price | Any:
-    from . import revisions
-
-    ensure_owner(actor, item)
-    ensure_editable(item)
-    if item.status in REVISED_STATUSES:
-        return revisions.propose_price_update(session, actor, item, price_id, changes)
-    price = find_price(item, price_id)
-    errors = FieldErrors()
-    spec = validate_price(errors, merged_price_spec(price_spec(price), changes))
-    errors.raise_if_any("The price is not valid.")
-    _check_names_against(item, spec, exclude_id=price.id)
-    before = item_snapshot(item)
-    claim(item)
-    apply_price(price, spec)
-    session.flush()
-    record(session, actor, "item.price.update", item, before, item_snapshot(item))
-    return price
-
-
-def delete_price(
-    session: Session, actor: Principal, item: CatalogueItem, price_id: int
-) -> Any | None:
-    from . import revisions
-
-    ensure_owner(actor, item)
-    ensure_editable(item)
-    if item.status in REVISED_STATUSES:
-        return revisions.propose_price_delete(session, actor, item, price_id)
-    price = find_price(item, price_id)
-    before = item_snapshot(item)
-    claim(item)
-    item.prices.remove(price)
-    session.flush()
-    record(session, actor, "item.price.delete", item, before, item_snapshot(item))
-    return None
-
-
-def _check_names_against(item: CatalogueItem, spec: Mapping[str, Any], exclude_id) -> None:
-    others = [p.name.casefold() for p in item.prices if p.id != exclude_id]
-    if spec["name"].casefold() in others:
-        raise InvalidInput(
-            "The price is not valid.", {"name": ["The item already has a price of that name."]}
-        )

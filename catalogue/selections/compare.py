@@ -10,16 +10,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import InvalidInput, NotFound
-from .listings import get_item, services_for_system
-from .models import (
+from catalogue.errors import InvalidInput, NotFound
+from catalogue.listings.queries import get_item, services_for_system
+from catalogue.models import (
     CatalogueItem,
     ItemKind,
     Organisation,
     OrganisationKind,
     ServiceCategory,
 )
-from .pricing import cost_report, whole_life_cost
+from catalogue.pricing import cost_report, whole_life_cost
 
 MAX_COMPARED = 10
 ALL_KINDS = frozenset(ItemKind)

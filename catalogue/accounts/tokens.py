@@ -16,10 +16,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit
-from .errors import InvalidInput, NotFound
-from .models import ApiToken, Organisation, OrganisationKind, Supplier, utcnow
-from .principal import Principal, Role
+from catalogue import audit
+from catalogue.errors import InvalidInput, NotFound
+from catalogue.models import ApiToken, Organisation, OrganisationKind, Supplier, utcnow
+from catalogue.principal import Principal, Role
 
 PREFIX = "gpsoc"
 MAX_EXPIRY_DAYS = 3650

@@ -13,8 +13,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .models import CriterionKind, Selection
-from .spreadsheets import csv_text, keep_as_text
+from catalogue.models import CriterionKind, Selection
+from catalogue.spreadsheets import csv_text, keep_as_text
 
 Table = tuple[str, list[str], list[list[Any]]]  # title, header, rows
 

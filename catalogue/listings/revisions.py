@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .listing_writes import (
+from catalogue.errors import Conflict, Forbidden, InvalidInput, NotFound
+from catalogue.listings.rules import (
     apply_fields,
     apply_price,
     check_price_names,
@@ -35,9 +35,9 @@ from .listing_writes import (
     validate_fields_for,
     validate_price,
 )
-from .models import CatalogueItem, ItemRevision, RevisionStatus, utcnow
-from .principal import Principal
-from .validation import REASON_MAX, FieldErrors
+from catalogue.models import CatalogueItem, ItemRevision, RevisionStatus, utcnow
+from catalogue.principal import Principal
+from catalogue.validation import REASON_MAX, FieldErrors
 
 Proposal = dict[str, Any]
 

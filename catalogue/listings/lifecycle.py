@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from . import revisions
-from .errors import Conflict, Forbidden
-from .listing_writes import claim, ensure_owner, item_snapshot, record
-from .models import CatalogueItem, ItemStatus, utcnow
-from .principal import Principal, Role
-from .validation import REASON_MAX, FieldErrors
+from catalogue.errors import Conflict, Forbidden
+from catalogue.listings import revisions
+from catalogue.listings.rules import claim, ensure_owner, item_snapshot, record
+from catalogue.models import CatalogueItem, ItemStatus, utcnow
+from catalogue.principal import Principal, Role
+from catalogue.validation import REASON_MAX, FieldErrors
 
 
 @dataclass(frozen=True)

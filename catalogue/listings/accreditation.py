@@ -6,11 +6,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .listing_writes import claim, item_snapshot, record
-from .maturity import refresh_derived_fields
-from .models import Capability, CatalogueItem, ItemStatus
-from .principal import Principal
+from catalogue.errors import Conflict, Forbidden, InvalidInput, NotFound
+from catalogue.listings.rules import claim, item_snapshot, record
+from catalogue.maturity import refresh_derived_fields
+from catalogue.models import Capability, CatalogueItem, ItemStatus
+from catalogue.principal import Principal
 
 
 def _capability(session: Session, code: str) -> Capability:

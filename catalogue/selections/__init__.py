@@ -1,0 +1,117 @@
+"""The GPSoC selection process: a commissioner shortlists catalogue items for one of its
+practices, weighs and scores them, reads a ranked and explained result, and locks it; and the
+side-by-side comparison that comes before it.
+
+Modules: `access` (who sees and changes, recording), `settings`, `candidates`, `criteria`,
+`scores`, `snapshot` (what is scored, locking), `facts` (catalogue facts of a candidate),
+`scoring` (the pure scoring rules), `report`, `export`, `compare`."""
+
+from . import (
+    access,
+    candidates,
+    compare,
+    criteria,
+    export,
+    facts,
+    report,
+    scores,
+    scoring,
+    settings,
+    snapshot,
+)
+from .access import get_selection, list_selections, summary
+from .candidates import (
+    add_candidates,
+    add_candidates_from_matches,
+    add_candidates_from_search,
+    candidate_ids_matching,
+    remove_candidate,
+)
+from .compare import MAX_COMPARED, Comparison, compare_items
+from .criteria import (
+    MAX_CRITERIA,
+    CriterionInput,
+    add_criterion,
+    remove_criterion,
+    update_criterion,
+)
+from .export import to_csv, to_xlsx
+from .facts import load_candidate_facts
+from .report import result_report
+from .scores import ScoreEntry, enter_scores, remove_score
+from .scoring import (
+    MAX_CANDIDATES,
+    MAX_SCORE,
+    MIN_COMPETITION,
+    MIN_SCORE,
+    PRICE_WEIGHT_RANGE,
+    SCORE_MEANINGS,
+    WEIGHT_STEP,
+    CandidateFacts,
+    CriterionSpec,
+    EnteredScore,
+    ScoringInput,
+    SelectionResult,
+    score_selection,
+)
+from .settings import DEFAULT_TERM_MONTHS, create_selection, update_selection, weight_errors
+from .snapshot import CatalogueFacts, entered_scores, facts_for, lock_selection, result_of
+
+__all__ = [
+    "CandidateFacts",
+    "CatalogueFacts",
+    "Comparison",
+    "CriterionInput",
+    "CriterionSpec",
+    "DEFAULT_TERM_MONTHS",
+    "EnteredScore",
+    "entered_scores",
+    "MAX_CANDIDATES",
+    "MAX_COMPARED",
+    "MAX_CRITERIA",
+    "MAX_SCORE",
+    "MIN_COMPETITION",
+    "MIN_SCORE",
+    "PRICE_WEIGHT_RANGE",
+    "SCORE_MEANINGS",
+    "ScoreEntry",
+    "ScoringInput",
+    "SelectionResult",
+    "WEIGHT_STEP",
+    "access",
+    "add_candidates",
+    "add_candidates_from_matches",
+    "add_candidates_from_search",
+    "add_criterion",
+    "candidate_ids_matching",
+    "candidates",
+    "compare",
+    "compare_items",
+    "create_selection",
+    "criteria",
+    "enter_scores",
+    "export",
+    "facts",
+    "facts_for",
+    "get_selection",
+    "list_selections",
+    "load_candidate_facts",
+    "lock_selection",
+    "remove_candidate",
+    "remove_criterion",
+    "remove_score",
+    "report",
+    "result_of",
+    "result_report",
+    "score_selection",
+    "scores",
+    "scoring",
+    "settings",
+    "snapshot",
+    "summary",
+    "to_csv",
+    "to_xlsx",
+    "update_criterion",
+    "update_selection",
+    "weight_errors",
+]

@@ -1,0 +1,157 @@
+"""A selection's candidates: published items of the selection's framework, by id or from a
+search; 2 to 8 for a competition, exactly one makes a direct award.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from catalogue.errors import InvalidInput, NotFound
+from catalogue.listings.queries import ItemFilters, list_items
+from catalogue.models import (
+    CatalogueItem,
+    ItemStatus,
+    Lot,
+    Selection,
+    SelectionCandidate,
+)
+from catalogue.principal import Principal
+from catalogue.selections.access import ensure_writable, record_change, touch
+from catalogue.selections.scoring import (
+    MAX_CANDIDATES,
+)
+
+
+def _items_for_candidates(session: Session, item_ids: Sequence[int]) -> dict[int, CatalogueItem]:
+    items = session.scalars(
+        select(CatalogueItem)
+        .where(CatalogueItem.id.in_(item_ids))
+        .options(joinedload(CatalogueItem.lot).joinedload(Lot.framework))
+    ).unique()
+    return {item.id: item for item in items}
+
+
+def add_candidates(
+    session: Session, actor: Principal, selection: Selection, item_ids: Sequence[int]
+) -> list[SelectionCandidate]:
+    """Add items to the shortlist: published, on the selection's framework, at most 8."""
+    ensure_writable(actor, selection)
+    wanted = list(dict.fromkeys(item_ids))
+    items = _items_for_candidates(session, wanted)
+    present = {candidate.item_id for candidate in selection.candidates}
+    problems = []
+    for item_id in wanted:
+        item = items.get(item_id)
+        if item is None:
+            problems.append(f"No catalogue item {item_id}.")
+        elif item.status is not ItemStatus.PUBLISHED:
+            problems.append(f"{item.name} ({item_id}) is not published.")
+        elif item.lot.framework_id != selection.framework_id:
+            problems.append(
+                f"{item.name} ({item_id}) is on the {item.lot.framework.slug} framework, outside "
+                f"this selection's framework ({selection.framework.slug})."
+            )
+        elif item_id in present:
+            problems.append(f"{item.name} ({item_id}) is already a candidate.")
+    if not problems and len(present) + len(wanted) > MAX_CANDIDATES:
+        problems.append(
+            f"A selection takes at most {MAX_CANDIDATES} candidates; it has {len(present)} and "
+            f"{len(wanted)} more were asked for."
+        )
+    if problems:
+        raise InvalidInput("The candidates cannot be added.", {"item_ids": problems})
+    added = [SelectionCandidate(item_id=item_id) for item_id in wanted]
+    selection.candidates.extend(added)
+    touch(selection)
+    session.flush()
+    record_change(
+        session,
+        actor,
+        "candidates_added",
+        selection,
+        after={"added": [{"item_id": i, "version": items[i].version} for i in wanted]},
+    )
+    return added
+
+
+def candidate_ids_matching(
+    session: Session, selection: Selection, filters: ItemFilters
+) -> list[int]:
+    """The published items of the selection's framework that match the /search filters."""
+    scoped = replace(filters, framework=selection.framework.slug)  # listings: published only
+    # A page one longer than the shortlist can hold tells "fits" from "too many" in one query.
+    items, total = list_items(session, scoped, page=1, page_size=MAX_CANDIDATES + 1)
+    return new_candidates_from_matches(selection, [item.id for item in items], total)
+
+
+def new_candidates_from_matches(
+    selection: Selection, matched_ids: Sequence[int], total: int
+) -> list[int]:
+    """Of the items a search matched (the first few ids, and how many matched in all), the new
+    candidates, provided they all fit on the shortlist."""
+    room = MAX_CANDIDATES - len(selection.candidates)
+    if total == 0:
+        raise InvalidInput(
+            "No published item of the framework matches the search.",
+            {"filters": ["Nothing matches; widen the search."]},
+        )
+    present = {candidate.item_id for candidate in selection.candidates}
+    new = [item_id for item_id in matched_ids if item_id not in present]
+    if total > MAX_CANDIDATES or len(new) > room:
+        raise InvalidInput(
+            "The search matches too many items for the shortlist.",
+            {
+                "filters": [
+                    f"The search matches {total} items; the selection has room for {room} more "
+                    f"(at most {MAX_CANDIDATES} candidates). Narrow the search."
+                ]
+            },
+        )
+    if not new:
+        raise InvalidInput(
+            "Every item the search matches is already a candidate.",
+            {"filters": ["Nothing new matches."]},
+        )
+    return new
+
+
+def add_candidates_from_search(
+    session: Session, actor: Principal, selection: Selection, filters: ItemFilters
+) -> list[SelectionCandidate]:
+    ensure_writable(actor, selection)
+    return add_candidates(
+        session, actor, selection, candidate_ids_matching(session, selection, filters)
+    )
+
+
+def add_candidates_from_matches(
+    session: Session,
+    actor: Principal,
+    selection: Selection,
+    matched_ids: Sequence[int],
+    total: int,
+) -> list[SelectionCandidate]:
+    """Add what a full-text search matched (the search engine ran at the edge)."""
+    ensure_writable(actor, selection)
+    return add_candidates(
+        session, actor, selection, new_candidates_from_matches(selection, matched_ids, total)
+    )
+
+
+def remove_candidate(
+    session: Session, actor: Principal, selection: Selection, item_id: int
+) -> None:
+    ensure_writable(actor, selection)
+    candidate = next((c for c in selection.candidates if c.item_id == item_id), None)
+    if candidate is None:
+        raise NotFound(f"Item {item_id} is not a candidate of this selection.")
+    for score in [s for s in selection.scores if s.item_id == item_id]:
+        selection.scores.remove(score)
+    selection.candidates.remove(candidate)
+    touch(selection)
+    session.flush()
+    record_change(session, actor, "candidate_removed", selection, before={"item_id": item_id})

@@ -1,0 +1,120 @@
+"""Entered scores: 1 to 5 per criterion and candidate, always justified."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from catalogue.errors import InvalidInput, NotFound
+from catalogue.models import (
+    CriterionKind,
+    Selection,
+    SelectionScore,
+)
+from catalogue.principal import Principal
+from catalogue.selections.access import ensure_writable, record_change, touch
+from catalogue.selections.scoring import (
+    MAX_SCORE,
+    MIN_SCORE,
+)
+
+
+@dataclass(frozen=True)
+class ScoreEntry:
+    item_id: int
+    criterion_id: int
+    score: int
+    justification: str
+
+
+def enter_scores(
+    session: Session, actor: Principal, selection: Selection, entries: Sequence[ScoreEntry]
+) -> list[SelectionScore]:
+    """Enter or replace scores (1-5, justified). An entered score overrides the automatic one."""
+    ensure_writable(actor, selection)
+    candidates = {c.item_id for c in selection.candidates}
+    criteria = {c.id: c for c in selection.criteria}
+    errors: dict[str, list[str]] = {}
+    seen: set[tuple[int, int]] = set()
+    for index, entry in enumerate(entries):
+        problems = []
+        if entry.item_id not in candidates:
+            problems.append(f"Item {entry.item_id} is not a candidate of this selection.")
+        criterion = criteria.get(entry.criterion_id)
+        if criterion is None:
+            problems.append(f"No criterion {entry.criterion_id} in this selection.")
+        elif criterion.kind is not CriterionKind.SCORED:
+            problems.append(
+                f"Criterion {entry.criterion_id} is mandatory: it eliminates, unscored."
+            )
+        if not MIN_SCORE <= entry.score <= MAX_SCORE:
+            errors[f"scores.{index}.score"] = [f"Scores are {MIN_SCORE} to {MAX_SCORE}."]
+        if not entry.justification.strip():
+            errors[f"scores.{index}.justification"] = ["Every score needs a justification."]
+        key = (entry.criterion_id, entry.item_id)
+        if key in seen:
+            problems.append("The same candidate and criterion are scored twice.")
+        seen.add(key)
+        if problems:
+            errors[f"scores.{index}"] = problems
+    if not entries:
+        errors["scores"] = ["Give at least one score."]
+    if errors:
+        raise InvalidInput("The scores cannot be entered as given; none were stored.", errors)
+    existing = {(s.criterion_id, s.item_id): s for s in selection.scores}
+    stored = []
+    changes_before, changes_after = [], []
+    for entry in entries:
+        key = (entry.criterion_id, entry.item_id)
+        score = existing.get(key)
+        if score is not None:
+            changes_before.append(_score_summary(score))
+        else:
+            score = SelectionScore(criterion_id=entry.criterion_id, item_id=entry.item_id)
+            selection.scores.append(score)
+        score.score = entry.score
+        score.justification = entry.justification.strip()
+        score.entered_by = actor.label
+        stored.append(score)
+        changes_after.append(_score_summary(score))
+    touch(selection)
+    session.flush()
+    record_change(
+        session,
+        actor,
+        "scores_entered",
+        selection,
+        before={"scores": changes_before} if changes_before else None,
+        after={"scores": changes_after},
+    )
+    return stored
+
+
+def _score_summary(score: SelectionScore) -> dict[str, Any]:
+    return {
+        "criterion_id": score.criterion_id,
+        "item_id": score.item_id,
+        "score": score.score,
+        "justification": score.justification,
+    }
+
+
+def remove_score(
+    session: Session, actor: Principal, selection: Selection, criterion_id: int, item_id: int
+) -> None:
+    """Withdraw an entered score (an automatic score, if any, applies again)."""
+    ensure_writable(actor, selection)
+    score = next(
+        (s for s in selection.scores if s.criterion_id == criterion_id and s.item_id == item_id),
+        None,
+    )
+    if score is None:
+        raise NotFound("No score was entered for that candidate and criterion.")
+    before = _score_summary(score)
+    selection.scores.remove(score)
+    touch(selection)
+    session.flush()
+    record_change(session, actor, "score_removed", selection, before=before)
