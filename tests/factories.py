@@ -42,6 +42,11 @@ def item(db: Session, slug: str) -> CatalogueItem:
     return db.scalars(select(CatalogueItem).where(CatalogueItem.slug == slug)).one()
 
 
+def rename_item(db: Session, slug: str, name: str) -> None:
+    item(db, slug).name = name
+    db.flush()
+
+
 def item_id(db: Session, slug: str) -> int:
     return db.scalars(select(CatalogueItem.id).where(CatalogueItem.slug == slug)).one()
 

@@ -31,22 +31,10 @@ from catalogue.pricing import validate_tiers
 from catalogue.seeding import SEED_DIR, SeedDataError, seed_catalogue, seed_synthetic
 from catalogue.seeding.read import SEED_FILES
 from seed_data.synthetic import generate
+from tests import factories
 from tests.databases import fresh_database
 
 TIMESTAMPS = frozenset({"created_at", "updated_at", "published_at"})
-
-
-def _item(session: Session, slug: str) -> CatalogueItem:
-    return session.scalars(
-        select(CatalogueItem)
-        .where(CatalogueItem.slug == slug)
-        .options(selectinload(CatalogueItem.prices).selectinload(Price.tiers))
-    ).one()
-
-
-def _price(session: Session, slug: str, name: str) -> Price:
-    (price,) = [price for price in _item(session, slug).prices if price.name == name]
-    return price
 
 
 def _count(session: Session, model) -> int:
@@ -145,7 +133,7 @@ def test_seeding_twice_changes_nothing(session_factory):
 )
 def test_principal_system_levels_are_derived(session_factory, slug, level):
     with session_factory() as session:
-        item = _item(session, slug)
+        item = factories.item(session, slug)
         assert item.kind is ItemKind.SYSTEM
         assert item.maturity_level == level
         assert item.maturity_level == derive_level(
@@ -156,8 +144,8 @@ def test_principal_system_levels_are_derived(session_factory, slug, level):
 def test_isoft_and_microtest_systems_lack_gp2gp(session_factory):
     with session_factory() as session:
         for slug in ("synergy", "premiere", "evolution", "practice-manager-ii"):
-            assert "gp2gp" not in _item(session, slug).capability_codes
-            assert "eps" in _item(session, slug).capability_codes
+            assert "gp2gp" not in factories.item(session, slug).capability_codes
+            assert "eps" in factories.item(session, slug).capability_codes
 
 
 @pytest.mark.parametrize(
@@ -175,7 +163,7 @@ def test_isoft_and_microtest_systems_lack_gp2gp(session_factory):
 )
 def test_hansard_licence_prices_are_exact(session_factory, slug, amount):
     with session_factory() as session:
-        price = _price(session, slug, "Annual practice licence")
+        price = factories.price(session, slug, "Annual practice licence")
         assert price.is_flat
         assert price.flat_amount == Decimal(amount)
         assert isinstance(price.flat_amount, Decimal)
@@ -186,16 +174,18 @@ def test_hansard_licence_prices_are_exact(session_factory, slug, amount):
 
 def test_other_hansard_figures_and_illustrative_tpp(session_factory):
     with session_factory() as session:
-        support = _price(session, "emis-web", "System support")
+        support = factories.price(session, "emis-web", "System support")
         assert support.flat_amount == Decimal("665.08")
         assert support.funding.value == "local"
-        increment = _price(session, "vision-3", "Level 3 increment")
+        increment = factories.price(session, "vision-3", "Level 3 increment")
         assert increment.flat_amount == Decimal("204")
         assert increment.funding.value == "central"
-        tpp = _price(session, "systmone", "Annual practice licence")
+        tpp = factories.price(session, "systmone", "Annual practice licence")
         assert tpp.illustrative
         # Level 2 systems have no Level 3 increment to pay.
-        assert "Level 3 increment" not in {p.name for p in _item(session, "synergy").prices}
+        assert "Level 3 increment" not in {
+            p.name for p in factories.item(session, "synergy").prices
+        }
 
 
 def test_every_seeded_item_is_published_and_accredited(session_factory):
@@ -292,15 +282,15 @@ def test_a_changed_seed_updates_rows_and_bumps_versions(session_factory, tmp_pat
     assert report.updated["price"] == 1
     assert report.created["item"] == 0
     with session_factory() as session:
-        web = _item(session, "emis-web")
+        web = factories.item(session, "emis-web")
         assert web.description == "Changed."
         assert web.version == 2
-        tiers = _price(session, "emis-web", "Annual practice licence").tiers
+        tiers = factories.price(session, "emis-web", "Annual practice licence").tiers
         assert [(t.lower_bound, t.upper_bound, t.amount) for t in tiers] == [
             (1, 5, Decimal("3500.00")),
             (6, None, Decimal("3400.00")),
         ]
-        synergy = _item(session, "synergy")
+        synergy = factories.item(session, "synergy")
         assert synergy.maturity_level == 3
         assert synergy.version == 2
     with session_factory.begin() as session:
@@ -491,4 +481,4 @@ def test_synthetic_loads_the_seed_catalogue_when_it_is_missing(empty_session_fac
         assert seed_synthetic(session, 20, random_seed=0) == 20
     with empty_session_factory() as session:
         assert session.scalar(select(Framework).where(Framework.slug == "gpsoc-r")) is not None
-        assert _item(session, "emis-web").maturity_level == 3
+        assert factories.item(session, "emis-web").maturity_level == 3
