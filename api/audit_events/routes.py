@@ -11,6 +11,7 @@ blp = Blueprint("audit_events", __name__, description="The tamper-evident audit 
 
 
 @blp.route("/audit-events")
+@blp.doc(operationId="listAuditEvents")
 @requires()
 @blp.arguments(AuditEventQueryArgsSchema, location="query")
 @blp.response(200, AuditEventPageSchema)
@@ -25,6 +26,7 @@ def list_events(args):
 
 
 @blp.route("/audit-events/verify")
+@blp.doc(operationId="verifyAuditChain")
 @requires(Role.AUTHORITY)
 @blp.response(200, ChainReportSchema)
 def verify():

@@ -9,6 +9,7 @@ blp = Blueprint("compare", __name__, description="Catalogue items side by side."
 
 
 @blp.route("/compare")
+@blp.doc(operationId="compareItems")
 @blp.arguments(CompareArgsSchema, location="query")
 @blp.response(200, ComparisonSchema)
 @blp.alt_response(404, description="An item is not published, or the practice is unknown.")

@@ -11,6 +11,7 @@ blp = Blueprint("tokens", __name__, description="API tokens (the authority issue
 
 
 @blp.route("/tokens", methods=["POST"])
+@blp.doc(operationId="issueToken")
 @requires(Role.AUTHORITY)
 @blp.arguments(TokenCreateSchema)
 @blp.response(201, IssuedTokenSchema)
@@ -24,6 +25,7 @@ def issue_token(body):
 
 
 @blp.route("/tokens", methods=["GET"])
+@blp.doc(operationId="listTokens")
 @requires(Role.AUTHORITY)
 @blp.response(200, TokenSchema(many=True))
 def list_tokens():
@@ -32,6 +34,7 @@ def list_tokens():
 
 
 @blp.route("/tokens/<int:token_id>", methods=["DELETE"])
+@blp.doc(operationId="revokeToken")
 @requires(Role.AUTHORITY)
 @blp.response(204)
 @blp.alt_response(404, response="DEFAULT_ERROR", description="No such token.")
