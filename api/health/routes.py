@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from flask import Response, current_app
 from flask_smorest import Blueprint
@@ -27,7 +28,7 @@ blp = Blueprint("health", __name__, description="Health, readiness and metrics."
 @blp.route("/healthz")
 @blp.doc(operationId="getHealth")
 @blp.response(200, HealthSchema)
-def healthz():
+def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
@@ -36,7 +37,7 @@ def healthz():
 @blp.doc(operationId="getReadiness")
 @blp.response(200, ReadinessSchema)
 @blp.alt_response(503, schema=ReadinessSchema, description="A dependency is unavailable.")
-def readyz():
+def readyz() -> tuple[dict[str, Any], int]:
     """The database (and every other dependency) answers."""
     checks = {"database": _database_check()}
     for name, check in readiness_checks(current_app).items():
@@ -52,7 +53,7 @@ def readyz():
 @blp.route("/metrics")
 @blp.doc(operationId="getMetrics")
 @blp.response(200, content_type="text/plain", description="Prometheus text exposition.")
-def metrics():
+def metrics() -> Response:
     """Prometheus metrics: of every gunicorn worker under `gpsoc serve`, else of this process."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 
 from api.common.fields import format_money
 from catalogue import orders
-from catalogue.models import CallOffOrder, Price
+from catalogue.models import CallOffOrder, CatalogueItem, Organisation, Price, Supplier
 from catalogue.orders.costs import CostLine, Estimate, Split, Summary
 from catalogue.pricing import to_pennies
 
 
-def _party(thing) -> dict[str, Any]:
+def _party(thing: Supplier | Organisation | CatalogueItem) -> dict[str, Any]:
     return {"id": thing.id, "name": thing.name}
 
 
@@ -134,7 +134,7 @@ def detail(session: Session, order: CallOffOrder) -> dict[str, Any]:
 class _Pennies:
     """Money to the penny as a string, memoised: an estimate repeats the same few amounts."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._seen: dict[Decimal, str] = {}
 
     def __call__(self, amount: Decimal) -> str:

@@ -1,6 +1,6 @@
 from typing import Any
 
-from flask import Response, current_app, request, url_for
+from flask import Response, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -11,6 +11,7 @@ from api.common.pagination import page_of, page_response
 from api.common.transitions import add_transition
 from api.common.writes import NOT_FOUND_DOC, WRITE_DOC, ViewResult, write_response
 from api.database import get_session, writing_session
+from api.json import json_response
 from catalogue import orders
 from catalogue.errors import NotFound
 from catalogue.models import CallOffOrder
@@ -222,7 +223,7 @@ def cost_estimate(call_off_id: str) -> Response:
     # Built and encoded directly (the schema documents it), to keep within the latency budget:
     # a hundred practices make about 450 kB of JSON.
     body = presenters.estimate(orders.estimate_order(session, order))
-    return current_app.json.response(body)
+    return json_response(body)
 
 
 @blp.route("/orders/<string:call_off_id>/export.csv")

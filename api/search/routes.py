@@ -1,9 +1,10 @@
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response
 from flask_smorest import Blueprint
 
 from api.common.search_query import search_query
+from api.json import json_response
 from search import FacetCount, SearchResults
 
 from .extension import state
@@ -35,8 +36,8 @@ def search(args: dict[str, Any]) -> Response:
     # The body is built JSON-ready here and returned as a response, which flask-smorest passes
     # through: marshmallow's dump of 20 hits and 7 facets cost more than the search itself.
     # SearchResultsSchema still documents it, and the OpenAPI conformance tests check it.
-    # The app's JSON provider encodes it with orjson (api/json.py).
-    return current_app.json.response(_body(state().engine.search(query)))
+    # The app's JSON provider encodes it with orjson.
+    return json_response(_body(state().engine.search(query)))
 
 
 def _body(results: SearchResults) -> dict[str, Any]:
