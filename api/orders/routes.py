@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from api.auth import principal, requires
 from api.common.concurrency import check_if_match, set_etag
-from api.common.downloads import download
+from api.common.downloads import BINARY, CSV, XLSX, download
 from api.common.pagination import page_of, page_response
 from api.common.transitions import add_transition
 from api.common.writes import NOT_FOUND_DOC, WRITE_DOC, ViewResult, write_response
@@ -51,8 +51,6 @@ IDEMPOTENCY_DOC = {
     ],
     "responses": {409: "DEFAULT_ERROR", 422: "DEFAULT_ERROR"},
 }
-BINARY = {"type": "string", "format": "binary"}
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _idempotency_key() -> str | None:
@@ -229,7 +227,7 @@ def cost_estimate(call_off_id: str) -> Response:
 @blp.route("/orders/<string:call_off_id>/export.csv")
 @blp.doc(operationId="exportOrderCsv")
 @requires()
-@blp.response(200, BINARY, content_type="text/csv")
+@blp.response(200, BINARY, content_type=CSV)
 @blp.alt_response(404, response="DEFAULT_ERROR")
 @blp.alt_response(409, response="DEFAULT_ERROR", description="No commencement date or term.")
 def export_csv(call_off_id: str) -> Response:
@@ -237,7 +235,7 @@ def export_csv(call_off_id: str) -> Response:
     session = get_session()
     order = orders.get_order(session, principal(), call_off_id)
     content = estimate_csv(orders.estimate_order(session, order))
-    return download(content, "text/csv", f"{order.call_off_id}.csv")
+    return download(content, CSV, f"{order.call_off_id}.csv")
 
 
 @blp.route("/orders/<string:call_off_id>/export.xlsx")

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from api.auth import principal, requires
 from api.common.concurrency import check_if_match, set_etag
-from api.common.downloads import download
+from api.common.downloads import BINARY, CSV, XLSX, download
 from api.common.pagination import page_of, page_response
 from api.common.search_query import search_query
 from api.common.writes import NOT_FOUND_DOC, WRITE_DOC, ViewResult, write_response
@@ -45,8 +45,6 @@ blp = Blueprint(
     ),
 )
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-BINARY = {"type": "string", "format": "binary"}
 ROLES = (Role.COMMISSIONER, Role.AUTHORITY)
 ONE = "/selections/<int:selection_id>"
 
@@ -63,13 +61,20 @@ def _scores(chosen: Selection) -> list[SelectionScore]:
     return chosen.scores
 
 
+def _report(selection_id: int) -> tuple[Selection, dict[str, Any]]:
+    """The selection and its result as reported (from its snapshot once locked)."""
+    session = get_session()
+    chosen = selections.get_selection(session, principal(), selection_id)
+    return chosen, result_report(chosen, selections.result_of(session, chosen))
+
+
 def _groups(weights: Mapping[str, int] | None) -> dict[CriterionGroup, int] | None:
     return {CriterionGroup(k): v for k, v in weights.items()} if weights else None
 
 
 @blp.route("/selections", methods=["POST"])
-@blp.doc(operationId="createSelection")
 @requires(*ROLES)
+@blp.doc(operationId="createSelection")
 @blp.arguments(SelectionCreateSchema)
 @blp.response(201, SelectionSchema)
 def create_selection(body: dict[str, Any]) -> ViewResult:
@@ -89,8 +94,8 @@ def create_selection(body: dict[str, Any]) -> ViewResult:
 
 
 @blp.route("/selections", methods=["GET"])
-@blp.doc(operationId="listSelections")
 @requires(*ROLES)
+@blp.doc(operationId="listSelections")
 @blp.arguments(SelectionQueryArgsSchema, location="query")
 @blp.response(200, page_of(SelectionSchema))
 def list_selections(args: dict[str, Any]) -> dict[str, Any]:
@@ -99,11 +104,10 @@ def list_selections(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route(ONE, methods=["GET"])
-@blp.doc(operationId="getSelection")
 @requires(*ROLES)
+@blp.doc(operationId="getSelection", **NOT_FOUND_DOC)
 @blp.etag
 @blp.response(200, SelectionSchema)
-@blp.doc(**NOT_FOUND_DOC)
 def get_selection(selection_id: int) -> Selection:
     """One selection: practice, weights, candidates and criteria."""
     chosen = selections.get_selection(get_session(), principal(), selection_id)
@@ -112,9 +116,8 @@ def get_selection(selection_id: int) -> Selection:
 
 
 @blp.route(ONE, methods=["PATCH"])
-@blp.doc(operationId="updateSelection")
 @requires(*ROLES)
-@blp.doc(**WRITE_DOC)
+@blp.doc(operationId="updateSelection", **WRITE_DOC)
 @blp.arguments(SelectionUpdateSchema)
 @blp.response(200, SelectionSchema)
 def update_selection(body: dict[str, Any], selection_id: int) -> ViewResult:
@@ -129,9 +132,8 @@ def update_selection(body: dict[str, Any], selection_id: int) -> ViewResult:
 
 
 @blp.route(f"{ONE}/candidates", methods=["POST"])
-@blp.doc(operationId="addSelectionCandidates")
 @requires(*ROLES)
-@blp.doc(**WRITE_DOC)
+@blp.doc(operationId="addSelectionCandidates", **WRITE_DOC)
 @blp.arguments(CandidatesAddSchema)
 @blp.response(200, SelectionSchema)
 def add_candidates(body: dict[str, Any], selection_id: int) -> ViewResult:
@@ -161,9 +163,8 @@ def _search(chosen: Selection, filters: Mapping[str, Any]) -> tuple[list[int], i
 
 
 @blp.route(f"{ONE}/candidates/<int:item_id>", methods=["DELETE"])
-@blp.doc(operationId="removeSelectionCandidate")
 @requires(*ROLES)
-@blp.doc(**WRITE_DOC)
+@blp.doc(operationId="removeSelectionCandidate", **WRITE_DOC)
 @blp.response(200, SelectionSchema)
 def remove_candidate(selection_id: int, item_id: int) -> ViewResult:
     """Take a candidate off the shortlist (with its scores)."""
@@ -174,9 +175,8 @@ def remove_candidate(selection_id: int, item_id: int) -> ViewResult:
 
 
 @blp.route(f"{ONE}/criteria", methods=["POST"])
-@blp.doc(operationId="addSelectionCriterion")
 @requires(*ROLES)
-@blp.doc(**WRITE_DOC)
+@blp.doc(operationId="addSelectionCriterion", **WRITE_DOC)
 @blp.arguments(CriterionCreateSchema)
 @blp.response(201, SelectionSchema)
 def add_criterion(body: dict[str, Any], selection_id: int) -> ViewResult:
@@ -201,9 +201,8 @@ def add_criterion(body: dict[str, Any], selection_id: int) -> ViewResult:
 
 
 @blp.route(f"{ONE}/criteria/<int:criterion_id>", methods=["PATCH"])
-@blp.doc(operationId="updateSelectionCriterion")
 @requires(*ROLES)
-@blp.doc(**WRITE_DOC)
+@blp.doc(operationId="updateSelectionCriterion", **WRITE_DOC)
 @blp.arguments(CriterionUpdateSchema)
 @blp.response(200, SelectionSchema)
 def update_criterion(body: dict[str, Any], selection_id: int, criterion_id: int) -> ViewResult:
@@ -215,9 +214,8 @@ def update_criterion(body: dict[str, Any], selection_id: int, criterion_id: int)
 
 
 @blp.route(f"{ONE}/criteria/<int:criterion_id>", methods=["DELETE"])
-@blp.doc(operationId="removeSelectionCriterion")
 @requires(*ROLES)
-@blp.doc(**WRITE_DOC)
+@blp.doc(operationId="removeSelectionCriterion", **WRITE_DOC)
 @blp.response(200, SelectionSchema)
 def remove_criterion(selection_id: int, criterion_id: int) -> ViewResult:
     """Remove a criterion and its scores."""
@@ -228,19 +226,17 @@ def remove_criterion(selection_id: int, criterion_id: int) -> ViewResult:
 
 
 @blp.route(f"{ONE}/scores", methods=["GET"])
-@blp.doc(operationId="listSelectionScores")
 @requires(*ROLES)
+@blp.doc(operationId="listSelectionScores", **NOT_FOUND_DOC)
 @blp.response(200, SelectionScoreSchema(many=True))
-@blp.doc(**NOT_FOUND_DOC)
 def list_scores(selection_id: int) -> list[SelectionScore]:
     """The scores entered so far (automatic scores are in the result's breakdown)."""
     return selections.get_selection(get_session(), principal(), selection_id).scores
 
 
 @blp.route(f"{ONE}/scores", methods=["PUT"])
-@blp.doc(operationId="enterSelectionScores")
 @requires(*ROLES)
-@blp.doc(**WRITE_DOC)
+@blp.doc(operationId="enterSelectionScores", **WRITE_DOC)
 @blp.arguments(ScoresEnterSchema)
 @blp.response(200, SelectionScoreSchema(many=True))
 def enter_scores(body: dict[str, Any], selection_id: int) -> ViewResult:
@@ -254,9 +250,8 @@ def enter_scores(body: dict[str, Any], selection_id: int) -> ViewResult:
 
 
 @blp.route(f"{ONE}/scores/<int:criterion_id>/<int:item_id>", methods=["DELETE"])
-@blp.doc(operationId="removeSelectionScore")
 @requires(*ROLES)
-@blp.doc(**WRITE_DOC)
+@blp.doc(operationId="removeSelectionScore", **WRITE_DOC)
 @blp.response(200, SelectionScoreSchema(many=True))
 def remove_score(selection_id: int, criterion_id: int, item_id: int) -> ViewResult:
     """Withdraw an entered score; the automatic score, if there is one, applies again."""
@@ -267,23 +262,19 @@ def remove_score(selection_id: int, criterion_id: int, item_id: int) -> ViewResu
 
 
 @blp.route(f"{ONE}/result", methods=["GET"])
-@blp.doc(operationId="getSelectionResult")
 @requires(*ROLES)
+@blp.doc(operationId="getSelectionResult", **NOT_FOUND_DOC)
 @blp.response(200, SelectionResultSchema)
-@blp.doc(**NOT_FOUND_DOC)
 def get_result(selection_id: int) -> dict[str, Any]:
     """Ranked candidates with the per-criterion breakdown, eliminated candidates with reasons,
     ties, and the leader's sensitivity to the price weight. A locked selection is scored from
     its snapshot, so later catalogue changes do not alter it."""
-    session = get_session()
-    chosen = selections.get_selection(session, principal(), selection_id)
-    return result_report(chosen, selections.result_of(session, chosen))
+    return _report(selection_id)[1]
 
 
 @blp.route(f"{ONE}/lock", methods=["POST"])
-@blp.doc(operationId="lockSelection")
 @requires(*ROLES)
-@blp.doc(**WRITE_DOC)
+@blp.doc(operationId="lockSelection", **WRITE_DOC)
 @blp.response(200, SelectionResultSchema)
 def lock_selection(selection_id: int) -> ViewResult:
     """Freeze the result: the scored listing versions and prices go into a snapshot and the
@@ -296,27 +287,21 @@ def lock_selection(selection_id: int) -> ViewResult:
 
 
 @blp.route(f"{ONE}/export.csv", methods=["GET"])
-@blp.doc(operationId="exportSelectionCsv")
 @requires(*ROLES)
-@blp.response(200, BINARY, content_type="text/csv")
-@blp.doc(**NOT_FOUND_DOC)
+@blp.doc(operationId="exportSelectionCsv", **NOT_FOUND_DOC)
+@blp.response(200, BINARY, content_type=CSV)
 def export_csv(selection_id: int) -> Response:
     """The result as CSV: summary, criteria, ranking, scores with justifications, costs and
     eliminations, one section after another."""
-    session = get_session()
-    chosen = selections.get_selection(session, principal(), selection_id)
-    report = result_report(chosen, selections.result_of(session, chosen))
-    return download(to_csv(chosen, report), "text/csv", f"selection-{chosen.id}.csv")
+    chosen, report = _report(selection_id)
+    return download(to_csv(chosen, report), CSV, f"selection-{chosen.id}.csv")
 
 
 @blp.route(f"{ONE}/export.xlsx", methods=["GET"])
-@blp.doc(operationId="exportSelectionXlsx")
 @requires(*ROLES)
+@blp.doc(operationId="exportSelectionXlsx", **NOT_FOUND_DOC)
 @blp.response(200, BINARY, content_type=XLSX)
-@blp.doc(**NOT_FOUND_DOC)
 def export_xlsx(selection_id: int) -> Response:
     """The result as a workbook: Summary, Criteria, Ranking, Scores, Costs and Eliminated."""
-    session = get_session()
-    chosen = selections.get_selection(session, principal(), selection_id)
-    report = result_report(chosen, selections.result_of(session, chosen))
+    chosen, report = _report(selection_id)
     return download(to_xlsx(chosen, report), XLSX, f"selection-{chosen.id}.xlsx")
