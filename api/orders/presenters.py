@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 
 from api.common.fields import format_money
 from catalogue import orders
-from catalogue.models import CallOffOrder, Price
+from catalogue.models import CallOffOrder, CatalogueItem, Organisation, Price, Supplier
 from catalogue.orders.costs import CostLine, Estimate, Split, Summary
 from catalogue.pricing import to_pennies
 
 
-def _party(thing) -> dict[str, Any]:
+def _party(thing: Supplier | Organisation | CatalogueItem) -> dict[str, Any]:
     return {"id": thing.id, "name": thing.name}
 
 
@@ -131,34 +131,31 @@ def detail(session: Session, order: CallOffOrder) -> dict[str, Any]:
     }
 
 
-class _Pennies:
-    """Money to the penny as a string, memoised: an estimate repeats the same few amounts."""
+class _EstimateShaper:
+    """Shapes the parts of one estimate, memoised: an estimate repeats the same few amounts,
+    and a line shared between recipients is shaped once."""
 
-    def __init__(self):
-        self._seen: dict[Decimal, str] = {}
+    def __init__(self) -> None:
+        self._amounts: dict[Decimal, str] = {}
+        self._lines: dict[int, dict[str, Any]] = {}
 
-    def __call__(self, amount: Decimal) -> str:
-        text = self._seen.get(amount)
+    def money(self, amount: Decimal) -> str:
+        """To the penny, as a string."""
+        text = self._amounts.get(amount)
         if text is None:
-            text = self._seen[amount] = format_money(to_pennies(amount))
+            text = self._amounts[amount] = format_money(to_pennies(amount))
         return text
 
-
-def estimate(found: Estimate) -> dict[str, Any]:
-    """The estimate as CostEstimateSchema dumps it, built directly: an order of 100 recipients
-    has a thousand lines, too many for a per-field serialiser within the latency budget. A
-    test holds this equal to the schema's dump."""
-    money = _Pennies()
-    lines: dict[int, dict[str, Any]] = {}
-
-    def split(part: Split) -> dict[str, str]:
+    def split(self, part: Split) -> dict[str, str]:
+        money = self.money
         return {
             "central": money(part.central),
             "local": money(part.local),
             "total": money(part.total),
         }
 
-    def summary_of(summary: Summary) -> dict[str, Any]:
+    def summary(self, summary: Summary) -> dict[str, Any]:
+        money, split = self.money, self.split
         return {
             "one_off": split(summary.one_off),
             "recurring": split(summary.recurring),
@@ -176,10 +173,11 @@ def estimate(found: Estimate) -> dict[str, Any]:
             "total": money(summary.total),
         }
 
-    def line_of(line: CostLine) -> dict[str, Any]:
-        shown = lines.get(id(line))
+    def line(self, line: CostLine) -> dict[str, Any]:
+        shown = self._lines.get(id(line))
         if shown is None:
-            shown = lines[id(line)] = {
+            money = self.money
+            shown = self._lines[id(line)] = {
                 "kind": line.kind.value,
                 "catalogue_item_id": line.catalogue_item_id,
                 "item_name": line.item_name,
@@ -198,6 +196,12 @@ def estimate(found: Estimate) -> dict[str, Any]:
             }
         return shown
 
+
+def estimate(found: Estimate) -> dict[str, Any]:
+    """The estimate as CostEstimateSchema dumps it, built directly: an order of 100 recipients
+    has a thousand lines, too many for a per-field serialiser within the latency budget. A
+    test holds this equal to the schema's dump."""
+    shape = _EstimateShaper()
     return {
         "call_off_id": found.call_off_id,
         "commencement_date": found.commencement_date.isoformat(),
@@ -216,10 +220,10 @@ def estimate(found: Estimate) -> dict[str, Any]:
                 "ods_code": recipient.ods_code,
                 "name": recipient.name,
                 "list_size": recipient.list_size,
-                "lines": [line_of(line) for line in recipient.lines],
-                "summary": summary_of(recipient.summary),
+                "lines": [shape.line(line) for line in recipient.lines],
+                "summary": shape.summary(recipient.summary),
             }
             for recipient in found.recipients
         ],
-        "totals": summary_of(found.totals),
+        "totals": shape.summary(found.totals),
     }

@@ -1,3 +1,6 @@
+from decimal import Decimal
+from typing import Any
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.common.fields import Money
@@ -15,7 +18,9 @@ MAX_ITEMS = 200
 class Pennies(Money):
     """An exact amount shown rounded to the penny (the estimate is exact until presented)."""
 
-    def _serialize(self, value, attr, obj, **kwargs):
+    def _serialize(
+        self, value: Decimal | None, attr: str | None, obj: Any, **kwargs: Any
+    ) -> str | None:
         return None if value is None else super()._serialize(to_pennies(value), attr, obj)
 
 
@@ -84,7 +89,7 @@ class OrderCreateSchema(_OrderFields):
     )
 
     @validates_schema
-    def _needs_supplier(self, data, **kwargs):
+    def _needs_supplier(self, data: dict[str, Any], **kwargs: Any) -> None:
         if "selection_id" in data:
             return
         errors = {
