@@ -1,5 +1,5 @@
 """What every catalogue item endpoint does, for systems (and modules) and services alike: the
-view bodies `api.items.routes` mounts on the systems and the services blueprints. Each takes
+view bodies `api.items.collection` mounts on the systems and the services blueprints. Each takes
 the item kinds of its collection first.
 
 Writes check in this order, so that a refusal never depends on what the caller sent: role

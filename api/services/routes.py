@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from api.items.routes import ItemCollection, add_item_routes
+from api.items.collection import ItemCollection, add_item_routes
 from catalogue import listings
 
 from .schemas import ServiceCreateSchema, ServiceQueryArgsSchema, ServiceUpdateSchema

@@ -1,7 +1,7 @@
 from flask_smorest import Blueprint
 
 from api.database import get_session
-from api.items.routes import ItemCollection, add_item_routes
+from api.items.collection import ItemCollection, add_item_routes
 from api.items.schemas import CatalogueItemSchema
 from api.items.views import viewer_visibility
 from catalogue import listings
