@@ -35,7 +35,19 @@ from catalogue.models import (
     item_capability,
 )
 
+from .query import Facet
+
 FACET_SEPARATOR = "\x1f"  # joins a facet value to its label in one keyword
+# Facet -> the document field counted for it (keyword or numeric; the same in every engine).
+FACET_FIELDS = {
+    Facet.FRAMEWORK: "framework_facet",
+    Facet.LOT: "lot",
+    Facet.KIND: "kind",
+    Facet.SUPPLIER: "supplier_facet",
+    Facet.CAPABILITY: "capability_facets",
+    Facet.MATURITY_LEVEL: "maturity_level",
+    Facet.HOSTING: "hosting",
+}
 
 
 @dataclass(frozen=True)

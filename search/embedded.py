@@ -39,7 +39,7 @@ from tantivy import (
 
 from catalogue.config import DEFAULT_SEARCH_CACHE
 
-from .documents import SearchDocument
+from .documents import FACET_FIELDS, SearchDocument
 from .engine import (
     ENGLISH_STOP_WORDS,
     FACET_SIZE,
@@ -101,16 +101,6 @@ def _schema() -> tantivy.Schema:
 
 
 SCHEMA = _schema()
-# Facet -> the fast field counted for it.
-FACET_FIELDS = {
-    Facet.FRAMEWORK: "framework_facet",
-    Facet.LOT: "lot",
-    Facet.KIND: "kind",
-    Facet.SUPPLIER: "supplier_facet",
-    Facet.CAPABILITY: "capability_facets",
-    Facet.MATURITY_LEVEL: "maturity_level",
-    Facet.HOSTING: "hosting",
-}
 
 
 def to_tantivy(document: SearchDocument) -> Document:

@@ -33,6 +33,7 @@ from catalogue.models import (
     TierCalculation,
     utcnow,
 )
+from catalogue.plain import money_text, plain
 from catalogue.pricing import validate_tiers
 from catalogue.principal import Principal
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, SUMMARY_MAX, FieldErrors
@@ -75,31 +76,15 @@ PRICE_FIELDS = (
 )
 
 
-def money_text(value: Decimal) -> str:
-    """One spelling per amount ("3000.00", "0.055"), so that specs compare equal."""
-    whole, _, fraction = format(value.normalize(), "f").partition(".")
-    return f"{whole}.{fraction.ljust(2, '0')}"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return money_text(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if hasattr(value, "value"):  # enums
-        return value.value
-    return value
-
-
 def item_fields(item: CatalogueItem) -> dict[str, Any]:
     """The supplier-editable fields of an item, JSON-safe."""
-    return {name: _plain(getattr(item, name)) for name in EDITABLE_FIELDS}
+    return {name: plain(getattr(item, name)) for name in EDITABLE_FIELDS}
 
 
 def price_spec(price: Price) -> dict[str, Any]:
     spec: dict[str, Any] = {"id": price.id}
     for name in PRICE_FIELDS[:-1]:
-        spec[name] = _plain(getattr(price, name))
+        spec[name] = plain(getattr(price, name))
     spec["tiers"] = [
         {"lower_bound": t.lower_bound, "upper_bound": t.upper_bound, "amount": money_text(t.amount)}
         for t in price.tiers
@@ -127,17 +112,8 @@ def record(
     after: Mapping[str, Any] | None,
 ) -> None:
     """An audit event on an item: only the fields that changed when both sides are known."""
-    if before is not None and after is not None:
-        before, after = audit.changes(before, after)
-    audit.record(
-        session,
-        actor,
-        action,
-        OBJECT_TYPE,
-        item.id,
-        before=before,
-        after=after,
-        supplier_id=item.supplier_id,
+    audit.record_change(
+        session, actor, action, OBJECT_TYPE, item.id, before, after, supplier_id=item.supplier_id
     )
 
 
@@ -164,7 +140,7 @@ def enum_value(errors: FieldErrors, field: str, enum_class: type, value: Any, *,
             errors.add(field, "Required.")
         return None
     try:
-        return enum_class(_plain(value)).value
+        return enum_class(plain(value)).value
     except ValueError:
         allowed = ", ".join(member.value for member in enum_class)
         errors.add(field, f"Must be one of: {allowed}.")
@@ -181,7 +157,7 @@ def validate_fields(
     item_id: int | None = None,
 ) -> dict[str, Any]:
     """Check the editable fields of an item of `kind`; returns them JSON-safe."""
-    clean = {name: _plain(fields.get(name)) for name in EDITABLE_FIELDS}
+    clean = {name: plain(fields.get(name)) for name in EDITABLE_FIELDS}
     errors.text("name", clean["name"], NAME_MAX, required=True)
     errors.text("summary", clean["summary"] or "", SUMMARY_MAX, required=False)
     errors.text("description", clean["description"] or "", DESCRIPTION_MAX, required=False)
@@ -256,8 +232,8 @@ def validate_price(
         errors.add(key("effective_from"), "Required.")
     if effective_from and effective_to and effective_to < effective_from:
         errors.add(key("effective_to"), "Cannot be before effective_from.")
-    spec["effective_from"] = _plain(effective_from)
-    spec["effective_to"] = _plain(effective_to)
+    spec["effective_from"] = plain(effective_from)
+    spec["effective_to"] = plain(effective_to)
 
     amount, tiers = data.get("amount"), data.get("tiers")
     if (amount is None) == (tiers is None):
@@ -280,7 +256,7 @@ def validate_price(
             {
                 "lower_bound": tier.get("lower_bound"),
                 "upper_bound": tier.get("upper_bound"),
-                "amount": _plain(value),
+                "amount": plain(value),
             }
         )
     bounds = [(t["lower_bound"], t["upper_bound"]) for t in spec["tiers"]]

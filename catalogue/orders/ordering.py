@@ -46,6 +46,7 @@ from catalogue.orders.migration import audit_trail_sources
 from catalogue.orders.terms import copy_terms, terms_of
 from catalogue.pricing import PriceTerms, default_quantity
 from catalogue.principal import Principal, Role
+from catalogue.validation import FieldErrors
 
 OBJECT_TYPE = "call_off_order"
 MAX_COMMENCEMENT_AGE_MONTHS = 3
@@ -182,16 +183,10 @@ def revisions_of(session: Session, order: CallOffOrder) -> list[str]:
 # ------------------------------------------------------------------------------ validation
 
 
-class _Errors(dict[str, list[str]]):
-    def add(self, field: str, message: str) -> None:
-        self.setdefault(field, []).append(message)
-
-    def raise_if_any(self, message: str = "The order is not valid.") -> None:
-        if self:
-            raise InvalidInput(message, dict(self))
+INVALID_ORDER = "The order is not valid."
 
 
-def _check_framework(framework: Framework, errors: _Errors) -> None:
+def _check_framework(framework: Framework, errors: FieldErrors) -> None:
     if framework.status is not FrameworkStatus.LIVE:
         errors.add(
             "framework",
@@ -212,7 +207,7 @@ def term_end(order: CallOffOrder, today: date) -> date:
     return add_months(start, months) - timedelta(days=1)
 
 
-def _check_dates(order: CallOffOrder, errors: _Errors, today: date) -> None:
+def _check_dates(order: CallOffOrder, errors: FieldErrors, today: date) -> None:
     earliest = add_months(today, -MAX_COMMENCEMENT_AGE_MONTHS)
     latest = latest_commencement(order.framework, today)
     if order.commencement_date is not None and order.commencement_date < earliest:
@@ -228,7 +223,7 @@ def _check_dates(order: CallOffOrder, errors: _Errors, today: date) -> None:
         errors.add("term_months", f"Between 1 and the framework's maximum of {maximum} months.")
 
 
-def _check_planned_go_live(order: CallOffOrder, errors: _Errors, today: date) -> None:
+def _check_planned_go_live(order: CallOffOrder, errors: FieldErrors, today: date) -> None:
     """The planned business go-live falls within the order's term."""
     planned = order.planned_go_live
     if planned is None or "commencement_date" in errors or "term_months" in errors:
@@ -245,7 +240,7 @@ def _check_planned_go_live(order: CallOffOrder, errors: _Errors, today: date) ->
 
 
 def _resolve_practices(
-    session: Session, actor: Principal, ods_codes: Sequence[str], errors: _Errors
+    session: Session, actor: Principal, ods_codes: Sequence[str], errors: FieldErrors
 ) -> list[Organisation]:
     codes = [code.strip().upper() for code in ods_codes]
     if len(set(codes)) != len(codes):
@@ -293,7 +288,7 @@ def _build_items(
     order: CallOffOrder,
     lines: Sequence[Mapping[str, Any]],
     practices: Sequence[Organisation],
-    errors: _Errors,
+    errors: FieldErrors,
 ) -> list[CallOffItem]:
     catalogue = _load_items(session, {line["catalogue_item_id"] for line in lines})
     # Lines already on the order are kept as they are (their terms, and no delete-and-insert of
@@ -405,7 +400,7 @@ def may_be_previous_system(item: CatalogueItem) -> bool:
 
 
 def _apply_migration(
-    session: Session, order: CallOffOrder, migration: Mapping[str, Any] | None, errors: _Errors
+    session: Session, order: CallOffOrder, migration: Mapping[str, Any] | None, errors: FieldErrors
 ) -> None:
     if migration is None:
         order.previous_system_id = None
@@ -438,7 +433,7 @@ def _apply(
     actor: Principal,
     order: CallOffOrder,
     data: Mapping[str, Any],
-    errors: _Errors,
+    errors: FieldErrors,
     today: date,
 ) -> None:
     """Set the fields present in `data`, checking every rule; errors collect in `errors`."""
@@ -567,7 +562,7 @@ def create_order(
 
     if data.get("selection_id") is not None:
         data = prefilled(session, actor, data)
-    errors = _Errors()
+    errors = FieldErrors()
     framework = session.scalars(
         select(Framework).where(Framework.slug == data["framework"])
     ).first()
@@ -578,7 +573,7 @@ def create_order(
         _check_framework(framework, errors)
     if supplier is None or not supplier.active:
         errors.add("supplier_id", f"No active supplier {data['supplier_id']}.")
-    errors.raise_if_any()
+    errors.raise_if_any(INVALID_ORDER)
 
     order = CallOffOrder(
         commissioner_id=actor.organisation_id,
@@ -593,7 +588,7 @@ def create_order(
         created_by=actor.label,
     )
     _apply(session, actor, order, data, errors, today)
-    errors.raise_if_any()
+    errors.raise_if_any(INVALID_ORDER)
 
     # Taking a number locks the counter row until commit, so creators queue here. Looking the
     # key up again after the lock sees an order committed by a request that got there first
@@ -633,10 +628,10 @@ def update_order(
             {"status": ["Only a draft can be changed; amend a live order instead."]},
         )
     before = summary(order)
-    errors = _Errors()
+    errors = FieldErrors()
     _check_framework(order.framework, errors)
     _apply(session, actor, order, data, errors, today or date.today())
-    errors.raise_if_any()
+    errors.raise_if_any(INVALID_ORDER)
     session.flush()
     changed_before, changed_after = audit.changes(before, summary(order))
     if changed_after:
@@ -725,7 +720,7 @@ def completeness(session: Session, order: CallOffOrder, today: date | None = Non
     """What stops the order being submitted; empty when it is complete."""
     today = today or date.today()
     missing: list[Missing] = []
-    errors = _Errors()
+    errors = FieldErrors()
     _check_framework(order.framework, errors)
     _check_dates(order, errors, today)
     _check_planned_go_live(order, errors, today)
@@ -792,10 +787,10 @@ def transition(
     if name is Transition.SUBMIT:
         missing = completeness(session, order, today)
         if missing:
-            errors: dict[str, list[str]] = {}
+            incomplete = FieldErrors()
             for item in missing:
-                errors.setdefault(item.field, []).append(item.message)
-            raise Conflict("The order is not complete; see what is missing.", errors)
+                incomplete.add(item.field, item.message)
+            incomplete.raise_if_any("The order is not complete; see what is missing.", Conflict)
     if name is Transition.GO_LIVE:
         if go_live_date is None:
             raise InvalidInput("Record the business go-live date.", {"go_live_date": ["Required."]})

@@ -17,10 +17,10 @@ from catalogue.models import (
     FrameworkStatus,
     Funding,
 )
+from catalogue.plain import plain
 from catalogue.principal import Principal
 from catalogue.reference.common import (
     assign,
-    plain,
     record_change,
     require_authority,
     snapshot,

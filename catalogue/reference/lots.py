@@ -14,8 +14,9 @@ from catalogue.models import (
     Funding,
     Lot,
 )
+from catalogue.plain import plain
 from catalogue.principal import Principal
-from catalogue.reference.common import plain, record_change, require_authority, snapshot
+from catalogue.reference.common import record_change, require_authority, snapshot
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, FieldErrors
 
 LOT_FIELDS = ("number", "name", "description", "default_funding")

@@ -19,10 +19,10 @@ from catalogue.models import (
     Organisation,
     OrganisationKind,
 )
+from catalogue.plain import plain
 from catalogue.principal import Principal
 from catalogue.reference.common import (
     assign,
-    plain,
     record_change,
     require_authority,
     snapshot,
