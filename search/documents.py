@@ -142,13 +142,15 @@ def public_condition() -> ColumnElement[bool]:
     )
 
 
-def annual_price(prices: Sequence[tuple[DocumentPrice, date, date | None]], today: date):
+def annual_price(
+    prices: Sequence[tuple[DocumentPrice, date, date | None]], today: date
+) -> Decimal | None:
     """The item's yearly cost per practice: the sum of its per-practice, per-year prices.
 
     Of several prices with one name (a price change), the one in effect today counts, or else
     the next to take effect; prices that have ended do not count. None when there is none.
     """
-    chosen: dict[str, tuple[date, DocumentPrice]] = {}
+    chosen: dict[str, tuple[date, Decimal]] = {}  # price name -> (its start, its amount)
     for price, starts, ends in prices:
         if price.unit != PriceUnit.PRACTICE or price.period != PricePeriod.YEAR:
             continue
@@ -156,10 +158,10 @@ def annual_price(prices: Sequence[tuple[DocumentPrice, date, date | None]], toda
             continue
         current = chosen.get(price.name)
         if current is None or _preferred(starts, current[0], today):
-            chosen[price.name] = (starts, price)
+            chosen[price.name] = (starts, price.amount)
     if not chosen:
         return None
-    return sum((price.amount for _, price in chosen.values()), Decimal(0))
+    return sum((amount for _, amount in chosen.values()), Decimal(0))
 
 
 def _preferred(candidate: date, incumbent: date, today: date) -> bool:
@@ -218,7 +220,7 @@ def _documents(
     ids = {row[0] for row in rows}
     connection = session.connection()  # Core rows: no ORM bookkeeping for 50,000 items
 
-    def of_these(column):
+    def of_these(column: Any) -> ColumnElement[bool]:
         return column.between(rows[0][0], rows[-1][0]) if dense else column.in_(sorted(ids))
 
     # Capabilities as pairs of ids (an item holds several): their codes and names are looked

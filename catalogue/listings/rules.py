@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -134,7 +135,9 @@ def claim(item: CatalogueItem, *, visible: bool = True) -> None:
         flag_modified(item, "updated_at")
 
 
-def enum_value(errors: FieldErrors, field: str, enum_class: type, value: Any, *, required: bool):
+def enum_value(
+    errors: FieldErrors, field: str, enum_class: type[StrEnum], value: Any, *, required: bool
+) -> str | None:
     if value is None:
         if required:
             errors.add(field, "Required.")
@@ -243,7 +246,7 @@ def validate_price(
     if amount is not None:
         tiers = [{"lower_bound": 1, "upper_bound": None, "amount": amount}]
     spec["tiers"] = []
-    for position, tier in enumerate(tiers):
+    for position, tier in enumerate(tiers or []):  # tiers given, or made of the amount
         value = tier.get("amount")
         if isinstance(value, str):
             try:

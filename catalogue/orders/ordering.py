@@ -13,10 +13,11 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from catalogue import audit
 from catalogue.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -68,7 +69,7 @@ def request_fingerprint(data: Mapping[str, Any]) -> str:
 # ----------------------------------------------------------------------------------- reading
 
 
-def _loading_options(lines: bool = True):
+def _loading_options(lines: bool = True) -> tuple[ExecutableOption, ...]:
     """What reading an order loads; without `lines`, only the order and its items (the cost
     estimate reads recipients and quantities as plain rows)."""
     if not lines:
@@ -321,7 +322,7 @@ def _build_items(
             errors.add(field, f"Price {line['price_id']} is not a price of {item.name}.")
             continue
         if line["price_id"] in seen_prices:
-            name = frozen.name if frozen is not None else price.name
+            name = frozen.name if frozen is not None else cast(Price, price).name
             errors.add(field, f"{item.name}: {name} is already on the order.")
             continue
         seen_prices.add(line["price_id"])
@@ -331,7 +332,10 @@ def _build_items(
         else:
             # The snapshot's price may since have been deleted from the catalogue: no reference.
             ordered = CallOffItem(catalogue_item=item, price=price)
-            terms = frozen if frozen is not None else PriceTerms.from_price(item, price)
+            # One of them is there (checked above).
+            terms = (
+                frozen if frozen is not None else PriceTerms.from_price(item, cast(Price, price))
+            )
             copy_terms(ordered, terms)
         given = {code.strip().upper(): n for code, n in (line.get("quantities") or {}).items()}
         for code, quantity in given.items():
@@ -485,7 +489,7 @@ def summary(order: CallOffOrder) -> dict[str, Any]:
 
 
 def _record(
-    session: Session, actor: Principal, action: str, order: CallOffOrder, **changes
+    session: Session, actor: Principal, action: str, order: CallOffOrder, **changes: Any
 ) -> None:
     audit.record(
         session,
@@ -574,6 +578,7 @@ def create_order(
     if supplier is None or not supplier.active:
         errors.add("supplier_id", f"No active supplier {data['supplier_id']}.")
     errors.raise_if_any(INVALID_ORDER)
+    assert framework is not None and supplier is not None
 
     order = CallOffOrder(
         commissioner_id=actor.organisation_id,
@@ -653,8 +658,11 @@ def amend_order(session: Session, actor: Principal, order: CallOffOrder) -> Call
         .where(CallOffOrder.number == order.number)
         .order_by(CallOffOrder.revision.desc())
     ).first()
-    open_amendment = latest is not None and latest.id != order.id
-    if open_amendment and latest.status is not OrderStatus.CANCELLED:
+    if (
+        latest is not None
+        and latest.id != order.id  # an open amendment
+        and latest.status is not OrderStatus.CANCELLED
+    ):
         raise Conflict(
             f"{latest.call_off_id} already amends this order ({latest.status.value}).",
             {"revision": [f"Finish or cancel {latest.call_off_id} first."]},

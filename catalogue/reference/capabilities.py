@@ -60,7 +60,7 @@ def create_capability(session: Session, actor: Principal, data: Mapping[str, Any
         actor,
         "capability.create",
         "capability",
-        code,
+        capability.code,
         None,
         snapshot(capability, CAPABILITY_FIELDS),
     )

@@ -97,7 +97,7 @@ def create_maturity_level(
         actor,
         "maturity_level.create",
         "maturity_level",
-        number,
+        level.level,
         None,
         {**_level_snapshot(level), "items_relevelled": relevelled},
     )

@@ -4,6 +4,7 @@ before anything is written."""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,7 +15,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 import seed_data
 from catalogue.errors import DomainError
@@ -78,17 +79,17 @@ class _Reader:
         self.record = record
         self.where = where
 
-    def fail(self, message: str) -> SeedDataError:
+    def fail(self, message: builtins.str) -> SeedDataError:
         return SeedDataError(f"{self.where}: {message}")
 
-    def raw(self, key: str, default: Any = ..., *, required: bool | None = None) -> Any:
+    def raw(self, key: builtins.str, default: Any = ..., *, required: bool | None = None) -> Any:
         if key in self.record:
             return self.record[key]
         if default is ... or required:
             raise self.fail(f"missing {key!r}")
         return default
 
-    def str(self, key: str, default: Any = ...) -> Any:
+    def str(self, key: builtins.str, default: Any = ...) -> Any:
         value = self.raw(key, default)
         if value is None and default is None:
             return None
@@ -96,7 +97,7 @@ class _Reader:
             raise self.fail(f"{key!r} must be a non-empty string, got {value!r}")
         return value.strip()
 
-    def int(self, key: str, default: Any = ...) -> Any:
+    def int(self, key: builtins.str, default: Any = ...) -> Any:
         value = self.raw(key, default)
         if value is None and default is None:
             return None
@@ -104,13 +105,13 @@ class _Reader:
             raise self.fail(f"{key!r} must be an integer, got {value!r}")
         return value
 
-    def bool(self, key: str, default: Any = ...) -> bool:
+    def bool(self, key: builtins.str, default: Any = ...) -> builtins.bool:
         value = self.raw(key, default)
         if not isinstance(value, bool):
             raise self.fail(f"{key!r} must be true or false, got {value!r}")
         return value
 
-    def date(self, key: str, default: Any = ...) -> Any:
+    def date(self, key: builtins.str, default: Any = ...) -> Any:
         value = self.raw(key, default)
         if value is None and default is None:
             return None
@@ -123,7 +124,7 @@ class _Reader:
         except ValueError:
             raise self.fail(f"{key!r} must be an ISO date, got {value!r}") from None
 
-    def enum(self, key: str, enum_class: type[StrEnum], default: Any = ...) -> Any:
+    def enum(self, key: builtins.str, enum_class: type[StrEnum], default: Any = ...) -> Any:
         value = self.raw(key, default)
         if value is None and default is None:
             return None
@@ -133,7 +134,7 @@ class _Reader:
             allowed = ", ".join(member.value for member in enum_class)
             raise self.fail(f"{key!r} must be one of {allowed}; got {value!r}") from None
 
-    def list(self, key: str, default: Any = ...) -> list:
+    def list(self, key: builtins.str, default: Any = ...) -> builtins.list[Any]:
         value = self.raw(key, default)
         if value is None:
             return []
@@ -141,7 +142,9 @@ class _Reader:
             raise self.fail(f"{key!r} must be a list, got {value!r}")
         return value
 
-    def codes(self, key: str, known: Iterable[str]) -> list[str]:
+    def codes(
+        self, key: builtins.str, known: Iterable[builtins.str]
+    ) -> builtins.list[builtins.str]:
         codes = self.list(key, [])
         known = set(known)
         for code in codes:
@@ -165,7 +168,7 @@ def _amount(reader: _Reader, value: Any) -> Decimal:
         raise reader.fail(f"amount {value!r} is not a decimal number") from None
     if not amount.is_finite() or amount < 0:
         raise reader.fail(f"amount {value!r} must be a non-negative number")
-    if amount.as_tuple().exponent < -MONEY_SCALE:
+    if amount.as_tuple().exponent < -MONEY_SCALE:  # type: ignore[operator]  # finite: an int
         raise reader.fail(f"amount {value!r} has more than {MONEY_SCALE} decimal places")
     return amount
 
@@ -221,7 +224,7 @@ def load_seed(seed_dir: Path = SEED_DIR, session: Session | None = None) -> Seed
     capabilities, levels = _read_capabilities(_load_file(seed_dir, "capabilities.yaml"), session)
     suppliers = _read_suppliers(_load_file(seed_dir, "suppliers.yaml"))
 
-    def known(column, extra: Iterable) -> set:
+    def known(column: InstrumentedAttribute[str], extra: Iterable[str]) -> set[str]:
         values = set(extra)
         if session is not None:
             values.update(session.scalars(select(column)))
