@@ -8,7 +8,7 @@ same shape is validated here, stored in a revision and applied on approval.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -226,6 +226,15 @@ def validate_price(
     spec["funding"] = enum_value(
         errors, key("funding"), Funding, data.get("funding"), required=False
     )
+    spec["effective_from"], spec["effective_to"] = _effective_dates(errors, data, key)
+    spec["tiers"] = _tier_specs(errors, data, key)
+    return spec
+
+
+def _effective_dates(
+    errors: FieldErrors, data: Mapping[str, Any], key: Callable[[str], str]
+) -> tuple[Any, Any]:
+    """The price's effective_from (required) and effective_to, JSON-safe."""
     effective_from, effective_to = data.get("effective_from"), data.get("effective_to")
     if isinstance(effective_from, str):
         effective_from = _parse_date(errors, key("effective_from"), effective_from)
@@ -235,17 +244,20 @@ def validate_price(
         errors.add(key("effective_from"), "Required.")
     if effective_from and effective_to and effective_to < effective_from:
         errors.add(key("effective_to"), "Cannot be before effective_from.")
-    spec["effective_from"] = plain(effective_from)
-    spec["effective_to"] = plain(effective_to)
+    return plain(effective_from), plain(effective_to)
 
+
+def _tier_specs(
+    errors: FieldErrors, data: Mapping[str, Any], key: Callable[[str], str]
+) -> list[dict[str, Any]]:
+    """The price's tiers, given or made of its flat `amount`, checked."""
     amount, tiers = data.get("amount"), data.get("tiers")
     if (amount is None) == (tiers is None):
         errors.add(key("tiers"), "Give either amount (a flat price) or tiers, not both.")
-        spec["tiers"] = []
-        return spec
+        return []
     if amount is not None:
         tiers = [{"lower_bound": 1, "upper_bound": None, "amount": amount}]
-    spec["tiers"] = []
+    specs = []
     for position, tier in enumerate(tiers or []):  # tiers given, or made of the amount
         value = tier.get("amount")
         if isinstance(value, str):
@@ -255,14 +267,14 @@ def validate_price(
                 value = None
         field = key("amount") if amount is not None else key(f"tiers.{position}.amount")
         errors.money(field, value)
-        spec["tiers"].append(
+        specs.append(
             {
                 "lower_bound": tier.get("lower_bound"),
                 "upper_bound": tier.get("upper_bound"),
                 "amount": plain(value),
             }
         )
-    bounds = [(t["lower_bound"], t["upper_bound"]) for t in spec["tiers"]]
+    bounds = [(t["lower_bound"], t["upper_bound"]) for t in specs]
     if not all(_is_count(lower) and (upper is None or _is_count(upper)) for lower, upper in bounds):
         errors.add(key("tiers"), "Bounds are whole numbers from 1.")
     else:
@@ -270,7 +282,7 @@ def validate_price(
             validate_tiers(bounds)
         except ValueError as error:
             errors.add(key("tiers"), f"{str(error).capitalize()}.")
-    return spec
+    return specs
 
 
 def _is_count(value: Any) -> bool:
