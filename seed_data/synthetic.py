@@ -172,15 +172,7 @@ def generate(
             "hosted" if rng.random() < (0.6 if kind == "system" else 0.5) else "practice_based"
         )
         category = rng.choice(SERVICE_CATEGORIES) if kind == "service" else None
-        prefix = rng.choice(PREFIXES)
-        if kind == "system":
-            name = f"{prefix} {rng.choice(SYSTEM_NOUNS)}"
-        elif kind == "module":
-            name = f"{prefix} {rng.choice(MODULE_NOUNS)}"
-        else:  # a service, which has a category
-            name = f"{prefix} {rng.choice(SERVICE_NOUNS[cast(str, category)])}"
-        name = f"{name} {index % 97 + 1}" if rng.random() < 0.3 else name
-
+        name = _name(rng, kind, category, index)
         parent = None
         own_systems = systems_by_supplier.get(supplier)
         if kind != "system" and own_systems and rng.random() < 0.7:
@@ -191,12 +183,7 @@ def generate(
         capabilities = _capabilities(rng, kind, codes, rungs)
         status = "published" if rng.random() < 0.95 else rng.choice(OTHER_STATUSES)
         accredited_on = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
-        phrases = [CAPABILITY_PHRASES.get(code, code.replace("-", " ")) for code in capabilities]
-        summary = f"{name}: {', '.join(phrases[:3])}."
-        description = (
-            f"{name} is {rng.choice(KIND_PHRASES[kind])}, {HOSTING_PHRASES[hosting]}. "
-            f"It supports {_join(phrases)}. {rng.choice(CLOSING_PHRASES)}"
-        )
+        summary, description = _texts(rng, name, kind, hosting, capabilities)
         yield {
             "slug": slug,
             "kind": kind,
@@ -214,6 +201,30 @@ def generate(
             "capabilities": capabilities,
             "prices": _prices(rng, kind, category, accredited_on),
         }
+
+
+def _name(rng: random.Random, kind: str, category: str | None, index: int) -> str:
+    prefix = rng.choice(PREFIXES)
+    if kind == "system":
+        name = f"{prefix} {rng.choice(SYSTEM_NOUNS)}"
+    elif kind == "module":
+        name = f"{prefix} {rng.choice(MODULE_NOUNS)}"
+    else:  # a service, which has a category
+        name = f"{prefix} {rng.choice(SERVICE_NOUNS[cast(str, category)])}"
+    return f"{name} {index % 97 + 1}" if rng.random() < 0.3 else name
+
+
+def _texts(
+    rng: random.Random, name: str, kind: str, hosting: str, capabilities: list[str]
+) -> tuple[str, str]:
+    """The summary and the description, which name the item's capabilities."""
+    phrases = [CAPABILITY_PHRASES.get(code, code.replace("-", " ")) for code in capabilities]
+    summary = f"{name}: {', '.join(phrases[:3])}."
+    description = (
+        f"{name} is {rng.choice(KIND_PHRASES[kind])}, {HOSTING_PHRASES[hosting]}. "
+        f"It supports {_join(phrases)}. {rng.choice(CLOSING_PHRASES)}"
+    )
+    return summary, description
 
 
 def _join(phrases: list[str]) -> str:

@@ -778,41 +778,14 @@ def transition(
     today: date | None = None,
 ) -> CallOffOrder:
     rule = RULES[name]
-    party = actor.is_commissioner(order.commissioner_id) or actor.is_supplier(order.supplier_id)
-    if actor.role not in rule.roles or not party:
-        names = " or ".join(sorted(role.value for role in rule.roles))
-        raise Forbidden(f"Only the order's {names} may {name.value} it.")
-    if order.status not in rule.sources:
-        allowed = [t.value for t in allowed_from(order.status)]
-        listed = ", ".join(allowed) if allowed else "none (the order is closed)"
-        raise Conflict(
-            f"Cannot {name.value} an order that is {order.status.value}. Allowed: {listed}.",
-            {"transition": [f"Allowed from {order.status.value}: {listed}."]},
-        )
+    _check_may(actor, order, name)
     reason = (reason or "").strip() or None
     if rule.needs_reason and reason is None:
         raise InvalidInput(f"Say why you {name.value} the order.", {"reason": ["Required."]})
     if name is Transition.SUBMIT:
-        missing = completeness(session, order, today)
-        if missing:
-            incomplete = FieldErrors()
-            for item in missing:
-                incomplete.add(item.field, item.message)
-            incomplete.raise_if_any("The order is not complete; see what is missing.", Conflict)
+        _check_complete(session, order, today)
     if name is Transition.GO_LIVE:
-        if go_live_date is None:
-            raise InvalidInput("Record the business go-live date.", {"go_live_date": ["Required."]})
-        if order.commencement_date is not None and go_live_date < order.commencement_date:
-            raise InvalidInput(
-                "Business go-live cannot precede commencement.",
-                {"go_live_date": ["Cannot be before the commencement date."]},
-            )
-        end = term_end(order, today or date.today())
-        if go_live_date > end:
-            raise InvalidInput(
-                "Business go-live must fall within the order's term.",
-                {"go_live_date": [f"Cannot be after the end of the term ({end.isoformat()})."]},
-            )
+        _check_go_live(order, go_live_date, today)
 
     before = {"status": order.status.value}
     order.status = rule.target
@@ -832,6 +805,46 @@ def transition(
     if name is Transition.GO_LIVE and order.amends is not None:
         _supersede(session, actor, order.amends, order)
     return order
+
+
+def _check_may(actor: Principal, order: CallOffOrder, name: Transition) -> None:
+    """The actor is a party the transition is for, and the order is in one of its sources."""
+    rule = RULES[name]
+    party = actor.is_commissioner(order.commissioner_id) or actor.is_supplier(order.supplier_id)
+    if actor.role not in rule.roles or not party:
+        names = " or ".join(sorted(role.value for role in rule.roles))
+        raise Forbidden(f"Only the order's {names} may {name.value} it.")
+    if order.status not in rule.sources:
+        allowed = [t.value for t in allowed_from(order.status)]
+        listed = ", ".join(allowed) if allowed else "none (the order is closed)"
+        raise Conflict(
+            f"Cannot {name.value} an order that is {order.status.value}. Allowed: {listed}.",
+            {"transition": [f"Allowed from {order.status.value}: {listed}."]},
+        )
+
+
+def _check_complete(session: Session, order: CallOffOrder, today: date | None) -> None:
+    incomplete = FieldErrors()
+    for item in completeness(session, order, today):
+        incomplete.add(item.field, item.message)
+    incomplete.raise_if_any("The order is not complete; see what is missing.", Conflict)
+
+
+def _check_go_live(order: CallOffOrder, go_live_date: date | None, today: date | None) -> None:
+    """Business go-live is recorded, within the order's term."""
+    if go_live_date is None:
+        raise InvalidInput("Record the business go-live date.", {"go_live_date": ["Required."]})
+    if order.commencement_date is not None and go_live_date < order.commencement_date:
+        raise InvalidInput(
+            "Business go-live cannot precede commencement.",
+            {"go_live_date": ["Cannot be before the commencement date."]},
+        )
+    end = term_end(order, today or date.today())
+    if go_live_date > end:
+        raise InvalidInput(
+            "Business go-live must fall within the order's term.",
+            {"go_live_date": [f"Cannot be after the end of the term ({end.isoformat()})."]},
+        )
 
 
 def _supersede(

@@ -386,56 +386,71 @@ def _read_items(
     existing_slugs: set[str],
 ) -> list[dict]:
     file = "items.yaml"
-    items: list[dict] = []
-    for index, record in enumerate(_records(data, file, "items"), start=1):
-        slug = _Reader(record, f"{file}: item #{index}").str("slug")
-        r = _Reader(record, f"{file}: item {slug!r}")
-        kind = r.enum("kind", ItemKind)
-        supplier = r.str("supplier")
-        if supplier not in supplier_slugs:
-            raise r.fail(f"unknown supplier {supplier!r}")
-        lot = (r.str("framework"), r.int("lot"))
-        if lot not in lot_keys:
-            raise r.fail(f"unknown lot {lot[1]} of framework {lot[0]!r}")
-        category = r.enum("category", ServiceCategory, None)
-        if kind is ItemKind.SERVICE and category is None:
-            raise r.fail("a service needs a category")
-        if kind is not ItemKind.SERVICE and category is not None:
-            raise r.fail("only services have a category")
-        parent = r.str("parent", None)
-        if kind is ItemKind.SYSTEM and parent is not None:
-            raise r.fail("a principal system has no parent")
-        status = r.enum("status", ItemStatus, ItemStatus.PUBLISHED)
-        accredited_on = r.date("accredited_on", None)
-        if status is ItemStatus.PUBLISHED and accredited_on is None:
-            raise r.fail("a published item needs accredited_on")
-        items.append(
-            {
-                "slug": slug,
-                "supplier": supplier,
-                "lot": lot,
-                "parent": parent,
-                "values": {
-                    "kind": kind,
-                    "name": r.str("name"),
-                    "summary": r.str("summary", "") or "",
-                    "description": r.str("description", "") or "",
-                    "category": category,
-                    "rfa_version": r.str("rfa_version", None),
-                    "hosting": r.enum("hosting", Hosting),
-                    "status": status,
-                    "accredited_on": accredited_on,
-                },
-                "capabilities": r.codes("capabilities", capability_codes),
-                "prices": [
-                    _read_price(price, f"{file}: item {slug!r}") for price in r.list("prices", [])
-                ],
-            }
-        )
-        _unique([p["name"] for p in items[-1]["prices"]], file, f"item {slug!r}: price")
-        if len(slug) > 100:
-            raise r.fail("slug longer than 100 characters")
+    items = [
+        _read_item(record, f"{file}: item #{index}", capability_codes, supplier_slugs, lot_keys)
+        for index, record in enumerate(_records(data, file, "items"), start=1)
+    ]
     _unique([item["slug"] for item in items], file, "item")
+    _check_parents(items, existing_slugs, file)
+    return _parents_first(items)
+
+
+def _read_item(
+    record: dict[str, Any],
+    where: str,
+    capability_codes: set[str],
+    supplier_slugs: set[str],
+    lot_keys: set[tuple[str, int]],
+) -> dict[str, Any]:
+    file = "items.yaml"
+    slug = _Reader(record, where).str("slug")
+    r = _Reader(record, f"{file}: item {slug!r}")
+    kind = r.enum("kind", ItemKind)
+    supplier = r.str("supplier")
+    if supplier not in supplier_slugs:
+        raise r.fail(f"unknown supplier {supplier!r}")
+    lot = (r.str("framework"), r.int("lot"))
+    if lot not in lot_keys:
+        raise r.fail(f"unknown lot {lot[1]} of framework {lot[0]!r}")
+    category = r.enum("category", ServiceCategory, None)
+    if kind is ItemKind.SERVICE and category is None:
+        raise r.fail("a service needs a category")
+    if kind is not ItemKind.SERVICE and category is not None:
+        raise r.fail("only services have a category")
+    parent = r.str("parent", None)
+    if kind is ItemKind.SYSTEM and parent is not None:
+        raise r.fail("a principal system has no parent")
+    status = r.enum("status", ItemStatus, ItemStatus.PUBLISHED)
+    accredited_on = r.date("accredited_on", None)
+    if status is ItemStatus.PUBLISHED and accredited_on is None:
+        raise r.fail("a published item needs accredited_on")
+    item = {
+        "slug": slug,
+        "supplier": supplier,
+        "lot": lot,
+        "parent": parent,
+        "values": {
+            "kind": kind,
+            "name": r.str("name"),
+            "summary": r.str("summary", "") or "",
+            "description": r.str("description", "") or "",
+            "category": category,
+            "rfa_version": r.str("rfa_version", None),
+            "hosting": r.enum("hosting", Hosting),
+            "status": status,
+            "accredited_on": accredited_on,
+        },
+        "capabilities": r.codes("capabilities", capability_codes),
+        "prices": [_read_price(price, f"{file}: item {slug!r}") for price in r.list("prices", [])],
+    }
+    _unique([p["name"] for p in item["prices"]], file, f"item {slug!r}: price")
+    if len(slug) > 100:
+        raise r.fail("slug longer than 100 characters")
+    return item
+
+
+def _check_parents(items: list[dict], existing_slugs: set[str], file: str) -> None:
+    """Each parent is an item of the file or of the database, not the item, not a service."""
     slugs = {item["slug"] for item in items} | existing_slugs
     kinds = {item["slug"]: item["values"]["kind"] for item in items}
     for item in items:
@@ -450,7 +465,6 @@ def _read_items(
             raise SeedDataError(
                 f"{file}: item {item['slug']!r}: parent {parent!r} must be a system or module"
             )
-    return _parents_first(items)
 
 
 def _parents_first(items: list[dict]) -> list[dict]:

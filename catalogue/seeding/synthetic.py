@@ -70,12 +70,6 @@ def seed_synthetic(
         raise SeedDataError("synthetic items need capabilities; there are none")
     supplier_ids = _synthetic_suppliers(session)
     requirements = load_requirements(session)
-    ladder: list[list[str]] = []
-    below: frozenset[str] = frozenset()
-    for level in sorted(requirements):
-        ladder.append(sorted(requirements[level] - below))
-        below = below | requirements[level]
-
     prefix = f"synthetic-{random_seed}-"
     item_ids = dict(
         session.execute(
@@ -90,7 +84,7 @@ def seed_synthetic(
         suppliers=sorted(supplier_ids),
         lots=sorted(lot_ids),
         capability_codes=sorted(capability_ids),
-        ladder=ladder,
+        ladder=_ladder(requirements),
     )
     added = 0
     batch: list[dict[str, Any]] = []
@@ -105,6 +99,16 @@ def seed_synthetic(
             if progress is not None:
                 progress(seen % batch_size or batch_size)
     return added
+
+
+def _ladder(requirements: Mapping[int, frozenset[str]]) -> list[list[str]]:
+    """The capability codes each maturity level adds to the one below, level 1 first."""
+    ladder: list[list[str]] = []
+    below: frozenset[str] = frozenset()
+    for level in sorted(requirements):
+        ladder.append(sorted(requirements[level] - below))
+        below = below | requirements[level]
+    return ladder
 
 
 def _synthetic_reference(session: Session) -> tuple[dict, dict]:
