@@ -11,7 +11,7 @@ bedding-in the chosen audit-trail option, paid locally to the previous supplier.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -322,6 +322,49 @@ def _migration_lines(
     return planned
 
 
+# order item id, catalogue item, the terms it was ordered at, their funding
+_OrderedLine = tuple[int, CatalogueItem, PriceTerms, FundingDecision]
+
+
+def _ordered_quantities(session: Session, order: CallOffOrder) -> dict[int, dict[int, int]]:
+    """Each order item's quantity for each practice, by order item id, then practice id."""
+    # Recipients and quantities as plain rows: a hundred practices' worth of ORM objects would
+    # cost more than the arithmetic.
+    quantities: dict[int, dict[int, int]] = {item.id: {} for item in order.items}
+    for item_id, organisation_id, quantity in session.execute(
+        select(CallOffQuantity.item_id, CallOffQuantity.organisation_id, CallOffQuantity.quantity)
+        .join(CallOffItem, CallOffItem.id == CallOffQuantity.item_id)
+        .where(CallOffItem.order_id == order.id)
+    ):
+        quantities[item_id][organisation_id] = quantity
+    return quantities
+
+
+def _practice_lines(
+    calculator: _Calculator,
+    ordered: Sequence[_OrderedLine],
+    migration: Sequence[_PlannedLine],
+    quantities: Mapping[int, Mapping[int, int]],
+    practice_id: int,
+    list_size: int,
+    term: int,
+) -> list[CostLine]:
+    """One practice's cost lines: what is ordered for it, then the migration's."""
+    lines = []
+    for order_item_id, catalogue_item, price, decision in ordered:
+        ordered_quantity = quantities[order_item_id].get(practice_id)
+        if ordered_quantity is not None:
+            lines.append(
+                calculator.line(
+                    LineKind.ITEM, catalogue_item, price, ordered_quantity, (0, term), decision
+                )
+            )
+    for kind, catalogue_item, price, fixed, window, decision in migration:
+        quantity = fixed if fixed is not None else default_quantity_for(price.unit, list_size)
+        lines.append(calculator.line(kind, catalogue_item, price, quantity, window, decision))
+    return lines
+
+
 def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
     if order.commencement_date is None or order.term_months is None:
         raise Conflict(
@@ -336,15 +379,7 @@ def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
     spans = year_spans(order.commencement_date, term)
     calculator = _Calculator(spans, term)
     migration = _migration_lines(session, order, calculator, order.commencement_date, term)
-    # Recipients and quantities as plain rows: a hundred practices' worth of ORM objects would
-    # cost more than the arithmetic.
-    quantities: dict[int, dict[int, int]] = {item.id: {} for item in order.items}
-    for item_id, organisation_id, quantity in session.execute(
-        select(CallOffQuantity.item_id, CallOffQuantity.organisation_id, CallOffQuantity.quantity)
-        .join(CallOffItem, CallOffItem.id == CallOffQuantity.item_id)
-        .where(CallOffItem.order_id == order.id)
-    ):
-        quantities[item_id][organisation_id] = quantity
+    quantities = _ordered_quantities(session, order)
     practices = session.execute(
         select(Organisation.id, Organisation.ods_code, Organisation.name, Organisation.list_size)
         .join(CallOffRecipient, CallOffRecipient.organisation_id == Organisation.id)
@@ -352,7 +387,7 @@ def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
         .order_by(CallOffRecipient.id)
     ).all()
     # Each line at the terms it was ordered at, not the catalogue's current price.
-    ordered = []
+    ordered: list[_OrderedLine] = []
     for item in order.items:
         terms = terms_of(item)
         decision = FundingDecision(terms.funding, terms.funding_reason)
@@ -362,23 +397,10 @@ def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
     summaries: dict[tuple[int, ...], Summary] = {}
     recipients = []
     for practice_id, ods_code, name, list_size in practices:
-        lines = []
-        for order_item_id, catalogue_item, price, decision in ordered:
-            ordered_quantity = quantities[order_item_id].get(practice_id)
-            if ordered_quantity is not None:
-                lines.append(
-                    calculator.line(
-                        LineKind.ITEM, catalogue_item, price, ordered_quantity, (0, term), decision
-                    )
-                )
-        for kind, catalogue_item, price, fixed, window, decision in migration:
-            # A practice always has a list size (a check constraint).
-            quantity = (
-                fixed
-                if fixed is not None
-                else default_quantity_for(price.unit, cast(int, list_size))
-            )
-            lines.append(calculator.line(kind, catalogue_item, price, quantity, window, decision))
+        # A practice always has a list size (a check constraint).
+        lines = _practice_lines(
+            calculator, ordered, migration, quantities, practice_id, cast(int, list_size), term
+        )
         key = tuple(id(line) for line in lines)
         summary = summaries.get(key)
         if summary is None:

@@ -653,21 +653,7 @@ def amend_order(session: Session, actor: Principal, order: CallOffOrder) -> Call
             f"Order {order.call_off_id} is {order.status.value}; only a live order is amended.",
             {"status": ["Only a live order can be amended."]},
         )
-    latest = session.scalars(
-        select(CallOffOrder)
-        .where(CallOffOrder.number == order.number)
-        .order_by(CallOffOrder.revision.desc())
-    ).first()
-    if (
-        latest is not None
-        and latest.id != order.id  # an open amendment
-        and latest.status is not OrderStatus.CANCELLED
-    ):
-        raise Conflict(
-            f"{latest.call_off_id} already amends this order ({latest.status.value}).",
-            {"revision": [f"Finish or cancel {latest.call_off_id} first."]},
-        )
-    revision = (latest.revision if latest is not None else order.revision) + 1
+    revision = _next_revision(session, order)
     copy = CallOffOrder(
         number=order.number,
         revision=revision,
@@ -690,19 +676,7 @@ def amend_order(session: Session, actor: Principal, order: CallOffOrder) -> Call
         created_by=actor.label,
     )
     copy.recipients = [CallOffRecipient(organisation=r.organisation) for r in order.recipients]
-    copy.items = []
-    for item in order.items:
-        # The amendment keeps the terms the live revision was ordered at.
-        line = CallOffItem(
-            catalogue_item=item.catalogue_item,
-            price_id=item.price_id,
-            quantities=[
-                CallOffQuantity(organisation_id=q.organisation_id, quantity=q.quantity)
-                for q in item.quantities
-            ],
-        )
-        copy_terms(line, terms_of(item))
-        copy.items.append(line)
+    copy.items = [_copied_item(item) for item in order.items]
     session.add(copy)
     session.flush()
     _record(
@@ -713,6 +687,39 @@ def amend_order(session: Session, actor: Principal, order: CallOffOrder) -> Call
         after={"amends": order.call_off_id, **summary(copy)},
     )
     return copy
+
+
+def _next_revision(session: Session, order: CallOffOrder) -> int:
+    """The revision number of a new amendment; none while another one is open."""
+    latest = session.scalars(
+        select(CallOffOrder)
+        .where(CallOffOrder.number == order.number)
+        .order_by(CallOffOrder.revision.desc())
+    ).first()
+    if (
+        latest is not None
+        and latest.id != order.id  # an open amendment
+        and latest.status is not OrderStatus.CANCELLED
+    ):
+        raise Conflict(
+            f"{latest.call_off_id} already amends this order ({latest.status.value}).",
+            {"revision": [f"Finish or cancel {latest.call_off_id} first."]},
+        )
+    return (latest.revision if latest is not None else order.revision) + 1
+
+
+def _copied_item(item: CallOffItem) -> CallOffItem:
+    """A line of the amendment: it keeps the terms the live revision was ordered at."""
+    line = CallOffItem(
+        catalogue_item=item.catalogue_item,
+        price_id=item.price_id,
+        quantities=[
+            CallOffQuantity(organisation_id=q.organisation_id, quantity=q.quantity)
+            for q in item.quantities
+        ],
+    )
+    copy_terms(line, terms_of(item))
+    return line
 
 
 # ------------------------------------------------------------------------------ lifecycle
