@@ -284,6 +284,27 @@ def _load_items(session: Session, ids: set[int]) -> dict[int, CatalogueItem]:
     return {item.id: item for item in items}
 
 
+def _line_quantities(
+    line: Mapping[str, Any],
+    field: str,
+    practices: Sequence[Organisation],
+    terms: PriceTerms,
+    errors: FieldErrors,
+) -> dict[int, int]:
+    """A line's quantity per recipient, by practice id: as given, else the price's default."""
+    recipients = {practice.ods_code for practice in practices}
+    given = {code.strip().upper(): n for code, n in (line.get("quantities") or {}).items()}
+    for code, quantity in given.items():
+        if code not in recipients:
+            errors.add(field, f"{code} is not a recipient of the order.")
+        elif quantity <= 0:
+            errors.add(field, f"{code}: a quantity must be at least 1.")
+    return {
+        practice.id: given.get(practice.ods_code) or default_quantity(terms, practice) or 1
+        for practice in practices
+    }
+
+
 def _build_items(
     session: Session,
     order: CallOffOrder,
@@ -299,7 +320,6 @@ def _build_items(
         for line in order.items
         if line.price_id is not None
     }
-    by_ods = {practice.ods_code: practice for practice in practices}
     built: list[CallOffItem] = []
     seen_prices: set[int] = set()
     for index, line in enumerate(lines):
@@ -337,19 +357,8 @@ def _build_items(
                 frozen if frozen is not None else PriceTerms.from_price(item, cast(Price, price))
             )
             copy_terms(ordered, terms)
-        given = {code.strip().upper(): n for code, n in (line.get("quantities") or {}).items()}
-        for code, quantity in given.items():
-            if code not in by_ods:
-                errors.add(f"{field}.quantities", f"{code} is not a recipient of the order.")
-            elif quantity <= 0:
-                errors.add(f"{field}.quantities", f"{code}: a quantity must be at least 1.")
-        _set_quantities(
-            ordered,
-            {
-                practice.id: given.get(practice.ods_code) or default_quantity(terms, practice) or 1
-                for practice in practices
-            },
-        )
+        quantities = _line_quantities(line, f"{field}.quantities", practices, terms, errors)
+        _set_quantities(ordered, quantities)
         built.append(ordered)
     return built
 
@@ -546,6 +555,26 @@ class Placed:
     created: bool  # False when a retried request returned the first order
 
 
+def _framework_and_supplier(
+    session: Session, data: Mapping[str, Any]
+) -> tuple[Framework, Supplier]:
+    """The framework (live) and the supplier (active) a new order names."""
+    errors = FieldErrors()
+    framework = session.scalars(
+        select(Framework).where(Framework.slug == data["framework"])
+    ).first()
+    supplier = session.get(Supplier, data["supplier_id"])
+    if framework is None:
+        errors.add("framework", f"No framework {data['framework']!r}.")
+    else:
+        _check_framework(framework, errors)
+    if supplier is None or not supplier.active:
+        errors.add("supplier_id", f"No active supplier {data['supplier_id']}.")
+    errors.raise_if_any(INVALID_ORDER)
+    assert framework is not None and supplier is not None
+    return framework, supplier
+
+
 def create_order(
     session: Session,
     actor: Principal,
@@ -566,19 +595,7 @@ def create_order(
 
     if data.get("selection_id") is not None:
         data = prefilled(session, actor, data)
-    errors = FieldErrors()
-    framework = session.scalars(
-        select(Framework).where(Framework.slug == data["framework"])
-    ).first()
-    supplier = session.get(Supplier, data["supplier_id"])
-    if framework is None:
-        errors.add("framework", f"No framework {data['framework']!r}.")
-    else:
-        _check_framework(framework, errors)
-    if supplier is None or not supplier.active:
-        errors.add("supplier_id", f"No active supplier {data['supplier_id']}.")
-    errors.raise_if_any(INVALID_ORDER)
-    assert framework is not None and supplier is not None
+    framework, supplier = _framework_and_supplier(session, data)
 
     order = CallOffOrder(
         commissioner_id=actor.organisation_id,
@@ -592,6 +609,7 @@ def create_order(
         request_fingerprint=fingerprint if idempotency_key is not None else None,
         created_by=actor.label,
     )
+    errors = FieldErrors()
     _apply(session, actor, order, data, errors, today)
     errors.raise_if_any(INVALID_ORDER)
 
