@@ -7,9 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from catalogue import audit
 from catalogue.errors import Forbidden
 from catalogue.plain import plain
 from catalogue.principal import Principal
@@ -27,25 +24,3 @@ def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
 def assign(obj: Any, values: Mapping[str, Any]) -> None:
     for name, value in values.items():
         setattr(obj, name, value)
-
-
-def record_change(
-    session: Session,
-    actor: Principal,
-    action: str,
-    object_type: str,
-    object_id: int | str,
-    before: dict | None,
-    after: dict | None,
-    organisation_id: int | None = None,
-) -> None:
-    audit.record_change(
-        session,
-        actor,
-        action,
-        object_type,
-        object_id,
-        before,
-        after,
-        organisation_id=organisation_id,
-    )
