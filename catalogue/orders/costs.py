@@ -11,12 +11,13 @@ bedding-in the chosen audit-trail option, paid locally to the previous supplier.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -277,21 +278,27 @@ _AFTER_BEDDING_IN = FundingDecision(
 )
 
 
+# kind, item, terms, a fixed quantity (None: the practice's default), months window, funding
+_PlannedLine = tuple[
+    LineKind, CatalogueItem, PriceTerms, int | None, tuple[int, int], FundingDecision
+]
+
+
 def _migration_lines(
-    session: Session, order: CallOffOrder, calculator: _Calculator
-) -> list[tuple[LineKind, CatalogueItem, PriceTerms, int | None, tuple[int, int], FundingDecision]]:
+    session: Session, order: CallOffOrder, calculator: _Calculator, commencement: date, term: int
+) -> list[_PlannedLine]:
     """The previous supplier's lines, with a quantity rule (a callable of the practice)."""
     previous = order.previous_system
     if previous is None:
         return []
     dates = order_migration_dates(order)
-    go_live = dates.go_live if dates else order.commencement_date
-    go_live_month = min(whole_months_between(order.commencement_date, go_live), order.term_months)
+    go_live = dates.go_live if dates else commencement
+    go_live_month = min(whole_months_between(commencement, go_live), term)
     bedding_in = (go_live_month, go_live_month + BEDDING_IN_MONTHS)
-    after = (go_live_month + BEDDING_IN_MONTHS, order.term_months)
-    planned = []
+    after = (go_live_month + BEDDING_IN_MONTHS, term)
+    planned: list[_PlannedLine] = []
     for price in previous.prices:
-        if price.period is PricePeriod.ONE_OFF or bedding_in[0] >= order.term_months:
+        if price.period is PricePeriod.ONE_OFF or bedding_in[0] >= term:
             continue
         terms = calculator.terms(previous, price)
         decision = FundingDecision(
@@ -301,19 +308,61 @@ def _migration_lines(
         )
         planned.append((LineKind.BEDDING_IN, previous, terms, None, bedding_in, decision))
     option = order.audit_trail_option
-    if option is None or after[0] >= order.term_months:
+    if option is None or after[0] >= term:
         return planned
     source = audit_trail_sources(session, previous)[option]
     if not source.available:
         return planned
+    item = cast(CatalogueItem, source.item)  # an available source has its item
     fixed = order.audit_trail_quantity or 1
     for price in source.prices:
         quantity = None if option is AuditTrailOption.FULL_SUPPORT else fixed
-        terms = calculator.terms(source.item, price)
-        planned.append(
-            (LineKind.AUDIT_TRAIL, source.item, terms, quantity, after, _AFTER_BEDDING_IN)
-        )
+        terms = calculator.terms(item, price)
+        planned.append((LineKind.AUDIT_TRAIL, item, terms, quantity, after, _AFTER_BEDDING_IN))
     return planned
+
+
+# order item id, catalogue item, the terms it was ordered at, their funding
+_OrderedLine = tuple[int, CatalogueItem, PriceTerms, FundingDecision]
+
+
+def _ordered_quantities(session: Session, order: CallOffOrder) -> dict[int, dict[int, int]]:
+    """Each order item's quantity for each practice, by order item id, then practice id."""
+    # Recipients and quantities as plain rows: a hundred practices' worth of ORM objects would
+    # cost more than the arithmetic.
+    quantities: dict[int, dict[int, int]] = {item.id: {} for item in order.items}
+    for item_id, organisation_id, quantity in session.execute(
+        select(CallOffQuantity.item_id, CallOffQuantity.organisation_id, CallOffQuantity.quantity)
+        .join(CallOffItem, CallOffItem.id == CallOffQuantity.item_id)
+        .where(CallOffItem.order_id == order.id)
+    ):
+        quantities[item_id][organisation_id] = quantity
+    return quantities
+
+
+def _practice_lines(
+    calculator: _Calculator,
+    ordered: Sequence[_OrderedLine],
+    migration: Sequence[_PlannedLine],
+    quantities: Mapping[int, Mapping[int, int]],
+    practice_id: int,
+    list_size: int,
+    term: int,
+) -> list[CostLine]:
+    """One practice's cost lines: what is ordered for it, then the migration's."""
+    lines = []
+    for order_item_id, catalogue_item, price, decision in ordered:
+        ordered_quantity = quantities[order_item_id].get(practice_id)
+        if ordered_quantity is not None:
+            lines.append(
+                calculator.line(
+                    LineKind.ITEM, catalogue_item, price, ordered_quantity, (0, term), decision
+                )
+            )
+    for kind, catalogue_item, price, fixed, window, decision in migration:
+        quantity = fixed if fixed is not None else default_quantity_for(price.unit, list_size)
+        lines.append(calculator.line(kind, catalogue_item, price, quantity, window, decision))
+    return lines
 
 
 def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
@@ -329,16 +378,8 @@ def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
     term = order.term_months
     spans = year_spans(order.commencement_date, term)
     calculator = _Calculator(spans, term)
-    migration = _migration_lines(session, order, calculator)
-    # Recipients and quantities as plain rows: a hundred practices' worth of ORM objects would
-    # cost more than the arithmetic.
-    quantities: dict[int, dict[int, int]] = {item.id: {} for item in order.items}
-    for item_id, organisation_id, quantity in session.execute(
-        select(CallOffQuantity.item_id, CallOffQuantity.organisation_id, CallOffQuantity.quantity)
-        .join(CallOffItem, CallOffItem.id == CallOffQuantity.item_id)
-        .where(CallOffItem.order_id == order.id)
-    ):
-        quantities[item_id][organisation_id] = quantity
+    migration = _migration_lines(session, order, calculator, order.commencement_date, term)
+    quantities = _ordered_quantities(session, order)
     practices = session.execute(
         select(Organisation.id, Organisation.ods_code, Organisation.name, Organisation.list_size)
         .join(CallOffRecipient, CallOffRecipient.organisation_id == Organisation.id)
@@ -346,7 +387,7 @@ def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
         .order_by(CallOffRecipient.id)
     ).all()
     # Each line at the terms it was ordered at, not the catalogue's current price.
-    ordered = []
+    ordered: list[_OrderedLine] = []
     for item in order.items:
         terms = terms_of(item)
         decision = FundingDecision(terms.funding, terms.funding_reason)
@@ -356,18 +397,10 @@ def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
     summaries: dict[tuple[int, ...], Summary] = {}
     recipients = []
     for practice_id, ods_code, name, list_size in practices:
-        lines = []
-        for order_item_id, catalogue_item, price, decision in ordered:
-            quantity = quantities[order_item_id].get(practice_id)
-            if quantity is not None:
-                lines.append(
-                    calculator.line(
-                        LineKind.ITEM, catalogue_item, price, quantity, (0, term), decision
-                    )
-                )
-        for kind, catalogue_item, price, fixed, window, decision in migration:
-            quantity = fixed if fixed is not None else default_quantity_for(price.unit, list_size)
-            lines.append(calculator.line(kind, catalogue_item, price, quantity, window, decision))
+        # A practice always has a list size (a check constraint).
+        lines = _practice_lines(
+            calculator, ordered, migration, quantities, practice_id, cast(int, list_size), term
+        )
         key = tuple(id(line) for line in lines)
         summary = summaries.get(key)
         if summary is None:

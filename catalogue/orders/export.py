@@ -9,10 +9,11 @@ import csv
 import io
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from catalogue.models import CallOffOrder
 from catalogue.orders.costs import Estimate, Split, Summary
@@ -134,10 +135,22 @@ def _split_cells(split: Split) -> list[Decimal]:
 
 
 def estimate_xlsx(order: CallOffOrder, estimate: Estimate) -> bytes:
+    """The order's facts, the yearly summary and the cost lines, one sheet each."""
     workbook = Workbook()
     bold = Font(bold=True)
+    _facts_sheet(cast(Worksheet, workbook.active), order, bold)
+    summary = _summary_sheet(workbook.create_sheet("Summary"), estimate)
+    lines = _lines_sheet(workbook.create_sheet("Cost estimate"), estimate)
+    for sheet in (summary, lines):
+        for cell in sheet[1]:
+            cell.font = bold
 
-    facts = workbook.active
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _facts_sheet(facts: Worksheet, order: CallOffOrder, bold: Font) -> None:
     facts.title = "Order"
     for label, value in _order_facts(order):
         facts.append([label, value])
@@ -148,19 +161,22 @@ def estimate_xlsx(order: CallOffOrder, estimate: Estimate) -> bytes:
     facts.column_dimensions["A"].width = 24
     facts.column_dimensions["B"].width = 48
 
-    summary = workbook.create_sheet("Summary")
-    summary.append(
-        [
-            "Year",
-            "From",
-            "To",
-            "One-off central",
-            "One-off local",
-            "Recurring central",
-            "Recurring local",
-            "Total",
-        ]
-    )
+
+SUMMARY_HEADER = [
+    "Year",
+    "From",
+    "To",
+    "One-off central",
+    "One-off local",
+    "Recurring central",
+    "Recurring local",
+    "Total",
+]
+
+
+def _summary_sheet(summary: Worksheet, estimate: Estimate) -> Worksheet:
+    """A row a contract year, then the whole term."""
+    summary.append(SUMMARY_HEADER)
     for span, year in zip(estimate.years, estimate.totals.years, strict=True):
         summary.append(
             [
@@ -187,18 +203,14 @@ def estimate_xlsx(order: CallOffOrder, estimate: Estimate) -> bytes:
         row[1].number_format = row[2].number_format = "yyyy-mm-dd"
         for cell in row[3:]:
             cell.number_format = MONEY_FORMAT
+    return summary
 
-    lines = workbook.create_sheet("Cost estimate")
+
+def _lines_sheet(lines: Worksheet, estimate: Estimate) -> Worksheet:
     for row in estimate_rows(estimate):
         lines.append(row)
         keep_as_text(lines[lines.max_row])
         for cell in lines[lines.max_row]:
             if isinstance(cell.value, Decimal):
                 cell.number_format = MONEY_FORMAT
-    for sheet in (summary, lines):
-        for cell in sheet[1]:
-            cell.font = bold
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return lines

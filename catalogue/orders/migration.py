@@ -136,7 +136,8 @@ def _option_services(
     ).unique()
     found: dict[ServiceCategory, CatalogueItem] = {}
     for service in services:
-        found.setdefault(service.category, service)
+        if service.category is not None:  # always: filtered by category
+            found.setdefault(service.category, service)
     return found
 
 
