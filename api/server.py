@@ -6,14 +6,14 @@ import logging
 import os
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from gunicorn.app.base import BaseApplication
 
 from catalogue.config import Settings
 
 if TYPE_CHECKING:
-    from flask import Flask
+    from gunicorn._types import _WSGIAppType  # the stubs' name for a WSGI app
     from gunicorn.workers.base import Worker
 
 METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
@@ -32,10 +32,11 @@ class _Server(BaseApplication):
             # server on the machine would fight over; nothing here uses it.
             self.cfg.set("control_socket_disable", True)
 
-    def load(self) -> Flask:
+    def load(self) -> _WSGIAppType:
         from api import create_app
 
-        return create_app()
+        # Flask takes the environ as a dict, gunicorn's stubs say MutableMapping: the same call.
+        return cast("_WSGIAppType", create_app())
 
 
 def _worker_exited(_server: object, worker: Worker) -> None:
