@@ -66,7 +66,7 @@ class SearchClient(Protocol):
     raw: Any
 
     def info(self) -> dict[str, Any]: ...
-    def health(self, timeout: str = ...) -> dict[str, Any]: ...
+    def health(self) -> dict[str, Any]: ...
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]: ...
     def count(self, index: str) -> int: ...
     def indices_behind(self, alias: str) -> list[str]: ...
@@ -152,8 +152,8 @@ class ElasticClient:
     def info(self) -> dict[str, Any]:
         return self._call(self.raw.info).body
 
-    def health(self, timeout: str = "1s") -> dict[str, Any]:
-        return self._call(self.raw.cluster.health, timeout=timeout).body
+    def health(self) -> dict[str, Any]:
+        return self._call(self.raw.cluster.health).body
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._call(self.raw.search, index=index, body=body).body
@@ -236,8 +236,8 @@ class OpenSearchClient:
     def info(self) -> dict[str, Any]:
         return self._call(self.raw.info)
 
-    def health(self, timeout: str = "1s") -> dict[str, Any]:
-        return self._call(self.raw.cluster.health, params={"timeout": timeout})
+    def health(self) -> dict[str, Any]:
+        return self._call(self.raw.cluster.health)
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._call(self.raw.search, index=index, body=body)
@@ -256,7 +256,6 @@ class OpenSearchClient:
             self.raw.indices.create,
             index=name,
             body=body,
-            params={"timeout": "30s"},
             request_timeout=WRITE_TIMEOUT,
         )
 

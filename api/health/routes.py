@@ -23,7 +23,8 @@ from .schemas import HealthSchema, ReadinessSchema
 blp = Blueprint("health", __name__, description="Health, readiness and metrics.")
 
 # Further readiness checks (the search engine, say) register here: name -> callable that
-# returns None when ready or a message saying what is wrong.
+# returns None when ready or a message saying what is wrong. A message with a true `ready`
+# attribute (search.engine.Degraded: a cluster missing a replica) is reported and stays ready.
 READINESS_CHECKS = "gpsoc_readiness_checks"
 
 
@@ -42,7 +43,9 @@ def readyz():
     checks = {"database": _database_check()}
     for name, check in current_app.extensions.get(READINESS_CHECKS, {}).items():
         checks[name] = check()
-    ready = all(problem is None for problem in checks.values())
+    ready = all(
+        problem is None or getattr(problem, "ready", False) for problem in checks.values()
+    )
     body = {
         "status": "ready" if ready else "unavailable",
         "checks": {name: problem or "ok" for name, problem in checks.items()},

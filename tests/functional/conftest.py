@@ -8,16 +8,23 @@ from sqlalchemy.orm import sessionmaker
 from api.search.extension import EXTENSION as SEARCH
 from api.search.extension import SearchState
 from search import reindex
-from search.embedded import EmbeddedEngine
 from search.locking import FileLock
+from tests.search.engines import ENGINES, make_engine
+
+
+@pytest.fixture(params=ENGINES)
+def search_engine(request, tmp_path):
+    """Each engine in turn, with an index of the test's own (Elasticsearch when
+    ELASTICSEARCH_URL is set)."""
+    yield from make_engine(request.param, tmp_path)
 
 
 @pytest.fixture
-def indexed_search(app, connection, tmp_path):
-    """The app's search swapped for an embedded index of this test's own, holding the seed (the
-    index lives outside the test's rolled-back transaction)."""
+def indexed_search(app, connection, tmp_path, search_engine):
+    """The app's search swapped for an index of this test's own, on each engine, holding the
+    seed (the index lives outside the test's rolled-back transaction)."""
     sessions = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
-    state = SearchState(EmbeddedEngine(tmp_path / "search"), FileLock(tmp_path / "drain.lock"))
+    state = SearchState(search_engine, FileLock(tmp_path / "drain.lock"))
     reindex(state.engine, state.lock, sessions, sessions)
     previous = app.extensions[SEARCH]
     app.extensions[SEARCH] = state

@@ -6,28 +6,20 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
 from api.database import writing_session
 from api.search.extension import EXTENSION as SEARCH
 from api.search.extension import SearchState
 from catalogue.models import CatalogueItem
-from search import reindex
 from search.elastic import ElasticsearchEngine
-from search.embedded import EmbeddedEngine
 from search.locking import FileLock
 
 
 @pytest.fixture
-def search_state(app, connection, tmp_path):
-    """The app's search state swapped for an embedded index of this test, holding the seed."""
-    sessions = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
-    state = SearchState(EmbeddedEngine(tmp_path / "search"), FileLock(tmp_path / "drain.lock"))
-    reindex(state.engine, state.lock, sessions, sessions)
-    previous = app.extensions[SEARCH]
-    app.extensions[SEARCH] = state
-    yield state
-    app.extensions[SEARCH] = previous
+def search_state(indexed_search):
+    """The app's search state swapped for an index of this test's own holding the seed, on each
+    engine in turn (tests/functional/conftest.py)."""
+    return indexed_search
 
 
 @pytest.fixture

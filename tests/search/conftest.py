@@ -3,8 +3,6 @@ test's rolled-back transaction), filled from the seeded catalogue in that transa
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,11 +11,8 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from search import SearchEngine, reindex
-from search.elastic import ElasticsearchEngine
-from search.embedded import EmbeddedEngine
 from search.locking import FileLock
-
-ENGINES = ["embedded", "elasticsearch"]
+from tests.search.engines import ENGINES, make_engine
 
 
 @pytest.fixture
@@ -26,20 +21,6 @@ def session_factory(connection: Connection) -> sessionmaker[Session]:
     return sessionmaker(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
-
-
-def make_engine(kind: str, tmp_path: Path) -> Iterator[SearchEngine]:
-    if kind == "embedded":
-        yield EmbeddedEngine(tmp_path / "search")
-        return
-    url = os.environ.get("ELASTICSEARCH_URL")
-    if not url:
-        pytest.skip("ELASTICSEARCH_URL is not set: the Elasticsearch engine is not tested")
-    engine = ElasticsearchEngine.from_url(url, alias=f"gpsoc-test-{uuid.uuid4().hex[:10]}")
-    try:
-        yield engine
-    finally:
-        engine.client.indices.delete(index=f"{engine.alias}-*", ignore_unavailable=True)
 
 
 @pytest.fixture(params=ENGINES)

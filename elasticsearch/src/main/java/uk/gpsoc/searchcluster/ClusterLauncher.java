@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,7 +23,7 @@ import org.opensearch.node.Node;
  * <pre>
  *   GET  /nodes              one line per node: "node-2 http=9201 running"
  *   POST /nodes/{n}/stop     closes node n and waits until it is gone
- *   POST /nodes/{n}/start    starts node n again on its old data
+ *   POST /nodes/{n}/start    starts node n again on its old data (requests run in parallel)
  * </pre>
  *
  * <p>Arguments (all optional): basePath httpPort transportPort controlPort nodes.
@@ -68,6 +69,9 @@ public final class ClusterLauncher {
       // Node 1 bootstraps the cluster; the others join it as they start (one JVM starts
       // them one after the other). The voting configuration grows to all three.
       settings.putList("cluster.initial_cluster_manager_nodes", "node-1");
+      // A node restarted alone (after a test stopped them all) must not block its starter
+      // while it waits for the others to form a quorum.
+      settings.put("discovery.initial_state_timeout", "2s");
       // A CI disk may be fuller than the default watermarks allow: never refuse a replica.
       settings.put("cluster.routing.allocation.disk.threshold_enabled", false);
       // Three nodes share two cores: keep each node's pools small.
@@ -84,6 +88,8 @@ public final class ClusterLauncher {
   private void serveControl(int port) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
     server.createContext("/nodes", this::handle);
+    // Several nodes may be started at once (a whole cluster coming back needs a quorum).
+    server.setExecutor(Executors.newCachedThreadPool());
     server.start();
   }
 
