@@ -43,9 +43,7 @@ def readyz():
     checks = {"database": _database_check()}
     for name, check in current_app.extensions.get(READINESS_CHECKS, {}).items():
         checks[name] = check()
-    ready = all(
-        problem is None or getattr(problem, "ready", False) for problem in checks.values()
-    )
+    ready = all(problem is None or getattr(problem, "ready", False) for problem in checks.values())
     body = {
         "status": "ready" if ready else "unavailable",
         "checks": {name: problem or "ok" for name, problem in checks.items()},
