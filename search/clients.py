@@ -99,8 +99,11 @@ def bulk_failures(items: Iterable[tuple[bool, dict[str, Any]]]) -> list[BulkItem
 def detect_product(url: str) -> str:
     """'elasticsearch' or 'opensearch', from the server's root document (GET /)."""
     http = urllib3.PoolManager(timeout=urllib3.Timeout(REQUEST_TIMEOUT), retries=False)
+    parts = urllib3.util.parse_url(url)
+    headers = urllib3.make_headers(basic_auth=parts.auth) if parts.auth else {}
+    root = parts._replace(auth=None, path="/", query=None, fragment=None).url
     try:
-        response = http.request("GET", url.rstrip("/") + "/")
+        response = http.request("GET", root, headers=headers)
     except urllib3.exceptions.HTTPError as error:
         raise ServerUnavailable(f"cannot reach {type(error).__name__}") from error
     if response.status >= 500 or response.status == 429:

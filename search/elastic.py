@@ -438,8 +438,10 @@ class ElasticsearchEngine:
         every shard has a copy somewhere, some replica is missing; else what is wrong."""
         try:
             health = self.connection().health()
-        except (ServerError, SearchUnavailable) as error:
+        except ServerError as error:
             return f"elasticsearch unreachable: {error}"
+        except SearchUnavailable as error:  # no connection yet: what stopped it
+            return f"elasticsearch unreachable: {error.__cause__ or error}"
         status = health.get("status")
         nodes = health.get("number_of_nodes")
         if status == "green":
