@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: serve test install install-test lint bench clean
+.PHONY: serve test test-cluster install install-test lint bench clean es-up es-down
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,20 @@ serve: install
 	$(BIN)/gpsoc reindex
 	$(BIN)/gpsoc serve --host 127.0.0.1 --port 8000
 
+# Tests marked `cluster` stop and start search nodes: `make test-cluster` runs them alone.
 test: install-test
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not cluster"
+
+test-cluster: install-test
+	$(BIN)/pytest -q -m cluster tests/search
+
+# A local 3-node search cluster on 127.0.0.1:9200 (Java 17 + Maven; see elasticsearch/).
+# Run the suite on it with ELASTICSEARCH_URL=http://127.0.0.1:9200.
+es-up:
+	elasticsearch/cluster up
+
+es-down:
+	elasticsearch/cluster down
 
 lint: install-test
 	$(BIN)/ruff check .

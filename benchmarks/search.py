@@ -10,7 +10,14 @@ repeats its 60 queries, so a cache would answer nearly all of them: the budgets 
 the cold figures (no cache: every search computed), and the warm ones (every query already
 cached, as for a popular search) are printed beside them, never instead.
 
+Side by side: with ELASTICSEARCH_URL set (or --elasticsearch URL; `make es-up` starts the
+local 3-node cluster), the same run measures the Elasticsearch engine on the same database and
+the same 60-query mix: reindex rate into the cluster, engine latency in process (over the
+cluster's HTTP), and /search throughput under gunicorn, and prints both engines' figures in
+one table at the end.
+
     python -m benchmarks.search [--items 50000] [--runs 400] [--seconds 8] [--clients 4]
+                                [--elasticsearch URL]
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from benchmarks.common import BENCH_DIR, machine, measure, p95, summary, synthet
 from catalogue.db import make_session_factory
 from search import Facet, SearchQuery, reindex
 from search.documents import SearchDocument, iter_public_documents
+from search.elastic import ElasticsearchEngine
 from search.embedded import EmbeddedEngine
 from search.locking import FileLock
 
@@ -252,9 +260,13 @@ def throughput(
     return done / elapsed, sum(errors for _, errors in counts), cpu_ms
 
 
-def serve(database_url: str, data_dir: Path, port: int, cache: bool) -> subprocess.Popen:
+def serve(
+    database_url: str, data_dir: Path, port: int, cache: bool, elasticsearch: str | None = None
+) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url, "GPSOC_DATA_DIR": str(data_dir)}
     env.pop("ELASTICSEARCH_URL", None)
+    if elasticsearch:
+        env["ELASTICSEARCH_URL"] = elasticsearch
     if cache:
         env.pop("GPSOC_SEARCH_CACHE", None)
     else:
@@ -293,10 +305,21 @@ def cpu_per_call(call: Callable[[SearchQuery], object], items: list[SearchQuery]
     return (time.process_time() - started) * 1000 / len(items)
 
 
-def http_run(database, data_dir: Path, queries: list[SearchQuery], args, cache: bool) -> None:
+def http_run(
+    database,
+    data_dir: Path,
+    queries: list[SearchQuery],
+    args,
+    cache: bool,
+    elasticsearch: str | None = None,
+) -> tuple[float, float]:
+    """Prints and returns (/healthz req/s, /search req/s)."""
     port = _free_port()
-    server = serve(str(database.url.render_as_string(hide_password=False)), data_dir, port, cache)
+    url = str(database.url.render_as_string(hide_password=False))
+    server = serve(url, data_dir, port, cache, elasticsearch)
     label = "warm (result cache on, every query cached)" if cache else "cold (no result cache)"
+    if elasticsearch:
+        label = "on the Elasticsearch cluster"
     try:
         workers = _children(server.pid)
         search_paths = [f"/api/v1/search?{urlencode(as_params(q), doseq=True)}" for q in queries]
@@ -317,6 +340,48 @@ def http_run(database, data_dir: Path, queries: list[SearchQuery], args, cache: 
         f"/api/v1/search {found[0]:,.0f} req/s ({found[2]:.2f} ms server CPU each, "
         f"{search_load}), ratio {ratio:.2f} ({verdict}errors {health[1] + found[1]})"
     )
+    return health[0], found[0]
+
+
+def elasticsearch_run(
+    url: str, sessions, data_dir: Path, queries: list[SearchQuery], args
+) -> dict[str, object]:
+    """The same measures on the Elasticsearch engine (the alias the service uses by default,
+    so that `gpsoc serve` with ELASTICSEARCH_URL finds the index)."""
+    engine = ElasticsearchEngine.from_url(url)
+    lock = FileLock(data_dir / "es-drain.lock")
+    health = engine.connection().health()
+    version = engine.connection().info()["version"]
+    print(
+        f"Elasticsearch engine: {engine.product} {version['number']} at {url}, "
+        f"{health['number_of_nodes']} nodes, {health['status']}"
+    )
+    with tqdm(unit="item", desc="reindex (cluster)", file=sys.stderr) as bar:
+        started = time.perf_counter()
+        report = reindex(
+            engine,
+            lock,
+            sessions,
+            sessions,
+            on_total=lambda total: setattr(bar, "total", total),
+            on_progress=bar.update,
+        )
+        elapsed = time.perf_counter() - started
+    rate = report.indexed / elapsed
+    print(
+        f"reindex into the cluster: {report.indexed} items in {elapsed:.2f} s = "
+        f"{rate:,.0f} items/s (documents built here, bulk requests of 1,000, replicas on), "
+        f"{load()}"
+    )
+    next_query = cycle(queries)
+    timings = measure(lambda: engine.search(next_query()), args.runs)
+    return {"engine": engine, "rate": rate, "timings": timings}
+
+
+def compare_totals(embedded: EmbeddedEngine, cluster: ElasticsearchEngine, queries) -> str:
+    """How many queries of the mix find the same number of items on both engines."""
+    same = sum(embedded.search(q).total == cluster.search(q).total for q in queries)
+    return f"{same} of {len(queries)} queries find the same total on both engines"
 
 
 def main() -> None:
@@ -325,6 +390,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=400)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument(
+        "--elasticsearch",
+        default=os.environ.get("ELASTICSEARCH_URL") or None,
+        help="measure the Elasticsearch engine on this cluster too (default: ELASTICSEARCH_URL)",
+    )
     args = parser.parse_args()
 
     database = synthetic_database(args.items)
@@ -380,8 +450,40 @@ def main() -> None:
     fts_timings = measure(lambda: fts_search(fts, next_query()), args.runs)
     print(f"SQLite FTS5 baseline (same mix, porter stemming, no typos): {summary(fts_timings)}")
 
-    http_run(database, data_dir, queries, args, cache=False)
+    http_cold = http_run(database, data_dir, queries, args, cache=False)
     http_run(database, data_dir, queries, args, cache=True)
+
+    if not args.elasticsearch:
+        print("Elasticsearch: not measured (set ELASTICSEARCH_URL, e.g. after `make es-up`)")
+        return
+    cluster = elasticsearch_run(args.elasticsearch, sessions, data_dir, queries, args)
+    es_engine = cluster["engine"]
+    es_cpu = cpu_per_call(es_engine.search, queries)
+    print(
+        f"Elasticsearch engine (same mix, over the cluster's HTTP): {summary(cluster['timings'])}"
+        f", client CPU {es_cpu:.2f} ms per query, {load()}"
+    )
+    print(compare_totals(cold, es_engine, queries))
+    http_es = http_run(
+        database, data_dir, queries, args, cache=False, elasticsearch=args.elasticsearch
+    )
+    print()
+    print("side by side (same database, same 60-query mix, one run):")
+    print("| measure | embedded (tantivy, no cache) | Elasticsearch engine |")
+    print("| --- | --- | --- |")
+    print(f"| reindex | {rate:,.0f} items/s | {cluster['rate']:,.0f} items/s |")
+    print(
+        f"| engine p50 / p95 | {_median(timings):.2f} / {p95(timings):.2f} ms | "
+        f"{_median(cluster['timings']):.2f} / {p95(cluster['timings']):.2f} ms |"
+    )
+    embedded_http = f"{http_cold[1]:,.0f} req/s (ratio {http_cold[1] / http_cold[0]:.2f})"
+    es_http = f"{http_es[1]:,.0f} req/s (ratio {http_es[1] / http_es[0]:.2f})"
+    print(f"| HTTP /api/v1/search, gunicorn 2 workers | {embedded_http} | {es_http} |")
+
+
+def _median(timings: list[float]) -> float:
+    ordered = sorted(timings)
+    return ordered[len(ordered) // 2]
 
 
 if __name__ == "__main__":

@@ -9,13 +9,20 @@ unit-tested without a server.
 from __future__ import annotations
 
 import contextlib
+import threading
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
-
+from .clients import (
+    BadRequest,
+    BulkItemFailure,
+    NotFound,
+    SearchClient,
+    ServerError,
+    connect,
+)
 from .documents import FACET_FIELDS, SearchDocument
 from .engine import (
     FACET_SIZE,
@@ -25,10 +32,11 @@ from .engine import (
     FUZZY_OTHER_BOOST,
     HIGHLIGHT_FIELDS,
     WHOLE_NAME_BOOST,
+    Degraded,
     facet_counts,
     fuzziness,
 )
-from .errors import QuerySyntaxError, SearchUnavailable
+from .errors import PartialIndexingFailure, QuerySyntaxError, SearchUnavailable
 from .query import Facet, SearchHit, SearchQuery, SearchResults, Sort
 
 DEFAULT_ALIAS = "gpsoc-catalogue"
@@ -315,116 +323,169 @@ def versioned_name(alias: str) -> str:
     return f"{alias}-{stamp}-{uuid.uuid4().hex[:6]}"
 
 
-def _unavailable(error: Exception) -> SearchUnavailable:
-    return SearchUnavailable(f"Elasticsearch is unavailable: {type(error).__name__}")
+def _unavailable(error: ServerError) -> SearchUnavailable:
+    return SearchUnavailable(f"Elasticsearch is unavailable: {error}")
+
+
+def _raise_failures(failures: Sequence[BulkItemFailure]) -> None:
+    if failures:
+        ids = sorted({int(failure.id) for failure in failures if failure.id.isdigit()})
+        first = failures[0]
+        raise PartialIndexingFailure(
+            f"{len(failures)} document(s) refused, e.g. {first.id}: {first.status} {first.reason}",
+            ids,
+        )
 
 
 class ElasticsearchEngine:
+    """The engine on an Elasticsearch 8.x/9.x or OpenSearch 2.x cluster (see search.clients).
+
+    The product is found out on first use, from the server itself; until the server answers,
+    every call is a SearchUnavailable (a 503 from /search) and the next call tries again.
+    """
+
     name = "elasticsearch"
 
-    def __init__(self, client: Elasticsearch, alias: str = DEFAULT_ALIAS):
-        self.client = client
+    def __init__(
+        self,
+        client: SearchClient | None = None,
+        alias: str = DEFAULT_ALIAS,
+        *,
+        url: str | None = None,
+    ):
+        if client is None and url is None:
+            raise ValueError("an Elasticsearch engine needs a client or a URL")
+        self._client = client
+        self._url = url
+        self._connecting = threading.Lock()
         self.alias = alias
 
     @classmethod
     def from_url(cls, url: str, alias: str = DEFAULT_ALIAS) -> ElasticsearchEngine:
-        # Fail fast: a search waits on this, and a 503 beats a hung request.
-        client = Elasticsearch(url, request_timeout=5, max_retries=1, retry_on_timeout=False)
-        return cls(client, alias)
+        return cls(alias=alias, url=url)
+
+    def connection(self) -> SearchClient:
+        if self._client is None:
+            with self._connecting:
+                if self._client is None:
+                    assert self._url is not None
+                    try:
+                        self._client = connect(self._url)
+                    except ServerError as error:
+                        raise _unavailable(error) from error
+        return self._client
+
+    @property
+    def client(self) -> Any:
+        """The underlying client object (elasticsearch.Elasticsearch or opensearchpy.OpenSearch)."""
+        return self.connection().raw
+
+    @property
+    def product(self) -> str:
+        return self.connection().product
 
     def _indices_behind_alias(self) -> list[str]:
-        try:
-            return sorted(self.client.indices.get_alias(name=self.alias).body)
-        except NotFoundError:
-            return []
+        return self.connection().indices_behind(self.alias)
 
     def _ensure_alias(self) -> None:
         if self._indices_behind_alias():
             return
         name = versioned_name(self.alias)
-        self.client.indices.create(index=name, aliases={self.alias: {}}, **index_body())
+        body = index_body()
+        body["aliases"] = {self.alias: {}}
+        self.connection().create_index(name, body)
 
     def apply(self, upserts: Sequence[SearchDocument], deletions: Sequence[int]) -> None:
         if not upserts and not deletions:
             return
         try:
             self._ensure_alias()
-            helpers.bulk(
-                self.client,
+            failures = self.connection().bulk(
                 bulk_actions(self.alias, upserts, deletions),
                 refresh=True,  # searchable on return: "visible right after approval"
-                ignore_status=(404,),  # deleting a document that was never indexed
+                chunk_size=500,
             )
-        except (TransportError, ApiError, helpers.BulkIndexError) as error:
+        except ServerError as error:
             raise _unavailable(error) from error
+        _raise_failures(failures)
 
     def start_build(self) -> ElasticsearchBuild:
         try:
             return ElasticsearchBuild(self)
-        except (TransportError, ApiError) as error:
+        except ServerError as error:
             raise _unavailable(error) from error
 
     def document_count(self) -> int:
         try:
-            return int(self.client.count(index=self.alias)["count"])
-        except NotFoundError:
+            return self.connection().count(self.alias)
+        except NotFound:
             return 0
-        except (TransportError, ApiError) as error:
+        except ServerError as error:
             raise _unavailable(error) from error
 
     def check(self) -> str | None:
+        """None when the cluster is green; a Degraded note (still ready) when it is yellow:
+        every shard has a copy somewhere, some replica is missing; else what is wrong."""
         try:
-            if not self.client.ping():
-                return "elasticsearch does not answer"
-        except (TransportError, ApiError) as error:
-            return f"elasticsearch unreachable: {type(error).__name__}"
-        return None
+            health = self.connection().health()
+        except ServerError as error:
+            return f"elasticsearch unreachable: {error}"
+        except SearchUnavailable as error:  # no connection yet: what stopped it
+            return f"elasticsearch unreachable: {error.__cause__ or error}"
+        status = health.get("status")
+        nodes = health.get("number_of_nodes")
+        if status == "green":
+            return None
+        if status == "yellow":
+            unassigned = health.get("unassigned_shards")
+            return Degraded(
+                f"elasticsearch cluster yellow: {nodes} node(s), {unassigned} replica shard(s) "
+                "unassigned; every index answers"
+            )
+        return f"elasticsearch cluster {status}: {nodes} node(s), some data unavailable"
 
     def search(self, query: SearchQuery) -> SearchResults:
         try:
-            response = self.client.search(index=self.alias, body=search_body(query))
-        except NotFoundError:  # nothing indexed yet
+            response = self.connection().search(self.alias, search_body(query))
+        except NotFound:  # nothing indexed yet
             return SearchResults(0, query.page, query.page_size, [], {f.value: [] for f in Facet})
-        except ApiError as error:
-            if error.meta.status == 400:
-                raise QuerySyntaxError(f"The search engine cannot run the query: {error}") from None
+        except BadRequest as error:
+            raise QuerySyntaxError(f"The search engine cannot run the query: {error}") from None
+        except ServerError as error:
             raise _unavailable(error) from error
-        except TransportError as error:
-            raise _unavailable(error) from error
-        return parse_response(query, response.body)
+        return parse_response(query, response)
 
 
 class ElasticsearchBuild:
     def __init__(self, engine: ElasticsearchEngine):
         self._engine = engine
-        self._client = engine.client
+        self._client = engine.connection()
         self.index = versioned_name(engine.alias)
         body = index_body()
         body["settings"] = {**body["settings"], "refresh_interval": "-1"}  # bulk load faster
-        self._client.indices.create(index=self.index, **body)
+        self._client.create_index(self.index, body)
 
     def add(self, documents: Sequence[SearchDocument]) -> None:
         try:
-            helpers.bulk(self._client, bulk_actions(self.index, documents, ()), chunk_size=1000)
-        except (TransportError, ApiError, helpers.BulkIndexError) as error:
+            failures = self._client.bulk(
+                bulk_actions(self.index, documents, ()), refresh=False, chunk_size=1000
+            )
+        except ServerError as error:
             raise _unavailable(error) from error
+        _raise_failures(failures)
 
     def publish(self) -> None:
         try:
-            self._client.indices.put_settings(
-                index=self.index, settings={"index": {"refresh_interval": "1s"}}
-            )
-            self._client.indices.refresh(index=self.index)
+            self._client.put_settings(self.index, {"index": {"refresh_interval": "1s"}})
+            self._client.refresh(self.index)
             old = self._engine._indices_behind_alias()
-            self._client.indices.update_aliases(
-                actions=alias_swap_actions(self._engine.alias, self.index, old)
-            )
+            self._client.update_aliases(alias_swap_actions(self._engine.alias, self.index, old))
             for index in old:
-                self._client.indices.delete(index=index, ignore_unavailable=True)
-        except (TransportError, ApiError) as error:
+                self._client.delete_index(index)
+        except ServerError as error:
             raise _unavailable(error) from error
 
     def abandon(self) -> None:
         # A leftover index is harmless: the alias never pointed at it.
-        with contextlib.suppress(TransportError, ApiError):
-            self._client.indices.delete(index=self.index, ignore_unavailable=True)
+        with contextlib.suppress(ServerError, SearchUnavailable):
+            self._client.delete_index(self.index)

@@ -100,6 +100,13 @@ def fuzziness(token: str) -> int:
     return 1 if len(token) < 8 else 2
 
 
+class Degraded(str):
+    """What check() returns when the engine answers but is degraded (a cluster with a replica
+    missing): readiness reports it and stays ready."""
+
+    ready = True
+
+
 class IndexBuild(Protocol):
     """A new index being filled while the current one keeps answering."""
 
@@ -124,4 +131,5 @@ class SearchEngine(Protocol):
     def document_count(self) -> int: ...
 
     def check(self) -> str | None:
-        """None when the engine answers, else what is wrong (for /readyz)."""
+        """None when the engine answers, a Degraded note when it answers with something
+        missing, else what is wrong (for /readyz)."""

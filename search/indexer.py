@@ -23,6 +23,7 @@ from catalogue.models import SearchOutbox
 
 from .documents import count_public, documents_for, iter_public_documents
 from .engine import SearchEngine
+from .errors import PartialIndexingFailure
 from .locking import DrainLock, held
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,20 @@ def _drain_pending(
             documents, gone = documents_for(session, [item_id for _, item_id in rows])
         try:
             engine.apply(documents, gone)
+        except PartialIndexingFailure as error:
+            # Some documents arrived: acknowledge theirs, keep (and count) the refused ones'.
+            refused = set(error.failed_ids)
+            kept = [row_id for row_id, item_id in rows if item_id in refused]
+            if not kept:  # the refusal names no item of ours: keep everything
+                kept = row_ids
+            done = [row_id for row_id in row_ids if row_id not in set(kept)]
+            log.warning("search indexing refused %d of %d changes: %s", len(kept), len(rows), error)
+            _acknowledge(write_session, done)
+            _record_failure(write_session, kept, error)
+            report.acknowledged += len(done)
+            report.failed += len(kept)
+            report.error = str(error)
+            return False
         except Exception as error:  # the engine failed: keep the rows for the next drain
             log.warning("search indexing failed; %d changes kept for retry: %s", len(rows), error)
             _record_failure(write_session, row_ids, error)

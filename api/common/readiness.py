@@ -7,7 +7,9 @@ from collections.abc import Callable
 
 from flask import Flask
 
-# A check returns None when ready, or a message saying what is wrong.
+# A check returns None when ready, or a message saying what is wrong. A message with a true
+# `ready` attribute (search.engine.Degraded: a cluster missing a replica) is reported and the
+# service stays ready.
 ReadinessCheck = Callable[[], str | None]
 
 EXTENSION = "gpsoc_readiness_checks"

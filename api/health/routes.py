@@ -42,7 +42,7 @@ def readyz() -> tuple[dict[str, Any], int]:
     checks = {"database": _database_check()}
     for name, check in readiness_checks(current_app).items():
         checks[name] = check()
-    ready = all(problem is None for problem in checks.values())
+    ready = all(problem is None or getattr(problem, "ready", False) for problem in checks.values())
     body = {
         "status": "ready" if ready else "unavailable",
         "checks": {name: problem or "ok" for name, problem in checks.items()},

@@ -7,15 +7,22 @@ import pytest
 from api.search.extension import EXTENSION as SEARCH
 from api.search.extension import SearchState
 from search import reindex
-from search.embedded import EmbeddedEngine
 from search.locking import FileLock
+from tests.search.engines import ENGINES, make_engine
+
+
+@pytest.fixture(params=ENGINES)
+def search_engine(request, tmp_path):
+    """Each engine in turn, with an index of the test's own (Elasticsearch when
+    ELASTICSEARCH_URL is set)."""
+    yield from make_engine(request.param, tmp_path)
 
 
 @pytest.fixture
-def indexed_search(app, session_factory, tmp_path):
-    """The app's search swapped for an embedded index of this test's own, holding the seed (the
-    index lives outside the test's rolled-back transaction)."""
-    state = SearchState(EmbeddedEngine(tmp_path / "search"), FileLock(tmp_path / "drain.lock"))
+def indexed_search(app, session_factory, tmp_path, search_engine):
+    """The app's search swapped for an index of this test's own, on each engine, holding the
+    seed (the index lives outside the test's rolled-back transaction)."""
+    state = SearchState(search_engine, FileLock(tmp_path / "drain.lock"))
     reindex(state.engine, state.lock, session_factory, session_factory)
     previous = app.extensions[SEARCH]
     app.extensions[SEARCH] = state

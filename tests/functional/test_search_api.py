@@ -13,10 +13,22 @@ from api.search.extension import SearchState
 from catalogue.models import CatalogueItem
 from search.elastic import ElasticsearchEngine
 from search.locking import FileLock
+from tests.factories import item_id
+from tests.functional.actors import (  # noqa: F401 (fixtures)
+    authority_caller,
+    supplier_caller,
+)
 
 
 @pytest.fixture
-def search(client, indexed_search):
+def search_state(indexed_search):
+    """The app's search state swapped for an index of this test's own holding the seed, on each
+    engine in turn (tests/functional/conftest.py)."""
+    return indexed_search
+
+
+@pytest.fixture
+def search(client, search_state):
     def get(**params):
         response = client.get("/api/v1/search", query_string=params)
         assert response.status_code == 200, response.json
@@ -89,6 +101,37 @@ def test_a_committed_change_is_searchable_when_the_request_ends(app, search, ind
         session.commit()
         app.process_response(app.response_class())  # runs the after-request drain
     assert [item["name"] for item in search(q="nebula")["items"]] == ["Synergy Nebula"]
+
+
+def names_found(search, q: str) -> list[str]:
+    return [item["name"] for item in search(q=q)["items"]]
+
+
+def test_a_suppliers_change_is_searchable_once_the_authority_approves_it(
+    search, supplier, authority, db
+):
+    path = f"/api/v1/systems/{item_id(db, 'emis-web')}"
+    proposed = supplier.patch(
+        path, json={"name": "EMIS Web Zephyrine"}, etag=supplier.get(path).headers["ETag"]
+    )
+    assert proposed.status_code == 202
+    assert names_found(search, "zephyrine") == []  # pending: the public sees the published one
+    revision = authority.get(f"{path}/revision")
+    approved = authority.post(f"{path}/revision/approve", etag=revision.headers["ETag"])
+    assert approved.status_code == 200
+    assert names_found(search, "zephyrine") == ["EMIS Web Zephyrine"]  # when approval returns
+    assert "EMIS Web" not in names_found(search, "emis")
+
+
+def test_withdrawing_an_item_removes_it_from_search_when_the_request_ends(search, authority, db):
+    path = f"/api/v1/systems/{item_id(db, 'systmone')}"
+    assert "SystmOne" in names_found(search, "systmone")
+    withdrawn = authority.post(
+        f"{path}/withdraw", json={}, etag=authority.get(path).headers["ETag"]
+    )
+    assert withdrawn.status_code == 200, withdrawn.json
+    assert "SystmOne" not in names_found(search, "systmone")
+    assert search(q="systmone")["total"] == len(search(q="systmone")["items"])
 
 
 def test_an_unreachable_elasticsearch_is_a_503_and_the_rest_keeps_working(

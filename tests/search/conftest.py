@@ -4,33 +4,14 @@ test's rolled-back transaction), filled from the seeded catalogue in that transa
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from search import SearchEngine, reindex
-from search.elastic import ElasticsearchEngine
-from search.embedded import EmbeddedEngine
 from search.locking import FileLock
-
-ENGINES = ["embedded", "elasticsearch"]
-
-
-def make_engine(kind: str, tmp_path: Path) -> Iterator[SearchEngine]:
-    if kind == "embedded":
-        yield EmbeddedEngine(tmp_path / "search")
-        return
-    url = os.environ.get("ELASTICSEARCH_URL")
-    if not url:
-        pytest.skip("ELASTICSEARCH_URL is not set: the Elasticsearch engine is not tested")
-    engine = ElasticsearchEngine.from_url(url, alias=f"gpsoc-test-{uuid.uuid4().hex[:10]}")
-    try:
-        yield engine
-    finally:
-        engine.client.indices.delete(index=f"{engine.alias}-*", ignore_unavailable=True)
+from tests.search.engines import ENGINES, make_engine
 
 
 @pytest.fixture(params=ENGINES)

@@ -24,6 +24,7 @@ from catalogue.models import (
 )
 from catalogue.principal import CONSOLE
 from search import Facet, QuerySyntaxError, SearchQuery, Sort, drain_outbox, reindex
+from search.query import MAX_RESULT_WINDOW
 from tests.factories import item
 
 
@@ -172,6 +173,12 @@ class TestPagingAndSorting:
         ids = [hit.id for page in pages for hit in page.hits]
         assert ids == [hit.id for hit in whole.hits]
         assert {page.total for page in pages} == {whole.total}
+
+    def test_the_deepest_page_the_api_allows_answers_on_every_engine(self, indexed, db):
+        # page x page_size is capped at MAX_RESULT_WINDOW (Elasticsearch's index window).
+        deepest = search(indexed, page=MAX_RESULT_WINDOW // 100, page_size=100)
+        assert deepest.total == published_count(db) and deepest.hits == []
+        assert all(sum(e.count for e in deepest.facets[f]) > 0 for f in ("lot", "kind"))
 
     def test_sort_by_name(self, indexed):
         ranked = names(search(indexed, "emis", sort=Sort.NAME))
