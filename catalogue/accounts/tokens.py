@@ -62,6 +62,8 @@ def issue_token(
             ]
         if supplier_id is not None:
             errors["supplier_id"] = ["A commissioner token is not bound to a supplier."]
+    elif role is Role.PRACTICE:
+        errors["role"] = ["Practice API tokens are not issued yet; practices sign in on the web."]
     else:
         if supplier_id is not None or organisation_id is not None:
             errors["role"] = ["An authority token is bound to no supplier or organisation."]

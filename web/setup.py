@@ -1,0 +1,108 @@
+"""Wiring the web front end into the app: the NHS.UK assets, the session cookie, CSRF, security
+headers and the pages."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, g, request
+from flask_wtf.csrf import CSRFProtect
+
+from . import pages, signing_in
+
+log = logging.getLogger(__name__)
+
+# npm installs nhsuk-frontend beside the code (package.json at the top of the repository).
+NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
+NHSUK_DIST = NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk"
+SESSION_HOURS = 8
+
+csrf = CSRFProtect()
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def secret_key(data_dir: Path) -> str:
+    """GPSOC_SECRET_KEY, or else a random key kept in the data directory (readable by its owner
+    only), so that sessions survive a restart and every server process shares it."""
+    configured = os.environ.get("GPSOC_SECRET_KEY")
+    if configured:
+        return configured
+    path = data_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process wrote it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as out:
+        out.write(key)
+    return key
+
+
+def init_app(app: Flask) -> None:
+    settings = app.config["GPSOC_SETTINGS"]
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key(settings.data_dir)
+    app.config.setdefault("SESSION_COOKIE_NAME", "gpsoc_session")
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Secure cookies travel over HTTPS only: on wherever the service is served over HTTPS.
+    app.config.setdefault("SESSION_COOKIE_SECURE", _truthy(os.environ.get("GPSOC_SECURE_COOKIES")))
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=SESSION_HOURS))
+    # CSRF is checked on every form of the web pages (see pages.py), not on the token API.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", SESSION_HOURS * 3600)
+    csrf.init_app(app)
+    signing_in.init_app(app)
+
+    if not NHSUK_DIST.is_dir():
+        log.warning("nhsuk-frontend is not installed (run `npm ci`): pages will have no styles")
+    # The design system's stylesheet refers to its images at /assets/images/...
+    app.register_blueprint(
+        Blueprint(
+            "nhsuk_assets",
+            __name__,
+            static_folder=str(NHSUK_DIST / "assets"),
+            static_url_path="/assets",
+        )
+    )
+    app.register_blueprint(
+        Blueprint(
+            "nhsuk_frontend",
+            __name__,
+            static_folder=str(NHSUK_DIST),
+            static_url_path="/assets/nhsuk",
+        )
+    )
+    app.register_blueprint(pages.blueprint)
+    app.after_request(_security_headers)
+
+
+def _security_headers(response: Response) -> Response:
+    if request.blueprint != pages.blueprint.name:
+        return response
+    nonce = g.get("csp_nonce", "")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; "
+        f"script-src 'self' 'nonce-{nonce}'; "
+        "style-src 'self'; img-src 'self' data:; font-src 'self' https://assets.nhs.uk; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
