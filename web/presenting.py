@@ -86,11 +86,21 @@ def money(amount: Decimal | str | None) -> str:
     return f"£{to_pennies(value):,.2f}"
 
 
+_WORDS_BY_VOCABULARY = {
+    ItemKind: KIND_WORDS,
+    Hosting: HOSTING_WORDS,
+    PriceUnit: UNIT_WORDS,
+    PricePeriod: PERIOD_WORDS,
+    ServiceCategory: CATEGORY_WORDS,
+}
+
+
 def words(value) -> str:
-    """A readable phrase for any of the catalogue's codes."""
-    for table in (KIND_WORDS, HOSTING_WORDS, UNIT_WORDS, PERIOD_WORDS, CATEGORY_WORDS):
-        if value in table:
-            return table[value]
+    """A readable phrase for any of the catalogue's codes (by its vocabulary: "migration" is a
+    service category and a price unit)."""
+    table = _WORDS_BY_VOCABULARY.get(type(value), {})
+    if value in table:
+        return table[value]
     return str(value).replace("_", " ").capitalize()
 
 
