@@ -54,12 +54,17 @@ def init_app(app: Flask) -> None:
     settings = app.config["GPSOC_SETTINGS"]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(settings.data_dir)
-    app.config.setdefault("SESSION_COOKIE_NAME", "gpsoc_session")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    # Secure cookies travel over HTTPS only: on wherever the service is served over HTTPS.
-    app.config.setdefault("SESSION_COOKIE_SECURE", _truthy(os.environ.get("GPSOC_SECURE_COOKIES")))
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=SESSION_HOURS))
+    cookie = {
+        "SESSION_COOKIE_NAME": "gpsoc_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Secure cookies travel over HTTPS only: on wherever the service is served over HTTPS.
+        "SESSION_COOKIE_SECURE": _truthy(os.environ.get("GPSOC_SECURE_COOKIES")),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=SESSION_HOURS),
+    }
+    for key, value in cookie.items():
+        if app.config.get(key) == Flask.default_config.get(key):  # not set by the caller
+            app.config[key] = value
     # CSRF is checked on every form of the web pages (see pages.py), not on the token API.
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", SESSION_HOURS * 3600)
