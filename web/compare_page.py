@@ -14,6 +14,8 @@ from api.database import get_session
 from catalogue.errors import NotFound
 from catalogue.listings import get_item
 from catalogue.models import ItemKind
+from catalogue.principal import Role
+from catalogue.reference import get_organisation
 from catalogue.selections import MAX_COMPARED, compare_items
 from catalogue.selections.compare import AUDIT_TRAIL_SERVICES, MIGRATION_SERVICES
 
@@ -70,9 +72,8 @@ def _published(ids: list[int]) -> list[int]:
 def _practice_and_term(problems):
     principal = current_principal()
     practice = (request.args.get("practice") or "").strip().upper() or None
-    if practice is None and principal is not None and principal.role.value == "practice":
-        from catalogue.reference import get_organisation
-
+    if practice is None and principal is not None and principal.role is Role.PRACTICE:
+        # A practice's own people see its costs without typing its code.
         practice = get_organisation(get_session(), principal.organisation_id).ods_code
     raw_term = (request.args.get("term_months") or "").strip()
     term = DEFAULT_TERM

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from flask import request
 from markupsafe import Markup, escape
 from marshmallow import ValidationError
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from api.database import get_session
@@ -21,7 +22,7 @@ from api.search.extension import state as search_state
 from api.search.routes import search_query
 from api.search.schemas import SearchArgsSchema
 from catalogue import reference
-from catalogue.models import Hosting, ItemKind
+from catalogue.models import Framework, Hosting, ItemKind
 from search import QuerySyntaxError, SearchResults, Sort
 from search.query import MAX_RESULT_WINDOW
 
@@ -103,7 +104,8 @@ class FacetGroup:
 
 def _facet_groups(results: SearchResults | None, args: dict) -> list[FacetGroup]:
     facets = results.facets if results is not None else {}
-    framework_names = {f.slug: f.name for f in reference.list_frameworks(get_session())}
+    # Names only (one light query; the lots are not needed here).
+    framework_names = dict(get_session().execute(select(Framework.slug, Framework.name)).all())
 
     def single(name: str, legend: str, label, selected, hint: str = "") -> FacetGroup:
         selected = None if selected is None else str(selected)

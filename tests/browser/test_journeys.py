@@ -24,9 +24,7 @@ def journey_page(request, browser, served, page):
     if request.param == "with JavaScript":
         page.checks_accessibility = True
         return page
-    context = browser.new_context(
-        base_url=served, java_script_enabled=False, bypass_csp=True, accept_downloads=True
-    )
+    context = browser.new_context(base_url=served, java_script_enabled=False, accept_downloads=True)
     context.route(lambda url: not url.startswith(served), lambda route: route.abort())
     request.addfinalizer(context.close)
     page = context.new_page()
