@@ -7,6 +7,15 @@ Modules: `setup` (wiring into the app: assets, sessions, CSRF, security headers)
 `account_pages`, `presenting` (words for codes, money), `chart` (the SVG cost chart),
 `compare_export` (CSV and XLSX of a comparison)."""
 
-from .setup import init_app
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Wire the pages into the app (create_app calls it). Imported here on call, so that
+    importing `web` first never meets `api` half-imported (the pages import api's plumbing)."""
+    from .setup import init_app as wire
+
+    wire(app)
+
 
 __all__ = ["init_app"]

@@ -24,6 +24,7 @@ PAGES = {
     "compare-empty": "/compare",
     "compare": "/compare?ids=1,4,5&practice=A81001&term_months=36",
     "sign-in": "/sign-in",
+    "sign-in-link": "/sign-in/link/an-example-link",
     "not-found": "/systems/999999",
 }
 
