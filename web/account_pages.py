@@ -85,14 +85,14 @@ def sign_in_link(secret: str):
 @blueprint.post("/sign-in/link/<secret>")
 def sign_in_link_submit(secret: str):
     limiter = throttle()
-    if not limiter.allowed("sign-in-link"):
+    if not limiter.allowed(None):
         return _sign_in_page([(None, THROTTLED)], status=429)
     db = writing_session()
     try:
         user = accounts.redeem_sign_in_link(db, secret[:200])
     except accounts.AuthenticationFailed:
         db.commit()  # an expired link is used up all the same
-        limiter.failed("sign-in-link")
+        limiter.failed(None)
         return _sign_in_page(
             [(None, "The sign-in link has expired or was already used. Ask for a new one.")],
             status=400,

@@ -57,16 +57,19 @@ class SignInThrottle:
         self.per_client = parse(per_client)
         self.per_account = parse(per_account)
 
-    def _keys(self, email: str):
-        return (
-            (self.per_client, ("web-sign-in", "client", request.remote_addr or "unknown")),
-            (self.per_account, ("web-sign-in", "account", accounts.users.normalise_email(email))),
-        )
+    def _keys(self, email: str | None):
+        """The counters a try is held to: the client's, and the account's when one is named (a
+        sign-in link names none, so that nobody can lock every link out)."""
+        keys = [(self.per_client, ("web-sign-in", "client", request.remote_addr or "unknown"))]
+        if email is not None:
+            account = accounts.users.normalise_email(email)
+            keys.append((self.per_account, ("web-sign-in", "account", account)))
+        return keys
 
-    def allowed(self, email: str) -> bool:
+    def allowed(self, email: str | None) -> bool:
         return all(self.limiter.test(limit, *key) for limit, key in self._keys(email))
 
-    def failed(self, email: str) -> None:
+    def failed(self, email: str | None) -> None:
         for limit, key in self._keys(email):
             self.limiter.hit(limit, *key)
 

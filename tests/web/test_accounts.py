@@ -236,3 +236,10 @@ def test_the_csrf_token_belongs_to_the_session(app, web):
     other.get("/sign-in")
     response = other.post("/compare/clear", data={"csrf_token": token})
     assert response.status_code == 400
+
+
+def test_sign_in_is_throttled_per_client_across_accounts(web, make_user):
+    make_user(Role.PRACTICE, "priya@example.nhs.uk", ods="A81001")
+    for number in range(20):
+        assert sign_in(web, f"guess{number}@example.nhs.uk", "guess").status_code == 200
+    assert sign_in(web, "priya@example.nhs.uk").status_code == 429
