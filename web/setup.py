@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, g, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import HTTPException
 
 from . import pages, signing_in
 
@@ -92,10 +93,35 @@ def init_app(app: Flask) -> None:
     )
     app.register_blueprint(pages.blueprint)
     app.after_request(_security_headers)
+    _pages_for_unknown_addresses(app)
 
 
-def _security_headers(response: Response) -> Response:
-    if request.blueprint != pages.blueprint.name:
+# Addresses of the API and the service's machinery: an unknown one there is the API's JSON 404.
+MACHINE_PATHS = ("/api/", "/docs", "/openapi.json", "/healthz", "/readyz", "/metrics", "/assets/")
+
+
+def _pages_for_unknown_addresses(app: Flask) -> None:
+    """A person who mistypes an address gets the design system's "Page not found"; the API
+    and programs asking for JSON keep the API's error shape."""
+    api_handler = app.error_handler_spec[None][None].get(HTTPException)
+
+    def not_found(error: HTTPException):
+        wants_page = request.accept_mimetypes.accept_html and not request.path.startswith(
+            MACHINE_PATHS
+        )
+        if wants_page or api_handler is None:
+            g.csp_nonce = secrets.token_urlsafe(16)
+            body, status = pages.error_page(
+                404, "If you typed the web address, check it is correct."
+            )
+            return _security_headers(Response(body, status, mimetype="text/html"), force=True)
+        return api_handler(error)
+
+    app.register_error_handler(404, not_found)
+
+
+def _security_headers(response: Response, force: bool = False) -> Response:
+    if request.blueprint != pages.blueprint.name and not force:
         return response
     nonce = g.get("csp_nonce", "")
     response.headers.setdefault(

@@ -129,6 +129,17 @@ def test_pages_link_to_the_api_documentation_and_keep_the_api_routes(web):
     assert web.get("/api/v1/nothing-here").is_json  # the API's own 404, in its error shape
 
 
+def test_a_mistyped_address_is_a_page_for_people_and_json_for_programs(web):
+    page = web.get("/sytems/1", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert "Page not found" in page_of(page).h1
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    program = web.get("/sytems/1", headers={"Accept": "application/json"})
+    assert program.status_code == 404 and program.is_json
+    api = web.get("/api/v1/sytems/1", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.is_json
+
+
 def test_an_unknown_item_is_a_not_found_page(web):
     response = web.get("/systems/999999")
     assert response.status_code == 404
