@@ -37,24 +37,22 @@ def _ids_from(raw: str) -> list[int] | None:
     return list(dict.fromkeys(int(part) for part in ids))
 
 
-def _request_choice() -> tuple[list[int], bool, list[tuple[str | None, str]]]:
-    """The items to compare (from ?ids= or the session), whether they came from the URL, and
-    problems to tell."""
+def _request_choice() -> tuple[list[int], list[tuple[str | None, str]]]:
+    """The items to compare (from ?ids= or else the session), and problems to tell."""
     problems: list[tuple[str | None, str]] = []
     if "ids" in request.args:
         ids = _ids_from(request.args.get("ids", ""))
         if ids is None:
             problems.append((None, "The items in the web address were not understood."))
             ids = []
-        from_url = True
     else:
-        ids, from_url = compared_ids(), False
+        ids = compared_ids()
     if len(ids) > MAX_ON_PAGE:
         problems.append(
             (None, f"You can compare up to {MAX_ON_PAGE} items; the first {MAX_ON_PAGE} are shown.")
         )
         ids = ids[:MAX_ON_PAGE]
-    return ids, from_url, problems
+    return ids, problems
 
 
 def _published(ids: list[int]) -> list[int]:
@@ -108,7 +106,7 @@ def _comparison(ids, practice, term, problems):
 
 @blueprint.get("/compare")
 def compare():
-    ids, from_url, problems = _request_choice()
+    ids, problems = _request_choice()
     practice, term, raw_term = _practice_and_term(problems)
     comparison = _comparison(ids, practice, term, problems) if ids else None
     chart = None
@@ -130,7 +128,6 @@ def compare():
         error_count=len(problems),
         errors=problems,
         comparison=comparison,
-        from_url=from_url,
         in_session=set(compared_ids()),
         practice_value=request.args.get("practice", practice or ""),
         term_value=raw_term or str(term),
@@ -148,7 +145,7 @@ def compare():
 
 
 def _download(kind: str):
-    ids, _, problems = _request_choice()
+    ids, problems = _request_choice()
     practice, term, _ = _practice_and_term(problems)
     comparison = _comparison(ids, practice, term, problems) if ids else None
     if comparison is None:

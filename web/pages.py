@@ -8,7 +8,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Blueprint, g, render_template, request, session
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -28,6 +28,9 @@ blueprint = Blueprint(
     static_url_path="/assets/web",
 )
 
+# CSRF is checked on every form of these pages (below), not on the token-authenticated API.
+csrf = CSRFProtect()
+
 SERVICE_NAME = "GP IT catalogue"
 COMPARE_SESSION_KEY = "compare"
 
@@ -36,8 +39,6 @@ COMPARE_SESSION_KEY = "compare"
 def _before() -> None:
     g.csp_nonce = secrets.token_urlsafe(16)
     if request.method not in ("GET", "HEAD", "OPTIONS"):
-        from .setup import csrf
-
         csrf.protect()
 
 

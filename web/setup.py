@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, g, request
-from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from . import pages, signing_in
@@ -21,8 +20,6 @@ log = logging.getLogger(__name__)
 NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
 NHSUK_DIST = NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk"
 SESSION_HOURS = 8
-
-csrf = CSRFProtect()
 
 
 def _truthy(value: str | None) -> bool:
@@ -69,7 +66,7 @@ def init_app(app: Flask) -> None:
     # CSRF is checked on every form of the web pages (see pages.py), not on the token API.
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", SESSION_HOURS * 3600)
-    csrf.init_app(app)
+    pages.csrf.init_app(app)
     signing_in.init_app(app)
 
     if not NHSUK_DIST.is_dir():
