@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from catalogue.principal import Role
+
 HIT = re.compile(
     r'<h2 class="nhsuk-card__heading nhsuk-heading-m">\s*<a href="/(?:systems|services)/(\d+)"'
 )
@@ -66,3 +68,34 @@ def test_pagination_links_keep_the_query(web):
         assert 'href="/search?kind=service&amp;page=2"' in body
     body = web.get("/search").get_data(as_text=True)
     assert 'aria-label="Page 2"' in body
+
+
+def test_a_reused_page_carries_this_session_s_token_and_nonce(app, web, make_user, monkeypatch):
+    from web import search_page
+
+    from .conftest import CSRF, sign_in
+
+    renders = []
+    render = search_page._search_page
+    monkeypatch.setattr(search_page, "_search_page", lambda *a: renders.append(1) or render(*a))
+    url = "/search?q=prescribing&page=1"
+    first = web.get(url)
+    other = app.test_client()
+    again = other.get(url)  # the engine's cached results: the page is reused, not rendered
+    assert len(renders) == 1
+    for response, client in ((first, web), (again, other)):
+        body = response.get_data(as_text=True)
+        nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])
+        assert f'<script nonce="{nonce.group(1)}">' in body
+        token = CSRF.search(body).group(1)
+        added = client.post("/compare/add", data={"item_id": 1, "csrf_token": token})
+        assert added.status_code == 303  # the token is this session's own
+    assert CSRF.search(first.get_data(as_text=True)).group(1) != CSRF.search(
+        again.get_data(as_text=True)
+    ).group(1)
+
+    make_user(Role.AUTHORITY, "ann@example.nhs.uk")
+    sign_in(web, "ann@example.nhs.uk")
+    assert "You are signed in as Ann" in web.get(url).get_data(as_text=True)
+    assert "Ann (authority)" in web.get(url).get_data(as_text=True)
+    assert "Ann (authority)" not in app.test_client().get(url).get_data(as_text=True)
