@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: serve test test-cluster install install-test lint bench clean es-up es-down
+.PHONY: serve test test-cluster install install-test lint bench clean chromium es-up es-down
+
+# Root installs what is missing from Debian's packages (CI runs as root); others are told.
+APT_INSTALL = if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +21,21 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+# The NHS.UK design system (served by the app) and axe-core (the browser tests), as locked.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { $(APT_INSTALL) npm; \
+	else echo "npm is missing: install Node.js and npm (apt-get install npm)." >&2; exit 1; fi; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's Chromium for the browser tests (never a browser download).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	{ $(APT_INSTALL) chromium; else echo "Chromium is missing and installing it needs root" \
+	"(apt-get install chromium): the browser tests will fail." >&2; fi; }
+
+install: $(VENV)/.installed node_modules/.installed
+install-test: $(VENV)/.installed-test node_modules/.installed
 
 serve: install
 	$(BIN)/gpsoc init-db
@@ -27,8 +44,9 @@ serve: install
 	$(BIN)/gpsoc serve --host 127.0.0.1 --port 8000
 
 # Tests marked `cluster` stop and start search nodes: `make test-cluster` runs them alone.
-test: install-test
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not cluster"
+# loadgroup keeps the browser tests on one worker: one Chromium for all of them.
+test: install-test chromium
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -m "not cluster"
 
 test-cluster: install-test
 	$(BIN)/pytest -q -m cluster tests/search
@@ -49,4 +67,4 @@ bench: install-test
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache node_modules test-output

@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalogue.config import Settings
 from catalogue.db import make_engine
+from web import init_app as init_web
 
 from . import auth, database, docs, errors, observability
 from .common import converters
@@ -63,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app, api)
     docs.init_app(app)
     register_resources(api)
+    init_web(app)  # the web pages, beside the API
     if settings.trusted_proxies:
         proxies = settings.trusted_proxies
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # as Flask's docs do it

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from search import SearchEngine
     from search.locking import DrainLock
 
+# Practices sign in on the web; API tokens for them are not issued yet.
+TOKEN_ROLES = [role.value for role in Role if role is not Role.PRACTICE]
+
 
 def _settings() -> Settings:
     settings = Settings.from_env()
@@ -70,9 +73,7 @@ def seed(synthetic: int | None, random_seed: int) -> None:
 
 
 @main.command("create-token")
-@click.option(
-    "--role", required=True, type=click.Choice([role.value for role in Role]), help="Its role."
-)
+@click.option("--role", required=True, type=click.Choice(TOKEN_ROLES), help="Its role.")
 @click.option("--supplier", "supplier_id", type=int, help="Supplier id (supplier role).")
 @click.option(
     "--organisation", "organisation_id", type=int, help="Commissioner id (commissioner role)."
@@ -107,6 +108,67 @@ def create_token(
         raise click.ClickException(f"{error.message} {details}".strip()) from error
     click.echo(f"Issued token {issued.token.id} ({issued.token.role.value}). Keep it secret:")
     click.echo(issued.secret)
+
+
+@main.command("create-user")
+@click.option("--email", required=True, help="The person's email address (they sign in with it).")
+@click.option("--name", required=True, help="The person's name.")
+@click.option(
+    "--role", required=True, type=click.Choice([role.value for role in Role]), help="Their role."
+)
+@click.option("--supplier", "supplier_id", type=int, help="Supplier id (supplier role).")
+@click.option(
+    "--organisation",
+    "organisation_id",
+    type=int,
+    help="Organisation id: the commissioner (commissioner role) or the practice (practice role).",
+)
+@click.option(
+    "--link",
+    is_flag=True,
+    help="Print a one-time sign-in link instead of asking for a password.",
+)
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:8000",
+    show_default=True,
+    help="Where the service is served (for the link).",
+)
+def create_user(email, name, role, supplier_id, organisation_id, link, base_url) -> None:
+    """Make an account for a person to sign in to the web pages: set a password at the prompt,
+    or print a one-time sign-in link (valid 24 hours) with --link."""
+    from catalogue import accounts
+    from catalogue.principal import CONSOLE
+
+    password = None
+    if not link:
+        password = click.prompt(
+            f"Password (at least {accounts.MIN_PASSWORD_LENGTH} characters)",
+            hide_input=True,
+            confirmation_prompt=True,
+        )
+    engine = make_engine(_settings().database_url)
+    try:
+        with make_session_factory(writer_engine(engine)).begin() as session:
+            user = accounts.create_user(
+                session,
+                CONSOLE,
+                email=email,
+                name=name,
+                role=Role(role),
+                supplier_id=supplier_id,
+                organisation_id=organisation_id,
+                password=password,
+            )
+            secret = accounts.issue_sign_in_link(session, CONSOLE, user) if link else None
+            user_id, user_email = user.id, user.email
+    except DomainError as error:
+        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in (error.errors or {}).items())
+        raise click.ClickException(f"{error.message} {details}".strip()) from error
+    click.echo(f"Created user {user_id} ({user_email}, {role}).")
+    if secret is not None:
+        click.echo("One-time sign-in link (valid 24 hours):")
+        click.echo(f"{base_url.rstrip('/')}/sign-in/link/{secret}")
 
 
 @main.command()

@@ -10,6 +10,9 @@ class Role(StrEnum):
     AUTHORITY = "authority"
     SUPPLIER = "supplier"
     COMMISSIONER = "commissioner"
+    # A GP practice's own people (web sign-in); the principal carries the practice's
+    # organisation id. API tokens are not issued for it yet.
+    PRACTICE = "practice"
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,7 @@ class Principal:
     token_id: int | None = None  # None for the operator at the console (CLI)
     supplier_id: int | None = None
     organisation_id: int | None = None
+    user_id: int | None = None  # a person signed in on the web pages
 
     @property
     def is_authority(self) -> bool:
@@ -30,10 +34,18 @@ class Principal:
     def is_commissioner(self, organisation_id: int) -> bool:
         return self.role is Role.COMMISSIONER and self.organisation_id == organisation_id
 
+    def is_practice(self, organisation_id: int) -> bool:
+        return self.role is Role.PRACTICE and self.organisation_id == organisation_id
+
     @property
     def label(self) -> str:
         """How the audit trail names this actor."""
-        who = f"token:{self.token_id}" if self.token_id is not None else "console"
+        if self.user_id is not None:
+            who = f"user:{self.user_id}"
+        elif self.token_id is not None:
+            who = f"token:{self.token_id}"
+        else:
+            who = "console"
         return f"{self.role.value}:{who}"
 
 

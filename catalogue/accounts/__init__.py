@@ -1,6 +1,7 @@
-"""Accounts: API tokens (random, shown once, stored hashed, revocable) and authentication."""
+"""Accounts: API tokens (random, shown once, stored hashed, revocable), the people who sign in to
+the web pages (argon2 password hashes, one-time sign-in links), and authentication."""
 
-from . import tokens
+from . import tokens, users
 from .tokens import (
     MAX_EXPIRY_DAYS,
     AuthenticationFailed,
@@ -10,6 +11,18 @@ from .tokens import (
     list_tokens,
     revoke_token,
     token_summary,
+)
+from .users import (
+    MIN_PASSWORD_LENGTH,
+    active_user,
+    authenticate_password,
+    create_user,
+    get_user,
+    issue_sign_in_link,
+    password_errors,
+    principal_for,
+    redeem_sign_in_link,
+    set_password,
 )
 
 __all__ = [
@@ -22,4 +35,15 @@ __all__ = [
     "revoke_token",
     "token_summary",
     "tokens",
+    "users",
+    "MIN_PASSWORD_LENGTH",
+    "active_user",
+    "authenticate_password",
+    "create_user",
+    "get_user",
+    "issue_sign_in_link",
+    "password_errors",
+    "principal_for",
+    "redeem_sign_in_link",
+    "set_password",
 ]

@@ -64,6 +64,8 @@ def issue_token(
             )
         if supplier_id is not None:
             errors.add("supplier_id", "A commissioner token is not bound to a supplier.")
+    elif role is Role.PRACTICE:
+        errors.add("role", "Practice API tokens are not issued yet; practices sign in on the web.")
     else:
         if supplier_id is not None or organisation_id is not None:
             errors.add("role", "An authority token is bound to no supplier or organisation.")

@@ -44,6 +44,7 @@ from .selection import (
     SelectionStatus,
 )
 from .supplier import Supplier
+from .user import UserAccount
 
 __all__ = [
     "ApiToken",
@@ -82,6 +83,7 @@ __all__ = [
     "Supplier",
     "TierCalculation",
     "UTCDateTime",
+    "UserAccount",
     "item_capability",
     "maturity_level_capability",
     "table_of",

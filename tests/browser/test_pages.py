@@ -1,0 +1,38 @@
+"""Every page in a real browser: it renders, axe-core finds no accessibility problem, and a
+screenshot is kept for review."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import accessible
+
+pytestmark = pytest.mark.xdist_group("browser")
+
+PAGES = {
+    "home": "/",
+    "search": "/search",
+    "search-results": "/search?q=prescribing",
+    "search-no-results": "/search?q=prescribnig+zzz",
+    "system": "/systems/1",
+    "service": "/services/13",
+    "frameworks": "/frameworks",
+    "framework": "/frameworks/gpsoc-r",
+    "lot": "/frameworks/gpsoc-r/lots/1",
+    "suppliers": "/suppliers",
+    "supplier": "/suppliers/1",
+    "compare-empty": "/compare",
+    "compare": "/compare?ids=1,4,5&practice=A81001&term_months=36",
+    "sign-in": "/sign-in",
+    "sign-in-link": "/sign-in/link/an-example-link",
+    "not-found": "/systems/999999",
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_is_accessible(page, name):
+    response = page.goto(PAGES[name])
+    assert response.status == (404 if name == "not-found" else 200)
+    assert page.locator("h1").count() == 1
+    assert page.title().endswith("GP IT catalogue - NHS")
+    accessible(page, name)

@@ -1,0 +1,327 @@
+"""Search and browse: the same query, relevance and facets as GET /api/v1/search (its argument
+schema, its query builder and the app's search engine), as a page that works without
+JavaScript and whose URL holds the whole query."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from html import unescape
+from math import ceil
+from threading import Lock
+from urllib.parse import urlencode
+
+from flask import g, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+from marshmallow import ValidationError
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from api.database import get_session
+from api.search.extension import state as search_state
+from api.search.routes import search_query
+from api.search.schemas import SearchArgsSchema
+from catalogue import reference
+from catalogue.models import Framework, Hosting, ItemKind
+from search import QuerySyntaxError, SearchResults, Sort
+from search.query import MAX_RESULT_WINDOW
+
+from . import presenting
+from .pages import blueprint, compared_ids, render
+
+PAGE_SIZE = 20
+ARGS_SCHEMA = SearchArgsSchema()
+FILTER_FIELDS = ("framework", "lot", "kind", "supplier", "capability", "maturity_level", "hosting")
+KNOWN_FIELDS = ("q", "sort", "page", *FILTER_FIELDS, "price_max")
+FIELD_NAMES = {
+    "q": "search text",
+    "sort": "sort order",
+    "page": "page number",
+    "framework": "framework",
+    "lot": "lot",
+    "kind": "kind",
+    "supplier": "supplier",
+    "capability": "capability",
+    "maturity_level": "maturity level",
+    "hosting": "hosting",
+    "price_max": "highest yearly price",
+}
+SORT_WORDS = {
+    Sort.RELEVANCE: "Best match",
+    Sort.NAME: "Name (A to Z)",
+    Sort.PRICE: "Yearly price (lowest first)",
+}
+_MARK = re.compile(r"(</?mark>)")
+
+
+def highlighted(fragment: str) -> Markup:
+    """An engine's highlight as safe HTML: only its <mark> tags survive as markup."""
+    parts = _MARK.split(fragment)
+    return Markup("").join(
+        Markup(part) if _MARK.fullmatch(part) else escape(unescape(part)) for part in parts
+    )
+
+
+def parse_args(args: MultiDict) -> tuple[dict, list[str]]:
+    """/search's arguments as its schema loads them; a value it refuses is left out and named
+    in the notes, so an odd query string still gives a page."""
+    raw: dict = {}
+    for name in KNOWN_FIELDS:
+        values = [v for v in args.getlist(name) if v.strip()]
+        if not values:
+            continue
+        raw[name] = values if name == "capability" else values[0]
+    notes: list[str] = []
+    for _ in range(len(raw) + 1):
+        try:
+            return ARGS_SCHEMA.load({**raw, "page_size": PAGE_SIZE}), notes
+        except ValidationError as error:
+            bad = [name for name in error.messages if name in raw] or list(raw)
+            for name in bad:
+                notes.append(
+                    f"The {FIELD_NAMES.get(name, name)} was not understood; it is ignored."
+                )
+                raw.pop(name, None)
+    return ARGS_SCHEMA.load({"page_size": PAGE_SIZE}), notes
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    value: str
+    label: str
+    count: int | None
+    checked: bool
+
+
+@dataclass(frozen=True)
+class FacetGroup:
+    name: str
+    legend: str
+    multiple: bool  # checkboxes (all must hold) rather than radios (one at a time)
+    options: list[FacetOption]
+    hint: str = ""
+
+
+def _facet_groups(results: SearchResults | None, args: dict) -> list[FacetGroup]:
+    facets = results.facets if results is not None else {}
+    # Names only (one light query; the lots are not needed here).
+    framework_names = dict(get_session().execute(select(Framework.slug, Framework.name)).all())
+
+    def single(name: str, legend: str, label, selected, hint: str = "") -> FacetGroup:
+        selected = None if selected is None else str(selected)
+        options = [FacetOption("", "Any", None, selected is None)]
+        values = facets.get(name, [])
+        listed = {str(entry.value) for entry in values}
+        for entry in values:
+            value = str(entry.value)
+            options.append(FacetOption(value, label(entry), entry.count, value == selected))
+        if selected is not None and selected not in listed:  # chosen, but nothing matches now
+            options.append(FacetOption(selected, selected, 0, True))
+        return FacetGroup(name, legend, False, options, hint)
+
+    kind, hosting = args.get("kind"), args.get("hosting")
+    groups = [
+        single(
+            "framework",
+            "Framework",
+            lambda e: framework_names.get(str(e.value), e.label or str(e.value)),
+            args.get("framework"),
+        ),
+        single("lot", "Lot", lambda e: f"Lot {e.value}", args.get("lot")),
+        single(
+            "kind",
+            "Kind",
+            lambda e: presenting.KIND_PLURALS.get(ItemKind(e.value), str(e.value)),
+            kind.value if kind else None,
+        ),
+        single("supplier", "Supplier", lambda e: e.label or str(e.value), args.get("supplier")),
+    ]
+    chosen = set(args.get("capability") or ())
+    capability_options = [
+        FacetOption(str(e.value), e.label or str(e.value), e.count, str(e.value) in chosen)
+        for e in facets.get("capability", [])
+    ]
+    listed = {option.value for option in capability_options}
+    capability_options += [FacetOption(code, code, 0, True) for code in chosen - listed]
+    groups.append(
+        FacetGroup(
+            "capability",
+            "Capabilities",
+            True,
+            capability_options,
+            "Items must have every capability you select.",
+        )
+    )
+    # The level filter is a minimum: an option counts the items at that level or above.
+    levels = {int(e.value): e.count for e in facets.get("maturity_level", []) if int(e.value)}
+    selected_level = args.get("maturity_level")
+    level_options = [FacetOption("", "Any", None, selected_level is None)]
+    for level in sorted(set(levels) | ({selected_level} - {None})):
+        at_least = sum(count for other, count in levels.items() if other >= level)
+        level_options.append(
+            FacetOption(str(level), f"Level {level} or above", at_least, level == selected_level)
+        )
+    groups.append(
+        FacetGroup(
+            "maturity_level",
+            "Maturity level",
+            False,
+            level_options,
+            "Central funding needs Level 2 or above.",
+        )
+    )
+    groups.append(
+        single(
+            "hosting",
+            "Hosting",
+            lambda e: presenting.HOSTING_SHORT.get(Hosting(e.value), str(e.value)),
+            hosting.value if hosting else None,
+        )
+    )
+    return groups
+
+
+def url_with(args: MultiDict, **changes) -> str:
+    """This search's URL with some arguments changed (None removes one); back to page 1 unless
+    a page is given."""
+    pairs = [(k, v) for k, v in args.items(multi=True) if k in KNOWN_FIELDS and v.strip()]
+    changes.setdefault("page", None)
+    for name, value in changes.items():
+        if isinstance(value, tuple):  # remove one value of a repeated argument
+            pairs = [(k, v) for k, v in pairs if (k, v) != value]
+            continue
+        pairs = [(k, v) for k, v in pairs if k != name]
+        if value is not None:
+            pairs.append((name, str(value)))
+    return "/search" + ("?" + urlencode(pairs) if pairs else "")
+
+
+def _active_filters(args: MultiDict, groups: list[FacetGroup]) -> list[tuple[str, str]]:
+    """(what is filtered, URL without it) for each filter in force."""
+    active = []
+    for group in groups:
+        for option in group.options:
+            if option.checked and option.value:
+                if group.multiple:
+                    remove = url_with(args, **{"_": (group.name, option.value)})
+                else:
+                    remove = url_with(args, **{group.name: None})
+                active.append((f"{group.legend}: {option.label}", remove))
+    return active
+
+
+def _suggestions(text: str) -> list[str]:
+    """Capability, supplier and item words close to what was typed, for a search that found
+    nothing."""
+    if not text.strip():
+        return []
+    session = get_session()
+    names = [c.name for c in reference.list_capabilities(session)]
+    names += [s.name for s in reference.list_suppliers(session, 1, 500)[0]]
+    lowered = {name.lower(): name for name in names}
+    close = difflib.get_close_matches(text.lower(), list(lowered), n=3, cutoff=0.6)
+    words = {w for name in names for w in re.findall(r"[A-Za-z0-9]{3,}", name)}
+    for word in text.split():
+        close += difflib.get_close_matches(word.lower(), [w.lower() for w in words], 1, 0.75)
+    suggestions = [lowered.get(c, c) for c in close]
+    return [s for s in dict.fromkeys(suggestions) if s.lower() != text.lower()][:4]
+
+
+class RenderedPages:
+    """Search pages as rendered, reused while the engine answers the same address with the very
+    same results object (a hit of its own result cache, which it drops whenever the index
+    changes). Rendering 20 hits and their facets costs ten times a cached search. What differs
+    between sessions and requests (the CSRF token, the script nonce) is put in on the way out;
+    who is signed in and what they compare are part of the key."""
+
+    TOKEN = "\x00csrf\x00"
+    NONCE = "\x00nonce\x00"
+
+    def __init__(self, size: int = 128):
+        self.size = size
+        self._pages: OrderedDict[tuple, tuple[SearchResults, str]] = OrderedDict()
+        self._lock = Lock()
+
+    @staticmethod
+    def key() -> tuple:
+        user = current_user.get_id() if current_user.is_authenticated else None
+        return (request.full_path, user, tuple(compared_ids()))
+
+    def get(self, key: tuple, results: SearchResults) -> str | None:
+        with self._lock:
+            entry = self._pages.get(key)
+            if entry is None or entry[0] is not results:
+                return None
+            self._pages.move_to_end(key)
+        return entry[1].replace(self.TOKEN, generate_csrf()).replace(self.NONCE, g.csp_nonce)
+
+    def put(self, key: tuple, results: SearchResults, body: str) -> None:
+        template = body.replace(generate_csrf(), self.TOKEN).replace(g.csp_nonce, self.NONCE)
+        with self._lock:
+            self._pages[key] = (results, template)
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+
+rendered_pages = RenderedPages()
+
+
+@blueprint.get("/search")
+def search():
+    args, notes = parse_args(request.args)
+    errors = [(None, note) for note in notes]
+    results = None
+    try:
+        query = search_query(args, sort=args["sort"], page=args["page"], page_size=PAGE_SIZE)
+        results = search_state().engine.search(query)
+    except QuerySyntaxError as error:
+        errors.append(("#search-text", f"The search text cannot be used: {error}"))
+    # A page with messages (problems, or a banner waiting in the session) is never reused.
+    reusable = results is not None and not errors and not session.get("_flashes")
+    key = RenderedPages.key() if reusable else None
+    if reusable:
+        body = rendered_pages.get(key, results)
+        if body is not None:
+            return body
+    body, status = _search_page(args, results, errors)
+    if reusable:
+        rendered_pages.put(key, results, body)
+    return body, status
+
+
+def _search_page(args: dict, results: SearchResults | None, errors: list):
+    groups = _facet_groups(results, args)
+    total = results.total if results is not None else 0
+    pages = min(ceil(total / PAGE_SIZE), MAX_RESULT_WINDOW // PAGE_SIZE)
+    text = args.get("q") or ""
+    api_pairs = [(k, v) for k, v in request.args.items(multi=True) if k in KNOWN_FIELDS]
+    return render(
+        "search.html",
+        title=f"Search results for ‘{text}’" if text else "Search the catalogue",
+        breadcrumbs=[("Home", "/")],
+        api_url="/api/v1/search" + ("?" + urlencode(api_pairs) if api_pairs else ""),
+        hide_header_search=True,
+        error_count=len(errors),
+        errors=errors,
+        text=text,
+        sort=args["sort"],
+        sort_words=SORT_WORDS,
+        results=results,
+        total=total,
+        page=args["page"],
+        pages=pages,
+        page_url=lambda n: url_with(request.args, page=n),
+        groups=groups,
+        active_filters=_active_filters(request.args, groups),
+        suggestions=_suggestions(text) if results is not None and total == 0 else [],
+        url_with=lambda **changes: url_with(request.args, **changes),
+        highlighted=highlighted,
+        compared=set(compared_ids()),
+        here=request.full_path.rstrip("?"),
+        price_max=args.get("price_max"),
+    )
