@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from api.common.fields import format_money
 from catalogue import orders
-from catalogue.models import CallOffOrder, Price
+from catalogue.models import CallOffMigration, CallOffOrder, Price
 from catalogue.orders.costs import CostLine, Estimate, Split, Summary
 from catalogue.pricing import to_pennies
 
@@ -54,37 +54,111 @@ def _price_ref(price: Price) -> dict[str, Any]:
     }
 
 
-def _migration(session: Session, order: CallOffOrder) -> dict[str, Any] | None:
-    previous = order.previous_system
-    if previous is None:
+def _money(amount: Decimal | None) -> Decimal | None:
+    return None if amount is None else to_pennies(amount)
+
+
+def linked_line(session: Session, migration: CallOffMigration) -> dict[str, Any] | None:
+    """The chosen audit-trail option when it is a service of the previous supplier: the line
+    both sides see (full support is the previous system itself, not a new line)."""
+    option = migration.audit_trail_option
+    if option is None:
         return None
-    dates = orders.migration.order_migration_dates(order)
-    sources = orders.audit_trail_sources(session, previous)
+    source = orders.audit_trail_sources(session, migration.previous_system)[option]
+    if not source.available or not source.needs_previous_supplier:
+        return None
+    return {
+        "supplier": _party(source.item.supplier),
+        "catalogue_item_id": source.item.id,
+        "item_name": source.item.name,
+        "quantity": migration.audit_trail_quantity or 1,
+        "prices": [_price_ref(price) for price in source.prices],
+    }
+
+
+def _dates(order: CallOffOrder, migration: CallOffMigration) -> dict[str, Any]:
+    dates = orders.migration.dates_of(order, migration)
+    return {
+        "bedding_in_end": dates.bedding_in_end if dates else None,
+        "notice_to_be_given_by": dates.notice_to_be_given_by if dates else None,
+        "notice_given_on": migration.notice_given_on,
+        "earliest_notice_end": dates.earliest_notice_end if dates else None,
+        "service_end": dates.service_end if dates else None,
+        "service_end_extended": bool(dates and dates.extended),
+        "service_end_reason": migration.service_end_reason,
+    }
+
+
+def _acknowledgement(migration: CallOffMigration) -> dict[str, Any]:
+    return {
+        "acknowledged": migration.acknowledged_at is not None,
+        "acknowledged_at": migration.acknowledged_at,
+        "acknowledged_by": migration.acknowledged_by,
+    }
+
+
+OPTIONS_ORDER_NOTE = (
+    "Listed by their priced cost for this practice from the day after the previous service "
+    "ends to the end of the term, dearest first; an option not yet priced (no go-live, "
+    "commencement or term) or not offered comes after, in the source documents' order."
+)
+
+
+def migration(session: Session, order: CallOffOrder, found: CallOffMigration) -> dict[str, Any]:
+    previous = found.previous_system
     options = []
-    for option in orders.migration.OPTION_ORDER:
-        source = sources[option]
+    for priced in orders.option_costs(session, order, found):
+        source = priced.source
         options.append(
             {
-                "option": option.value,
-                "description": orders.migration.OPTION_DESCRIPTIONS[option],
+                "option": source.option.value,
+                "description": orders.migration.OPTION_DESCRIPTIONS[source.option],
                 "available": source.available,
-                "chosen": order.audit_trail_option is option,
+                "chosen": found.audit_trail_option is source.option,
                 "catalogue_item_id": source.item.id if source.item else None,
                 "item_name": source.item.name if source.item else None,
                 "prices": [_price_ref(price) for price in source.prices],
+                "cost": _money(priced.cost),
+                "cost_from": priced.first_day,
+                "cost_to": priced.last_day,
             }
         )
+    go_live, actual = orders.migration.go_live_of(order, found)
     return {
+        "ods_code": found.organisation.ods_code,
+        "practice_name": found.organisation.name,
         "previous_system": _party(previous),
         "previous_supplier": _party(previous.supplier),
-        "planned_go_live": order.planned_go_live,
-        "go_live_date": order.go_live_date,
-        "bedding_in_end": dates.bedding_in_end if dates else None,
-        "notice_to_be_given_by": dates.notice_to_be_given_by if dates else None,
-        "earliest_notice_end": dates.earliest_notice_end if dates else None,
-        "audit_trail_option": order.audit_trail_option.value if order.audit_trail_option else None,
-        "audit_trail_quantity": order.audit_trail_quantity,
+        "planned_go_live": found.planned_go_live,
+        "go_live_date": go_live if actual else None,
+        **_dates(order, found),
+        "audit_trail_option": found.audit_trail_option.value if found.audit_trail_option else None,
+        "audit_trail_quantity": found.audit_trail_quantity,
         "audit_trail_options": options,
+        "audit_trail_options_order": OPTIONS_ORDER_NOTE,
+        "linked_line": linked_line(session, found),
+        **_acknowledgement(found),
+    }
+
+
+def notice(session: Session, order: CallOffOrder, found: CallOffMigration) -> dict[str, Any]:
+    """What the previous supplier sees of an order: the migration of its practice, and nothing
+    else of the order."""
+    go_live, actual = orders.migration.go_live_of(order, found)
+    return {
+        "call_off_id": order.call_off_id,
+        "order_status": order.status.value,
+        "commissioner": {**_party(order.commissioner), "ods_code": order.commissioner.ods_code},
+        "ods_code": found.organisation.ods_code,
+        "practice_name": found.organisation.name,
+        "previous_system": _party(found.previous_system),
+        "go_live": go_live,
+        "go_live_is_actual": actual,
+        **_dates(order, found),
+        "audit_trail_option": found.audit_trail_option.value if found.audit_trail_option else None,
+        "audit_trail_quantity": found.audit_trail_quantity,
+        "linked_line": linked_line(session, found),
+        **_acknowledgement(found),
     }
 
 
@@ -127,7 +201,12 @@ def detail(session: Session, order: CallOffOrder) -> dict[str, Any]:
             for r in order.recipients
         ],
         "items": items,
-        "migration": _migration(session, order),
+        "migrations": [migration(session, order, found) for found in order.migrations],
+        # The single-migration form, kept for its clients: the migration of an order with one.
+        "migration": (
+            migration(session, order, order.migrations[0]) if len(order.migrations) == 1 else None
+        ),
+        "warnings": orders.level_warnings(order),
     }
 
 

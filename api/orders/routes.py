@@ -203,11 +203,12 @@ def amend(call_off_id):
 @blp.response(200, OrderCompletenessSchema)
 @blp.alt_response(404, response="DEFAULT_ERROR")
 def completeness(call_off_id):
-    """What is missing before the order can be submitted."""
+    """What is missing before the order can be submitted, and advice that does not stop it
+    (for a migration, the new supplier's deployment and data extract services)."""
     session = get_session()
     order = orders.get_order(session, principal(), call_off_id)
     missing = orders.completeness(session, order)
-    return {"complete": not missing, "missing": missing}
+    return {"complete": not missing, "missing": missing, "prompts": orders.prompts(session, order)}
 
 
 @blp.route("/orders/<string:call_off_id>/cost-estimate")

@@ -39,13 +39,34 @@ class OrderItemInputSchema(Schema):
 
 
 class MigrationInputSchema(Schema):
-    previous_system_id = fields.Integer(required=True, validate=ID)
+    previous_system_id = fields.Integer(
+        allow_none=True,
+        validate=ID,
+        metadata={
+            "description": "The system the practice runs now; left out, the one its "
+            "organisation records. Any other is refused: a practice's previous system is the "
+            "one it runs, and never the system ordered."
+        },
+    )
     planned_go_live = fields.Date(allow_none=True)
     audit_trail_option = fields.Enum(AuditTrailOption, by_value=True, allow_none=True)
     audit_trail_quantity = fields.Integer(
         allow_none=True,
         validate=validate.Range(min=1, max=1000),
         metadata={"description": "Users kept (single-user retention) or retrieval requests."},
+    )
+    notice_given_on = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "The day notice is given to the previous supplier (default: "
+            "business go-live). The previous service ends no earlier than 3 months after it."
+        },
+    )
+
+
+class RecipientMigrationInputSchema(MigrationInputSchema):
+    ods_code = fields.String(
+        required=True, validate=ODS_CODE, metadata={"description": "A recipient of the order."}
     )
 
 
@@ -68,7 +89,21 @@ class _OrderFields(Schema):
     migration = fields.Nested(
         MigrationInputSchema,
         allow_none=True,
-        metadata={"description": "Present when the practices change system."},
+        metadata={
+            "description": "One migration for every recipient not already on the ordered "
+            "system, each from the system it runs (a `previous_system_id` given must be that "
+            "of each of them). Null: no practice changes system. Use `migrations` when "
+            "practices need different dates or options."
+        },
+    )
+    migrations = fields.List(
+        fields.Nested(RecipientMigrationInputSchema),
+        allow_none=True,
+        validate=validate.Length(max=MAX_RECIPIENTS),
+        metadata={
+            "description": "One migration per recipient that changes system (replaces the "
+            "whole list). Not with `migration`."
+        },
     )
 
 
@@ -184,24 +219,90 @@ class AuditTrailOptionSchema(Schema):
     catalogue_item_id = fields.Integer(allow_none=True)
     item_name = fields.String(allow_none=True)
     prices = fields.List(fields.Nested(AuditTrailPriceSchema), required=True)
+    cost = Money(
+        allow_none=True,
+        metadata={"description": "Priced for this practice over cost_from to cost_to."},
+    )
+    cost_from = fields.Date(allow_none=True)
+    cost_to = fields.Date(allow_none=True)
 
 
-class OrderMigrationSchema(Schema):
+class LinkedLineSchema(Schema):
+    supplier = fields.Nested(OrderPartySchema, required=True)
+    catalogue_item_id = fields.Integer(required=True)
+    item_name = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+    prices = fields.List(fields.Nested(AuditTrailPriceSchema), required=True)
+
+
+class _MigrationDatesSchema(Schema):
+    bedding_in_end = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "The last day of bedding-in: 3 months after go-live (1 February to "
+            "30 April for a go-live on 31 January); the previous system stays at its usual "
+            "funding."
+        },
+    )
+    notice_to_be_given_by = fields.Date(allow_none=True)
+    notice_given_on = fields.Date(allow_none=True)
+    earliest_notice_end = fields.Date(
+        allow_none=True,
+        metadata={"description": "Notice is at least 3 months, and runs from go-live."},
+    )
+    service_end = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "The last day of the previous service: the end of the notice, or "
+            "later when the commissioner extended it."
+        },
+    )
+    service_end_extended = fields.Boolean(required=True)
+    service_end_reason = fields.String(allow_none=True)
+    acknowledged = fields.Boolean(
+        required=True,
+        metadata={"description": "The previous supplier acknowledged the notice as it stands."},
+    )
+    acknowledged_at = fields.DateTime(allow_none=True)
+    acknowledged_by = fields.String(allow_none=True)
+    linked_line = fields.Nested(
+        LinkedLineSchema,
+        allow_none=True,
+        metadata={
+            "description": "The chosen audit-trail service, bought from the previous supplier "
+            "(null for full support, which keeps the previous system itself)."
+        },
+    )
+
+
+class OrderMigrationSchema(_MigrationDatesSchema):
+    ods_code = fields.String(required=True)
+    practice_name = fields.String(required=True)
     previous_system = fields.Nested(OrderPartySchema, required=True)
     previous_supplier = fields.Nested(OrderPartySchema, required=True)
     planned_go_live = fields.Date(allow_none=True)
     go_live_date = fields.Date(allow_none=True)
-    bedding_in_end = fields.Date(
-        allow_none=True,
-        metadata={"description": "Go-live + 3 months: the previous system stays centrally funded."},
-    )
-    notice_to_be_given_by = fields.Date(allow_none=True)
-    earliest_notice_end = fields.Date(
-        allow_none=True, metadata={"description": "Notice is at least 3 months from go-live."}
-    )
     audit_trail_option = fields.String(allow_none=True)
     audit_trail_quantity = fields.Integer(allow_none=True)
     audit_trail_options = fields.List(fields.Nested(AuditTrailOptionSchema), required=True)
+    audit_trail_options_order = fields.String(
+        required=True, metadata={"description": "How the options are ordered, in words."}
+    )
+
+
+class MigrationNoticeSchema(_MigrationDatesSchema):
+    """What the previous supplier sees of an order: one departing practice's migration."""
+
+    call_off_id = fields.String(required=True)
+    order_status = fields.String(required=True)
+    commissioner = fields.Nested(OrderCommissionerSchema, required=True)
+    ods_code = fields.String(required=True)
+    practice_name = fields.String(required=True)
+    previous_system = fields.Nested(OrderPartySchema, required=True)
+    go_live = fields.Date(allow_none=True)
+    go_live_is_actual = fields.Boolean(required=True)
+    audit_trail_option = fields.String(allow_none=True)
+    audit_trail_quantity = fields.Integer(allow_none=True)
 
 
 class OrderSummarySchema(Schema):
@@ -230,7 +331,21 @@ class OrderSchema(OrderSummarySchema):
     allowed_transitions = fields.List(fields.Enum(Transition, by_value=True), required=True)
     recipients = fields.List(fields.Nested(OrderRecipientSchema), required=True)
     items = fields.List(fields.Nested(OrderItemSchema), required=True)
-    migration = fields.Nested(OrderMigrationSchema, allow_none=True)
+    migrations = fields.List(
+        fields.Nested(OrderMigrationSchema),
+        required=True,
+        metadata={"description": "One per recipient that changes system."},
+    )
+    migration = fields.Nested(
+        OrderMigrationSchema,
+        allow_none=True,
+        metadata={"description": "The migration when the order has exactly one (else null)."},
+    )
+    warnings = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "E.g. a principal system on the order dropped below Level 2."},
+    )
 
 
 class OrderMissingSchema(Schema):
@@ -241,6 +356,14 @@ class OrderMissingSchema(Schema):
 class OrderCompletenessSchema(Schema):
     complete = fields.Boolean(required=True)
     missing = fields.List(fields.Nested(OrderMissingSchema), required=True)
+    prompts = fields.List(
+        fields.Nested(OrderMissingSchema),
+        required=True,
+        metadata={
+            "description": "Advice that does not stop submission: for a migration, the new "
+            "supplier's deployment and data extract services when the order has none."
+        },
+    )
 
 
 # ---------------------------------------------------------------------------- cost estimate

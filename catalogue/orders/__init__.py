@@ -1,22 +1,26 @@
 """Call-off orders: placing, the lifecycle, the GPSoC migration rules, the cost estimate and
 its export."""
 
-from catalogue.orders.costs import Estimate, estimate_order
+from catalogue.orders.costs import Estimate, OptionCost, estimate_order, option_costs
 from catalogue.orders.lifecycle import Transition, allowed_from
 from catalogue.orders.migration import (
     AuditTrailSource,
     MigrationDates,
     audit_trail_sources,
+    dates_of,
     migration_dates,
 )
 from catalogue.orders.ordering import (
     Missing,
     Placed,
+    Prompt,
     amend_order,
     completeness,
     create_order,
     get_order,
+    level_warnings,
     list_orders,
+    prompts,
     revisions_of,
     transition,
     update_order,
@@ -27,17 +31,23 @@ __all__ = [
     "Estimate",
     "MigrationDates",
     "Missing",
+    "OptionCost",
     "Placed",
+    "Prompt",
     "Transition",
     "allowed_from",
     "amend_order",
     "audit_trail_sources",
     "completeness",
     "create_order",
+    "dates_of",
     "estimate_order",
     "get_order",
+    "level_warnings",
     "list_orders",
     "migration_dates",
+    "option_costs",
+    "prompts",
     "revisions_of",
     "transition",
     "update_order",

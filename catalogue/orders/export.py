@@ -16,7 +16,7 @@ from openpyxl.styles import Font
 
 from catalogue.models import CallOffOrder
 from catalogue.orders.costs import Estimate, Split, Summary
-from catalogue.orders.migration import order_migration_dates
+from catalogue.orders.migration import dates_of, go_live_of
 from catalogue.pricing import to_pennies
 from catalogue.spreadsheets import csv_text, keep_as_text
 
@@ -112,19 +112,21 @@ def _order_facts(order: CallOffOrder) -> list[tuple[str, Any]]:
         ("Term (months)", order.term_months),
         ("Recipients", ", ".join(r.organisation.ods_code for r in order.recipients)),
     ]
-    if order.previous_system is not None:
-        dates = order_migration_dates(order)
+    for migration in order.migrations:
+        dates = dates_of(order, migration)
+        previous = migration.previous_system
+        option = migration.audit_trail_option
+        go_live, actual = go_live_of(order, migration)
         facts += [
-            ("Previous system", order.previous_system.name),
-            ("Previous supplier", order.previous_system.supplier.name),
-            ("Planned go-live", order.planned_go_live),
-            ("Business go-live", order.go_live_date),
+            ("Migrating practice", migration.organisation.ods_code),
+            ("Previous system", previous.name),
+            ("Previous supplier", previous.supplier.name),
+            ("Planned go-live", migration.planned_go_live),
+            ("Business go-live", go_live if actual else None),
             ("Bedding-in ends", dates.bedding_in_end if dates else None),
-            ("Earliest end of notice", dates.earliest_notice_end if dates else None),
-            (
-                "Audit trail option",
-                order.audit_trail_option.value if order.audit_trail_option else None,
-            ),
+            ("Notice given on", dates.notice_given_on if dates else None),
+            ("Previous service ends", dates.service_end if dates else None),
+            ("Audit trail option", option.value if option else None),
         ]
     return facts
 

@@ -17,7 +17,7 @@ from catalogue.models import (
     Price,
     Supplier,
 )
-from catalogue.orders.dates import add_months
+from catalogue.orders.dates import period_end
 from catalogue.principal import CONSOLE, Role
 from tests.functional.actors import Caller
 
@@ -85,6 +85,12 @@ def lines(db: Session, slug: str, *names: str, **quantities: int) -> list[dict]:
     ]
 
 
+def go_live(start: date) -> date:
+    """Business go-live on the last day of the term's second month: the new system is charged
+    from the third month, the previous system kept through months 3 to 5 for bedding-in."""
+    return period_end(start, 2)
+
+
 def systmone_body(db: Session, **overrides) -> dict:
     """A migration order: SystmOne and its deployment for Riverside, leaving EMIS LV."""
     start = commencement()
@@ -97,7 +103,7 @@ def systmone_body(db: Session, **overrides) -> dict:
         "items": lines(db, "systmone") + lines(db, "systmone-deployment-migration"),
         "migration": {
             "previous_system_id": item_id(db, "emis-lv"),
-            "planned_go_live": add_months(start, 2).isoformat(),
+            "planned_go_live": go_live(start).isoformat(),
             "audit_trail_option": "audit_trail_retrieval",
         },
     }

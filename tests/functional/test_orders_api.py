@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from catalogue import selections
 from catalogue.models import AuditEvent, CallOffOrder, CatalogueItem, ItemStatus
-from catalogue.orders.dates import add_months
+from catalogue.orders.dates import add_months, months_after
 from catalogue.principal import Principal, Role
 from tests.functional.orders import (
     FOREIGN_PRACTICE,
@@ -24,6 +24,7 @@ from tests.functional.orders import (
     audit_count,
     commencement,
     commissioner_caller,
+    go_live,
     item_id,
     lines,
     move,
@@ -87,14 +88,14 @@ def test_a_migration_from_emis_lv_to_systmone_from_selection_to_go_live(
     db, commissioner, tpp, authority
 ):
     start = commencement()
-    go_live = add_months(start, 2)
+    going_live = go_live(start)
     body = {
         "selection_id": locked_selection(db, commissioner),
         "commencement_date": start.isoformat(),
         "items": lines(db, "systmone-deployment-migration"),
         "migration": {
             "previous_system_id": item_id(db, "emis-lv"),
-            "planned_go_live": go_live.isoformat(),
+            "planned_go_live": going_live.isoformat(),
             "audit_trail_option": "audit_trail_retrieval",
         },
     }
@@ -129,11 +130,12 @@ def test_a_migration_from_emis_lv_to_systmone_from_selection_to_go_live(
     estimate = commissioner.get(f"{ORDERS}/{order['call_off_id']}/cost-estimate").get_json()
     totals = estimate["totals"]
     year_1, year_2, year_3 = totals["years"]
-    # Year 1: SystmOne 4250 + 204 central, 650 local; EMIS LV for 3 months of bedding-in:
-    # 3427.72 / 4 + 204 / 4 central, 665.08 / 4 local; one-off deployment 6200 and the audit
-    # trail retrieval 295, local.
+    # Year 1: SystmOne from go-live (the end of month 2), 10 months: (4250 + 204) x 10 / 12
+    # central, 650 x 10 / 12 local; EMIS LV for months 1-2 and 3 months of bedding-in, 5
+    # months: (3427.72 + 204) x 5 / 12 central, 665.08 x 5 / 12 local; one-off deployment 6200
+    # and the audit trail retrieval 295, local.
     assert year_1["one_off"] == {"central": "0.00", "local": "6495.00", "total": "6495.00"}
-    assert year_1["recurring"] == {"central": "5361.93", "local": "816.27", "total": "6178.20"}
+    assert year_1["recurring"] == {"central": "5224.88", "local": "818.78", "total": "6043.67"}
     assert (
         year_2["recurring"]
         == year_3["recurring"]
@@ -144,11 +146,11 @@ def test_a_migration_from_emis_lv_to_systmone_from_selection_to_go_live(
         }
     )
     assert (totals["central"], totals["local"], totals["total"]) == (
-        "14269.93",
-        "8611.27",
-        "22881.20",
+        "14132.88",
+        "8613.78",
+        "22746.67",
     )
-    assert estimate["recipients"][0]["summary"]["total"] == "22881.20"
+    assert estimate["recipients"][0]["summary"]["total"] == "22746.67"
 
     # Submit, accept, go live: the dates the source documents describe.
     response = move(commissioner, order["call_off_id"], "submit", etag)
@@ -161,15 +163,15 @@ def test_a_migration_from_emis_lv_to_systmone_from_selection_to_go_live(
         order["call_off_id"],
         "go-live",
         response.headers["ETag"],
-        go_live_date=go_live.isoformat(),
+        go_live_date=going_live.isoformat(),
     )
     assert response.status_code == 200, response.get_json()
     live = response.get_json()
     assert live["status"] == "live"
-    assert live["migration"]["go_live_date"] == go_live.isoformat()
-    assert live["migration"]["bedding_in_end"] == add_months(go_live, 3).isoformat()
-    assert live["migration"]["notice_to_be_given_by"] == go_live.isoformat()
-    assert live["migration"]["earliest_notice_end"] == add_months(go_live, 3).isoformat()
+    assert live["migration"]["go_live_date"] == going_live.isoformat()
+    assert live["migration"]["bedding_in_end"] == months_after(going_live, 3).isoformat()
+    assert live["migration"]["notice_to_be_given_by"] == going_live.isoformat()
+    assert live["migration"]["earliest_notice_end"] == months_after(going_live, 3).isoformat()
 
     # Audited, and visible to the commissioner as its own, to the supplier from submission.
     actions = db.scalars(
@@ -409,9 +411,9 @@ def test_the_estimate_exports_as_csv_and_xlsx(db, commissioner):
     assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     grand = {row["line"]: row for row in rows if row["ods_code"] == "ALL"}
-    assert grand["total central"]["total"] == "14269.93"
-    assert grand["total local"]["total"] == "8611.27"
-    assert grand["total"]["year_1_recurring"] == "6178.20"
+    assert grand["total central"]["total"] == "14132.88"
+    assert grand["total local"]["total"] == "8613.78"
+    assert grand["total"]["year_1_recurring"] == "6043.67"
     kinds = {row["line"] for row in rows if row["ods_code"] == PRACTICE}
     assert {"item", "bedding_in", "audit_trail"} <= kinds
 
@@ -424,7 +426,7 @@ def test_the_estimate_exports_as_csv_and_xlsx(db, commissioner):
     assert facts["Previous system"] == "EMIS LV"
     term = list(workbook["Summary"].iter_rows(values_only=True))[-1]
     assert term[0] == "Term"
-    assert float(term[-1]) == pytest.approx(22881.20)
+    assert float(term[-1]) == pytest.approx(22746.67)
 
 
 def test_the_estimate_needs_a_commencement_date_and_term(db, commissioner):
@@ -451,7 +453,7 @@ def test_created_orders_are_in_the_database_as_posted(db, commissioner):
     ).one()
     assert stored.commissioner_id == commissioner.organisation_id
     assert stored.term_months == 36
-    assert stored.audit_trail_option.value == "audit_trail_retrieval"
+    assert [m.audit_trail_option.value for m in stored.migrations] == ["audit_trail_retrieval"]
 
 
 def _draft_system(emis) -> int:
@@ -566,8 +568,9 @@ def _live_order(db, commissioner, tpp) -> str:
     call_off_id = order["call_off_id"]
     etag = move(commissioner, call_off_id, "submit", etag).headers["ETag"]
     etag = move(tpp, call_off_id, "accept", etag).headers["ETag"]
-    go_live = add_months(commencement(), 2).isoformat()
-    response = move(tpp, call_off_id, "go-live", etag, go_live_date=go_live)
+    response = move(
+        tpp, call_off_id, "go-live", etag, go_live_date=go_live(commencement()).isoformat()
+    )
     assert response.status_code == 200, response.get_json()
     return call_off_id
 
@@ -578,7 +581,7 @@ def test_a_live_order_keeps_its_prices_when_the_catalogue_price_changes_or_goes(
     call_off_id = _live_order(db, commissioner, tpp)
     path = f"{ORDERS}/{call_off_id}"
     before = commissioner.get(f"{path}/cost-estimate").get_json()
-    assert before["totals"]["total"] == "22881.20"
+    assert before["totals"]["total"] == "22746.67"
     systmone = item_id(db, "systmone")
     licence = prices(db, "systmone")["Annual practice licence"]
 
@@ -621,7 +624,7 @@ def test_an_order_from_a_locked_selection_is_priced_from_its_snapshot(
         "items": lines(db, "systmone-deployment-migration"),
         "migration": {
             "previous_system_id": item_id(db, "emis-lv"),
-            "planned_go_live": add_months(start, 2).isoformat(),
+            "planned_go_live": go_live(start).isoformat(),
             "audit_trail_option": "audit_trail_retrieval",
         },
     }
@@ -629,7 +632,7 @@ def test_an_order_from_a_locked_selection_is_priced_from_its_snapshot(
     path = f"{ORDERS}/{order['call_off_id']}"
     # The same business case as at the old price (4250 a year for the licence).
     estimate = commissioner.get(f"{path}/cost-estimate").get_json()
-    assert estimate["totals"]["total"] == "22881.20"
+    assert estimate["totals"]["total"] == "22746.67"
     line = next(
         line
         for line in estimate["recipients"][0]["lines"]
@@ -640,7 +643,7 @@ def test_an_order_from_a_locked_selection_is_priced_from_its_snapshot(
     # Changing the draft's items keeps the snapshot terms of the lines it already has.
     response = commissioner.patch(path, json={"items": order_items(order)}, etag=etag)
     assert response.status_code == 200, response.get_json()
-    assert commissioner.get(f"{path}/cost-estimate").get_json()["totals"]["total"] == "22881.20"
+    assert commissioner.get(f"{path}/cost-estimate").get_json()["totals"]["total"] == "22746.67"
 
 
 def order_items(order: dict) -> list[dict]:
