@@ -6,17 +6,19 @@ from sqlalchemy.orm import Session
 from api.auth import principal, requires
 from api.common.concurrency import IF_MATCH_DOC, check_if_match, etag_data, etag_header
 from api.common.downloads import download
-from api.common.pagination import page_body, page_of
+from api.common.pagination import PageArgsSchema, page_body, page_of
 from api.database import get_session, writing_session
 from catalogue import orders
 from catalogue.errors import InvalidInput, NotFound
-from catalogue.models import CallOffOrder
+from catalogue.models import CallOffMigration, CallOffOrder
 from catalogue.orders.export import estimate_csv, estimate_xlsx
 from catalogue.principal import Role
 
 from . import presenters
 from .schemas import (
     CostEstimateSchema,
+    MigrationNoticeSchema,
+    NoticeExtensionSchema,
     OrderCompletenessSchema,
     OrderCreateSchema,
     OrderQueryArgsSchema,
@@ -251,3 +253,90 @@ def export_xlsx(call_off_id):
     order = orders.get_order(session, principal(), call_off_id)
     content = estimate_xlsx(order, orders.estimate_order(session, order))
     return download(content, XLSX, f"{order.call_off_id}.xlsx")
+
+
+# -------------------------------------------------------------------- migration notices
+NOTICE = "order-migration"
+
+
+def _notice_key(migration: CallOffMigration) -> str:
+    return f"{migration.order.call_off_id}/{migration.organisation.ods_code}"
+
+
+def _notice_etag(migration: CallOffMigration) -> dict[str, str]:
+    return etag_header(NOTICE, _notice_key(migration), migration.version)
+
+
+def _notice_for_change(session: Session, call_off_id: str, ods_code: str) -> CallOffMigration:
+    migration = orders.get_notice(session, principal(), call_off_id, ods_code, for_update=True)
+    check_if_match(NOTICE, _notice_key(migration), migration.version)
+    return migration
+
+
+@blp.route("/migration-notices")
+@requires()
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_of(MigrationNoticeSchema))
+def migration_notices(args):
+    """Migration notices: to a supplier, its departing practices on submitted orders (and
+    the migrations of orders placed with it); to a commissioner, those of its orders; to the
+    authority, all. Each is the migration only, nothing else of the order."""
+    session = get_session()
+    found, total = orders.list_notices(session, principal(), args["page"], args["page_size"])
+    items = [presenters.notice(session, m.order, m) for m in found]
+    return page_body(items, total, args["page"], args["page_size"])
+
+
+@blp.route("/orders/<string:call_off_id>/migrations/<string:ods_code>")
+@requires()
+@blp.etag
+@blp.response(200, MigrationNoticeSchema)
+@blp.alt_response(404, response="DEFAULT_ERROR")
+def migration_notice(call_off_id, ods_code):
+    """One practice's migration: what the previous supplier is told (go-live, bedding-in end,
+    notice date, the end of its service, the audit-trail option and its linked line) and
+    whether it acknowledged it. Its ETag guards the acknowledgement and the extension."""
+    session = get_session()
+    migration = orders.get_notice(session, principal(), call_off_id, ods_code)
+    blp.set_etag(etag_data(NOTICE, _notice_key(migration), migration.version))
+    return presenters.notice(session, migration.order, migration)
+
+
+@blp.route(
+    "/orders/<string:call_off_id>/migrations/<string:ods_code>/acknowledgement", methods=["POST"]
+)
+@requires(Role.SUPPLIER)
+@blp.doc(**IF_MATCH_DOC)
+@blp.response(200, MigrationNoticeSchema)
+@blp.alt_response(404, response="DEFAULT_ERROR")
+@blp.alt_response(
+    409, response="DEFAULT_ERROR", description="Already acknowledged, or the order is closed."
+)
+def acknowledge_notice(call_off_id, ods_code):
+    """The previous supplier acknowledges the notice as it stands (audited)."""
+    session = writing_session()
+    migration = _notice_for_change(session, call_off_id, ods_code)
+    orders.acknowledge(session, principal(), migration)
+    session.commit()
+    return presenters.notice(session, migration.order, migration), 200, _notice_etag(migration)
+
+
+@blp.route(
+    "/orders/<string:call_off_id>/migrations/<string:ods_code>/notice-extension",
+    methods=["POST"],
+)
+@requires(Role.COMMISSIONER)
+@blp.doc(**IF_MATCH_DOC)
+@blp.arguments(NoticeExtensionSchema)
+@blp.response(200, MigrationNoticeSchema)
+@blp.alt_response(404, response="DEFAULT_ERROR")
+@blp.alt_response(409, response="DEFAULT_ERROR", description="The order is a draft or closed.")
+def extend_notice(body, call_off_id, ods_code):
+    """The commissioner extends the notice period (the new system has problems): the previous
+    service runs to `service_end`, locally funded after bedding-in, as the estimate shows; the
+    previous supplier is asked to acknowledge again (audited)."""
+    session = writing_session()
+    migration = _notice_for_change(session, call_off_id, ods_code)
+    orders.extend_notice(session, principal(), migration, body["service_end"], body["reason"])
+    session.commit()
+    return presenters.notice(session, migration.order, migration), 200, _notice_etag(migration)

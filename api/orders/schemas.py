@@ -146,6 +146,18 @@ class OrderTransitionSchema(Schema):
     )
 
 
+class NoticeExtensionSchema(Schema):
+    service_end = fields.Date(
+        required=True,
+        metadata={"description": "The new last day of the previous service (later than now)."},
+    )
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=1000),
+        metadata={"description": "Why: e.g. problems with the new system."},
+    )
+
+
 class OrderQueryArgsSchema(PageArgsSchema):
     status = fields.Enum(OrderStatus, by_value=True)
 

@@ -10,6 +10,7 @@ from catalogue.orders.migration import (
     dates_of,
     migration_dates,
 )
+from catalogue.orders.notices import acknowledge, extend_notice, get_notice, list_notices
 from catalogue.orders.ordering import (
     Missing,
     Placed,
@@ -35,6 +36,7 @@ __all__ = [
     "Placed",
     "Prompt",
     "Transition",
+    "acknowledge",
     "allowed_from",
     "amend_order",
     "audit_trail_sources",
@@ -42,8 +44,11 @@ __all__ = [
     "create_order",
     "dates_of",
     "estimate_order",
+    "extend_notice",
+    "get_notice",
     "get_order",
     "level_warnings",
+    "list_notices",
     "list_orders",
     "migration_dates",
     "option_costs",

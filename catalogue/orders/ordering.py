@@ -1123,6 +1123,10 @@ def transition(
     now = utcnow()
     if name is Transition.SUBMIT:
         order.submitted_at = now
+        # Submitting gives notice to each previous supplier, unless a date was recorded.
+        for migration in order.migrations:
+            if migration.notice_given_on is None:
+                migration.notice_given_on = today or date.today()
     elif name is Transition.ACCEPT:
         order.accepted_at = now
     elif name is Transition.GO_LIVE:

@@ -3,8 +3,12 @@ migration per practice, Level 2 enforced, and the completeness check's prompts."
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 
+from catalogue.orders.dates import months_after
 from catalogue.principal import Role
 from tests.functional.orders import (
     ORDERS,
@@ -151,3 +155,143 @@ def test_completeness_prompts_for_the_new_suppliers_deployment_and_data_extract(
     no_migration, _ = place(commissioner, systmone_body(db, migration=None))
     found = commissioner.get(f"{ORDERS}/{no_migration['call_off_id']}/completeness").get_json()
     assert found["prompts"] == []
+
+
+NOTICE_FIELDS = {
+    "call_off_id",
+    "order_status",
+    "commissioner",
+    "ods_code",
+    "practice_name",
+    "previous_system",
+    "go_live",
+    "go_live_is_actual",
+    "bedding_in_end",
+    "notice_to_be_given_by",
+    "notice_given_on",
+    "earliest_notice_end",
+    "service_end",
+    "service_end_extended",
+    "service_end_reason",
+    "audit_trail_option",
+    "audit_trail_quantity",
+    "linked_line",
+    "acknowledged",
+    "acknowledged_at",
+    "acknowledged_by",
+}
+
+
+def test_the_previous_supplier_sees_and_acknowledges_the_notice_of_its_practice_only(
+    client, db, commissioner, tpp
+):
+    emis = supplier_caller(client, db, "emis")
+    inps = supplier_caller(client, db, "inps")
+    start = commencement()
+    body = systmone_body(db, recipients=[PRACTICE, "A81004"])
+    body["migration"] = {
+        "planned_go_live": go_live(start).isoformat(),
+        "audit_trail_option": "single_user_retention",
+    }
+    order, etag = place(commissioner, body)
+    call_off_id = order["call_off_id"]
+    notice_path = f"{ORDERS}/{call_off_id}/migrations/{PRACTICE}"
+    # A draft gives no notice yet.
+    assert emis.get(notice_path).status_code == 404
+    assert emis.get("/api/v1/migration-notices").get_json()["total"] == 0
+    assert move(commissioner, call_off_id, "submit", etag).status_code == 200
+
+    # EMIS sees Riverside's migration, and nothing else of the order.
+    assert emis.get(f"{ORDERS}/{call_off_id}").status_code == 404
+    assert emis.get(f"{ORDERS}/{call_off_id}/cost-estimate").status_code == 404
+    assert emis.get(f"{ORDERS}/{call_off_id}/migrations/A81004").status_code == 404
+    listed = emis.get("/api/v1/migration-notices").get_json()
+    assert [(n["call_off_id"], n["ods_code"]) for n in listed["items"]] == [(call_off_id, PRACTICE)]
+    response = emis.get(notice_path)
+    assert response.status_code == 200
+    notice = response.get_json()
+    assert set(notice) == NOTICE_FIELDS
+    assert notice["previous_system"]["name"] == "EMIS LV"
+    assert notice["go_live"] == go_live(start).isoformat()
+    assert notice["notice_given_on"] is not None  # recorded on submission
+    assert notice["linked_line"]["item_name"] == "EMIS single user retention of the previous system"
+    assert notice["linked_line"]["supplier"]["name"] == "EMIS"
+    assert not notice["acknowledged"]
+    # INPS sees Heaton Park's (Vision 3) only.
+    assert inps.get(notice_path).status_code == 404
+    assert [n["ods_code"] for n in inps.get("/api/v1/migration-notices").get_json()["items"]] == [
+        "A81004"
+    ]
+
+    # Acknowledged with If-Match, once, by the previous supplier only; audited.
+    ack = f"{notice_path}/acknowledgement"
+    assert emis.post(ack).status_code == 428
+    assert emis.post(ack, etag='"stale"').status_code == 412
+    assert tpp.post(ack, etag=response.headers["ETag"]).status_code == 403
+    events = audit_count(db)
+    acknowledged = emis.post(ack, etag=response.headers["ETag"])
+    assert acknowledged.status_code == 200, acknowledged.get_json()
+    assert acknowledged.get_json()["acknowledged"]
+    assert audit_count(db) == events + 1
+    assert emis.post(ack, etag=acknowledged.headers["ETag"]).status_code == 409
+    seen = emis.get(f"/api/v1/audit-events?object_id={call_off_id}").get_json()["items"]
+    assert [e["action"] for e in seen] == ["order.migration.acknowledge"]
+    # The commissioner and the new supplier see the acknowledgement on the order.
+    shown = commissioner.get(f"{ORDERS}/{call_off_id}").get_json()
+    riverside = next(m for m in shown["migrations"] if m["ods_code"] == PRACTICE)
+    assert riverside["acknowledged"]
+    assert tpp.get(notice_path).status_code == 200
+
+
+def test_the_commissioner_extends_the_notice_and_the_estimate_follows(client, db, commissioner):
+    emis = supplier_caller(client, db, "emis")
+    order, etag = place(commissioner, systmone_body(db))
+    call_off_id = order["call_off_id"]
+    assert move(commissioner, call_off_id, "submit", etag).status_code == 200
+    notice_path = f"{ORDERS}/{call_off_id}/migrations/{PRACTICE}"
+    response = emis.get(notice_path)
+    notice, notice_etag = response.get_json(), response.headers["ETag"]
+    response = emis.post(f"{notice_path}/acknowledgement", etag=notice_etag)
+    notice_etag = response.headers["ETag"]
+    before = commissioner.get(f"{ORDERS}/{call_off_id}/cost-estimate").get_json()
+
+    bedding_in_end = date.fromisoformat(notice["bedding_in_end"])
+    extended = months_after(bedding_in_end, 2)
+    extension = f"{notice_path}/notice-extension"
+    change = {"service_end": extended.isoformat(), "reason": "The new system's appointments fail."}
+    assert commissioner.post(extension, json=change).status_code == 428
+    assert emis.post(extension, json=change, etag=notice_etag).status_code == 403
+    earlier = {**change, "service_end": bedding_in_end.isoformat()}
+    response = commissioner.post(extension, json=earlier, etag=notice_etag)
+    assert response.status_code == 422
+    assert "service_end" in response.get_json()["errors"]
+    response = commissioner.post(extension, json=change, etag=notice_etag)
+    assert response.status_code == 200, response.get_json()
+    extended_notice = response.get_json()
+    assert extended_notice["service_end"] == extended.isoformat()
+    assert extended_notice["service_end_extended"]
+    assert not extended_notice["acknowledged"]  # to be acknowledged again
+
+    # The estimate keeps EMIS LV two more months, locally funded, before the option starts.
+    after = commissioner.get(f"{ORDERS}/{call_off_id}/cost-estimate").get_json()
+    kept = [line for line in after["recipients"][0]["lines"] if line["kind"] == "notice"]
+    assert {line["funding"] for line in kept} == {"local"}
+    assert {line["item_name"] for line in kept} == {"EMIS LV"}
+    # Two months of each EMIS LV price: 3427.72, 204.00 and 665.08 a year.
+    assert sorted(line["total"] for line in kept) == ["110.85", "34.00", "571.29"]
+    assert Decimal(after["totals"]["local"]) > Decimal(before["totals"]["local"])
+
+    # EMIS sees the new end and acknowledges it.
+    response = emis.get(notice_path)
+    assert response.get_json()["service_end"] == extended.isoformat()
+    response = emis.post(f"{notice_path}/acknowledgement", etag=response.headers["ETag"])
+    assert response.status_code == 200
+    actions = [
+        e["action"]
+        for e in emis.get(f"/api/v1/audit-events?object_id={call_off_id}").get_json()["items"]
+    ]
+    assert actions == [
+        "order.migration.acknowledge",
+        "order.migration.extend-notice",
+        "order.migration.acknowledge",
+    ]
