@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from api.common.fields import format_money
+from api.orders.schemas import BASELINE_NOTE, signed_pennies
 from catalogue import orders
 from catalogue.models import CallOffMigration, CallOffOrder, Price
-from catalogue.orders.costs import CostLine, Estimate, Split, Summary
+from catalogue.orders.costs import CostLine, Estimate, RecipientEstimate, Split, Summary
 from catalogue.pricing import to_pennies
 
 
@@ -219,7 +220,7 @@ class _Pennies:
     def __call__(self, amount: Decimal) -> str:
         text = self._seen.get(amount)
         if text is None:
-            text = self._seen[amount] = format_money(to_pennies(amount))
+            text = self._seen[amount] = format_money(signed_pennies(amount))
         return text
 
 
@@ -229,6 +230,7 @@ def estimate(found: Estimate) -> dict[str, Any]:
     test holds this equal to the schema's dump."""
     money = _Pennies()
     lines: dict[int, dict[str, Any]] = {}
+    summaries: dict[int, dict[str, Any]] = {}
 
     def split(part: Split) -> dict[str, str]:
         return {
@@ -238,22 +240,27 @@ def estimate(found: Estimate) -> dict[str, Any]:
         }
 
     def summary_of(summary: Summary) -> dict[str, Any]:
-        return {
-            "one_off": split(summary.one_off),
-            "recurring": split(summary.recurring),
-            "years": [
-                {
-                    "year": year.year,
-                    "one_off": split(year.one_off),
-                    "recurring": split(year.recurring),
-                    "total": money(year.total),
-                }
-                for year in summary.years
-            ],
-            "central": money(summary.central),
-            "local": money(summary.local),
-            "total": money(summary.total),
-        }
+        shown = summaries.get(id(summary))
+        if shown is None:
+            shown = summaries[id(summary)] = {
+                "one_off": split(summary.one_off),
+                "recurring": split(summary.recurring),
+                "years": [
+                    {
+                        "year": year.year,
+                        "one_off": split(year.one_off),
+                        "recurring": split(year.recurring),
+                        "central": money(year.central),
+                        "local": money(year.local),
+                        "total": money(year.total),
+                    }
+                    for year in summary.years
+                ],
+                "central": money(summary.central),
+                "local": money(summary.local),
+                "total": money(summary.total),
+            }
+        return shown
 
     def line_of(line: CostLine) -> dict[str, Any]:
         shown = lines.get(id(line))
@@ -270,12 +277,23 @@ def estimate(found: Estimate) -> dict[str, Any]:
                 "quantity": line.quantity,
                 "funding": line.funding.value if line.funding else None,
                 "funding_reason": line.funding_reason,
+                "first_day": line.first_day.isoformat(),
+                "last_day": line.last_day.isoformat(),
                 "one_off": money(line.one_off),
                 "recurring_per_year": money(line.recurring_per_year),
                 "per_year": [money(amount) for amount in line.per_year],
                 "total": money(line.total),
             }
         return shown
+
+    changes: dict[tuple[int, int], Summary] = {}
+
+    def change_of(recipient: RecipientEstimate) -> dict[str, Any]:
+        # Practices alike share their summaries, so their change too.
+        key = (id(recipient.summary), id(recipient.baseline))
+        if key not in changes:
+            changes[key] = recipient.change
+        return summary_of(changes[key])
 
     return {
         "call_off_id": found.call_off_id,
@@ -297,8 +315,15 @@ def estimate(found: Estimate) -> dict[str, Any]:
                 "list_size": recipient.list_size,
                 "lines": [line_of(line) for line in recipient.lines],
                 "summary": summary_of(recipient.summary),
+                "current_system": recipient.current_system,
+                "baseline_lines": [line_of(line) for line in recipient.baseline_lines],
+                "baseline": summary_of(recipient.baseline),
+                "change": change_of(recipient),
             }
             for recipient in found.recipients
         ],
         "totals": summary_of(found.totals),
+        "baseline": summary_of(found.baseline),
+        "change": summary_of(found.change),
+        "baseline_note": BASELINE_NOTE,
     }

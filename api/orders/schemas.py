@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.common.fields import Money
@@ -17,6 +19,25 @@ class Pennies(Money):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else super()._serialize(to_pennies(value), attr, obj)
+
+
+def signed_pennies(amount: Decimal) -> Decimal:
+    """To the penny, with no negative zero."""
+    rounded = to_pennies(amount)
+    return abs(rounded) if rounded == 0 else rounded
+
+
+class SignedPennies(Money):
+    """A change of cost, to the penny: negative when the order costs less than the baseline."""
+
+    def __init__(self, **kwargs):
+        metadata = kwargs.pop("metadata", {})
+        metadata.setdefault("pattern", r"^-?\d{1,12}\.\d{2}$")
+        metadata.setdefault("examples", ["-1250.00"])
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else super()._serialize(signed_pennies(value), attr, obj)
 
 
 # ------------------------------------------------------------------------------------ input
@@ -387,6 +408,12 @@ class CostSplitSchema(Schema):
     total = Pennies(required=True)
 
 
+class CostChangeSplitSchema(Schema):
+    central = SignedPennies(required=True)
+    local = SignedPennies(required=True)
+    total = SignedPennies(required=True)
+
+
 class CostYearSchema(Schema):
     year = fields.Integer(required=True)
     start = fields.Date(required=True)
@@ -398,6 +425,8 @@ class CostYearSummarySchema(Schema):
     year = fields.Integer(required=True)
     one_off = fields.Nested(CostSplitSchema, required=True)
     recurring = fields.Nested(CostSplitSchema, required=True)
+    central = Pennies(required=True, metadata={"description": "One-off and recurring."})
+    local = Pennies(required=True, metadata={"description": "One-off and recurring."})
     total = Pennies(required=True)
 
 
@@ -412,8 +441,29 @@ class CostSummarySchema(Schema):
     total = Pennies(required=True)
 
 
+class CostYearChangeSchema(Schema):
+    year = fields.Integer(required=True)
+    one_off = fields.Nested(CostChangeSplitSchema, required=True)
+    recurring = fields.Nested(CostChangeSplitSchema, required=True)
+    central = SignedPennies(required=True)
+    local = SignedPennies(required=True)
+    total = SignedPennies(required=True)
+
+
+class CostChangeSchema(Schema):
+    one_off = fields.Nested(CostChangeSplitSchema, required=True)
+    recurring = fields.Nested(CostChangeSplitSchema, required=True)
+    years = fields.List(fields.Nested(CostYearChangeSchema), required=True)
+    central = SignedPennies(required=True)
+    local = SignedPennies(required=True)
+    total = SignedPennies(required=True)
+
+
+LINE_KINDS = ["item", "previous_system", "bedding_in", "notice", "audit_trail", "baseline"]
+
+
 class CostLineSchema(Schema):
-    kind = fields.String(required=True, metadata={"enum": ["item", "bedding_in", "audit_trail"]})
+    kind = fields.String(required=True, metadata={"enum": LINE_KINDS})
     catalogue_item_id = fields.Integer(required=True)
     item_name = fields.String(required=True)
     supplier_name = fields.String(required=True)
@@ -424,6 +474,8 @@ class CostLineSchema(Schema):
     quantity = fields.Integer(required=True)
     funding = fields.String(required=True, allow_none=True)
     funding_reason = fields.String(required=True)
+    first_day = fields.Date(required=True, metadata={"description": "Charged from (inclusive)."})
+    last_day = fields.Date(required=True, metadata={"description": "Charged to (inclusive)."})
     one_off = Pennies(required=True)
     recurring_per_year = Pennies(required=True)
     per_year = fields.List(Pennies(), required=True)
@@ -436,6 +488,23 @@ class RecipientEstimateSchema(Schema):
     list_size = fields.Integer(required=True)
     lines = fields.List(fields.Nested(CostLineSchema), required=True)
     summary = fields.Nested(CostSummarySchema, required=True)
+    current_system = fields.String(
+        required=True, allow_none=True, metadata={"description": "What the baseline keeps."}
+    )
+    baseline_lines = fields.List(fields.Nested(CostLineSchema), required=True)
+    baseline = fields.Nested(CostSummarySchema, required=True)
+    change = fields.Nested(
+        CostChangeSchema,
+        required=True,
+        metadata={"description": "The order less the baseline, per year, central and local."},
+    )
+
+
+BASELINE_NOTE = (
+    "The baseline keeps each practice's current system over the same term at its current "
+    "catalogue prices and funding; the change is the order less the baseline (negative: the "
+    "order costs less)."
+)
 
 
 class CostEstimateSchema(Schema):
@@ -445,3 +514,6 @@ class CostEstimateSchema(Schema):
     years = fields.List(fields.Nested(CostYearSchema), required=True)
     recipients = fields.List(fields.Nested(RecipientEstimateSchema), required=True)
     totals = fields.Nested(CostSummarySchema, required=True)
+    baseline = fields.Nested(CostSummarySchema, required=True)
+    change = fields.Nested(CostChangeSchema, required=True)
+    baseline_note = fields.String(required=True, dump_default=BASELINE_NOTE)

@@ -44,11 +44,13 @@ def _header(estimate: Estimate) -> list[str]:
     ]
 
 
-def _total_rows(estimate: Estimate, summary: Summary, ods: str, name: str) -> Iterator[list]:
+def _total_rows(
+    estimate: Estimate, summary: Summary, ods: str, name: str, prefix: str = "total"
+) -> Iterator[list]:
     for label, pick in (
-        ("total central", lambda split: split.central),
-        ("total local", lambda split: split.local),
-        ("total", lambda split: split.total),
+        (f"{prefix} central", lambda split: split.central),
+        (f"{prefix} local", lambda split: split.local),
+        (prefix, lambda split: split.total),
     ):
         recurring = [pick(year.recurring) for year in summary.years]
         one_off = pick(summary.one_off)
@@ -64,31 +66,43 @@ def _total_rows(estimate: Estimate, summary: Summary, ods: str, name: str) -> It
         ]
 
 
+def _line_rows(estimate: Estimate, ods: str, name: str, lines) -> Iterator[list]:
+    for line in lines:
+        yield [
+            estimate.call_off_id,
+            ods,
+            name,
+            line.kind.value,
+            line.item_name,
+            line.supplier_name,
+            line.price_name,
+            line.unit,
+            line.period,
+            line.quantity,
+            line.funding.value if line.funding else "none",
+            line.funding_reason,
+            to_pennies(line.one_off),
+            *[to_pennies(amount) for amount in line.per_year],
+            to_pennies(line.total),
+        ]
+
+
 def estimate_rows(estimate: Estimate) -> Iterator[list[Any]]:
-    """The header, then a row per cost line per recipient, then the recipient's and the
-    order's totals split central / local."""
+    """The header, then per recipient a row per cost line, its totals split central / local,
+    the baseline's lines (keeping its current system) and totals, and the change (the order
+    less the baseline); then the order's totals, baseline and change."""
     yield _header(estimate)
     for recipient in estimate.recipients:
-        for line in recipient.lines:
-            yield [
-                estimate.call_off_id,
-                recipient.ods_code,
-                recipient.name,
-                line.kind.value,
-                line.item_name,
-                line.supplier_name,
-                line.price_name,
-                line.unit,
-                line.period,
-                line.quantity,
-                line.funding.value if line.funding else "none",
-                line.funding_reason,
-                to_pennies(line.one_off),
-                *[to_pennies(amount) for amount in line.per_year],
-                to_pennies(line.total),
-            ]
-        yield from _total_rows(estimate, recipient.summary, recipient.ods_code, recipient.name)
-    yield from _total_rows(estimate, estimate.totals, "ALL", "All recipients")
+        ods, name = recipient.ods_code, recipient.name
+        yield from _line_rows(estimate, ods, name, recipient.lines)
+        yield from _total_rows(estimate, recipient.summary, ods, name)
+        yield from _line_rows(estimate, ods, name, recipient.baseline_lines)
+        yield from _total_rows(estimate, recipient.baseline, ods, name, "baseline")
+        yield from _total_rows(estimate, recipient.change, ods, name, "change")
+    everyone = ("ALL", "All recipients")
+    yield from _total_rows(estimate, estimate.totals, *everyone)
+    yield from _total_rows(estimate, estimate.baseline, *everyone, "baseline")
+    yield from _total_rows(estimate, estimate.change, *everyone, "change")
 
 
 def estimate_csv(estimate: Estimate) -> str:
@@ -190,6 +204,55 @@ def estimate_xlsx(order: CallOffOrder, estimate: Estimate) -> bytes:
         for cell in row[3:]:
             cell.number_format = MONEY_FORMAT
 
+    case = workbook.create_sheet("Business case")
+    case.append(
+        [
+            "ODS code",
+            "Practice",
+            "Keeps (baseline)",
+            "Year",
+            "Order central",
+            "Order local",
+            "Baseline central",
+            "Baseline local",
+            "Change central",
+            "Change local",
+            "Change total",
+        ]
+    )
+    parties = [
+        (r.ods_code, r.name, r.current_system or "", r.summary, r.baseline, r.change)
+        for r in estimate.recipients
+    ]
+    parties.append(
+        ("ALL", "All recipients", "", estimate.totals, estimate.baseline, estimate.change)
+    )
+    for ods, name, keeps, ordered, baseline, change in parties:
+        periods = [
+            (str(year.year), year, base, delta)
+            for year, base, delta in zip(ordered.years, baseline.years, change.years, strict=True)
+        ]
+        periods.append(("Term", ordered, baseline, change))
+        for label, mine, base, delta in periods:
+            case.append(
+                [
+                    ods,
+                    name,
+                    keeps,
+                    label,
+                    to_pennies(mine.central),
+                    to_pennies(mine.local),
+                    to_pennies(base.central),
+                    to_pennies(base.local),
+                    to_pennies(delta.central),
+                    to_pennies(delta.local),
+                    to_pennies(delta.central + delta.local),
+                ]
+            )
+            keep_as_text(case[case.max_row])
+            for cell in case[case.max_row][4:]:
+                cell.number_format = MONEY_FORMAT
+
     lines = workbook.create_sheet("Cost estimate")
     for row in estimate_rows(estimate):
         lines.append(row)
@@ -197,7 +260,7 @@ def estimate_xlsx(order: CallOffOrder, estimate: Estimate) -> bytes:
         for cell in lines[lines.max_row]:
             if isinstance(cell.value, Decimal):
                 cell.number_format = MONEY_FORMAT
-    for sheet in (summary, lines):
+    for sheet in (summary, case, lines):
         for cell in sheet[1]:
             cell.font = bold
 

@@ -381,3 +381,31 @@ def test_a_system_below_level_2_cannot_be_ordered_or_submitted(db):
     assert orders.level_warnings(order)
     with pytest.raises(InvalidInput):
         orders.transition(db, _commissioner(db), order, orders.Transition.SUBMIT, today=TODAY)
+
+
+def test_the_business_case_compares_with_keeping_the_current_system(db):
+    estimate = orders.estimate_order(db, _place(db, recipients=["A81001", "A81003"]))
+    riverside, quays = estimate.recipients
+    # Riverside's baseline keeps EMIS LV for the 36 months at its current prices.
+    assert riverside.current_system == "EMIS LV"
+    assert {line.kind for line in riverside.baseline_lines} == {LineKind.BASELINE}
+    assert _exactly(riverside.baseline.central, (Decimal("3427.72") + Decimal("204")) * 3)
+    assert _exactly(riverside.baseline.local, Decimal("665.08") * 3)
+    # The change, year by year, is the order less the baseline, central and local apart.
+    change = riverside.change
+    for year, ordered, kept in zip(
+        change.years, riverside.summary.years, riverside.baseline.years, strict=True
+    ):
+        assert year.central == ordered.central - kept.central
+        assert year.local == ordered.local - kept.local
+    # Year 1: SystmOne for 10 months and EMIS LV for 5, against EMIS LV for 12.
+    assert _exactly(
+        change.years[0].central,
+        Decimal("4454") * 10 / 12 + Decimal("3631.72") * 5 / 12 - Decimal("3631.72"),
+    )
+    # Gateshead Quays already runs SystmOne: no migration, no change.
+    assert quays.current_system == "SystmOne"
+    assert quays.change.total == 0
+    # In total, the sum of the practices'.
+    assert estimate.change.central == riverside.change.central + quays.change.central
+    assert estimate.baseline.total == riverside.baseline.total + quays.baseline.total

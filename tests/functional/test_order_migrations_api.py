@@ -3,10 +3,13 @@ migration per practice, Level 2 enforced, and the completeness check's prompts."
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 
 from catalogue.orders.dates import months_after
 from catalogue.principal import Role
@@ -295,3 +298,44 @@ def test_the_commissioner_extends_the_notice_and_the_estimate_follows(client, db
         "order.migration.extend-notice",
         "order.migration.acknowledge",
     ]
+
+
+def test_the_business_case_shows_the_baseline_and_the_change_in_json_csv_and_xlsx(db, commissioner):
+    body = systmone_body(db, recipients=[PRACTICE, "A81003"])
+    del body["migration"]["previous_system_id"]  # each from its own: Riverside only migrates
+    order, _ = place(commissioner, body)
+    path = f"{ORDERS}/{order['call_off_id']}"
+    estimate = commissioner.get(f"{path}/cost-estimate").get_json()
+    riverside, quays = estimate["recipients"]
+    assert riverside["current_system"] == "EMIS LV"
+    assert {line["kind"] for line in riverside["baseline_lines"]} == {"baseline"}
+    # EMIS LV kept 36 months: (3427.72 + 204) x 3 central, 665.08 x 3 local.
+    assert (riverside["baseline"]["central"], riverside["baseline"]["local"]) == (
+        "10895.16",
+        "1995.24",
+    )
+    # Gateshead Quays keeps SystmOne: its recurring cost does not change.
+    assert quays["change"]["recurring"]["total"] == "0.00"
+    for year in estimate["change"]["years"]:
+        assert set(year) == {"year", "one_off", "recurring", "central", "local", "total"}
+    total_change = Decimal(estimate["totals"]["total"]) - Decimal(estimate["baseline"]["total"])
+    assert Decimal(estimate["change"]["total"]) == pytest.approx(total_change, abs=Decimal("0.01"))
+    assert "baseline" in estimate["baseline_note"]
+
+    rows = list(
+        csv.DictReader(io.StringIO(commissioner.get(f"{path}/export.csv").get_data(as_text=True)))
+    )
+    grand = {row["line"]: row for row in rows if row["ods_code"] == "ALL"}
+    assert grand["change"]["total"] == estimate["change"]["total"]
+    assert grand["baseline local"]["total"] == estimate["baseline"]["local"]
+    assert {row["line"] for row in rows if row["ods_code"] == PRACTICE} >= {
+        "baseline",
+        "change central",
+        "change local",
+    }
+
+    workbook = load_workbook(io.BytesIO(commissioner.get(f"{path}/export.xlsx").get_data()))
+    case = list(workbook["Business case"].iter_rows(values_only=True))
+    term = next(row for row in case if row[0] == "ALL" and row[3] == "Term")
+    assert f"{term[-1]:.2f}" == estimate["change"]["total"]
+    assert f"{term[8]:.2f}" == estimate["change"]["central"]

@@ -420,7 +420,7 @@ def test_the_estimate_exports_as_csv_and_xlsx(db, commissioner):
     response = commissioner.get(f"{path}/export.xlsx")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.get_data()))
-    assert workbook.sheetnames == ["Order", "Summary", "Cost estimate"]
+    assert workbook.sheetnames == ["Order", "Summary", "Business case", "Cost estimate"]
     facts = {row[0]: row[1] for row in workbook["Order"].iter_rows(values_only=True)}
     assert facts["Call-off ID"] == order["call_off_id"]
     assert facts["Previous system"] == "EMIS LV"
