@@ -1136,6 +1136,10 @@ def transition(
     order.updated_at = now
     session.flush()  # the version check: of two racing writers, one fails here
     after = {"status": order.status.value, "reason": reason, "go_live_date": go_live_date}
+    if name is Transition.SUBMIT and order.migrations:
+        after["notice_given_on"] = {
+            m.organisation.ods_code: m.notice_given_on for m in order.migrations
+        }
     _record(session, actor, f"order.{name.value}", order, before=before, after=after)
     if name is Transition.GO_LIVE and order.amends is not None:
         _supersede(session, actor, order.amends, order)
