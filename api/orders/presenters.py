@@ -59,13 +59,24 @@ def _money(amount: Decimal | None) -> Decimal | None:
     return None if amount is None else to_pennies(amount)
 
 
-def linked_line(session: Session, migration: CallOffMigration) -> dict[str, Any] | None:
+class Sources(dict):
+    """The audit-trail sources of each previous system, looked up once per response."""
+
+    def of(self, session: Session, previous) -> dict:
+        if previous.id not in self:
+            self[previous.id] = orders.audit_trail_sources(session, previous)
+        return self[previous.id]
+
+
+def linked_line(
+    session: Session, migration: CallOffMigration, sources: Sources | None = None
+) -> dict[str, Any] | None:
     """The chosen audit-trail option when it is a service of the previous supplier: the line
     both sides see (full support is the previous system itself, not a new line)."""
     option = migration.audit_trail_option
     if option is None:
         return None
-    source = orders.audit_trail_sources(session, migration.previous_system)[option]
+    source = (sources or Sources()).of(session, migration.previous_system)[option]
     if not source.available or not source.needs_previous_supplier:
         return None
     return {
@@ -105,10 +116,14 @@ OPTIONS_ORDER_NOTE = (
 )
 
 
-def migration(session: Session, order: CallOffOrder, found: CallOffMigration) -> dict[str, Any]:
+def migration(
+    session: Session, order: CallOffOrder, found: CallOffMigration, sources: Sources | None = None
+) -> dict[str, Any]:
     previous = found.previous_system
+    sources = sources if sources is not None else Sources()
     options = []
-    for priced in orders.option_costs(session, order, found):
+    known = sources.of(session, previous)
+    for priced in orders.option_costs(session, order, found, known):
         source = priced.source
         options.append(
             {
@@ -137,12 +152,14 @@ def migration(session: Session, order: CallOffOrder, found: CallOffMigration) ->
         "audit_trail_quantity": found.audit_trail_quantity,
         "audit_trail_options": options,
         "audit_trail_options_order": OPTIONS_ORDER_NOTE,
-        "linked_line": linked_line(session, found),
+        "linked_line": linked_line(session, found, sources),
         **_acknowledgement(found),
     }
 
 
-def notice(session: Session, order: CallOffOrder, found: CallOffMigration) -> dict[str, Any]:
+def notice(
+    session: Session, order: CallOffOrder, found: CallOffMigration, sources: Sources | None = None
+) -> dict[str, Any]:
     """What the previous supplier sees of an order: the migration of its practice, and nothing
     else of the order."""
     go_live, actual = orders.migration.go_live_of(order, found)
@@ -158,12 +175,14 @@ def notice(session: Session, order: CallOffOrder, found: CallOffMigration) -> di
         **_dates(order, found),
         "audit_trail_option": found.audit_trail_option.value if found.audit_trail_option else None,
         "audit_trail_quantity": found.audit_trail_quantity,
-        "linked_line": linked_line(session, found),
+        "linked_line": linked_line(session, found, sources),
         **_acknowledgement(found),
     }
 
 
 def detail(session: Session, order: CallOffOrder) -> dict[str, Any]:
+    sources = Sources()
+    shown = [migration(session, order, found, sources) for found in order.migrations]
     ods = {r.organisation_id: r.organisation.ods_code for r in order.recipients}
     items = []
     for item in order.items:
@@ -202,11 +221,9 @@ def detail(session: Session, order: CallOffOrder) -> dict[str, Any]:
             for r in order.recipients
         ],
         "items": items,
-        "migrations": [migration(session, order, found) for found in order.migrations],
+        "migrations": shown,
         # The single-migration form, kept for its clients: the migration of an order with one.
-        "migration": (
-            migration(session, order, order.migrations[0]) if len(order.migrations) == 1 else None
-        ),
+        "migration": shown[0] if len(shown) == 1 else None,
         "warnings": orders.level_warnings(order),
     }
 

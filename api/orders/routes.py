@@ -283,7 +283,8 @@ def migration_notices(args):
     authority, all. Each is the migration only, nothing else of the order."""
     session = get_session()
     found, total = orders.list_notices(session, principal(), args["page"], args["page_size"])
-    items = [presenters.notice(session, m.order, m) for m in found]
+    sources = presenters.Sources()
+    items = [presenters.notice(session, m.order, m, sources) for m in found]
     return page_body(items, total, args["page"], args["page_size"])
 
 

@@ -467,12 +467,17 @@ class OptionCost:
 
 
 def option_costs(
-    session: Session, order: CallOffOrder, migration: CallOffMigration
+    session: Session,
+    order: CallOffOrder,
+    migration: CallOffMigration,
+    sources: dict[AuditTrailOption, AuditTrailSource] | None = None,
 ) -> list[OptionCost]:
     """The three audit-trail options for a practice, dearest first by their priced cost from
     the day after the previous service ends to the end of the term (the source's order where
-    a cost is unknown, unavailable options last)."""
-    sources = audit_trail_sources(session, migration.previous_system)
+    a cost is unknown, unavailable options last). `sources`: the previous system's, if the
+    caller has them already."""
+    if sources is None:
+        sources = audit_trail_sources(session, migration.previous_system)
     dates = dates_of(order, migration)
     known = order.commencement_date is not None and order.term_months is not None
     priced = []
