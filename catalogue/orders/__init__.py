@@ -1,5 +1,6 @@
-"""Call-off orders: placing, the lifecycle, the GPSoC migration rules, the cost estimate and
-its export."""
+"""Call-off orders: placing, the lifecycle, the GPSoC migration rules (one migration per
+practice changing system, the previous supplier's notice and acknowledgement), the cost
+estimate against its baseline, and its export."""
 
 from catalogue.orders.costs import Estimate, OptionCost, estimate_order, option_costs
 from catalogue.orders.lifecycle import Transition, allowed_from
