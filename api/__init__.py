@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .app import create_app
@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 __all__ = ["create_app"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     # Imported on first use, so that `gpsoc serve` can configure the environment (Prometheus'
     # multiprocess directory) before the app's modules are loaded.
     if name == "create_app":

@@ -65,5 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_resources(api)
     if settings.trusted_proxies:
         proxies = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # as Flask's docs do it
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     return app

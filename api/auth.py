@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from copy import deepcopy
 from functools import wraps
+from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, g, request
-from flask_smorest import abort
+from flask_smorest import Api, abort
 from limits import parse, storage, strategies
 
 from catalogue import accounts
 from catalogue.principal import Principal, Role
 
 from .database import get_session
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 EXTENSION = "gpsoc_auth"
 SCHEME = "bearerAuth"
@@ -25,7 +29,7 @@ class AuthState:
         self.failure_limit = parse(failure_limit)
 
 
-def init_app(app: Flask, api) -> None:
+def init_app(app: Flask, api: Api) -> None:
     app.config.setdefault(
         "AUTH_THROTTLE_STORAGE_URI", app.config["GPSOC_SETTINGS"].throttle_storage_uri
     )
@@ -78,28 +82,30 @@ def principal() -> Principal:
     caller = current_principal()
     if caller is None:
         abort(401, message="Authentication required.", headers=CHALLENGE)
+    assert caller is not None  # abort raised
     return caller
 
 
-def requires(*roles: Role):
+def requires(*roles: Role) -> Callable[[F], F]:
     """Only callers with one of `roles` may call the view (all roles when none is given)."""
     allowed = frozenset(roles or Role)
 
-    def decorator(view):
+    def decorator(view: F) -> F:
         @wraps(view)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             caller = principal()
             if caller.role not in allowed:
                 names = ", ".join(sorted(role.value for role in allowed))
                 abort(403, message=f"This needs a token of role: {names}.")
             return view(*args, **kwargs)
 
-        wrapper._apidoc = deepcopy(getattr(view, "_apidoc", {}))
-        manual = wrapper._apidoc.setdefault("manual_doc", {})
+        apidoc = deepcopy(getattr(view, "_apidoc", {}))
+        manual = apidoc.setdefault("manual_doc", {})
         manual["security"] = [{SCHEME: []}]
         manual.setdefault("responses", {}).update(
             {401: "DEFAULT_ERROR", 403: "DEFAULT_ERROR", 429: "DEFAULT_ERROR"}
         )
-        return wrapper
+        wrapper._apidoc = apidoc  # type: ignore[attr-defined]  # where flask-smorest reads it
+        return cast(F, wrapper)
 
     return decorator

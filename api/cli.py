@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from tqdm import tqdm
@@ -12,6 +13,12 @@ from catalogue.db import make_engine, make_session_factory, refresh_statistics, 
 from catalogue.errors import DomainError
 from catalogue.migrate import upgrade_to_head
 from catalogue.principal import Role
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from search import SearchEngine
+    from search.locking import DrainLock
 
 
 def _settings() -> Settings:
@@ -72,7 +79,13 @@ def seed(synthetic: int | None, random_seed: int) -> None:
 )
 @click.option("--name", default=None, help="A label for the token.")
 @click.option("--expires-in-days", type=click.IntRange(min=1), default=None)
-def create_token(role, supplier_id, organisation_id, name, expires_in_days) -> None:
+def create_token(
+    role: str,
+    supplier_id: int | None,
+    organisation_id: int | None,
+    name: str | None,
+    expires_in_days: int | None,
+) -> None:
     """Issue an API token; the token alone is printed on the last line."""
     from catalogue import accounts
     from catalogue.principal import CONSOLE
@@ -107,7 +120,9 @@ def serve(host: str, port: int, workers: int) -> None:
     run(host=host, port=port, workers=workers)
 
 
-def _search_context():
+def _search_context() -> tuple[
+    SearchEngine, DrainLock, sessionmaker[Session], sessionmaker[Session]
+]:
     """The search engine, its drain lock and session factories, from the settings."""
     from search import make_drain_lock, make_search_engine
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -58,7 +60,7 @@ def writing_session() -> Session:
     return session
 
 
-def _read_from_now_on(engine: Engine):
+def _read_from_now_on(engine: Engine) -> Callable[[Session], None]:
     def rebind(session: Session) -> None:
         # after_commit also fires when a SAVEPOINT is released; only the outer commit counts.
         if session.get_nested_transaction() is None:

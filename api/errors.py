@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import http
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 from flask_smorest import Api
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 
 from catalogue import errors as domain
 from search.errors import SearchUnavailable
 
 log = logging.getLogger(__name__)
+
+ErrorResult = tuple[dict[str, Any], int]
 
 DOMAIN_STATUS = {
     domain.NotFound: 404,
@@ -30,7 +35,9 @@ DOMAIN_STATUS = {
 
 
 class CatalogueApi(Api):
-    def handle_http_exception(self, error: HTTPException):
+    def handle_http_exception(
+        self, error: HTTPException
+    ) -> tuple[dict[str, Any], int, Headers | dict[str, str]]:
         payload, code, headers = super().handle_http_exception(error)
         if code >= 500:
             payload.pop("errors", None)
@@ -40,8 +47,12 @@ class CatalogueApi(Api):
         return payload, code, headers
 
 
-def error_body(code: int, message: str, errors: dict | None = None) -> dict:
-    body = {"code": code, "status": http.HTTPStatus(code).phrase, "message": message}
+def error_body(code: int, message: str, errors: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "code": code,
+        "status": http.HTTPStatus(code).phrase,
+        "message": message,
+    }
     if errors:
         body["errors"] = errors
     return body
@@ -51,38 +62,38 @@ def make_api(app: Flask) -> CatalogueApi:
     api = CatalogueApi(app)
 
     @app.errorhandler(domain.DomainError)
-    def _domain_error(error: domain.DomainError):
+    def _domain_error(error: domain.DomainError) -> ErrorResult:
         code = next(
             (status for kind, status in DOMAIN_STATUS.items() if isinstance(error, kind)), 400
         )
         return error_body(code, error.message, error.errors), code
 
     @app.errorhandler(StaleDataError)
-    def _stale(_error):
+    def _stale(_error: StaleDataError) -> ErrorResult:
         return error_body(412, "The object was changed by someone else; fetch it again."), 412
 
     @app.errorhandler(IntegrityError)
-    def _integrity(error):
+    def _integrity(error: IntegrityError) -> ErrorResult:
         log.info("integrity error: %s", error.orig)
         return error_body(409, "The change conflicts with existing data."), 409
 
     @app.errorhandler(DataError)
-    def _out_of_range(error):
+    def _out_of_range(error: DataError) -> ErrorResult:
         log.info("data error: %s", error.orig)
         return error_body(422, "A value is out of the range that can be stored."), 422
 
     @app.errorhandler(OperationalError)
-    def _operational(error):
+    def _operational(error: OperationalError) -> ErrorResult:
         log.exception("database unavailable")
         return error_body(503, "The database is unavailable; try again shortly."), 503
 
     @app.errorhandler(SearchUnavailable)
-    def _search_unavailable(error: SearchUnavailable):
+    def _search_unavailable(error: SearchUnavailable) -> ErrorResult:
         log.warning("search unavailable: %s", error)
         return error_body(503, "Search is unavailable; try again shortly."), 503
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception):
+    def _unexpected(error: Exception) -> ErrorResult | tuple[Any, ...]:
         if isinstance(error, HTTPException):
             return api.handle_http_exception(error)
         log.exception("unhandled error")

@@ -8,7 +8,7 @@ import re
 import time
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 log = logging.getLogger("gpsoc.access")
@@ -39,13 +39,13 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = metrics
 
     @app.before_request
-    def _start():
+    def _start() -> None:
         g.started = time.perf_counter()
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
     @app.after_request
-    def _finish(response):
+    def _finish(response: Response) -> Response:
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
         metrics.requests.labels(endpoint, request.method, str(response.status_code)).inc()

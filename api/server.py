@@ -6,16 +6,21 @@ import logging
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from gunicorn.app.base import BaseApplication
 
 from catalogue.config import Settings
 
+if TYPE_CHECKING:
+    from gunicorn._types import _WSGIAppType  # the stubs' name for a WSGI app
+    from gunicorn.workers.base import Worker
+
 METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class _Server(BaseApplication):
-    def __init__(self, options: dict):
+    def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
         super().__init__()
 
@@ -27,13 +32,14 @@ class _Server(BaseApplication):
             # server on the machine would fight over; nothing here uses it.
             self.cfg.set("control_socket_disable", True)
 
-    def load(self):
+    def load(self) -> _WSGIAppType:
         from api import create_app
 
-        return create_app()
+        # Flask takes the environ as a dict, gunicorn's stubs say MutableMapping: the same call.
+        return cast("_WSGIAppType", create_app())
 
 
-def _worker_exited(_server, worker) -> None:
+def _worker_exited(_server: object, worker: Worker) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
@@ -48,7 +54,7 @@ def _prepare_metrics_dir(settings: Settings) -> None:
     os.environ[METRICS_DIR_VARIABLE] = str(directory)
 
 
-def serve(host: str, port: int, workers: int, **options) -> None:
+def serve(host: str, port: int, workers: int, **options: Any) -> None:
     settings = Settings.from_env()
     settings.ensure_data_dir()
     _prepare_metrics_dir(settings)  # before prometheus_client is first imported

@@ -26,9 +26,10 @@ GENESIS_HASH = "0" * 64
 MAX_EVENT_ID = 2**63 - 1
 
 
-def _plain(value: Any) -> Any:
-    """JSON-safe copy (Decimals and dates become strings) so that what is hashed is what is
-    stored and read back."""
+def _as_stored(value: Any) -> Any:
+    """A deep copy as the JSON column gives it back (Decimals and datetimes become `str()`
+    strings, tuples lists), so that what is hashed is what is stored and read back. Not
+    `catalogue.plain.plain`: that spells one scalar; this keeps the stored spelling of events."""
     return None if value is None else json.loads(json.dumps(value, default=str))
 
 
@@ -80,8 +81,8 @@ def record(
         object_id=str(object_id),
         supplier_id=supplier_id,
         organisation_id=organisation_id,
-        before=_plain(dict(before)) if before is not None else None,
-        after=_plain(dict(after)) if after is not None else None,
+        before=_as_stored(dict(before)) if before is not None else None,
+        after=_as_stored(dict(after)) if after is not None else None,
         previous_hash=head.last_hash,
     )
     event.hash = _content_hash(event)
@@ -94,8 +95,36 @@ def record(
 
 def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict, dict]:
     """The fields that differ, as (before, after) dicts."""
-    keys = [key for key in after if _plain(before.get(key)) != _plain(after.get(key))]
+    keys = [key for key in after if _as_stored(before.get(key)) != _as_stored(after.get(key))]
     return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
+
+
+def record_change(
+    session: Session,
+    actor: Principal,
+    action: str,
+    object_type: str,
+    object_id: int | str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    *,
+    supplier_id: int | None = None,
+    organisation_id: int | None = None,
+) -> AuditEvent:
+    """`record` a change: only the fields that differ when both sides are known."""
+    if before is not None and after is not None:
+        before, after = changes(before, after)
+    return record(
+        session,
+        actor,
+        action,
+        object_type,
+        object_id,
+        before=before,
+        after=after,
+        supplier_id=supplier_id,
+        organisation_id=organisation_id,
+    )
 
 
 @dataclass(frozen=True)

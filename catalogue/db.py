@@ -3,11 +3,13 @@ command), never inside domain functions."""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(database_url: str, **kwargs) -> Engine:
+def make_engine(database_url: str, **kwargs: Any) -> Engine:
     if database_url.startswith("sqlite"):
         engine = create_engine(
             database_url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
@@ -21,7 +23,7 @@ def _configure_sqlite(engine: Engine) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT and defers BEGIN; take it over,
     # as the SQLAlchemy docs recommend, and turn on foreign keys and WAL.
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -31,7 +33,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):
+    def _on_begin(connection: Connection) -> None:
         # A writer asks for IMMEDIATE (see writer_engine) so that two writers queue on the
         # busy timeout instead of one failing on a stale read snapshot.
         mode = connection.get_execution_options().get("sqlite_begin", "")

@@ -11,11 +11,11 @@ Draining the rows into a search engine is search/'s business, not the domain's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, literal, select
+from sqlalchemy import Subquery, event, insert, inspect, literal, select
 from sqlalchemy.orm import Session
 
 from .models import (
@@ -28,6 +28,7 @@ from .models import (
     SearchOutbox,
     Supplier,
     item_capability,
+    table_of,
     utcnow,
 )
 from .models.base import UTCDateTime
@@ -86,7 +87,7 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
         return
 
     connection = session.connection()
-    table = SearchOutbox.__table__
+    table = table_of(SearchOutbox)
     if price_ids:
         item_ids.update(
             connection.scalars(select(Price.item_id).where(Price.id.in_(sorted(price_ids))))
@@ -103,9 +104,9 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
     session.info[_WRITTEN] = True
 
 
-def _items_of_related(related: dict[type, set[int]]):
+def _items_of_related(related: dict[type, set[int]]) -> Iterator[Subquery]:
     """Subqueries selecting the ids of the items whose documents show a changed related row."""
-    item = CatalogueItem.__table__
+    item = table_of(CatalogueItem)
     if related[Supplier]:
         yield select(item.c.id).where(item.c.supplier_id.in_(sorted(related[Supplier]))).subquery()
     if related[Lot]:

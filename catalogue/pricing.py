@@ -68,17 +68,23 @@ def validate_tiers(bounds: Sequence[tuple[int, int | None]]) -> None:
         expected = upper + 1
 
 
+# Read-only members, so that both the ORM rows and the frozen dataclasses below satisfy them.
 class TierLike(Protocol):
-    lower_bound: int
-    upper_bound: int | None
-    amount: Decimal
+    @property
+    def lower_bound(self) -> int: ...
+    @property
+    def upper_bound(self) -> int | None: ...
+    @property
+    def amount(self) -> Decimal: ...
 
 
 class PriceLike(Protocol):
-    tier_calculation: TierCalculation
-    unit: PriceUnit
-    period: PricePeriod
-
+    @property
+    def tier_calculation(self) -> TierCalculation: ...
+    @property
+    def unit(self) -> PriceUnit: ...
+    @property
+    def period(self) -> PricePeriod: ...
     @property
     def tiers(self) -> Sequence[TierLike]: ...
 

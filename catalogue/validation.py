@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import ItemsView, Iterable
 from decimal import Decimal
 
-from .errors import InvalidInput
+from .errors import DomainError, InvalidInput
 from .models.base import MONEY_SCALE
 
 NAME_MAX = 200
@@ -15,18 +16,33 @@ REASON_MAX = 2_000
 
 
 class FieldErrors:
+    """Reasons per field, in the order they were found; the one way to report field errors."""
+
     def __init__(self) -> None:
         self._errors: dict[str, list[str]] = defaultdict(list)
 
     def add(self, field: str, reason: str) -> None:
         self._errors[field].append(reason)
 
+    def extend(self, field: str, reasons: Iterable[str]) -> None:
+        for reason in reasons:
+            self.add(field, reason)
+
     def __bool__(self) -> bool:
         return bool(self._errors)
 
-    def raise_if_any(self, message: str = "The input is not valid.") -> None:
+    def __contains__(self, field: object) -> bool:
+        return field in self._errors
+
+    def items(self) -> ItemsView[str, list[str]]:
+        return self._errors.items()
+
+    def raise_if_any(
+        self, message: str = "The input is not valid.", error: type[DomainError] = InvalidInput
+    ) -> None:
+        """Raise `error` (InvalidInput unless told) with every reason found, if any."""
         if self._errors:
-            raise InvalidInput(message, dict(self._errors))
+            raise error(message, dict(self._errors))
 
     def text(self, field: str, value: object, max_length: int, *, required: bool) -> None:
         if value is None:

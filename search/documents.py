@@ -11,13 +11,13 @@ a framework's items when its status changes).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, func, select, type_coerce
+from sqlalchemy import ColumnElement, Connection, Select, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from catalogue.models import (
@@ -35,7 +35,19 @@ from catalogue.models import (
     item_capability,
 )
 
+from .query import Facet
+
 FACET_SEPARATOR = "\x1f"  # joins a facet value to its label in one keyword
+# Facet -> the document field counted for it (keyword or numeric; the same in every engine).
+FACET_FIELDS = {
+    Facet.FRAMEWORK: "framework_facet",
+    Facet.LOT: "lot",
+    Facet.KIND: "kind",
+    Facet.SUPPLIER: "supplier_facet",
+    Facet.CAPABILITY: "capability_facets",
+    Facet.MATURITY_LEVEL: "maturity_level",
+    Facet.HOSTING: "hosting",
+}
 
 
 @dataclass(frozen=True)
@@ -130,13 +142,15 @@ def public_condition() -> ColumnElement[bool]:
     )
 
 
-def annual_price(prices: Sequence[tuple[DocumentPrice, date, date | None]], today: date):
+def annual_price(
+    prices: Sequence[tuple[DocumentPrice, date, date | None]], today: date
+) -> Decimal | None:
     """The item's yearly cost per practice: the sum of its per-practice, per-year prices.
 
     Of several prices with one name (a price change), the one in effect today counts, or else
     the next to take effect; prices that have ended do not count. None when there is none.
     """
-    chosen: dict[str, tuple[date, DocumentPrice]] = {}
+    chosen: dict[str, tuple[date, Decimal]] = {}  # price name -> (its start, its amount)
     for price, starts, ends in prices:
         if price.unit != PriceUnit.PRACTICE or price.period != PricePeriod.YEAR:
             continue
@@ -144,10 +158,10 @@ def annual_price(prices: Sequence[tuple[DocumentPrice, date, date | None]], toda
             continue
         current = chosen.get(price.name)
         if current is None or _preferred(starts, current[0], today):
-            chosen[price.name] = (starts, price)
+            chosen[price.name] = (starts, price.amount)
     if not chosen:
         return None
-    return sum((price.amount for _, price in chosen.values()), Decimal(0))
+    return sum((amount for _, amount in chosen.values()), Decimal(0))
 
 
 def _preferred(candidate: date, incumbent: date, today: date) -> bool:
@@ -206,9 +220,21 @@ def _documents(
     ids = {row[0] for row in rows}
     connection = session.connection()  # Core rows: no ORM bookkeeping for 50,000 items
 
-    def of_these(column):
+    def of_these(column: Any) -> ColumnElement[bool]:
         return column.between(rows[0][0], rows[-1][0]) if dense else column.in_(sorted(ids))
 
+    capabilities = _capabilities_of(connection, of_these, ids)
+    prices = _prices_of(connection, of_these, ids)
+    return [_document(row, capabilities, prices, today) for row in rows]
+
+
+_Among = Callable[[Any], ColumnElement[bool]]  # a condition: the column is one of the items'
+
+
+def _capabilities_of(
+    connection: Connection, of_these: _Among, ids: set[int]
+) -> dict[int, list[tuple[str, str]]]:
+    """Each item's capabilities as (code, name), by code."""
     # Capabilities as pairs of ids (an item holds several): their codes and names are looked
     # up in the few rows of the capability table instead of being read again for every item.
     named = dict(
@@ -226,6 +252,13 @@ def _documents(
     ).all():
         if item_id in ids:
             capabilities[item_id].append(named[capability_id])
+    return capabilities
+
+
+def _prices_of(
+    connection: Connection, of_these: _Among, ids: set[int]
+) -> dict[int, list[tuple[DocumentPrice, date, date | None]]]:
+    """Each item's prices with the dates they take effect and end."""
     prices: dict[int, list[tuple[DocumentPrice, date, date | None]]] = defaultdict(list)
     # Tiers start at 1 (a rule of the catalogue), so the first tier is the one price of a unit.
     for item_id, name, unit, period, starts, ends, amount in connection.execute(
@@ -245,37 +278,41 @@ def _documents(
         if item_id in ids:
             price = DocumentPrice(name, unit, period, amount)
             prices[item_id].append((price, starts, ends))
-    documents = []
-    for row in rows:
-        (item_id, kind, name, summary, description, status, hosting, category, level) = row[:9]
-        supplier_id, supplier_name, framework, framework_name, lot, lot_name = row[9:15]
-        held = capabilities.get(item_id)
-        codes, labels = zip(*held, strict=True) if held else ((), ())
-        item_prices = prices.get(item_id, [])
-        documents.append(
-            SearchDocument(
-                id=item_id,
-                kind=kind,
-                name=name,
-                summary=summary or "",
-                description=description or "",
-                status=status,
-                hosting=hosting,
-                category=category,
-                maturity_level=level,
-                supplier_id=supplier_id,
-                supplier_name=supplier_name,
-                framework=framework,
-                framework_name=framework_name,
-                lot=lot,
-                lot_name=lot_name,
-                capabilities=codes,
-                capability_names=labels,
-                prices=tuple(price for price, _, _ in item_prices),
-                annual_price=annual_price(item_prices, today),
-            )
-        )
-    return documents
+    return prices
+
+
+def _document(
+    row: Sequence[Any],
+    capabilities: Mapping[int, list[tuple[str, str]]],
+    prices: Mapping[int, list[tuple[DocumentPrice, date, date | None]]],
+    today: date,
+) -> SearchDocument:
+    (item_id, kind, name, summary, description, status, hosting, category, level) = row[:9]
+    supplier_id, supplier_name, framework, framework_name, lot, lot_name = row[9:15]
+    held = capabilities.get(item_id)
+    codes, labels = zip(*held, strict=True) if held else ((), ())
+    item_prices = prices.get(item_id, [])
+    return SearchDocument(
+        id=item_id,
+        kind=kind,
+        name=name,
+        summary=summary or "",
+        description=description or "",
+        status=status,
+        hosting=hosting,
+        category=category,
+        maturity_level=level,
+        supplier_id=supplier_id,
+        supplier_name=supplier_name,
+        framework=framework,
+        framework_name=framework_name,
+        lot=lot,
+        lot_name=lot_name,
+        capabilities=codes,
+        capability_names=labels,
+        prices=tuple(price for price, _, _ in item_prices),
+        annual_price=annual_price(item_prices, today),
+    )
 
 
 def documents_for(

@@ -16,7 +16,7 @@ from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
-from .documents import SearchDocument
+from .documents import FACET_FIELDS, SearchDocument
 from .engine import (
     FACET_SIZE,
     FIELD_BOOSTS,
@@ -34,16 +34,6 @@ from .query import Facet, SearchHit, SearchQuery, SearchResults, Sort
 DEFAULT_ALIAS = "gpsoc-catalogue"
 ANALYZER = "gpsoc_english"
 MATCHABLE = "matchable"
-# Facet -> the keyword or numeric field counted for it.
-FACET_FIELDS = {
-    Facet.FRAMEWORK: "framework_facet",
-    Facet.LOT: "lot",
-    Facet.KIND: "kind",
-    Facet.SUPPLIER: "supplier_facet",
-    Facet.CAPABILITY: "capability_facets",
-    Facet.MATURITY_LEVEL: "maturity_level",
-    Facet.HOSTING: "hosting",
-}
 # Text fields copied into MATCHABLE, where every word of a query must be found.
 _MATCHED_TEXT = (
     "name",

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import orjson
 import tantivy
@@ -39,7 +40,7 @@ from tantivy import (
 
 from catalogue.config import DEFAULT_SEARCH_CACHE
 
-from .documents import SearchDocument
+from .documents import FACET_FIELDS, SearchDocument
 from .engine import (
     ENGLISH_STOP_WORDS,
     FACET_SIZE,
@@ -101,16 +102,6 @@ def _schema() -> tantivy.Schema:
 
 
 SCHEMA = _schema()
-# Facet -> the fast field counted for it.
-FACET_FIELDS = {
-    Facet.FRAMEWORK: "framework_facet",
-    Facet.LOT: "lot",
-    Facet.KIND: "kind",
-    Facet.SUPPLIER: "supplier_facet",
-    Facet.CAPABILITY: "capability_facets",
-    Facet.MATURITY_LEVEL: "maturity_level",
-    Facet.HOSTING: "hosting",
-}
 
 
 def to_tantivy(document: SearchDocument) -> Document:
@@ -155,7 +146,7 @@ def to_tantivy(document: SearchDocument) -> Document:
 class _Opened:
     directory: Path
     index: Index
-    pointer_stamp: tuple[int, int]
+    pointer_stamp: tuple[int, int] | None
     meta_stamp: tuple[int, int] | None
 
 
@@ -336,7 +327,8 @@ class EmbeddedEngine:
         )
         hits = self._hits(searcher, result.hits, score_query, scored=order_by is None)
         facets = self._facets(searcher, text_query, query, filters)
-        return SearchResults(result.count, query.page, query.page_size, hits, facets)
+        total = result.count  # type: ignore[attr-defined]  # tantivy's stub lacks it
+        return SearchResults(total, query.page, query.page_size, hits, facets)
 
     def _tokens(self, text: str) -> list[tuple[str, int]]:
         return [(token.text, token.position) for token in self._analyzer.pre_tokenize(text).tokens]
@@ -373,7 +365,8 @@ class EmbeddedEngine:
                 continue
             required.append((Occur.Must, Query.const_score_query(phrase_query, 0.0)))
             for field, boost in FIELD_BOOSTS.items():
-                field_query = self._phrase(field, phrase)
+                # The phrase has the same tokens in every field: not None either.
+                field_query = cast(Query, self._phrase(field, phrase))
                 scoring.append((Occur.Should, Query.boost_query(field_query, boost)))
         for word in parsed.excluded_words:
             for token, _ in self._tokens(word):
@@ -441,7 +434,11 @@ class EmbeddedEngine:
         return filters
 
     def _facets(
-        self, searcher: tantivy.Searcher, text_query: Query | None, query: SearchQuery, filters
+        self,
+        searcher: tantivy.Searcher,
+        text_query: Query | None,
+        query: SearchQuery,
+        filters: dict[Facet | str, Query],
     ) -> dict[str, list[FacetCount]]:
         # The facet of a field ignores the filter on that field and applies all the others.
         # One aggregation pass over the documents that match the text (and the price, which has
@@ -474,7 +471,13 @@ class EmbeddedEngine:
             facets[facet.value] = facet_counts(facet, pairs)
         return facets
 
-    def _hits(self, searcher, found, score_query: Query | None, scored: bool) -> list[SearchHit]:
+    def _hits(
+        self,
+        searcher: tantivy.Searcher,
+        found: list[tuple[Any, tantivy.DocAddress]],
+        score_query: Query | None,
+        scored: bool,
+    ) -> list[SearchHit]:
         if not found:
             return []
         generators = {}
@@ -484,7 +487,7 @@ class EmbeddedEngine:
         hits = []
         for key, address in found:
             doc = searcher.doc(address)
-            payload = orjson.loads(doc.get_first("payload"))
+            payload = orjson.loads(cast(str, doc.get_first("payload")))  # every document has one
             highlights = {}
             for field, generator in generators.items():
                 snippet = generator.snippet_from_doc(doc)

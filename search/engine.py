@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from .documents import SearchDocument, split_facet_key
-from .query import Facet, SearchQuery, SearchResults, sorted_facet
+from .query import Facet, FacetCount, SearchQuery, SearchResults, sorted_facet
 
 # Lucene's English stop words (Elasticsearch's `_english_`); both engines drop them so that
 # "data and audit trail" means the same everywhere.
@@ -72,7 +72,9 @@ FACET_SIZE = 1000
 _LABELLED_FACETS = {Facet.FRAMEWORK, Facet.SUPPLIER, Facet.CAPABILITY}
 
 
-def facet_counts(facet: Facet, buckets: Sequence[tuple[str | int | float, int]]):
+def facet_counts(
+    facet: Facet, buckets: Sequence[tuple[str | int | float, int]]
+) -> list[FacetCount]:
     """Engine buckets (keyword or number, count) as the facet's values, labels and counts."""
     counts: dict[tuple[str | int, str | None], int] = {}
     for key, count in buckets:

@@ -114,7 +114,9 @@ def _acknowledge(write_session: SessionFactory, row_ids: Sequence[int]) -> None:
         session.commit()
 
 
-def _record_failure(write_session: SessionFactory, row_ids: Sequence[int], error: Exception):
+def _record_failure(
+    write_session: SessionFactory, row_ids: Sequence[int], error: Exception
+) -> None:
     try:
         with write_session() as session:
             session.execute(

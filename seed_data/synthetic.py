@@ -22,7 +22,7 @@ import random
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 SOURCE = "Synthetic benchmark data"
 
@@ -158,7 +158,7 @@ def generate(
     suppliers = list(suppliers)
     lots = list(lots)
     codes = sorted(capability_codes)
-    ladder = [sorted(step) for step in ladder]
+    rungs = [sorted(step) for step in ladder]
     system_lots = [lot for lot in lots if lot[1] == 1] or lots
     systems_by_supplier: dict[Any, list[str]] = {}
 
@@ -172,15 +172,7 @@ def generate(
             "hosted" if rng.random() < (0.6 if kind == "system" else 0.5) else "practice_based"
         )
         category = rng.choice(SERVICE_CATEGORIES) if kind == "service" else None
-        prefix = rng.choice(PREFIXES)
-        if kind == "system":
-            name = f"{prefix} {rng.choice(SYSTEM_NOUNS)}"
-        elif kind == "module":
-            name = f"{prefix} {rng.choice(MODULE_NOUNS)}"
-        else:
-            name = f"{prefix} {rng.choice(SERVICE_NOUNS[category])}"
-        name = f"{name} {index % 97 + 1}" if rng.random() < 0.3 else name
-
+        name = _name(rng, kind, category, index)
         parent = None
         own_systems = systems_by_supplier.get(supplier)
         if kind != "system" and own_systems and rng.random() < 0.7:
@@ -188,15 +180,10 @@ def generate(
         if kind == "system":
             systems_by_supplier.setdefault(supplier, []).append(slug)
 
-        capabilities = _capabilities(rng, kind, codes, ladder)
+        capabilities = _capabilities(rng, kind, codes, rungs)
         status = "published" if rng.random() < 0.95 else rng.choice(OTHER_STATUSES)
         accredited_on = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
-        phrases = [CAPABILITY_PHRASES.get(code, code.replace("-", " ")) for code in capabilities]
-        summary = f"{name}: {', '.join(phrases[:3])}."
-        description = (
-            f"{name} is {rng.choice(KIND_PHRASES[kind])}, {HOSTING_PHRASES[hosting]}. "
-            f"It supports {_join(phrases)}. {rng.choice(CLOSING_PHRASES)}"
-        )
+        summary, description = _texts(rng, name, kind, hosting, capabilities)
         yield {
             "slug": slug,
             "kind": kind,
@@ -214,6 +201,30 @@ def generate(
             "capabilities": capabilities,
             "prices": _prices(rng, kind, category, accredited_on),
         }
+
+
+def _name(rng: random.Random, kind: str, category: str | None, index: int) -> str:
+    prefix = rng.choice(PREFIXES)
+    if kind == "system":
+        name = f"{prefix} {rng.choice(SYSTEM_NOUNS)}"
+    elif kind == "module":
+        name = f"{prefix} {rng.choice(MODULE_NOUNS)}"
+    else:  # a service, which has a category
+        name = f"{prefix} {rng.choice(SERVICE_NOUNS[cast(str, category)])}"
+    return f"{name} {index % 97 + 1}" if rng.random() < 0.3 else name
+
+
+def _texts(
+    rng: random.Random, name: str, kind: str, hosting: str, capabilities: list[str]
+) -> tuple[str, str]:
+    """The summary and the description, which name the item's capabilities."""
+    phrases = [CAPABILITY_PHRASES.get(code, code.replace("-", " ")) for code in capabilities]
+    summary = f"{name}: {', '.join(phrases[:3])}."
+    description = (
+        f"{name} is {rng.choice(KIND_PHRASES[kind])}, {HOSTING_PHRASES[hosting]}. "
+        f"It supports {_join(phrases)}. {rng.choice(CLOSING_PHRASES)}"
+    )
+    return summary, description
 
 
 def _join(phrases: list[str]) -> str:
@@ -284,97 +295,14 @@ def _price(
 def _prices(
     rng: random.Random, kind: str, category: str | None, effective_from: date
 ) -> list[dict[str, Any]]:
-    prices: list[dict[str, Any]] = []
     if kind == "system":
-        prices.append(
-            _price(
-                "Annual practice licence",
-                "practice",
-                "year",
-                _flat(_money(rng, 2500, 6500)),
-                "central",
-                effective_from,
-            )
-        )
-        prices.append(
-            _price(
-                "System support",
-                "practice",
-                "year",
-                _flat(_money(rng, 400, 900)),
-                "local",
-                effective_from,
-            )
-        )
+        prices = _system_prices(rng, effective_from)
     elif kind == "module":
-        if rng.random() < 0.5:
-            prices.append(
-                _price(
-                    "Annual practice licence",
-                    "practice",
-                    "year",
-                    _flat(_money(rng, 150, 1500)),
-                    None,
-                    effective_from,
-                )
-            )
-        else:
-            prices.append(
-                _price(
-                    "Per-patient licence",
-                    "patient",
-                    "year",
-                    _patient_tiers(rng),
-                    None,
-                    effective_from,
-                    rng.choice(("volume", "cumulative")),
-                )
-            )
-        prices.append(
-            _price(
-                "Set-up",
-                "practice",
-                "one_off",
-                _flat(_money(rng, 100, 2000)),
-                "local",
-                effective_from,
-            )
-        )
+        prices = _module_prices(rng, effective_from)
+    elif category is None:
+        raise ValueError("a service needs its category")
     else:
-        unit, period, low, high = {
-            "deployment": ("migration", "one_off", 2000, 9000),
-            "migration": ("migration", "one_off", 3000, 9000),
-            "data_extract": ("item", "one_off", 500, 2000),
-            "training": ("day", "one_off", 350, 800),
-            "audit_trail_retrieval": ("item", "one_off", 150, 500),
-            "single_user_retention": ("user", "year", 700, 1600),
-            "hosting": ("practice", "year", 800, 3000),
-            "support": ("practice", "year", 300, 1200),
-            "hardware": ("device", "one_off", 300, 4000),
-            "other": ("day", "one_off", 400, 1100),
-        }[category]
-        prices.append(
-            _price(
-                "Service charge",
-                unit,
-                period,
-                _flat(_money(rng, low, high)),
-                "local",
-                effective_from,
-            )
-        )
-        if rng.random() < 0.5:
-            prices.append(
-                _price(
-                    "Per-patient option",
-                    "patient",
-                    "year",
-                    _patient_tiers(rng),
-                    "local",
-                    effective_from,
-                    rng.choice(("volume", "cumulative")),
-                )
-            )
+        prices = _service_prices(rng, category, effective_from)
     if len(prices) < 3 and rng.random() < 0.5:
         prices.append(
             _price(
@@ -385,6 +313,102 @@ def _prices(
         prices.append(
             _price(
                 "Expenses", "day", "one_off", _flat(_money(rng, 50, 200)), "local", effective_from
+            )
+        )
+    return prices
+
+
+def _system_prices(rng: random.Random, effective_from: date) -> list[dict[str, Any]]:
+    return [
+        _price(
+            "Annual practice licence",
+            "practice",
+            "year",
+            _flat(_money(rng, 2500, 6500)),
+            "central",
+            effective_from,
+        ),
+        _price(
+            "System support",
+            "practice",
+            "year",
+            _flat(_money(rng, 400, 900)),
+            "local",
+            effective_from,
+        ),
+    ]
+
+
+def _module_prices(rng: random.Random, effective_from: date) -> list[dict[str, Any]]:
+    if rng.random() < 0.5:
+        licence = _price(
+            "Annual practice licence",
+            "practice",
+            "year",
+            _flat(_money(rng, 150, 1500)),
+            None,
+            effective_from,
+        )
+    else:
+        licence = _price(
+            "Per-patient licence",
+            "patient",
+            "year",
+            _patient_tiers(rng),
+            None,
+            effective_from,
+            rng.choice(("volume", "cumulative")),
+        )
+    set_up = _price(
+        "Set-up",
+        "practice",
+        "one_off",
+        _flat(_money(rng, 100, 2000)),
+        "local",
+        effective_from,
+    )
+    return [licence, set_up]
+
+
+# Service category -> (unit, period, lowest and highest charge in pounds).
+SERVICE_CHARGES = {
+    "deployment": ("migration", "one_off", 2000, 9000),
+    "migration": ("migration", "one_off", 3000, 9000),
+    "data_extract": ("item", "one_off", 500, 2000),
+    "training": ("day", "one_off", 350, 800),
+    "audit_trail_retrieval": ("item", "one_off", 150, 500),
+    "single_user_retention": ("user", "year", 700, 1600),
+    "hosting": ("practice", "year", 800, 3000),
+    "support": ("practice", "year", 300, 1200),
+    "hardware": ("device", "one_off", 300, 4000),
+    "other": ("day", "one_off", 400, 1100),
+}
+
+
+def _service_prices(
+    rng: random.Random, category: str, effective_from: date
+) -> list[dict[str, Any]]:
+    unit, period, low, high = SERVICE_CHARGES[category]
+    prices = [
+        _price(
+            "Service charge",
+            unit,
+            period,
+            _flat(_money(rng, low, high)),
+            "local",
+            effective_from,
+        )
+    ]
+    if rng.random() < 0.5:
+        prices.append(
+            _price(
+                "Per-patient option",
+                "patient",
+                "year",
+                _patient_tiers(rng),
+                "local",
+                effective_from,
+                rng.choice(("volume", "cumulative")),
             )
         )
     return prices

@@ -1,9 +1,19 @@
-"""Shared fixtures.
+"""Shared fixtures, and the one database-isolation scheme of the suite.
 
-One migrated, seeded database per test session. Each test runs inside a transaction on one
-connection that is rolled back afterwards; the app's sessions join it through savepoints, so a
-commit in a request is real to the test yet leaves nothing behind. Tests that need real,
-separate commits (races) use `committed_app`, which gets a database of its own.
+One migrated, seeded database per test session (`engine`), and one migrated, empty one
+(`empty_engine`) for the tests of seeding itself. Each test runs inside a transaction on one
+connection that is rolled back afterwards; the app's sessions and every session a test opens
+(`db`, `session_factory`, `empty_session_factory`) join it through savepoints, so a commit is
+real to the test yet leaves nothing behind.
+
+The exceptions get a database of their own (`tests.databases.fresh_database`), dropped after
+the test, because something in them must really commit or change the schema:
+- `committed_app`: races between requests on several threads, and the failed-login throttle;
+- the CLI tests (tests/api/test_cli*.py, tests/functional/test_supplier_journey.py): the
+  command opens its own engine from DATABASE_URL;
+- tests/catalogue/test_migrations.py: it upgrades and downgrades the schema;
+- the synthetic generator's determinism test: it compares the primary keys of two databases
+  (PostgreSQL's sequences do not roll back).
 """
 
 from __future__ import annotations
@@ -19,12 +29,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from api import create_app
 from api.auth import EXTENSION as AUTH
 from api.database import EXTENSION as DATABASE
-from tests.databases import fresh_database
+from tests.databases import fresh_database, joining_sessions, rolled_back
 
 
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory) -> Iterator[Engine]:
+    """The seeded database."""
     with fresh_database(tmp_path_factory.mktemp("db")) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def empty_engine(tmp_path_factory) -> Iterator[Engine]:
+    """A migrated database holding no rows."""
+    with fresh_database(tmp_path_factory.mktemp("empty-db"), seed=False) as engine:
         yield engine
 
 
@@ -41,19 +59,15 @@ def app(engine: Engine, tmp_path_factory) -> Flask:
 
 @pytest.fixture
 def connection(engine: Engine, app: Flask) -> Iterator[Connection]:
-    connection = engine.connect()
-    transaction = connection.begin()
+    """The test's transaction on the seeded database; the app's sessions join it."""
     state = app.extensions[DATABASE]
     default_factory = state.session_factory
-    state.session_factory = sessionmaker(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-    try:
-        yield connection
-    finally:
-        state.session_factory = default_factory
-        transaction.rollback()
-        connection.close()
+    with rolled_back(engine) as connection:
+        state.session_factory = joining_sessions(connection)
+        try:
+            yield connection
+        finally:
+            state.session_factory = default_factory
 
 
 @pytest.fixture
@@ -64,6 +78,20 @@ def db(connection: Connection) -> Iterator[Session]:
         yield session
     finally:
         session.close()
+
+
+@pytest.fixture
+def session_factory(connection: Connection) -> sessionmaker[Session]:
+    """Sessions inside the test's transaction on the seeded database, as the app's and the
+    CLI's would be (their commits release a savepoint)."""
+    return joining_sessions(connection)
+
+
+@pytest.fixture
+def empty_session_factory(empty_engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Sessions inside the test's transaction on the empty database."""
+    with rolled_back(empty_engine) as connection:
+        yield joining_sessions(connection)
 
 
 @pytest.fixture

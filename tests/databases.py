@@ -1,5 +1,6 @@
 """Test databases: a SQLite file by default, or an isolated schema on the PostgreSQL server
-named by DATABASE_URL, so that concurrent runs never see each other's rows."""
+named by DATABASE_URL, so that concurrent runs never see each other's rows; and the
+rolled-back transaction each test runs in (see tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Connection, Engine, make_url, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from catalogue.db import make_engine, make_session_factory
 from catalogue.migrate import upgrade_to_head
@@ -53,3 +55,24 @@ def fresh_database(directory: Path, seed: bool = True, migrate: bool = True) -> 
             with admin.begin() as connection:
                 connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
+
+
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that is rolled back at the end, whatever was committed
+    by the sessions that joined it."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    try:
+        yield connection
+    finally:
+        transaction.rollback()
+        connection.close()
+
+
+def joining_sessions(connection: Connection) -> sessionmaker[Session]:
+    """Sessions that join the connection's transaction: each begins a savepoint, and its commit
+    releases the savepoint instead of committing."""
+    return sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )

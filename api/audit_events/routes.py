@@ -1,3 +1,5 @@
+from typing import Any
+
 from flask_smorest import Blueprint
 
 from api.auth import principal, requires
@@ -11,10 +13,11 @@ blp = Blueprint("audit_events", __name__, description="The tamper-evident audit 
 
 
 @blp.route("/audit-events")
+@blp.doc(operationId="listAuditEvents")
 @requires()
 @blp.arguments(AuditEventQueryArgsSchema, location="query")
 @blp.response(200, AuditEventPageSchema)
-def list_events(args):
+def list_events(args: dict[str, Any]) -> dict[str, Any]:
     """Events newest first. The authority sees all; a supplier the events on its own objects;
     a commissioner those on its organisation's objects."""
     limit, cursor = args.pop("limit"), args.pop("cursor", None)
@@ -25,8 +28,9 @@ def list_events(args):
 
 
 @blp.route("/audit-events/verify")
+@blp.doc(operationId="verifyAuditChain")
 @requires(Role.AUTHORITY)
 @blp.response(200, ChainReportSchema)
-def verify():
+def verify() -> audit.ChainReport:
     """Check the whole hash chain; if broken, name the first event that breaks it."""
     return audit.verify_chain(get_session())

@@ -3,16 +3,18 @@ number in a path is simply not found (404) rather than an overflow."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from flask_smorest import Api
 from flask_smorest.spec.plugins import integerconverter2paramschema
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Map
 
 MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
-    def __init__(self, map, *args, **kwargs):
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min", 1)
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)

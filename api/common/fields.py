@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
@@ -33,17 +35,21 @@ MAX_MONEY = Decimal("999999999999.9999")
 class Money(fields.Field):
     """Money as a decimal string in JSON; exact Decimal in Python. Floats are refused."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         metadata = kwargs.pop("metadata", {})
         metadata.setdefault("type", "string")
         metadata.setdefault("pattern", r"^\d{1,12}(\.\d{1,4})?$")
         metadata.setdefault("examples", ["3427.72"])
         super().__init__(metadata=metadata, **kwargs)
 
-    def _serialize(self, value, attr, obj, **kwargs):
+    def _serialize(
+        self, value: Decimal | None, attr: str | None, obj: Any, **kwargs: Any
+    ) -> str | None:
         return None if value is None else format_money(value)
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> Decimal:
         if not isinstance(value, str):
             raise ValidationError('Give money as a decimal string, e.g. "3427.72".')
         try:
@@ -56,7 +62,8 @@ class Money(fields.Field):
             raise ValidationError("Amounts cannot be negative.")
         if amount > MAX_MONEY:
             raise ValidationError(f"Amounts are at most {MAX_MONEY}.")
-        if amount.as_tuple().exponent < -MONEY_SCALE:
+        exponent = amount.as_tuple().exponent  # an int: the amount is finite
+        if isinstance(exponent, int) and exponent < -MONEY_SCALE:
             raise ValidationError(f"Amounts have at most {MONEY_SCALE} decimal places.")
         return amount
 
@@ -64,6 +71,6 @@ class Money(fields.Field):
 class Id(fields.Integer):
     """A reference to a stored object by id: a positive 32-bit integer."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("validate", validate.Range(min=1, max=MAX_ID))
         super().__init__(**kwargs)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
+from typing import Any
 
 from marshmallow import Schema, fields, validate
 
@@ -33,5 +35,14 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
     )
 
 
-def page_body(items, total: int, page: int, page_size: int) -> dict:
-    return {"total": total, "page": page, "page_size": page_size, "items": items}
+def page_response(
+    args: Mapping[str, Any],
+    fetch: Callable[[int, int], tuple[Sequence[Any], int]],
+    present: Callable[[Any], Any] | None = None,
+) -> dict[str, Any]:
+    """The page `args` ask for (parsed by a PageArgsSchema): `fetch(page, page_size)` gives its
+    items and the total; `present`, if given, shapes each item."""
+    page, page_size = args["page"], args["page_size"]
+    items, total = fetch(page, page_size)
+    shown = list(items) if present is None else [present(item) for item in items]
+    return {"total": total, "page": page, "page_size": page_size, "items": shown}

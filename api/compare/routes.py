@@ -1,7 +1,9 @@
+from typing import Any
+
 from flask_smorest import Blueprint
 
 from api.database import get_session
-from catalogue.selections.compare import compare_items
+from catalogue.selections.compare import Comparison, compare_items
 
 from .schemas import CompareArgsSchema, ComparisonSchema
 
@@ -9,10 +11,11 @@ blp = Blueprint("compare", __name__, description="Catalogue items side by side."
 
 
 @blp.route("/compare")
+@blp.doc(operationId="compareItems")
 @blp.arguments(CompareArgsSchema, location="query")
 @blp.response(200, ComparisonSchema)
 @blp.alt_response(404, description="An item is not published, or the practice is unknown.")
-def compare(args):
+def compare(args: dict[str, Any]) -> Comparison:
     """Published items side by side: supplier, lot, maturity level, capabilities, hosting,
     services for migration and audit-trail access, and with a practice the whole-life cost."""
     return compare_items(

@@ -1,8 +1,13 @@
+from collections.abc import Callable
+from typing import Any
+
 from flask_smorest import Blueprint
 
 from api.auth import principal, requires
-from api.common.concurrency import check_if_match, etag_data, etag_header
-from api.common.writes import CREATE_DOC, UPDATE_DOC
+from api.common.concurrency import check_if_match
+from api.common.editable import Editable
+from api.common.transitions import add_transition, camel_case, transition_summary
+from api.common.writes import CREATE_DOC, WRITE_DOC, ViewResult, write_response
 from api.database import get_session, writing_session
 from catalogue import reference
 from catalogue.models import Framework, Lot
@@ -19,125 +24,109 @@ from .schemas import (
 
 blp = Blueprint("frameworks", __name__, description="Frameworks and their lots.")
 
-
-def framework_etag(framework: Framework) -> dict[str, str]:
-    return etag_header("framework", framework.id, framework.version)
-
-
-def lot_etag(lot: Lot) -> dict[str, str]:
-    return etag_header("lot", lot.id, lot.version)
+FRAMEWORKS: Editable[Framework] = Editable(
+    load=reference.get_framework,
+    create_in=reference.create_framework,
+    update_in=reference.update_framework,
+)
+LOTS: Editable[Lot] = Editable(
+    load=reference.get_lot, create_in=reference.create_lot, update_in=reference.update_lot
+)
 
 
 @blp.route("/frameworks")
+@blp.doc(operationId="listFrameworks")
 @blp.response(200, FrameworkSchema(many=True))
-def list_frameworks():
+def list_frameworks() -> list[Framework]:
     """All frameworks, oldest first."""
     return reference.list_frameworks(get_session())
 
 
 @blp.route("/frameworks", methods=["POST"])
 @requires(Role.AUTHORITY)
-@blp.doc(**CREATE_DOC)
+@blp.doc(operationId="createFramework", **CREATE_DOC)
 @blp.arguments(FrameworkCreateSchema)
 @blp.response(201, FrameworkSchema)
-def create_framework(body):
+def create_framework(body: dict[str, Any]) -> ViewResult:
     """Create a framework (authority); it starts as coming."""
-    session = writing_session()
-    framework = reference.create_framework(session, principal(), body)
-    session.commit()
-    return framework, 201, framework_etag(framework)
+    return FRAMEWORKS.create(body)
 
 
 @blp.route("/frameworks/<string:slug>")
+@blp.doc(operationId="getFramework")
 @blp.etag
 @blp.response(200, FrameworkSchema)
-def get_framework(slug):
+def get_framework(slug: str) -> Framework:
     """One framework with its lots."""
-    framework = reference.get_framework(get_session(), slug)
-    blp.set_etag(etag_data("framework", framework.id, framework.version))
-    return framework
+    return FRAMEWORKS.get(blp, slug)
 
 
 @blp.route("/frameworks/<string:slug>", methods=["PATCH"])
 @requires(Role.AUTHORITY)
-@blp.doc(**UPDATE_DOC)
+@blp.doc(operationId="updateFramework", **WRITE_DOC)
 @blp.arguments(FrameworkUpdateSchema)
 @blp.response(200, FrameworkSchema)
-def update_framework(body, slug):
+def update_framework(body: dict[str, Any], slug: str) -> ViewResult:
     """Change a framework's details (authority). Its status changes only by transitions."""
-    session = writing_session()
-    framework = reference.get_framework(session, slug)
-    check_if_match("framework", framework.id, framework.version)
-    reference.update_framework(session, principal(), framework, body)
-    session.commit()
-    return framework, 200, framework_etag(framework)
+    return FRAMEWORKS.update(body, slug)
 
 
-def _add_framework_transition(name: str) -> None:
-    source, target = reference.FRAMEWORK_TRANSITIONS[name]
-    summary = f"{name.capitalize()}: {source.value} -> {target.value} (authority)."
-
-    def view(slug):
+def _framework_transition(name: str) -> Callable[..., ViewResult]:
+    def apply(_body: dict[str, Any], slug: str) -> ViewResult:
         session = writing_session()
         framework = reference.get_framework(session, slug)
-        check_if_match("framework", framework.id, framework.version)
+        check_if_match(framework)
         reference.transition_framework(session, principal(), framework, name)
-        session.commit()
-        return framework, 200, framework_etag(framework)
+        return write_response(framework)
 
-    view.__name__ = f"{name.replace('-', '_')}_framework"
-    view.__doc__ = summary
-    view = blp.response(200, FrameworkSchema)(view)
-    view = blp.doc(**UPDATE_DOC)(view)
-    view = requires(Role.AUTHORITY)(view)
-    blp.route(f"/frameworks/<string:slug>/{name}", methods=["POST"])(view)
+    return apply
 
 
-for _name in reference.FRAMEWORK_TRANSITIONS:
-    _add_framework_transition(_name)
+for _name, (_source, _target) in reference.FRAMEWORK_TRANSITIONS.items():
+    add_transition(
+        blp,
+        f"/frameworks/<string:slug>/{_name}",
+        endpoint=f"{_name.replace('-', '_')}_framework",
+        operation_id=f"{camel_case(_name)}Framework",
+        summary=transition_summary(_name, [_source], _target, Role.AUTHORITY),
+        roles=[Role.AUTHORITY],
+        response_schema=FrameworkSchema,
+        apply=_framework_transition(_name),
+    )
 
 
 @blp.route("/frameworks/<string:slug>/lots")
+@blp.doc(operationId="listLots")
 @blp.response(200, LotSchema(many=True))
-def list_lots(slug):
+def list_lots(slug: str) -> list[Lot]:
     """The lots of a framework."""
     return reference.get_framework(get_session(), slug).lots
 
 
 @blp.route("/frameworks/<string:slug>/lots", methods=["POST"])
 @requires(Role.AUTHORITY)
-@blp.doc(responses={404: "DEFAULT_ERROR", 409: "DEFAULT_ERROR"})
+@blp.doc(operationId="createLot", responses={404: "DEFAULT_ERROR", 409: "DEFAULT_ERROR"})
 @blp.arguments(LotCreateSchema)
 @blp.response(201, LotSchema)
-def create_lot(body, slug):
+def create_lot(body: dict[str, Any], slug: str) -> ViewResult:
     """Add a lot to a framework (authority)."""
-    session = writing_session()
-    framework = reference.get_framework(session, slug)
-    lot = reference.create_lot(session, principal(), framework, body)
-    session.commit()
-    return lot, 201, lot_etag(lot)
+    return LOTS.create(body, reference.get_framework(writing_session(), slug))
 
 
 @blp.route("/frameworks/<string:slug>/lots/<int:number>")
+@blp.doc(operationId="getLot")
 @blp.etag
 @blp.response(200, LotSchema)
-def get_lot(slug, number):
+def get_lot(slug: str, number: int) -> Lot:
     """One lot of a framework."""
-    lot = reference.get_lot(get_session(), slug, number)
-    blp.set_etag(etag_data("lot", lot.id, lot.version))
-    return lot
+    return LOTS.get(blp, slug, number)
 
 
 @blp.route("/frameworks/<string:slug>/lots/<int:number>", methods=["PATCH"])
 @requires(Role.AUTHORITY)
-@blp.doc(**UPDATE_DOC)
+@blp.doc(operationId="updateLot", **WRITE_DOC)
 @blp.arguments(LotUpdateSchema)
 @blp.response(200, LotSchema)
-def update_lot(body, slug, number):
+def update_lot(body: dict[str, Any], slug: str, number: int) -> ViewResult:
     """Change a lot's name, description or default funding (authority)."""
-    session = writing_session()
-    lot = reference.get_lot(session, slug, number)
-    check_if_match("lot", lot.id, lot.version)
-    reference.update_lot(session, principal(), lot, body)
-    session.commit()
-    return lot, 200, lot_etag(lot)
+    return LOTS.update(body, slug, number)

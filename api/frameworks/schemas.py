@@ -1,3 +1,5 @@
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from catalogue.models import FrameworkStatus, Funding
@@ -26,7 +28,7 @@ class FrameworkSchema(Schema):
     lots = fields.List(fields.Nested(LotSchema), required=True)
 
 
-def _funding_types(**kwargs):
+def _funding_types(**kwargs: Any) -> fields.List:
     return fields.List(
         fields.Enum(Funding, by_value=True), validate=validate.Length(min=1, max=2), **kwargs
     )

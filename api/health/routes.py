@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from flask import Response, current_app
 from flask_smorest import Blueprint
@@ -16,31 +17,30 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from api import database
+from api.common.readiness import readiness_checks
 from api.observability import EXTENSION as METRICS
 
 from .schemas import HealthSchema, ReadinessSchema
 
 blp = Blueprint("health", __name__, description="Health, readiness and metrics.")
 
-# Further readiness checks (the search engine, say) register here: name -> callable that
-# returns None when ready or a message saying what is wrong.
-READINESS_CHECKS = "gpsoc_readiness_checks"
-
 
 @blp.route("/healthz")
+@blp.doc(operationId="getHealth")
 @blp.response(200, HealthSchema)
-def healthz():
+def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
 @blp.route("/readyz")
+@blp.doc(operationId="getReadiness")
 @blp.response(200, ReadinessSchema)
 @blp.alt_response(503, schema=ReadinessSchema, description="A dependency is unavailable.")
-def readyz():
+def readyz() -> tuple[dict[str, Any], int]:
     """The database (and every other dependency) answers."""
     checks = {"database": _database_check()}
-    for name, check in current_app.extensions.get(READINESS_CHECKS, {}).items():
+    for name, check in readiness_checks(current_app).items():
         checks[name] = check()
     ready = all(problem is None for problem in checks.values())
     body = {
@@ -51,8 +51,9 @@ def readyz():
 
 
 @blp.route("/metrics")
+@blp.doc(operationId="getMetrics")
 @blp.response(200, content_type="text/plain", description="Prometheus text exposition.")
-def metrics():
+def metrics() -> Response:
     """Prometheus metrics: of every gunicorn worker under `gpsoc serve`, else of this process."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()

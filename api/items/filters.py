@@ -1,13 +1,14 @@
 """Turns parsed query arguments into the catalogue's listing filters."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from typing import Any
 
 from catalogue.listings import PUBLIC, ItemFilters, Visibility
 from catalogue.models import ItemKind, ItemStatus
 
 
 def item_filters(
-    args: dict, kinds: Collection[ItemKind], visibility: Visibility = PUBLIC
+    args: Mapping[str, Any], kinds: Collection[ItemKind], visibility: Visibility = PUBLIC
 ) -> ItemFilters:
     kind = args.get("kind")
     status = args.get("status")

@@ -6,14 +6,16 @@ together); it exists because marshmallow costs more than the whole SQL of a 50-i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from flask import jsonify
+from flask import Response, jsonify
+from sqlalchemy.orm import Session
 
 from api.common.fields import format_scaled_money
-from api.common.pagination import page_body
+from api.common.pagination import page_response
 from catalogue import listings
 from catalogue.listings.pages import ItemRecord, PriceRecord, item_records
 
@@ -100,8 +102,13 @@ def item_json(record: ItemRecord) -> dict[str, Any]:
     }
 
 
-def item_page_response(session, filters, page: int, page_size: int):
+def item_page_response(
+    session: Session, filters: listings.ItemFilters, args: Mapping[str, Any]
+) -> Response:
     """A list page as a ready response: flask-smorest passes a Response through undumped."""
-    item_ids, total = listings.page_item_ids(session, filters, page, page_size)
-    items = [item_json(record) for record in item_records(session, item_ids)]
-    return jsonify(page_body(items, total, page, page_size))
+
+    def fetch(page: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+        item_ids, total = listings.page_item_ids(session, filters, page, page_size)
+        return [item_json(record) for record in item_records(session, item_ids)], total
+
+    return jsonify(page_response(args, fetch))

@@ -1,6 +1,8 @@
 """Input and output schemas for writing catalogue items (systems, modules and services alike):
 prices, transitions, accreditations and pending revisions."""
 
+from typing import Any
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.common.converters import MAX_ID
@@ -43,7 +45,7 @@ class _PriceFieldsSchema(Schema):
     )
 
     @validates_schema
-    def _one_of_amount_or_tiers(self, data, **kwargs):
+    def _one_of_amount_or_tiers(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("amount") is not None and data.get("tiers") is not None:
             raise ValidationError("Give amount or tiers, not both.", "tiers")
 
@@ -55,7 +57,7 @@ class PriceCreateSchema(_PriceFieldsSchema):
     effective_from = fields.Date(required=True)
 
     @validates_schema
-    def _amount_or_tiers(self, data, **kwargs):
+    def _amount_or_tiers(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("amount") is None and data.get("tiers") is None:
             raise ValidationError("Give amount (a flat price) or tiers.", "amount")
 

@@ -1,10 +1,13 @@
+from typing import Any
+
 from flask_smorest import Blueprint
 
-from api.auth import principal, requires
-from api.common.concurrency import check_if_match, etag_data, etag_header
-from api.common.writes import CREATE_DOC, UPDATE_DOC
-from api.database import get_session, writing_session
+from api.auth import requires
+from api.common.editable import Editable
+from api.common.writes import CREATE_DOC, WRITE_DOC, ViewResult
+from api.database import get_session
 from catalogue import reference
+from catalogue.models import MaturityLevel
 from catalogue.principal import Role
 from catalogue.reference import LevelChange
 
@@ -18,56 +21,61 @@ from .schemas import (
 blp = Blueprint("maturity_levels", __name__, description="GPSoC's maturity ladder.")
 
 
-def _answer(change: LevelChange, status: int):
+def _level_of(change: LevelChange) -> MaturityLevel:
+    return change.level
+
+
+def _with_count(change: LevelChange) -> dict[str, Any]:
+    """The level as it now is, and how many items' derived level the change moved."""
     level = change.level
-    body = {
+    return {
         **{name: getattr(level, name) for name in MaturityLevelSchema().fields},
         "items_relevelled": change.items_relevelled,
     }
-    return body, status, etag_header("maturity_level", level.id, level.version)
+
+
+MATURITY_LEVELS: Editable[MaturityLevel] = Editable(
+    load=reference.get_maturity_level,
+    create_in=reference.create_maturity_level,
+    update_in=reference.update_maturity_level,
+    subject=_level_of,
+    present=_with_count,
+)
 
 
 @blp.route("/maturity-levels")
+@blp.doc(operationId="listMaturityLevels")
 @blp.response(200, MaturityLevelSchema(many=True))
-def list_maturity_levels():
+def list_maturity_levels() -> list[MaturityLevel]:
     """The levels, lowest first, with the capabilities each requires."""
     return reference.list_maturity_levels(get_session())
 
 
 @blp.route("/maturity-levels", methods=["POST"])
 @requires(Role.AUTHORITY)
-@blp.doc(**CREATE_DOC)
+@blp.doc(operationId="createMaturityLevel", **CREATE_DOC)
 @blp.arguments(MaturityLevelCreateSchema)
 @blp.response(201, MaturityLevelChangeSchema)
-def create_maturity_level(body):
+def create_maturity_level(body: dict[str, Any]) -> ViewResult:
     """Add a rung to the ladder (authority); every item's level is re-derived."""
-    session = writing_session()
-    change = reference.create_maturity_level(session, principal(), body)
-    session.commit()
-    return _answer(change, 201)
+    return MATURITY_LEVELS.create(body)
 
 
 @blp.route("/maturity-levels/<int:level>")
+@blp.doc(operationId="getMaturityLevel")
 @blp.etag
 @blp.response(200, MaturityLevelSchema)
-def get_maturity_level(level):
+def get_maturity_level(level: int) -> MaturityLevel:
     """One level with the capabilities it requires."""
-    found = reference.get_maturity_level(get_session(), level)
-    blp.set_etag(etag_data("maturity_level", found.id, found.version))
-    return found
+    return MATURITY_LEVELS.get(blp, level)
 
 
 @blp.route("/maturity-levels/<int:level>", methods=["PATCH"])
 @requires(Role.AUTHORITY)
-@blp.doc(**UPDATE_DOC)
+@blp.doc(operationId="updateMaturityLevel", **WRITE_DOC)
 @blp.arguments(MaturityLevelUpdateSchema)
 @blp.response(200, MaturityLevelChangeSchema)
-def update_maturity_level(body, level):
+def update_maturity_level(body: dict[str, Any], level: int) -> ViewResult:
     """Change a level (authority). Changing its required capabilities re-derives every item's
     level."""
-    session = writing_session()
-    found = reference.get_maturity_level(session, level)
-    check_if_match("maturity_level", found.id, found.version)
-    change = reference.update_maturity_level(session, principal(), found, body)
-    session.commit()
-    return _answer(change, 200)
+    return MATURITY_LEVELS.update(body, level)

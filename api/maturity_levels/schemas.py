@@ -1,3 +1,5 @@
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from api.capabilities.schemas import CapabilityRefSchema
@@ -15,7 +17,7 @@ class MaturityLevelSchema(Schema):
     )
 
 
-def _codes(**kwargs):
+def _codes(**kwargs: Any) -> fields.List:
     return fields.List(
         fields.String(validate=validate.Length(min=1, max=64)),
         validate=validate.Length(max=100),

@@ -10,12 +10,21 @@ from sqlalchemy.orm import Session
 from api.common.fields import format_money
 from api.orders.schemas import BASELINE_NOTE, signed_pennies
 from catalogue import orders
-from catalogue.models import CallOffMigration, CallOffOrder, Price
+from catalogue.models import (
+    AuditTrailOption,
+    CallOffMigration,
+    CallOffOrder,
+    CatalogueItem,
+    Organisation,
+    Price,
+    Supplier,
+)
 from catalogue.orders.costs import CostLine, Estimate, RecipientEstimate, Split, Summary
+from catalogue.orders.migration import AuditTrailSource
 from catalogue.pricing import to_pennies
 
 
-def _party(thing) -> dict[str, Any]:
+def _party(thing: Supplier | Organisation | CatalogueItem) -> dict[str, Any]:
     return {"id": thing.id, "name": thing.name}
 
 
@@ -62,7 +71,9 @@ def _money(amount: Decimal | None) -> Decimal | None:
 class Sources(dict):
     """The audit-trail sources of each previous system, looked up once per response."""
 
-    def of(self, session: Session, previous) -> dict:
+    def of(
+        self, session: Session, previous: CatalogueItem
+    ) -> dict[AuditTrailOption, AuditTrailSource]:
         if previous.id not in self:
             self[previous.id] = orders.audit_trail_sources(session, previous)
         return self[previous.id]
@@ -77,12 +88,13 @@ def linked_line(
     if option is None:
         return None
     source = (sources or Sources()).of(session, migration.previous_system)[option]
-    if not source.available or not source.needs_previous_supplier:
+    item = source.item
+    if item is None or not source.available or not source.needs_previous_supplier:
         return None
     return {
-        "supplier": _party(source.item.supplier),
-        "catalogue_item_id": source.item.id,
-        "item_name": source.item.name,
+        "supplier": _party(item.supplier),
+        "catalogue_item_id": item.id,
+        "item_name": item.name,
         "quantity": migration.audit_trail_quantity or 1,
         "prices": [_price_ref(price) for price in source.prices],
     }
@@ -228,38 +240,36 @@ def detail(session: Session, order: CallOffOrder) -> dict[str, Any]:
     }
 
 
-class _Pennies:
-    """Money to the penny as a string, memoised: an estimate repeats the same few amounts."""
+class _EstimateShaper:
+    """Shapes the parts of one estimate, memoised: an estimate repeats the same few amounts,
+    and a line or summary shared between recipients is shaped once."""
 
-    def __init__(self):
-        self._seen: dict[Decimal, str] = {}
+    def __init__(self) -> None:
+        self._amounts: dict[Decimal, str] = {}
+        self._lines: dict[int, dict[str, Any]] = {}
+        self._summaries: dict[int, dict[str, Any]] = {}
+        self._changes: dict[tuple[int, int], Summary] = {}
 
-    def __call__(self, amount: Decimal) -> str:
-        text = self._seen.get(amount)
+    def money(self, amount: Decimal) -> str:
+        """To the penny, as a string (a change may be negative; never a negative zero)."""
+        text = self._amounts.get(amount)
         if text is None:
-            text = self._seen[amount] = format_money(signed_pennies(amount))
+            text = self._amounts[amount] = format_money(signed_pennies(amount))
         return text
 
-
-def estimate(found: Estimate) -> dict[str, Any]:
-    """The estimate as CostEstimateSchema dumps it, built directly: an order of 100 recipients
-    has a thousand lines, too many for a per-field serialiser within the latency budget. A
-    test holds this equal to the schema's dump."""
-    money = _Pennies()
-    lines: dict[int, dict[str, Any]] = {}
-    summaries: dict[int, dict[str, Any]] = {}
-
-    def split(part: Split) -> dict[str, str]:
+    def split(self, part: Split) -> dict[str, str]:
+        money = self.money
         return {
             "central": money(part.central),
             "local": money(part.local),
             "total": money(part.total),
         }
 
-    def summary_of(summary: Summary) -> dict[str, Any]:
-        shown = summaries.get(id(summary))
+    def summary(self, summary: Summary) -> dict[str, Any]:
+        shown = self._summaries.get(id(summary))
         if shown is None:
-            shown = summaries[id(summary)] = {
+            money, split = self.money, self.split
+            shown = self._summaries[id(summary)] = {
                 "one_off": split(summary.one_off),
                 "recurring": split(summary.recurring),
                 "years": [
@@ -279,10 +289,18 @@ def estimate(found: Estimate) -> dict[str, Any]:
             }
         return shown
 
-    def line_of(line: CostLine) -> dict[str, Any]:
-        shown = lines.get(id(line))
+    def change(self, recipient: RecipientEstimate) -> dict[str, Any]:
+        # Practices alike share their summaries, so their change too.
+        key = (id(recipient.summary), id(recipient.baseline))
+        if key not in self._changes:
+            self._changes[key] = recipient.change
+        return self.summary(self._changes[key])
+
+    def line(self, line: CostLine) -> dict[str, Any]:
+        shown = self._lines.get(id(line))
         if shown is None:
-            shown = lines[id(line)] = {
+            money = self.money
+            shown = self._lines[id(line)] = {
                 "kind": line.kind.value,
                 "catalogue_item_id": line.catalogue_item_id,
                 "item_name": line.item_name,
@@ -303,15 +321,12 @@ def estimate(found: Estimate) -> dict[str, Any]:
             }
         return shown
 
-    changes: dict[tuple[int, int], Summary] = {}
 
-    def change_of(recipient: RecipientEstimate) -> dict[str, Any]:
-        # Practices alike share their summaries, so their change too.
-        key = (id(recipient.summary), id(recipient.baseline))
-        if key not in changes:
-            changes[key] = recipient.change
-        return summary_of(changes[key])
-
+def estimate(found: Estimate) -> dict[str, Any]:
+    """The estimate as CostEstimateSchema dumps it, built directly: an order of 100 recipients
+    has a thousand lines, too many for a per-field serialiser within the latency budget. A
+    test holds this equal to the schema's dump."""
+    shape = _EstimateShaper()
     return {
         "call_off_id": found.call_off_id,
         "commencement_date": found.commencement_date.isoformat(),
@@ -330,17 +345,17 @@ def estimate(found: Estimate) -> dict[str, Any]:
                 "ods_code": recipient.ods_code,
                 "name": recipient.name,
                 "list_size": recipient.list_size,
-                "lines": [line_of(line) for line in recipient.lines],
-                "summary": summary_of(recipient.summary),
+                "lines": [shape.line(line) for line in recipient.lines],
+                "summary": shape.summary(recipient.summary),
                 "current_system": recipient.current_system,
-                "baseline_lines": [line_of(line) for line in recipient.baseline_lines],
-                "baseline": summary_of(recipient.baseline),
-                "change": change_of(recipient),
+                "baseline_lines": [shape.line(line) for line in recipient.baseline_lines],
+                "baseline": shape.summary(recipient.baseline),
+                "change": shape.change(recipient),
             }
             for recipient in found.recipients
         ],
-        "totals": summary_of(found.totals),
-        "baseline": summary_of(found.baseline),
-        "change": summary_of(found.change),
+        "totals": shape.summary(found.totals),
+        "baseline": shape.summary(found.baseline),
+        "change": shape.summary(found.change),
         "baseline_note": BASELINE_NOTE,
     }

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -17,7 +18,9 @@ MAX_ITEMS = 200
 class Pennies(Money):
     """An exact amount shown rounded to the penny (the estimate is exact until presented)."""
 
-    def _serialize(self, value, attr, obj, **kwargs):
+    def _serialize(
+        self, value: Decimal | None, attr: str | None, obj: Any, **kwargs: Any
+    ) -> str | None:
         return None if value is None else super()._serialize(to_pennies(value), attr, obj)
 
 
@@ -30,13 +33,15 @@ def signed_pennies(amount: Decimal) -> Decimal:
 class SignedPennies(Money):
     """A change of cost, to the penny: negative when the order costs less than the baseline."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         metadata = kwargs.pop("metadata", {})
         metadata.setdefault("pattern", r"^-?\d{1,12}\.\d{2}$")
         metadata.setdefault("examples", ["-1250.00"])
         super().__init__(metadata=metadata, **kwargs)
 
-    def _serialize(self, value, attr, obj, **kwargs):
+    def _serialize(
+        self, value: Decimal | None, attr: str | None, obj: Any, **kwargs: Any
+    ) -> str | None:
         return None if value is None else super()._serialize(signed_pennies(value), attr, obj)
 
 
@@ -140,7 +145,7 @@ class OrderCreateSchema(_OrderFields):
     )
 
     @validates_schema
-    def _needs_supplier(self, data, **kwargs):
+    def _needs_supplier(self, data: dict[str, Any], **kwargs: Any) -> None:
         if "selection_id" in data:
             return
         errors = {

@@ -9,7 +9,7 @@ from flask import Flask, Response, current_app, g
 from sqlalchemy.orm import Session
 
 from api import database
-from api.health.routes import READINESS_CHECKS
+from api.common.readiness import add_readiness_check
 from catalogue.config import Settings
 from catalogue.db import writer_engine
 from catalogue.outbox import take_committed
@@ -33,7 +33,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.extensions[EXTENSION] = SearchState(
         engine, make_drain_lock(engine, db.engine, settings.data_dir)
     )
-    app.extensions.setdefault(READINESS_CHECKS, {})["search"] = lambda: state(app).engine.check()
+    add_readiness_check(app, "search", lambda: state(app).engine.check())
     app.after_request(_drain_after_commit)
 
 

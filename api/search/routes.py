@@ -1,7 +1,11 @@
-from flask import current_app
+from typing import Any
+
+from flask import Response
 from flask_smorest import Blueprint
 
-from search import FacetCount, SearchQuery, SearchResults
+from api.common.search_query import search_query
+from api.json import json_response
+from search import FacetCount, SearchResults
 
 from .extension import state
 from .schemas import SearchArgsSchema, SearchResultsSchema
@@ -19,41 +23,24 @@ blp = Blueprint(
 
 
 @blp.route("/search")
+@blp.doc(operationId="searchCatalogue")
 # A schema instance, made once: given the class, webargs makes one per request (deep copies of
 # every declared field, about a third of a cached search's time). Loading keeps no state.
 @blp.arguments(SearchArgsSchema(), location="query")
 @blp.response(200, SearchResultsSchema)
 @blp.alt_response(400, description="The query text cannot be parsed.")
 @blp.alt_response(503, description="The search engine is unavailable.")
-def search(args):
+def search(args: dict[str, Any]) -> Response:
     """Search the catalogue."""
     query = search_query(args, sort=args["sort"], page=args["page"], page_size=args["page_size"])
     # The body is built JSON-ready here and returned as a response, which flask-smorest passes
     # through: marshmallow's dump of 20 hits and 7 facets cost more than the search itself.
     # SearchResultsSchema still documents it, and the OpenAPI conformance tests check it.
-    # The app's JSON provider encodes it with orjson (api/json.py).
-    return current_app.json.response(_body(state().engine.search(query)))
+    # The app's JSON provider encodes it with orjson.
+    return json_response(_body(state().engine.search(query)))
 
 
-def search_query(args: dict, **overrides) -> SearchQuery:
-    """The engine's query from /search's parsed arguments (also used by other resources that
-    search the same way, such as a selection's candidates)."""
-    kind, hosting = args.get("kind"), args.get("hosting")
-    return SearchQuery(
-        text=args.get("q") or "",
-        framework=args.get("framework"),
-        lot=args.get("lot"),
-        kind=kind.value if kind else None,
-        supplier_id=args.get("supplier"),
-        capabilities=tuple(args.get("capability") or ()),
-        min_maturity_level=args.get("maturity_level"),
-        hosting=hosting.value if hosting else None,
-        price_max=args.get("price_max"),
-        **overrides,
-    )
-
-
-def _body(results: SearchResults) -> dict:
+def _body(results: SearchResults) -> dict[str, Any]:
     return {
         "total": results.total,
         "page": results.page,
@@ -74,8 +61,8 @@ def _body(results: SearchResults) -> dict:
     }
 
 
-def _facet_value(entry: FacetCount) -> dict:
-    body: dict = {"value": entry.value, "count": entry.count}
+def _facet_value(entry: FacetCount) -> dict[str, Any]:
+    body: dict[str, Any] = {"value": entry.value, "count": entry.count}
     if entry.label is not None:
         body["label"] = entry.label
     return body

@@ -1,5 +1,7 @@
 """Search arguments and results."""
 
+from typing import Any
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.capabilities.schemas import CapabilityRefSchema
@@ -51,7 +53,7 @@ class SearchArgsSchema(PageArgsSchema):
     )
 
     @validates_schema
-    def _within_window(self, data, **_kwargs):
+    def _within_window(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("page", 1) * data.get("page_size", 20) > MAX_RESULT_WINDOW:
             raise ValidationError(
                 f"page x page_size may not exceed {MAX_RESULT_WINDOW}; narrow the search.",

@@ -1,5 +1,7 @@
 """Selections: what is sent to create and change them, and what comes back."""
 
+from typing import Any
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.common.fields import Id, Money
@@ -88,7 +90,7 @@ class CandidatesAddSchema(Schema):
     )
 
     @validates_schema
-    def _one_way(self, data, **_kwargs):
+    def _one_way(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if ("item_ids" in data) == ("filters" in data):
             raise ValidationError("Give either item_ids or filters.", field_name="item_ids")
 
@@ -241,7 +243,7 @@ class SelectionScoreSchema(Schema):
 SCORE = {"type": "string", "pattern": r"^\d+(\.\d+)?$", "description": "Out of 5, 4 places."}
 
 
-def _score_field(**kwargs):
+def _score_field(**kwargs: Any) -> fields.Decimal:
     return fields.Decimal(as_string=True, metadata=SCORE, **kwargs)
 
 

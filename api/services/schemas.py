@@ -1,3 +1,5 @@
+from typing import Any
+
 from marshmallow import Schema, fields, post_load, validate
 
 from api.common.fields import Id
@@ -30,7 +32,7 @@ class ServiceCreateSchema(Schema):
     prices = fields.List(fields.Nested(PriceCreateSchema), validate=validate.Length(max=50))
 
     @post_load
-    def _kind(self, data, **kwargs):
+    def _kind(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         return {**data, "kind": ItemKind.SERVICE.value}
 
 

@@ -1,8 +1,12 @@
+from functools import partial
+from typing import Any
+
 from flask_smorest import Blueprint
 
-from api.common.pagination import PageArgsSchema, page_body, page_of
+from api.common.pagination import PageArgsSchema, page_of, page_response
 from api.database import get_session
 from catalogue import reference
+from catalogue.models import Supplier
 
 from .schemas import SupplierSchema
 
@@ -10,17 +14,18 @@ blp = Blueprint("suppliers", __name__, description="Suppliers on the frameworks.
 
 
 @blp.route("/suppliers")
+@blp.doc(operationId="listSuppliers")
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, page_of(SupplierSchema))
-def list_suppliers(args):
+def list_suppliers(args: dict[str, Any]) -> dict[str, Any]:
     """Suppliers by name."""
-    suppliers, total = reference.list_suppliers(get_session(), args["page"], args["page_size"])
-    return page_body(suppliers, total, args["page"], args["page_size"])
+    return page_response(args, partial(reference.list_suppliers, get_session()))
 
 
 @blp.route("/suppliers/<int:supplier_id>")
+@blp.doc(operationId="getSupplier")
 @blp.etag
 @blp.response(200, SupplierSchema)
-def get_supplier(supplier_id):
+def get_supplier(supplier_id: int) -> Supplier:
     """One supplier."""
     return reference.get_supplier(get_session(), supplier_id)

@@ -1,8 +1,11 @@
+from typing import Any
+
 from flask_smorest import Blueprint
 
 from api.auth import principal, requires
 from api.database import get_session, writing_session
 from catalogue import accounts
+from catalogue.models import ApiToken
 from catalogue.principal import Role
 
 from .schemas import IssuedTokenSchema, TokenCreateSchema, TokenSchema
@@ -11,10 +14,11 @@ blp = Blueprint("tokens", __name__, description="API tokens (the authority issue
 
 
 @blp.route("/tokens", methods=["POST"])
+@blp.doc(operationId="issueToken")
 @requires(Role.AUTHORITY)
 @blp.arguments(TokenCreateSchema)
 @blp.response(201, IssuedTokenSchema)
-def issue_token(body):
+def issue_token(body: dict[str, Any]) -> dict[str, Any]:
     """Issue a token. The response is the only time its secret is shown."""
     session = writing_session()
     issued = accounts.issue_token(session, principal(), **body)
@@ -24,18 +28,20 @@ def issue_token(body):
 
 
 @blp.route("/tokens", methods=["GET"])
+@blp.doc(operationId="listTokens")
 @requires(Role.AUTHORITY)
 @blp.response(200, TokenSchema(many=True))
-def list_tokens():
+def list_tokens() -> list[ApiToken]:
     """Every token, without secrets."""
     return accounts.list_tokens(get_session())
 
 
 @blp.route("/tokens/<int:token_id>", methods=["DELETE"])
+@blp.doc(operationId="revokeToken")
 @requires(Role.AUTHORITY)
 @blp.response(204)
 @blp.alt_response(404, response="DEFAULT_ERROR", description="No such token.")
-def revoke_token(token_id):
+def revoke_token(token_id: int) -> None:
     """Revoke a token; it stops working at once. Revoking twice is harmless."""
     session = writing_session()
     accounts.revoke_token(session, principal(), token_id)

@@ -17,9 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue import audit
-from catalogue.errors import InvalidInput, NotFound
+from catalogue.errors import NotFound
 from catalogue.models import ApiToken, Organisation, OrganisationKind, Supplier, utcnow
 from catalogue.principal import Principal, Role
+from catalogue.validation import FieldErrors
 
 PREFIX = "gpsoc"
 MAX_EXPIRY_DAYS = 3650
@@ -48,27 +49,27 @@ def issue_token(
     organisation_id: int | None = None,
     expires_in_days: int | None = None,
 ) -> IssuedToken:
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     if role is Role.SUPPLIER:
         if supplier_id is None or session.get(Supplier, supplier_id) is None:
-            errors["supplier_id"] = ["A supplier token needs the id of an existing supplier."]
+            errors.add("supplier_id", "A supplier token needs the id of an existing supplier.")
         if organisation_id is not None:
-            errors["organisation_id"] = ["A supplier token is not bound to an organisation."]
+            errors.add("organisation_id", "A supplier token is not bound to an organisation.")
     elif role is Role.COMMISSIONER:
         organisation = session.get(Organisation, organisation_id) if organisation_id else None
         if organisation is None or organisation.kind is not OrganisationKind.COMMISSIONER:
-            errors["organisation_id"] = [
-                "A commissioner token needs the id of an existing commissioner organisation."
-            ]
+            errors.add(
+                "organisation_id",
+                "A commissioner token needs the id of an existing commissioner organisation.",
+            )
         if supplier_id is not None:
-            errors["supplier_id"] = ["A commissioner token is not bound to a supplier."]
+            errors.add("supplier_id", "A commissioner token is not bound to a supplier.")
     else:
         if supplier_id is not None or organisation_id is not None:
-            errors["role"] = ["An authority token is bound to no supplier or organisation."]
+            errors.add("role", "An authority token is bound to no supplier or organisation.")
     if expires_in_days is not None and not 1 <= expires_in_days <= MAX_EXPIRY_DAYS:
-        errors["expires_in_days"] = [f"Between 1 and {MAX_EXPIRY_DAYS} days."]
-    if errors:
-        raise InvalidInput("The token cannot be issued as asked.", errors)
+        errors.add("expires_in_days", f"Between 1 and {MAX_EXPIRY_DAYS} days.")
+    errors.raise_if_any("The token cannot be issued as asked.")
 
     lookup = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)  # 256 bits

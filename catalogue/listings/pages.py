@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, String, select, type_coerce
+from sqlalchemy import BigInteger, Label, String, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from catalogue.models import Capability, CatalogueItem, Framework, Lot, Price, PriceTier, Supplier
@@ -21,7 +21,7 @@ from catalogue.models import item_capability as item_capability_table
 _parent = aliased(CatalogueItem)
 
 
-def _raw(column, type_=String):
+def _raw(column: Any, type_: Any = String) -> Label[Any]:
     """The column as stored (enum values as strings, money as integer ten-thousandths): the
     read model hands them to the API as they are, without the round trip through Python types."""
     return type_coerce(column, type_).label(column.key)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from catalogue.errors import NotFound
 from catalogue.maturity import BITMAP_IDS, capability_bits
@@ -38,8 +39,8 @@ class Visibility:
     statuses: frozenset[ItemStatus] = PUBLIC_STATUSES
     own_supplier_id: int | None = None
 
-    def clause(self):
-        rule = CatalogueItem.status.in_(sorted(self.statuses))
+    def clause(self) -> ColumnElement[bool]:
+        rule: ColumnElement[bool] = CatalogueItem.status.in_(sorted(self.statuses))
         if self.own_supplier_id is not None:
             rule = or_(rule, CatalogueItem.supplier_id == self.own_supplier_id)
         return rule
@@ -75,7 +76,7 @@ class ItemFilters:
     visibility: Visibility = field(default=PUBLIC)
 
 
-def _item_loading_options():
+def _item_loading_options() -> tuple[ExecutableOption, ...]:
     return (
         joinedload(CatalogueItem.supplier),
         joinedload(CatalogueItem.lot).joinedload(Lot.framework),

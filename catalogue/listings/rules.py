@@ -8,9 +8,10 @@ same shape is validated here, stored in a revision and applied on approval.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -33,6 +34,7 @@ from catalogue.models import (
     TierCalculation,
     utcnow,
 )
+from catalogue.plain import money_text, plain
 from catalogue.pricing import validate_tiers
 from catalogue.principal import Principal
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, SUMMARY_MAX, FieldErrors
@@ -75,31 +77,15 @@ PRICE_FIELDS = (
 )
 
 
-def money_text(value: Decimal) -> str:
-    """One spelling per amount ("3000.00", "0.055"), so that specs compare equal."""
-    whole, _, fraction = format(value.normalize(), "f").partition(".")
-    return f"{whole}.{fraction.ljust(2, '0')}"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return money_text(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if hasattr(value, "value"):  # enums
-        return value.value
-    return value
-
-
 def item_fields(item: CatalogueItem) -> dict[str, Any]:
     """The supplier-editable fields of an item, JSON-safe."""
-    return {name: _plain(getattr(item, name)) for name in EDITABLE_FIELDS}
+    return {name: plain(getattr(item, name)) for name in EDITABLE_FIELDS}
 
 
 def price_spec(price: Price) -> dict[str, Any]:
     spec: dict[str, Any] = {"id": price.id}
     for name in PRICE_FIELDS[:-1]:
-        spec[name] = _plain(getattr(price, name))
+        spec[name] = plain(getattr(price, name))
     spec["tiers"] = [
         {"lower_bound": t.lower_bound, "upper_bound": t.upper_bound, "amount": money_text(t.amount)}
         for t in price.tiers
@@ -127,17 +113,8 @@ def record(
     after: Mapping[str, Any] | None,
 ) -> None:
     """An audit event on an item: only the fields that changed when both sides are known."""
-    if before is not None and after is not None:
-        before, after = audit.changes(before, after)
-    audit.record(
-        session,
-        actor,
-        action,
-        OBJECT_TYPE,
-        item.id,
-        before=before,
-        after=after,
-        supplier_id=item.supplier_id,
+    audit.record_change(
+        session, actor, action, OBJECT_TYPE, item.id, before, after, supplier_id=item.supplier_id
     )
 
 
@@ -158,13 +135,15 @@ def claim(item: CatalogueItem, *, visible: bool = True) -> None:
         flag_modified(item, "updated_at")
 
 
-def enum_value(errors: FieldErrors, field: str, enum_class: type, value: Any, *, required: bool):
+def enum_value(
+    errors: FieldErrors, field: str, enum_class: type[StrEnum], value: Any, *, required: bool
+) -> str | None:
     if value is None:
         if required:
             errors.add(field, "Required.")
         return None
     try:
-        return enum_class(_plain(value)).value
+        return enum_class(plain(value)).value
     except ValueError:
         allowed = ", ".join(member.value for member in enum_class)
         errors.add(field, f"Must be one of: {allowed}.")
@@ -181,7 +160,7 @@ def validate_fields(
     item_id: int | None = None,
 ) -> dict[str, Any]:
     """Check the editable fields of an item of `kind`; returns them JSON-safe."""
-    clean = {name: _plain(fields.get(name)) for name in EDITABLE_FIELDS}
+    clean = {name: plain(fields.get(name)) for name in EDITABLE_FIELDS}
     errors.text("name", clean["name"], NAME_MAX, required=True)
     errors.text("summary", clean["summary"] or "", SUMMARY_MAX, required=False)
     errors.text("description", clean["description"] or "", DESCRIPTION_MAX, required=False)
@@ -247,6 +226,15 @@ def validate_price(
     spec["funding"] = enum_value(
         errors, key("funding"), Funding, data.get("funding"), required=False
     )
+    spec["effective_from"], spec["effective_to"] = _effective_dates(errors, data, key)
+    spec["tiers"] = _tier_specs(errors, data, key)
+    return spec
+
+
+def _effective_dates(
+    errors: FieldErrors, data: Mapping[str, Any], key: Callable[[str], str]
+) -> tuple[Any, Any]:
+    """The price's effective_from (required) and effective_to, JSON-safe."""
     effective_from, effective_to = data.get("effective_from"), data.get("effective_to")
     if isinstance(effective_from, str):
         effective_from = _parse_date(errors, key("effective_from"), effective_from)
@@ -256,18 +244,21 @@ def validate_price(
         errors.add(key("effective_from"), "Required.")
     if effective_from and effective_to and effective_to < effective_from:
         errors.add(key("effective_to"), "Cannot be before effective_from.")
-    spec["effective_from"] = _plain(effective_from)
-    spec["effective_to"] = _plain(effective_to)
+    return plain(effective_from), plain(effective_to)
 
+
+def _tier_specs(
+    errors: FieldErrors, data: Mapping[str, Any], key: Callable[[str], str]
+) -> list[dict[str, Any]]:
+    """The price's tiers, given or made of its flat `amount`, checked."""
     amount, tiers = data.get("amount"), data.get("tiers")
     if (amount is None) == (tiers is None):
         errors.add(key("tiers"), "Give either amount (a flat price) or tiers, not both.")
-        spec["tiers"] = []
-        return spec
+        return []
     if amount is not None:
         tiers = [{"lower_bound": 1, "upper_bound": None, "amount": amount}]
-    spec["tiers"] = []
-    for position, tier in enumerate(tiers):
+    specs = []
+    for position, tier in enumerate(tiers or []):  # tiers given, or made of the amount
         value = tier.get("amount")
         if isinstance(value, str):
             try:
@@ -276,14 +267,14 @@ def validate_price(
                 value = None
         field = key("amount") if amount is not None else key(f"tiers.{position}.amount")
         errors.money(field, value)
-        spec["tiers"].append(
+        specs.append(
             {
                 "lower_bound": tier.get("lower_bound"),
                 "upper_bound": tier.get("upper_bound"),
-                "amount": _plain(value),
+                "amount": plain(value),
             }
         )
-    bounds = [(t["lower_bound"], t["upper_bound"]) for t in spec["tiers"]]
+    bounds = [(t["lower_bound"], t["upper_bound"]) for t in specs]
     if not all(_is_count(lower) and (upper is None or _is_count(upper)) for lower, upper in bounds):
         errors.add(key("tiers"), "Bounds are whole numbers from 1.")
     else:
@@ -291,7 +282,7 @@ def validate_price(
             validate_tiers(bounds)
         except ValueError as error:
             errors.add(key("tiers"), f"{str(error).capitalize()}.")
-    return spec
+    return specs
 
 
 def _is_count(value: Any) -> bool:

@@ -220,7 +220,9 @@ def delete_price(
     return None
 
 
-def _check_names_against(item: CatalogueItem, spec: Mapping[str, Any], exclude_id) -> None:
+def _check_names_against(
+    item: CatalogueItem, spec: Mapping[str, Any], exclude_id: int | None
+) -> None:
     others = [p.name.casefold() for p in item.prices if p.id != exclude_id]
     if spec["name"].casefold() in others:
         raise InvalidInput(

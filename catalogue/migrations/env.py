@@ -1,7 +1,10 @@
 """Alembic environment: runs against the connection or URL handed over by catalogue.migrate."""
 
+from typing import Any, Literal
+
 from alembic import context
-from sqlalchemy import engine_from_config, pool
+from alembic.autogenerate.api import AutogenContext
+from sqlalchemy import Connection, engine_from_config, pool
 
 from catalogue.models import Base, Money, UTCDateTime
 
@@ -23,7 +26,7 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
-def _render_item(type_, obj, autogen_context):
+def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Render the domain's column types as the plain types they store, so that migrations
     never import application code."""
     if type_ == "type" and isinstance(obj, Money):
@@ -33,7 +36,7 @@ def _render_item(type_, obj, autogen_context):
     return False
 
 
-def _run(connection) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         render_item=_render_item,
         connection=connection,

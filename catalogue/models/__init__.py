@@ -2,7 +2,7 @@
 
 from .accounts import ApiToken
 from .audit import AuditChainHead, AuditEvent
-from .base import Base, Money, UTCDateTime, utcnow
+from .base import Base, Money, UTCDateTime, table_of, utcnow
 from .capability import Capability, MaturityLevel, maturity_level_capability
 from .enums import (
     COMMISSIONER_TYPES,
@@ -86,6 +86,7 @@ __all__ = [
     "UTCDateTime",
     "item_capability",
     "maturity_level_capability",
+    "table_of",
     "utcnow",
     "CriterionGroup",
     "CriterionKind",

@@ -5,8 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import BigInteger, DateTime, Enum, MetaData, TypeDecorator
+from sqlalchemy import BigInteger, DateTime, Enum, MetaData, Table, TypeDecorator
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -25,6 +27,11 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def table_of(model: type[Base]) -> Table:
+    """A model's Core table, for bulk inserts (declarative types `__table__` as any FromClause)."""
+    return cast(Table, model.__table__)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -39,7 +46,7 @@ class Money(TypeDecorator[Decimal]):
     impl = BigInteger
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
         if value is None:
             return None
         scaled = Decimal(value) * _MONEY_FACTOR
@@ -47,7 +54,7 @@ class Money(TypeDecorator[Decimal]):
             raise ValueError(f"{value} has more than {MONEY_SCALE} decimal places")
         return int(scaled)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
         return Decimal(value).scaleb(-MONEY_SCALE)
@@ -59,12 +66,12 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetime")
         return value.astimezone(UTC) if value is not None else None
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value

@@ -167,6 +167,11 @@ class CallOffMigration(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def notice_key(self) -> str:
+        """How the notice is addressed: `C000014-01/A81001`."""
+        return f"{self.order.call_off_id}/{self.organisation.ods_code}"
+
 
 class CallOffRecipient(Base):
     """A practice the order is for (a service recipient)."""

@@ -43,6 +43,7 @@ from datetime import date
 from decimal import Context, Decimal
 from enum import StrEnum
 from functools import cached_property
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -69,6 +70,7 @@ from catalogue.orders.migration import (
     OPTION_ORDER,
     AuditTrailSource,
     MigrationDates,
+    MigrationTerms,
     audit_trail_sources,
     dates_of,
     migration_dates,
@@ -397,10 +399,11 @@ def _option_lines(
     window: Window,
 ) -> list[Planned]:
     planned: list[Planned] = []
+    item = cast(CatalogueItem, source.item)  # an available source has its item
     for price in source.prices:
         fixed = None if source.option is AuditTrailOption.FULL_SUPPORT else quantity
-        terms = calculator.terms(source.item, price)
-        planned.append((LineKind.AUDIT_TRAIL, source.item, terms, fixed, window, _AFTER_BEDDING_IN))
+        terms = calculator.terms(item, price)
+        planned.append((LineKind.AUDIT_TRAIL, item, terms, fixed, window, _AFTER_BEDDING_IN))
     return planned
 
 
@@ -408,7 +411,7 @@ def _migration_plan(
     session: Session,
     calculator: _Calculator,
     previous: CatalogueItem,
-    migration: CallOffMigration,
+    migration: MigrationTerms,
     dates: MigrationDates,
 ) -> list[Planned]:
     """The previous supplier's lines for one practice changing system (`migration` may be a
@@ -444,7 +447,8 @@ def _migration_plan(
     return [line for line in planned if line[4][0] <= min(line[4][1], calculator.term_end)]
 
 
-def _check_estimable(order: CallOffOrder) -> None:
+def _check_estimable(order: CallOffOrder) -> tuple[date, int]:
+    """The commencement date and the term, which an estimate needs."""
     if order.commencement_date is None or order.term_months is None:
         raise Conflict(
             "The estimate needs the commencement date and the term.",
@@ -454,6 +458,7 @@ def _check_estimable(order: CallOffOrder) -> None:
                 if getattr(order, name) is None
             },
         )
+    return order.commencement_date, order.term_months
 
 
 @dataclass(frozen=True)
@@ -479,14 +484,14 @@ def option_costs(
     if sources is None:
         sources = audit_trail_sources(session, migration.previous_system)
     dates = dates_of(order, migration)
-    known = order.commencement_date is not None and order.term_months is not None
+    commencement, term = order.commencement_date, order.term_months
     priced = []
     for option in OPTION_ORDER:
         source = sources[option]
-        if not (known and source.available and dates is not None):
+        if commencement is None or term is None or dates is None or not source.available:
             priced.append(OptionCost(source, None, None, None))
             continue
-        calculator = _Calculator(year_spans(order.commencement_date, order.term_months))
+        calculator = _Calculator(year_spans(commencement, term))
         window = (dates.option_starts, calculator.term_end)
         cost = ZERO
         list_size = migration.organisation.list_size or 0
@@ -509,10 +514,34 @@ def option_costs(
     )
 
 
+@dataclass(frozen=True)
+class _MigrationRow:
+    """A migration's columns, read as a plain row (see MigrationTerms)."""
+
+    organisation_id: int
+    previous_system_id: int
+    planned_go_live: date | None
+    audit_trail_option: AuditTrailOption | None
+    audit_trail_quantity: int | None
+    notice_given_on: date | None
+    service_end: date | None
+
+    @property
+    def plan_key(self) -> tuple:
+        """What the previous supplier's lines depend on (the order's go-live is shared)."""
+        return (
+            self.previous_system_id,
+            self.planned_go_live,
+            self.audit_trail_option,
+            self.audit_trail_quantity,
+            self.notice_given_on,
+            self.service_end,
+        )
+
+
 def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
-    _check_estimable(order)
-    term = order.term_months
-    spans = year_spans(order.commencement_date, term)
+    commencement, term = _check_estimable(order)
+    spans = year_spans(commencement, term)
     calculator = _Calculator(spans)
     term_window = (calculator.term_start, calculator.term_end)
     # Recipients and quantities as plain rows: a hundred practices' worth of ORM objects would
@@ -539,16 +568,19 @@ def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
     # Migrations as plain rows too, and each previous system loaded once.
     migrations = {
         row.organisation_id: row
-        for row in session.execute(
-            select(
-                CallOffMigration.organisation_id,
-                CallOffMigration.previous_system_id,
-                CallOffMigration.planned_go_live,
-                CallOffMigration.audit_trail_option,
-                CallOffMigration.audit_trail_quantity,
-                CallOffMigration.notice_given_on,
-                CallOffMigration.service_end,
-            ).where(CallOffMigration.order_id == order.id)
+        for row in (
+            _MigrationRow(*columns)
+            for columns in session.execute(
+                select(
+                    CallOffMigration.organisation_id,
+                    CallOffMigration.previous_system_id,
+                    CallOffMigration.planned_go_live,
+                    CallOffMigration.audit_trail_option,
+                    CallOffMigration.audit_trail_quantity,
+                    CallOffMigration.notice_given_on,
+                    CallOffMigration.service_end,
+                ).where(CallOffMigration.order_id == order.id)
+            )
         )
     }
     systems = _systems(
@@ -577,10 +609,11 @@ def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
     recipients = []
     for practice_id, ods_code, name, list_size, current_id in practices:
         migration = migrations.get(practice_id)
-        window, planned, key = term_window, [], None
+        window: Window = term_window
+        planned: list[Planned] = []
+        key: tuple | None = None
         if migration is not None:
-            # The order's go-live is the same for all: the row's own fields decide the plan.
-            key = tuple(migration)[1:]
+            key = migration.plan_key
             if key not in plans:
                 dates = dates_of(order, migration)
                 if dates is None:
@@ -598,7 +631,7 @@ def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
                     ),
                 )
             window, planned = plans[key]
-        current = systems.get(current_id)
+        current = systems.get(current_id) if current_id is not None else None
         ordered_quantities = tuple(quantities[line[0]].get(practice_id) for line in ordered)
         # Practices alike in everything the lines depend on share them (the list size counts
         # only for a per-patient price of the previous or current system).
@@ -616,18 +649,18 @@ def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
         found = costed.get(alike)
         if found is None:
             lines = []
-            for (_id, catalogue_item, price, decision), quantity in zip(
+            for (_id, catalogue_item, price, decision), ordered_quantity in zip(
                 ordered, ordered_quantities, strict=True
             ):
-                if quantity is not None:
+                if ordered_quantity is not None:
                     lines.append(
                         calculator.line(
-                            LineKind.ITEM, catalogue_item, price, quantity, window, decision
+                            LineKind.ITEM, catalogue_item, price, ordered_quantity, window, decision
                         )
                     )
             for kind, catalogue_item, price, fixed, span, decision in planned:
                 quantity = (
-                    fixed if fixed is not None else default_quantity_for(price.unit, list_size)
+                    fixed if fixed is not None else default_quantity_for(price.unit, list_size or 0)
                 )
                 lines.append(calculator.line(kind, catalogue_item, price, quantity, span, decision))
             baseline_lines = _baseline_lines(calculator, current, list_size or 0, term_window)
@@ -654,7 +687,7 @@ def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
         )
     return Estimate(
         order.call_off_id,
-        order.commencement_date,
+        commencement,
         term,
         spans,
         recipients,

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from catalogue.models import CallOffOrder
-from catalogue.orders.costs import Estimate, Split, Summary
+from catalogue.orders.costs import CostLine, Estimate, Split, Summary
 from catalogue.orders.migration import dates_of, go_live_of
 from catalogue.pricing import to_pennies
 from catalogue.spreadsheets import csv_text, keep_as_text
@@ -66,7 +67,9 @@ def _total_rows(
         ]
 
 
-def _line_rows(estimate: Estimate, ods: str, name: str, lines) -> Iterator[list]:
+def _line_rows(
+    estimate: Estimate, ods: str, name: str, lines: Sequence[CostLine]
+) -> Iterator[list]:
     for line in lines:
         yield [
             estimate.call_off_id,
@@ -150,10 +153,24 @@ def _split_cells(split: Split) -> list[Decimal]:
 
 
 def estimate_xlsx(order: CallOffOrder, estimate: Estimate) -> bytes:
+    """The order's facts, the yearly summary, the business case against the baseline and the
+    cost lines, one sheet each."""
     workbook = Workbook()
     bold = Font(bold=True)
+    _facts_sheet(cast(Worksheet, workbook.active), order, bold)
+    summary = _summary_sheet(workbook.create_sheet("Summary"), estimate)
+    case = _business_case_sheet(workbook.create_sheet("Business case"), estimate)
+    lines = _lines_sheet(workbook.create_sheet("Cost estimate"), estimate)
+    for sheet in (summary, case, lines):
+        for cell in sheet[1]:
+            cell.font = bold
 
-    facts = workbook.active
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _facts_sheet(facts: Worksheet, order: CallOffOrder, bold: Font) -> None:
     facts.title = "Order"
     for label, value in _order_facts(order):
         facts.append([label, value])
@@ -164,19 +181,37 @@ def estimate_xlsx(order: CallOffOrder, estimate: Estimate) -> bytes:
     facts.column_dimensions["A"].width = 24
     facts.column_dimensions["B"].width = 48
 
-    summary = workbook.create_sheet("Summary")
-    summary.append(
-        [
-            "Year",
-            "From",
-            "To",
-            "One-off central",
-            "One-off local",
-            "Recurring central",
-            "Recurring local",
-            "Total",
-        ]
-    )
+
+SUMMARY_HEADER = [
+    "Year",
+    "From",
+    "To",
+    "One-off central",
+    "One-off local",
+    "Recurring central",
+    "Recurring local",
+    "Total",
+]
+
+
+BUSINESS_CASE_HEADER = [
+    "ODS code",
+    "Practice",
+    "Keeps (baseline)",
+    "Year",
+    "Order central",
+    "Order local",
+    "Baseline central",
+    "Baseline local",
+    "Change central",
+    "Change local",
+    "Change total",
+]
+
+
+def _summary_sheet(summary: Worksheet, estimate: Estimate) -> Worksheet:
+    """A row a contract year, then the whole term."""
+    summary.append(SUMMARY_HEADER)
     for span, year in zip(estimate.years, estimate.totals.years, strict=True):
         summary.append(
             [
@@ -203,23 +238,13 @@ def estimate_xlsx(order: CallOffOrder, estimate: Estimate) -> bytes:
         row[1].number_format = row[2].number_format = "yyyy-mm-dd"
         for cell in row[3:]:
             cell.number_format = MONEY_FORMAT
+    return summary
 
-    case = workbook.create_sheet("Business case")
-    case.append(
-        [
-            "ODS code",
-            "Practice",
-            "Keeps (baseline)",
-            "Year",
-            "Order central",
-            "Order local",
-            "Baseline central",
-            "Baseline local",
-            "Change central",
-            "Change local",
-            "Change total",
-        ]
-    )
+
+def _business_case_sheet(case: Worksheet, estimate: Estimate) -> Worksheet:
+    """Per practice and for all, per year and for the term: the order, the baseline (keeping
+    the current system) and the change, central and local."""
+    case.append(BUSINESS_CASE_HEADER)
     parties = [
         (r.ods_code, r.name, r.current_system or "", r.summary, r.baseline, r.change)
         for r in estimate.recipients
@@ -228,7 +253,7 @@ def estimate_xlsx(order: CallOffOrder, estimate: Estimate) -> bytes:
         ("ALL", "All recipients", "", estimate.totals, estimate.baseline, estimate.change)
     )
     for ods, name, keeps, ordered, baseline, change in parties:
-        periods = [
+        periods: list[tuple[str, Any, Any, Any]] = [
             (str(year.year), year, base, delta)
             for year, base, delta in zip(ordered.years, baseline.years, change.years, strict=True)
         ]
@@ -252,18 +277,14 @@ def estimate_xlsx(order: CallOffOrder, estimate: Estimate) -> bytes:
             keep_as_text(case[case.max_row])
             for cell in case[case.max_row][4:]:
                 cell.number_format = MONEY_FORMAT
+    return case
 
-    lines = workbook.create_sheet("Cost estimate")
+
+def _lines_sheet(lines: Worksheet, estimate: Estimate) -> Worksheet:
     for row in estimate_rows(estimate):
         lines.append(row)
         keep_as_text(lines[lines.max_row])
         for cell in lines[lines.max_row]:
             if isinstance(cell.value, Decimal):
                 cell.number_format = MONEY_FORMAT
-    for sheet in (summary, case, lines):
-        for cell in sheet[1]:
-            cell.font = bold
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return lines

@@ -28,13 +28,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from catalogue.models import (
     AuditTrailOption,
-    CallOffMigration,
     CallOffOrder,
     CatalogueItem,
     ItemKind,
@@ -113,14 +113,29 @@ def migration_dates(
     )
 
 
-def go_live_of(order: CallOffOrder, migration: CallOffMigration) -> tuple[date | None, bool]:
+class MigrationTerms(Protocol):
+    """What a migration's dates and costs depend on: a CallOffMigration, or a plain row."""
+
+    @property
+    def planned_go_live(self) -> date | None: ...
+    @property
+    def notice_given_on(self) -> date | None: ...
+    @property
+    def service_end(self) -> date | None: ...
+    @property
+    def audit_trail_option(self) -> AuditTrailOption | None: ...
+    @property
+    def audit_trail_quantity(self) -> int | None: ...
+
+
+def go_live_of(order: CallOffOrder, migration: MigrationTerms) -> tuple[date | None, bool]:
     """The recorded business go-live once the order is live, else the practice's planned one."""
     if order.go_live_date is not None:
         return order.go_live_date, True
     return migration.planned_go_live, False
 
 
-def dates_of(order: CallOffOrder, migration: CallOffMigration) -> MigrationDates | None:
+def dates_of(order: CallOffOrder, migration: MigrationTerms) -> MigrationDates | None:
     go_live, actual = go_live_of(order, migration)
     if go_live is None:
         return None
@@ -177,7 +192,8 @@ def _option_services(
     ).unique()
     found: dict[ServiceCategory, CatalogueItem] = {}
     for service in services:
-        found.setdefault(service.category, service)
+        if service.category is not None:  # always: filtered by category
+            found.setdefault(service.category, service)
     return found
 
 

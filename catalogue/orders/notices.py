@@ -14,6 +14,7 @@ shows them.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -56,7 +57,7 @@ def _visible_to(query: Select, viewer: Principal) -> Select:
     return query.where(False)
 
 
-def _loading():
+def _loading() -> tuple[Any, ...]:
     return (
         joinedload(CallOffMigration.order).options(
             joinedload(CallOffOrder.commissioner), joinedload(CallOffOrder.framework)
@@ -141,7 +142,7 @@ def _require_open(migration: CallOffMigration) -> None:
 
 
 def _record(
-    session: Session, actor: Principal, action: str, migration: CallOffMigration, **changes
+    session: Session, actor: Principal, action: str, migration: CallOffMigration, **changes: Any
 ) -> None:
     order = migration.order
     # The order moves on with its notice (its ETag and its readers see the change).
@@ -214,7 +215,7 @@ def extend_notice(
         last = term_end(order, today or date.today())
         if service_end > last:
             errors["service_end"] = [f"Must fall within the order's term (by {last.isoformat()})."]
-    if errors:
+    if errors or dates is None:
         raise InvalidInput("The notice cannot be extended so.", errors)
     before = {
         "ods_code": migration.organisation.ods_code,

@@ -17,10 +17,11 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from catalogue import audit
 from catalogue.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -53,6 +54,7 @@ from catalogue.orders.migration import audit_trail_sources
 from catalogue.orders.terms import copy_terms, terms_of
 from catalogue.pricing import PriceTerms, default_quantity
 from catalogue.principal import Principal, Role
+from catalogue.validation import FieldErrors
 
 OBJECT_TYPE = "call_off_order"
 # A practice on GPSoC must run a Level 2 system (shared/seeds: "Choose and Book and ETP must be
@@ -77,7 +79,7 @@ def request_fingerprint(data: Mapping[str, Any]) -> str:
 # ----------------------------------------------------------------------------------- reading
 
 
-def _loading_options(lines: bool = True):
+def _loading_options(lines: bool = True) -> tuple[ExecutableOption, ...]:
     """What reading an order loads; without `lines`, only the order and its items (the cost
     estimate reads recipients and quantities as plain rows)."""
     migrations = selectinload(CallOffOrder.migrations).options(
@@ -195,16 +197,10 @@ def revisions_of(session: Session, order: CallOffOrder) -> list[str]:
 # ------------------------------------------------------------------------------ validation
 
 
-class _Errors(dict[str, list[str]]):
-    def add(self, field: str, message: str) -> None:
-        self.setdefault(field, []).append(message)
-
-    def raise_if_any(self, message: str = "The order is not valid.") -> None:
-        if self:
-            raise InvalidInput(message, dict(self))
+INVALID_ORDER = "The order is not valid."
 
 
-def _check_framework(framework: Framework, errors: _Errors) -> None:
+def _check_framework(framework: Framework, errors: FieldErrors) -> None:
     if framework.status is not FrameworkStatus.LIVE:
         errors.add(
             "framework",
@@ -225,7 +221,7 @@ def term_end(order: CallOffOrder, today: date) -> date:
     return period_end(start, months)
 
 
-def _check_dates(order: CallOffOrder, errors: _Errors, today: date) -> None:
+def _check_dates(order: CallOffOrder, errors: FieldErrors, today: date) -> None:
     earliest = add_months(today, -MAX_COMMENCEMENT_AGE_MONTHS)
     latest = latest_commencement(order.framework, today)
     if order.commencement_date is not None and order.commencement_date < earliest:
@@ -249,7 +245,7 @@ def migration_field(order: CallOffOrder, migration: CallOffMigration) -> str:
     return f"migrations.{migration.organisation.ods_code}"
 
 
-def _check_migration_dates(order: CallOffOrder, errors: _Errors, today: date) -> None:
+def _check_migration_dates(order: CallOffOrder, errors: FieldErrors, today: date) -> None:
     """Each planned business go-live and notice date falls within the order's term."""
     if "commencement_date" in errors or "term_months" in errors:
         return
@@ -280,7 +276,7 @@ def _check_migration_dates(order: CallOffOrder, errors: _Errors, today: date) ->
 
 
 def _resolve_practices(
-    session: Session, actor: Principal, ods_codes: Sequence[str], errors: _Errors
+    session: Session, actor: Principal, ods_codes: Sequence[str], errors: FieldErrors
 ) -> list[Organisation]:
     codes = [code.strip().upper() for code in ods_codes]
     if len(set(codes)) != len(codes):
@@ -323,12 +319,33 @@ def _load_items(session: Session, ids: set[int]) -> dict[int, CatalogueItem]:
     return {item.id: item for item in items}
 
 
+def _line_quantities(
+    line: Mapping[str, Any],
+    field: str,
+    practices: Sequence[Organisation],
+    terms: PriceTerms,
+    errors: FieldErrors,
+) -> dict[int, int]:
+    """A line's quantity per recipient, by practice id: as given, else the price's default."""
+    recipients = {practice.ods_code for practice in practices}
+    given = {code.strip().upper(): n for code, n in (line.get("quantities") or {}).items()}
+    for code, quantity in given.items():
+        if code not in recipients:
+            errors.add(field, f"{code} is not a recipient of the order.")
+        elif quantity <= 0:
+            errors.add(field, f"{code}: a quantity must be at least 1.")
+    return {
+        practice.id: given.get(practice.ods_code) or default_quantity(terms, practice) or 1
+        for practice in practices
+    }
+
+
 def _build_items(
     session: Session,
     order: CallOffOrder,
     lines: Sequence[Mapping[str, Any]],
     practices: Sequence[Organisation],
-    errors: _Errors,
+    errors: FieldErrors,
 ) -> list[CallOffItem]:
     catalogue = _load_items(session, {line["catalogue_item_id"] for line in lines})
     # Lines already on the order are kept as they are (their terms, and no delete-and-insert of
@@ -338,7 +355,6 @@ def _build_items(
         for line in order.items
         if line.price_id is not None
     }
-    by_ods = {practice.ods_code: practice for practice in practices}
     built: list[CallOffItem] = []
     seen_prices: set[int] = set()
     for index, line in enumerate(lines):
@@ -364,7 +380,7 @@ def _build_items(
             errors.add(field, f"Price {line['price_id']} is not a price of {item.name}.")
             continue
         if line["price_id"] in seen_prices:
-            name = frozen.name if frozen is not None else price.name
+            name = frozen.name if frozen is not None else cast(Price, price).name
             errors.add(field, f"{item.name}: {name} is already on the order.")
             continue
         seen_prices.add(line["price_id"])
@@ -374,21 +390,13 @@ def _build_items(
         else:
             # The snapshot's price may since have been deleted from the catalogue: no reference.
             ordered = CallOffItem(catalogue_item=item, price=price)
-            terms = frozen if frozen is not None else PriceTerms.from_price(item, price)
+            # One of them is there (checked above).
+            terms = (
+                frozen if frozen is not None else PriceTerms.from_price(item, cast(Price, price))
+            )
             copy_terms(ordered, terms)
-        given = {code.strip().upper(): n for code, n in (line.get("quantities") or {}).items()}
-        for code, quantity in given.items():
-            if code not in by_ods:
-                errors.add(f"{field}.quantities", f"{code} is not a recipient of the order.")
-            elif quantity <= 0:
-                errors.add(f"{field}.quantities", f"{code}: a quantity must be at least 1.")
-        _set_quantities(
-            ordered,
-            {
-                practice.id: given.get(practice.ods_code) or default_quantity(terms, practice) or 1
-                for practice in practices
-            },
-        )
+        quantities = _line_quantities(line, f"{field}.quantities", practices, terms, errors)
+        _set_quantities(ordered, quantities)
         built.append(ordered)
     return built
 
@@ -456,7 +464,7 @@ def level_2_message(item: CatalogueItem) -> str:
 
 def ordered_systems(order: CallOffOrder) -> list[CatalogueItem]:
     """The principal systems the order is for."""
-    systems = {}
+    systems: dict[int, CatalogueItem] = {}
     for line in order.items:
         if line.catalogue_item.kind is ItemKind.SYSTEM:
             systems.setdefault(line.catalogue_item.id, line.catalogue_item)
@@ -472,7 +480,7 @@ _MIGRATION_FIELDS = (
 
 
 def _previous_system(
-    session: Session, given: int, field: str, errors: _Errors
+    session: Session, given: int, field: str, errors: FieldErrors
 ) -> CatalogueItem | None:
     previous = session.get(CatalogueItem, given)
     if previous is None or not may_be_previous_system(previous):
@@ -489,7 +497,7 @@ def _wanted_migration(
     practice: Organisation,
     given: Mapping[str, Any],
     field: str,
-    errors: _Errors,
+    errors: FieldErrors,
     named: CatalogueItem | None,
 ) -> dict[str, Any] | None:
     """One practice's migration, checked: its previous system is the one it runs, is not the
@@ -538,7 +546,7 @@ def _single_migration(
     order: CallOffOrder,
     migration: Mapping[str, Any],
     practices: Sequence[Organisation],
-    errors: _Errors,
+    errors: FieldErrors,
 ) -> list[dict[str, Any]]:
     """The single `migration` form: every recipient not already on an ordered system."""
     named = None
@@ -564,7 +572,7 @@ def _per_recipient(
     order: CallOffOrder,
     migrations: Sequence[Mapping[str, Any]],
     practices: Sequence[Organisation],
-    errors: _Errors,
+    errors: FieldErrors,
 ) -> list[dict[str, Any]]:
     by_ods = {practice.ods_code: practice for practice in practices}
     wanted, seen = [], set()
@@ -612,7 +620,7 @@ def _apply_migrations(
     order: CallOffOrder,
     data: Mapping[str, Any],
     practices: Sequence[Organisation],
-    errors: _Errors,
+    errors: FieldErrors,
 ) -> None:
     single, several = data.get("migration"), data.get("migrations")
     if single is not None and several is not None:
@@ -647,7 +655,7 @@ def _apply(
     actor: Principal,
     order: CallOffOrder,
     data: Mapping[str, Any],
-    errors: _Errors,
+    errors: FieldErrors,
     today: date,
 ) -> None:
     """Set the fields present in `data`, checking every rule; errors collect in `errors`."""
@@ -703,7 +711,7 @@ def summary(order: CallOffOrder) -> dict[str, Any]:
 
 
 def _record(
-    session: Session, actor: Principal, action: str, order: CallOffOrder, **changes
+    session: Session, actor: Principal, action: str, order: CallOffOrder, **changes: Any
 ) -> None:
     audit.record(
         session,
@@ -760,6 +768,26 @@ class Placed:
     created: bool  # False when a retried request returned the first order
 
 
+def _framework_and_supplier(
+    session: Session, data: Mapping[str, Any]
+) -> tuple[Framework, Supplier]:
+    """The framework (live) and the supplier (active) a new order names."""
+    errors = FieldErrors()
+    framework = session.scalars(
+        select(Framework).where(Framework.slug == data["framework"])
+    ).first()
+    supplier = session.get(Supplier, data["supplier_id"])
+    if framework is None:
+        errors.add("framework", f"No framework {data['framework']!r}.")
+    else:
+        _check_framework(framework, errors)
+    if supplier is None or not supplier.active:
+        errors.add("supplier_id", f"No active supplier {data['supplier_id']}.")
+    errors.raise_if_any(INVALID_ORDER)
+    assert framework is not None and supplier is not None
+    return framework, supplier
+
+
 def create_order(
     session: Session,
     actor: Principal,
@@ -780,18 +808,7 @@ def create_order(
 
     if data.get("selection_id") is not None:
         data = prefilled(session, actor, data)
-    errors = _Errors()
-    framework = session.scalars(
-        select(Framework).where(Framework.slug == data["framework"])
-    ).first()
-    supplier = session.get(Supplier, data["supplier_id"])
-    if framework is None:
-        errors.add("framework", f"No framework {data['framework']!r}.")
-    else:
-        _check_framework(framework, errors)
-    if supplier is None or not supplier.active:
-        errors.add("supplier_id", f"No active supplier {data['supplier_id']}.")
-    errors.raise_if_any()
+    framework, supplier = _framework_and_supplier(session, data)
 
     order = CallOffOrder(
         commissioner_id=actor.organisation_id,
@@ -805,8 +822,9 @@ def create_order(
         request_fingerprint=fingerprint if idempotency_key is not None else None,
         created_by=actor.label,
     )
+    errors = FieldErrors()
     _apply(session, actor, order, data, errors, today)
-    errors.raise_if_any()
+    errors.raise_if_any(INVALID_ORDER)
 
     # Taking a number locks the counter row until commit, so creators queue here. Looking the
     # key up again after the lock sees an order committed by a request that got there first
@@ -846,10 +864,10 @@ def update_order(
             {"status": ["Only a draft can be changed; amend a live order instead."]},
         )
     before = summary(order)
-    errors = _Errors()
+    errors = FieldErrors()
     _check_framework(order.framework, errors)
     _apply(session, actor, order, data, errors, today or date.today())
-    errors.raise_if_any()
+    errors.raise_if_any(INVALID_ORDER)
     session.flush()
     changed_before, changed_after = audit.changes(before, summary(order))
     if changed_after:
@@ -866,18 +884,7 @@ def amend_order(session: Session, actor: Principal, order: CallOffOrder) -> Call
             f"Order {order.call_off_id} is {order.status.value}; only a live order is amended.",
             {"status": ["Only a live order can be amended."]},
         )
-    latest = session.scalars(
-        select(CallOffOrder)
-        .where(CallOffOrder.number == order.number)
-        .order_by(CallOffOrder.revision.desc())
-    ).first()
-    open_amendment = latest is not None and latest.id != order.id
-    if open_amendment and latest.status is not OrderStatus.CANCELLED:
-        raise Conflict(
-            f"{latest.call_off_id} already amends this order ({latest.status.value}).",
-            {"revision": [f"Finish or cancel {latest.call_off_id} first."]},
-        )
-    revision = (latest.revision if latest is not None else order.revision) + 1
+    revision = _next_revision(session, order)
     copy = CallOffOrder(
         number=order.number,
         revision=revision,
@@ -906,19 +913,7 @@ def amend_order(session: Session, actor: Principal, order: CallOffOrder) -> Call
         for m in order.migrations
     ]
     copy.recipients = [CallOffRecipient(organisation=r.organisation) for r in order.recipients]
-    copy.items = []
-    for item in order.items:
-        # The amendment keeps the terms the live revision was ordered at.
-        line = CallOffItem(
-            catalogue_item=item.catalogue_item,
-            price_id=item.price_id,
-            quantities=[
-                CallOffQuantity(organisation_id=q.organisation_id, quantity=q.quantity)
-                for q in item.quantities
-            ],
-        )
-        copy_terms(line, terms_of(item))
-        copy.items.append(line)
+    copy.items = [_copied_item(item) for item in order.items]
     session.add(copy)
     session.flush()
     _record(
@@ -929,6 +924,39 @@ def amend_order(session: Session, actor: Principal, order: CallOffOrder) -> Call
         after={"amends": order.call_off_id, **summary(copy)},
     )
     return copy
+
+
+def _next_revision(session: Session, order: CallOffOrder) -> int:
+    """The revision number of a new amendment; none while another one is open."""
+    latest = session.scalars(
+        select(CallOffOrder)
+        .where(CallOffOrder.number == order.number)
+        .order_by(CallOffOrder.revision.desc())
+    ).first()
+    if (
+        latest is not None
+        and latest.id != order.id  # an open amendment
+        and latest.status is not OrderStatus.CANCELLED
+    ):
+        raise Conflict(
+            f"{latest.call_off_id} already amends this order ({latest.status.value}).",
+            {"revision": [f"Finish or cancel {latest.call_off_id} first."]},
+        )
+    return (latest.revision if latest is not None else order.revision) + 1
+
+
+def _copied_item(item: CallOffItem) -> CallOffItem:
+    """A line of the amendment: it keeps the terms the live revision was ordered at."""
+    line = CallOffItem(
+        catalogue_item=item.catalogue_item,
+        price_id=item.price_id,
+        quantities=[
+            CallOffQuantity(organisation_id=q.organisation_id, quantity=q.quantity)
+            for q in item.quantities
+        ],
+    )
+    copy_terms(line, terms_of(item))
+    return line
 
 
 # ------------------------------------------------------------------------------ lifecycle
@@ -944,7 +972,7 @@ def completeness(session: Session, order: CallOffOrder, today: date | None = Non
     """What stops the order being submitted; empty when it is complete."""
     today = today or date.today()
     missing: list[Missing] = []
-    errors = _Errors()
+    errors = FieldErrors()
     _check_framework(order.framework, errors)
     _check_dates(order, errors, today)
     _check_migration_dates(order, errors, today)
@@ -985,7 +1013,7 @@ def completeness(session: Session, order: CallOffOrder, today: date | None = Non
     return missing
 
 
-def _check_systems(order: CallOffOrder, errors: _Errors) -> None:
+def _check_systems(order: CallOffOrder, errors: FieldErrors) -> None:
     """Every principal system ordered is at Level 2 (now: a level can drop after ordering),
     and no practice migrates to the system it already runs."""
     for index, line in enumerate(order.items):
@@ -1075,17 +1103,7 @@ def transition(
     today: date | None = None,
 ) -> CallOffOrder:
     rule = RULES[name]
-    party = actor.is_commissioner(order.commissioner_id) or actor.is_supplier(order.supplier_id)
-    if actor.role not in rule.roles or not party:
-        names = " or ".join(sorted(role.value for role in rule.roles))
-        raise Forbidden(f"Only the order's {names} may {name.value} it.")
-    if order.status not in rule.sources:
-        allowed = [t.value for t in allowed_from(order.status)]
-        listed = ", ".join(allowed) if allowed else "none (the order is closed)"
-        raise Conflict(
-            f"Cannot {name.value} an order that is {order.status.value}. Allowed: {listed}.",
-            {"transition": [f"Allowed from {order.status.value}: {listed}."]},
-        )
+    _check_may(actor, order, name)
     reason = (reason or "").strip() or None
     if rule.needs_reason and reason is None:
         raise InvalidInput(f"Say why you {name.value} the order.", {"reason": ["Required."]})
@@ -1097,26 +1115,9 @@ def transition(
                 "submitted.",
                 {"items": [level_2_message(system) for system in below]},
             )
-        missing = completeness(session, order, today)
-        if missing:
-            errors: dict[str, list[str]] = {}
-            for item in missing:
-                errors.setdefault(item.field, []).append(item.message)
-            raise Conflict("The order is not complete; see what is missing.", errors)
+        _check_complete(session, order, today)
     if name is Transition.GO_LIVE:
-        if go_live_date is None:
-            raise InvalidInput("Record the business go-live date.", {"go_live_date": ["Required."]})
-        if order.commencement_date is not None and go_live_date < order.commencement_date:
-            raise InvalidInput(
-                "Business go-live cannot precede commencement.",
-                {"go_live_date": ["Cannot be before the commencement date."]},
-            )
-        end = term_end(order, today or date.today())
-        if go_live_date > end:
-            raise InvalidInput(
-                "Business go-live must fall within the order's term.",
-                {"go_live_date": [f"Cannot be after the end of the term ({end.isoformat()})."]},
-            )
+        _check_go_live(order, go_live_date, today)
 
     before = {"status": order.status.value}
     order.status = rule.target
@@ -1135,7 +1136,11 @@ def transition(
         order.status_reason = reason
     order.updated_at = now
     session.flush()  # the version check: of two racing writers, one fails here
-    after = {"status": order.status.value, "reason": reason, "go_live_date": go_live_date}
+    after: dict[str, Any] = {
+        "status": order.status.value,
+        "reason": reason,
+        "go_live_date": go_live_date,
+    }
     if name is Transition.SUBMIT and order.migrations:
         after["notice_given_on"] = {
             m.organisation.ods_code: m.notice_given_on for m in order.migrations
@@ -1144,6 +1149,46 @@ def transition(
     if name is Transition.GO_LIVE and order.amends is not None:
         _supersede(session, actor, order.amends, order)
     return order
+
+
+def _check_may(actor: Principal, order: CallOffOrder, name: Transition) -> None:
+    """The actor is a party the transition is for, and the order is in one of its sources."""
+    rule = RULES[name]
+    party = actor.is_commissioner(order.commissioner_id) or actor.is_supplier(order.supplier_id)
+    if actor.role not in rule.roles or not party:
+        names = " or ".join(sorted(role.value for role in rule.roles))
+        raise Forbidden(f"Only the order's {names} may {name.value} it.")
+    if order.status not in rule.sources:
+        allowed = [t.value for t in allowed_from(order.status)]
+        listed = ", ".join(allowed) if allowed else "none (the order is closed)"
+        raise Conflict(
+            f"Cannot {name.value} an order that is {order.status.value}. Allowed: {listed}.",
+            {"transition": [f"Allowed from {order.status.value}: {listed}."]},
+        )
+
+
+def _check_complete(session: Session, order: CallOffOrder, today: date | None) -> None:
+    incomplete = FieldErrors()
+    for item in completeness(session, order, today):
+        incomplete.add(item.field, item.message)
+    incomplete.raise_if_any("The order is not complete; see what is missing.", Conflict)
+
+
+def _check_go_live(order: CallOffOrder, go_live_date: date | None, today: date | None) -> None:
+    """Business go-live is recorded, within the order's term."""
+    if go_live_date is None:
+        raise InvalidInput("Record the business go-live date.", {"go_live_date": ["Required."]})
+    if order.commencement_date is not None and go_live_date < order.commencement_date:
+        raise InvalidInput(
+            "Business go-live cannot precede commencement.",
+            {"go_live_date": ["Cannot be before the commencement date."]},
+        )
+    end = term_end(order, today or date.today())
+    if go_live_date > end:
+        raise InvalidInput(
+            "Business go-live must fall within the order's term.",
+            {"go_live_date": [f"Cannot be after the end of the term ({end.isoformat()})."]},
+        )
 
 
 def _supersede(

@@ -8,12 +8,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalogue import audit
 from catalogue.errors import Conflict, NotFound
 from catalogue.models import (
     Capability,
 )
 from catalogue.principal import Principal
-from catalogue.reference.common import assign, record_change, require_authority, snapshot
+from catalogue.reference.common import assign, require_authority, snapshot
 from catalogue.reference.frameworks import SLUG_PATTERN
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, FieldErrors
 
@@ -55,12 +56,12 @@ def create_capability(session: Session, actor: Principal, data: Mapping[str, Any
     )
     session.add(capability)
     session.flush()
-    record_change(
+    audit.record_change(
         session,
         actor,
         "capability.create",
         "capability",
-        code,
+        capability.code,
         None,
         snapshot(capability, CAPABILITY_FIELDS),
     )
@@ -78,7 +79,7 @@ def update_capability(
     before = snapshot(capability, CAPABILITY_FIELDS)
     assign(capability, {name: value for name, value in changes.items() if name in editable})
     session.flush()
-    record_change(
+    audit.record_change(
         session,
         actor,
         "capability.update",

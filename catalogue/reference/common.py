@@ -5,25 +5,16 @@ event with the object's fields before and after.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from catalogue import audit
 from catalogue.errors import Forbidden
+from catalogue.plain import plain
 from catalogue.principal import Principal
 
 
 def require_authority(actor: Principal) -> None:
     if not actor.is_authority:
         raise Forbidden("Only the framework authority may do this.")
-
-
-def plain(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    return getattr(value, "value", value)
 
 
 def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
@@ -33,27 +24,3 @@ def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
 def assign(obj: Any, values: Mapping[str, Any]) -> None:
     for name, value in values.items():
         setattr(obj, name, value)
-
-
-def record_change(
-    session: Session,
-    actor: Principal,
-    action: str,
-    object_type: str,
-    object_id: int | str,
-    before: dict | None,
-    after: dict | None,
-    organisation_id: int | None = None,
-) -> None:
-    if before is not None and after is not None:
-        before, after = audit.changes(before, after)
-    audit.record(
-        session,
-        actor,
-        action,
-        object_type,
-        object_id,
-        before=before,
-        after=after,
-        organisation_id=organisation_id,
-    )

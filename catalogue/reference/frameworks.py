@@ -11,17 +11,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from catalogue import audit
 from catalogue.errors import Conflict, NotFound
 from catalogue.models import (
     Framework,
     FrameworkStatus,
     Funding,
 )
+from catalogue.plain import plain
 from catalogue.principal import Principal
 from catalogue.reference.common import (
     assign,
-    plain,
-    record_change,
     require_authority,
     snapshot,
 )
@@ -91,7 +91,7 @@ def create_framework(session: Session, actor: Principal, data: Mapping[str, Any]
     framework = Framework(status=FrameworkStatus.COMING, **values)
     session.add(framework)
     session.flush()
-    record_change(
+    audit.record_change(
         session,
         actor,
         "framework.create",
@@ -118,7 +118,7 @@ def update_framework(
     before = snapshot(framework, FRAMEWORK_FIELDS)
     assign(framework, {name: value for name, value in changes.items() if name in editable})
     session.flush()
-    record_change(
+    audit.record_change(
         session,
         actor,
         "framework.update",
@@ -146,7 +146,7 @@ def transition_framework(
     before = {"status": framework.status.value}
     framework.status = target
     session.flush()
-    record_change(
+    audit.record_change(
         session,
         actor,
         f"framework.{name}",

@@ -8,14 +8,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from catalogue import audit
 from catalogue.errors import Conflict, NotFound
 from catalogue.models import (
     Framework,
     Funding,
     Lot,
 )
+from catalogue.plain import plain
 from catalogue.principal import Principal
-from catalogue.reference.common import plain, record_change, require_authority, snapshot
+from catalogue.reference.common import require_authority, snapshot
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, FieldErrors
 
 LOT_FIELDS = ("number", "name", "description", "default_funding")
@@ -48,7 +50,7 @@ def create_lot(
     )
     framework.lots.append(lot)
     session.flush()
-    record_change(
+    audit.record_change(
         session,
         actor,
         "lot.create",
@@ -72,7 +74,7 @@ def update_lot(session: Session, actor: Principal, lot: Lot, changes: Mapping[st
             value = changes[name]
             setattr(lot, name, Funding(plain(value)) if name == "default_funding" else value)
     session.flush()
-    record_change(
+    audit.record_change(
         session,
         actor,
         "lot.update",

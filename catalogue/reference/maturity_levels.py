@@ -21,7 +21,7 @@ from catalogue.models import (
     MaturityLevel,
 )
 from catalogue.principal import Principal
-from catalogue.reference.common import record_change, require_authority
+from catalogue.reference.common import require_authority
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, FieldErrors
 
 
@@ -92,12 +92,12 @@ def create_maturity_level(
     session.add(level)
     session.flush()
     relevelled = _relevel_items(session)
-    record_change(
+    audit.record_change(
         session,
         actor,
         "maturity_level.create",
         "maturity_level",
-        number,
+        level.level,
         None,
         {**_level_snapshot(level), "items_relevelled": relevelled},
     )

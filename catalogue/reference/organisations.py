@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from catalogue import audit
 from catalogue.errors import Conflict, InvalidInput, NotFound
 from catalogue.models import (
     COMMISSIONER_TYPES,
@@ -19,11 +20,10 @@ from catalogue.models import (
     Organisation,
     OrganisationKind,
 )
+from catalogue.plain import plain
 from catalogue.principal import Principal
 from catalogue.reference.common import (
     assign,
-    plain,
-    record_change,
     require_authority,
     snapshot,
 )
@@ -102,7 +102,7 @@ def create_organisation(
     organisation.name = organisation.name.strip()
     session.add(organisation)
     session.flush()
-    record_change(
+    audit.record_change(
         session,
         actor,
         "organisation.create",
@@ -128,7 +128,7 @@ def update_organisation(
     old_owner = _owner_of(organisation)
     assign(organisation, {name: value for name, value in changes.items() if name in editable})
     session.flush()
-    record_change(
+    audit.record_change(
         session,
         actor,
         "organisation.update",

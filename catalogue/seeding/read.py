@@ -4,6 +4,7 @@ before anything is written."""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,7 +15,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 import seed_data
 from catalogue.errors import DomainError
@@ -78,17 +79,17 @@ class _Reader:
         self.record = record
         self.where = where
 
-    def fail(self, message: str) -> SeedDataError:
+    def fail(self, message: builtins.str) -> SeedDataError:
         return SeedDataError(f"{self.where}: {message}")
 
-    def raw(self, key: str, default: Any = ..., *, required: bool | None = None) -> Any:
+    def raw(self, key: builtins.str, default: Any = ..., *, required: bool | None = None) -> Any:
         if key in self.record:
             return self.record[key]
         if default is ... or required:
             raise self.fail(f"missing {key!r}")
         return default
 
-    def str(self, key: str, default: Any = ...) -> Any:
+    def str(self, key: builtins.str, default: Any = ...) -> Any:
         value = self.raw(key, default)
         if value is None and default is None:
             return None
@@ -96,7 +97,7 @@ class _Reader:
             raise self.fail(f"{key!r} must be a non-empty string, got {value!r}")
         return value.strip()
 
-    def int(self, key: str, default: Any = ...) -> Any:
+    def int(self, key: builtins.str, default: Any = ...) -> Any:
         value = self.raw(key, default)
         if value is None and default is None:
             return None
@@ -104,13 +105,13 @@ class _Reader:
             raise self.fail(f"{key!r} must be an integer, got {value!r}")
         return value
 
-    def bool(self, key: str, default: Any = ...) -> bool:
+    def bool(self, key: builtins.str, default: Any = ...) -> builtins.bool:
         value = self.raw(key, default)
         if not isinstance(value, bool):
             raise self.fail(f"{key!r} must be true or false, got {value!r}")
         return value
 
-    def date(self, key: str, default: Any = ...) -> Any:
+    def date(self, key: builtins.str, default: Any = ...) -> Any:
         value = self.raw(key, default)
         if value is None and default is None:
             return None
@@ -123,7 +124,7 @@ class _Reader:
         except ValueError:
             raise self.fail(f"{key!r} must be an ISO date, got {value!r}") from None
 
-    def enum(self, key: str, enum_class: type[StrEnum], default: Any = ...) -> Any:
+    def enum(self, key: builtins.str, enum_class: type[StrEnum], default: Any = ...) -> Any:
         value = self.raw(key, default)
         if value is None and default is None:
             return None
@@ -133,7 +134,7 @@ class _Reader:
             allowed = ", ".join(member.value for member in enum_class)
             raise self.fail(f"{key!r} must be one of {allowed}; got {value!r}") from None
 
-    def list(self, key: str, default: Any = ...) -> list:
+    def list(self, key: builtins.str, default: Any = ...) -> builtins.list[Any]:
         value = self.raw(key, default)
         if value is None:
             return []
@@ -141,7 +142,9 @@ class _Reader:
             raise self.fail(f"{key!r} must be a list, got {value!r}")
         return value
 
-    def codes(self, key: str, known: Iterable[str]) -> list[str]:
+    def codes(
+        self, key: builtins.str, known: Iterable[builtins.str]
+    ) -> builtins.list[builtins.str]:
         codes = self.list(key, [])
         known = set(known)
         for code in codes:
@@ -165,7 +168,7 @@ def _amount(reader: _Reader, value: Any) -> Decimal:
         raise reader.fail(f"amount {value!r} is not a decimal number") from None
     if not amount.is_finite() or amount < 0:
         raise reader.fail(f"amount {value!r} must be a non-negative number")
-    if amount.as_tuple().exponent < -MONEY_SCALE:
+    if amount.as_tuple().exponent < -MONEY_SCALE:  # type: ignore[operator]  # finite: an int
         raise reader.fail(f"amount {value!r} has more than {MONEY_SCALE} decimal places")
     return amount
 
@@ -221,7 +224,7 @@ def load_seed(seed_dir: Path = SEED_DIR, session: Session | None = None) -> Seed
     capabilities, levels = _read_capabilities(_load_file(seed_dir, "capabilities.yaml"), session)
     suppliers = _read_suppliers(_load_file(seed_dir, "suppliers.yaml"))
 
-    def known(column, extra: Iterable) -> set:
+    def known(column: InstrumentedAttribute[str], extra: Iterable[str]) -> set[str]:
         values = set(extra)
         if session is not None:
             values.update(session.scalars(select(column)))
@@ -383,56 +386,71 @@ def _read_items(
     existing_slugs: set[str],
 ) -> list[dict]:
     file = "items.yaml"
-    items: list[dict] = []
-    for index, record in enumerate(_records(data, file, "items"), start=1):
-        slug = _Reader(record, f"{file}: item #{index}").str("slug")
-        r = _Reader(record, f"{file}: item {slug!r}")
-        kind = r.enum("kind", ItemKind)
-        supplier = r.str("supplier")
-        if supplier not in supplier_slugs:
-            raise r.fail(f"unknown supplier {supplier!r}")
-        lot = (r.str("framework"), r.int("lot"))
-        if lot not in lot_keys:
-            raise r.fail(f"unknown lot {lot[1]} of framework {lot[0]!r}")
-        category = r.enum("category", ServiceCategory, None)
-        if kind is ItemKind.SERVICE and category is None:
-            raise r.fail("a service needs a category")
-        if kind is not ItemKind.SERVICE and category is not None:
-            raise r.fail("only services have a category")
-        parent = r.str("parent", None)
-        if kind is ItemKind.SYSTEM and parent is not None:
-            raise r.fail("a principal system has no parent")
-        status = r.enum("status", ItemStatus, ItemStatus.PUBLISHED)
-        accredited_on = r.date("accredited_on", None)
-        if status is ItemStatus.PUBLISHED and accredited_on is None:
-            raise r.fail("a published item needs accredited_on")
-        items.append(
-            {
-                "slug": slug,
-                "supplier": supplier,
-                "lot": lot,
-                "parent": parent,
-                "values": {
-                    "kind": kind,
-                    "name": r.str("name"),
-                    "summary": r.str("summary", "") or "",
-                    "description": r.str("description", "") or "",
-                    "category": category,
-                    "rfa_version": r.str("rfa_version", None),
-                    "hosting": r.enum("hosting", Hosting),
-                    "status": status,
-                    "accredited_on": accredited_on,
-                },
-                "capabilities": r.codes("capabilities", capability_codes),
-                "prices": [
-                    _read_price(price, f"{file}: item {slug!r}") for price in r.list("prices", [])
-                ],
-            }
-        )
-        _unique([p["name"] for p in items[-1]["prices"]], file, f"item {slug!r}: price")
-        if len(slug) > 100:
-            raise r.fail("slug longer than 100 characters")
+    items = [
+        _read_item(record, f"{file}: item #{index}", capability_codes, supplier_slugs, lot_keys)
+        for index, record in enumerate(_records(data, file, "items"), start=1)
+    ]
     _unique([item["slug"] for item in items], file, "item")
+    _check_parents(items, existing_slugs, file)
+    return _parents_first(items)
+
+
+def _read_item(
+    record: dict[str, Any],
+    where: str,
+    capability_codes: set[str],
+    supplier_slugs: set[str],
+    lot_keys: set[tuple[str, int]],
+) -> dict[str, Any]:
+    file = "items.yaml"
+    slug = _Reader(record, where).str("slug")
+    r = _Reader(record, f"{file}: item {slug!r}")
+    kind = r.enum("kind", ItemKind)
+    supplier = r.str("supplier")
+    if supplier not in supplier_slugs:
+        raise r.fail(f"unknown supplier {supplier!r}")
+    lot = (r.str("framework"), r.int("lot"))
+    if lot not in lot_keys:
+        raise r.fail(f"unknown lot {lot[1]} of framework {lot[0]!r}")
+    category = r.enum("category", ServiceCategory, None)
+    if kind is ItemKind.SERVICE and category is None:
+        raise r.fail("a service needs a category")
+    if kind is not ItemKind.SERVICE and category is not None:
+        raise r.fail("only services have a category")
+    parent = r.str("parent", None)
+    if kind is ItemKind.SYSTEM and parent is not None:
+        raise r.fail("a principal system has no parent")
+    status = r.enum("status", ItemStatus, ItemStatus.PUBLISHED)
+    accredited_on = r.date("accredited_on", None)
+    if status is ItemStatus.PUBLISHED and accredited_on is None:
+        raise r.fail("a published item needs accredited_on")
+    item = {
+        "slug": slug,
+        "supplier": supplier,
+        "lot": lot,
+        "parent": parent,
+        "values": {
+            "kind": kind,
+            "name": r.str("name"),
+            "summary": r.str("summary", "") or "",
+            "description": r.str("description", "") or "",
+            "category": category,
+            "rfa_version": r.str("rfa_version", None),
+            "hosting": r.enum("hosting", Hosting),
+            "status": status,
+            "accredited_on": accredited_on,
+        },
+        "capabilities": r.codes("capabilities", capability_codes),
+        "prices": [_read_price(price, f"{file}: item {slug!r}") for price in r.list("prices", [])],
+    }
+    _unique([p["name"] for p in item["prices"]], file, f"item {slug!r}: price")
+    if len(slug) > 100:
+        raise r.fail("slug longer than 100 characters")
+    return item
+
+
+def _check_parents(items: list[dict], existing_slugs: set[str], file: str) -> None:
+    """Each parent is an item of the file or of the database, not the item, not a service."""
     slugs = {item["slug"] for item in items} | existing_slugs
     kinds = {item["slug"]: item["values"]["kind"] for item in items}
     for item in items:
@@ -447,7 +465,6 @@ def _read_items(
             raise SeedDataError(
                 f"{file}: item {item['slug']!r}: parent {parent!r} must be a system or module"
             )
-    return _parents_first(items)
 
 
 def _parents_first(items: list[dict]) -> list[dict]:

@@ -4,7 +4,7 @@ outbox hooks: run a reindex after."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -26,6 +26,7 @@ from catalogue.models import (
     PriceTier,
     Supplier,
     item_capability,
+    table_of,
 )
 from catalogue.seeding.read import SeedDataError
 from catalogue.seeding.write import seed_catalogue
@@ -69,11 +70,6 @@ def seed_synthetic(
         raise SeedDataError("synthetic items need capabilities; there are none")
     supplier_ids = _synthetic_suppliers(session)
     requirements = load_requirements(session)
-    ladder, below = [], frozenset()
-    for level in sorted(requirements):
-        ladder.append(sorted(requirements[level] - below))
-        below = below | requirements[level]
-
     prefix = f"synthetic-{random_seed}-"
     item_ids = dict(
         session.execute(
@@ -88,7 +84,7 @@ def seed_synthetic(
         suppliers=sorted(supplier_ids),
         lots=sorted(lot_ids),
         capability_codes=sorted(capability_ids),
-        ladder=ladder,
+        ladder=_ladder(requirements),
     )
     added = 0
     batch: list[dict[str, Any]] = []
@@ -103,6 +99,16 @@ def seed_synthetic(
             if progress is not None:
                 progress(seen % batch_size or batch_size)
     return added
+
+
+def _ladder(requirements: Mapping[int, frozenset[str]]) -> list[list[str]]:
+    """The capability codes each maturity level adds to the one below, level 1 first."""
+    ladder: list[list[str]] = []
+    below: frozenset[str] = frozenset()
+    for level in sorted(requirements):
+        ladder.append(sorted(requirements[level] - below))
+        below = below | requirements[level]
+    return ladder
 
 
 def _synthetic_reference(session: Session) -> tuple[dict, dict]:
@@ -126,7 +132,7 @@ def _synthetic_suppliers(session: Session) -> dict[str, int]:
     )
     missing = [supplier for supplier in wanted if supplier["slug"] not in present]
     if missing:
-        session.execute(insert(Supplier.__table__), missing)
+        session.execute(insert(table_of(Supplier)), missing)
         present = dict(
             session.execute(
                 select(Supplier.slug, Supplier.id).where(Supplier.slug.in_(slugs))
@@ -150,38 +156,65 @@ def _insert_synthetic_batch(
 ) -> int:
     if not batch:
         return 0
-    item_table = CatalogueItem.__table__
     # Systems first, so that the modules and services of this batch can point at them.
     ordered = sorted(batch, key=lambda record: record["kind"] != "system")
-    rows = []
-    for record in ordered:
-        published = record["status"] in ("published", "suspended", "withdrawn")
-        stamp = _timestamp(record["accredited_on"])
-        rows.append(
-            {
-                "slug": record["slug"],
-                "kind": record["kind"],
-                "name": record["name"],
-                "summary": record["summary"],
-                "description": record["description"],
-                "supplier_id": supplier_ids[record["supplier"]],
-                "lot_id": lot_ids[record["lot"]],
-                "parent_id": None,
-                "category": record["category"],
-                "rfa_version": record["rfa_version"],
-                "hosting": record["hosting"],
-                "status": record["status"],
-                "maturity_level": derive_level(record["capabilities"], requirements),
-                "capability_bits": capability_bits(
-                    capability_ids[code] for code in record["capabilities"]
-                ),
-                "accredited_on": record["accredited_on"] if published else None,
-                "version": 1,
-                "created_at": stamp,
-                "updated_at": stamp,
-                "published_at": stamp if published else None,
-            }
-        )
+    rows = [
+        _item_row(record, supplier_ids, lot_ids, capability_ids, requirements) for record in ordered
+    ]
+    _insert_items(session, ordered, rows, item_ids)
+    session.execute(
+        insert(item_capability),
+        [
+            {"item_id": item_ids[record["slug"]], "capability_id": capability_ids[code]}
+            for record in ordered
+            for code in record["capabilities"]
+        ],
+    )
+    _insert_prices(session, ordered, item_ids)
+    return len(batch)
+
+
+def _item_row(
+    record: Mapping[str, Any],
+    supplier_ids: Mapping[str, int],
+    lot_ids: Mapping[tuple[str, int], int],
+    capability_ids: Mapping[str, int],
+    requirements: Mapping[int, frozenset[str]],
+) -> dict[str, Any]:
+    """The item table's row for a record (its parent is filled in once the parent has an id)."""
+    published = record["status"] in ("published", "suspended", "withdrawn")
+    stamp = _timestamp(record["accredited_on"])
+    return {
+        "slug": record["slug"],
+        "kind": record["kind"],
+        "name": record["name"],
+        "summary": record["summary"],
+        "description": record["description"],
+        "supplier_id": supplier_ids[record["supplier"]],
+        "lot_id": lot_ids[record["lot"]],
+        "parent_id": None,
+        "category": record["category"],
+        "rfa_version": record["rfa_version"],
+        "hosting": record["hosting"],
+        "status": record["status"],
+        "maturity_level": derive_level(record["capabilities"], requirements),
+        "capability_bits": capability_bits(capability_ids[code] for code in record["capabilities"]),
+        "accredited_on": record["accredited_on"] if published else None,
+        "version": 1,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "published_at": stamp if published else None,
+    }
+
+
+def _insert_items(
+    session: Session,
+    ordered: Sequence[Mapping[str, Any]],
+    rows: list[dict[str, Any]],
+    item_ids: dict[str, int],
+) -> None:
+    """Insert the systems, then the rest pointing at their parents; `item_ids` learns the ids."""
+    item_table = table_of(CatalogueItem)
     systems = sum(1 for record in ordered if record["kind"] == "system")
     for start, stop in ((0, systems), (systems, len(rows))):
         chunk = rows[start:stop]
@@ -195,15 +228,11 @@ def _insert_synthetic_batch(
         ).all()
         item_ids.update(zip((row["slug"] for row in chunk), ids, strict=True))
 
-    session.execute(
-        insert(item_capability),
-        [
-            {"item_id": item_ids[record["slug"]], "capability_id": capability_ids[code]}
-            for record in ordered
-            for code in record["capabilities"]
-        ],
-    )
-    price_table = Price.__table__
+
+def _insert_prices(
+    session: Session, ordered: Sequence[Mapping[str, Any]], item_ids: Mapping[str, int]
+) -> None:
+    price_table = table_of(Price)
     price_rows = []
     tier_lists = []
     for record in ordered:
@@ -230,7 +259,7 @@ def _insert_synthetic_batch(
         insert(price_table).returning(price_table.c.id, sort_by_parameter_order=True), price_rows
     ).all()
     session.execute(
-        insert(PriceTier.__table__),
+        insert(table_of(PriceTier)),
         [
             {
                 "price_id": price_id,
@@ -242,4 +271,3 @@ def _insert_synthetic_batch(
             for tier in tiers
         ],
     )
-    return len(batch)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -190,26 +191,8 @@ def _seed_items(
     suppliers: dict[str, Supplier],
     report: SeedReport,
 ) -> dict[str, CatalogueItem]:
-    slugs = [record["slug"] for record in seed.items]
-    existing = {
-        item.slug: item
-        for item in session.scalars(
-            select(CatalogueItem)
-            .where(CatalogueItem.slug.in_(slugs))
-            .options(
-                selectinload(CatalogueItem.capabilities),
-                selectinload(CatalogueItem.prices).selectinload(Price.tiers),
-            )
-        )
-    }
-    parents = {
-        slug: item_id
-        for slug, item_id in session.execute(
-            select(CatalogueItem.slug, CatalogueItem.id).where(
-                CatalogueItem.slug.in_({r["parent"] for r in seed.items if r["parent"]})
-            )
-        )
-    }
+    existing = _existing_items(session, seed)
+    parents = _parent_ids(session, seed)
     requirements = load_requirements(session)
     now = utcnow()
     seeded: list[CatalogueItem] = []
@@ -236,31 +219,75 @@ def _seed_items(
             report.count("item", created=True)
             for _ in record["prices"]:
                 report.count("price", created=True)
-        else:
-            # Prices first: replacing tiers flushes, and the item row must be updated once.
-            changed = _update_prices(session, item, record["prices"], report)
-            if _assign(item, values):
-                changed = True
-            if values["status"] is ItemStatus.PUBLISHED and item.published_at is None:
-                item.published_at = now
-                changed = True
-            if item.capability_codes != set(record["capabilities"]):
-                item.capabilities = wanted_capabilities
-                # Derived here too, so that the item's row is updated (and versioned) once.
-                item.maturity_level = derive_level(record["capabilities"], requirements)
-                item.capability_bits = capability_bits(c.id for c in wanted_capabilities)
-                changed = True
-            if changed:
-                # Capabilities and prices live in other tables: touch the row so that the
-                # listing's version is bumped for them too.
-                item.updated_at = now
-                report.count("item", created=False)
+        elif _update_item(
+            session, item, record, values, wanted_capabilities, requirements, now, report
+        ):
+            report.count("item", created=False)
         seeded.append(item)
         session.flush()
         parents[record["slug"]] = item.id
     refresh_derived_fields(session, seeded)
     session.flush()
     return {item.slug: item for item in seeded}
+
+
+def _existing_items(session: Session, seed: Seed) -> dict[str, CatalogueItem]:
+    """The seed's items already in the database, by slug, with their capabilities and prices."""
+    slugs = [record["slug"] for record in seed.items]
+    return {
+        item.slug: item
+        for item in session.scalars(
+            select(CatalogueItem)
+            .where(CatalogueItem.slug.in_(slugs))
+            .options(
+                selectinload(CatalogueItem.capabilities),
+                selectinload(CatalogueItem.prices).selectinload(Price.tiers),
+            )
+        )
+    }
+
+
+def _parent_ids(session: Session, seed: Seed) -> dict[str, int]:
+    """The ids of the parents the seed names that are already in the database, by slug."""
+    return {
+        slug: item_id
+        for slug, item_id in session.execute(
+            select(CatalogueItem.slug, CatalogueItem.id).where(
+                CatalogueItem.slug.in_({r["parent"] for r in seed.items if r["parent"]})
+            )
+        )
+    }
+
+
+def _update_item(
+    session: Session,
+    item: CatalogueItem,
+    record: Mapping[str, Any],
+    values: Mapping[str, Any],
+    wanted_capabilities: list[Capability],
+    requirements: Mapping[int, frozenset[str]],
+    now: datetime,
+    report: SeedReport,
+) -> bool:
+    """Bring an existing item to its record; True when anything changed."""
+    # Prices first: replacing tiers flushes, and the item row must be updated once.
+    changed = _update_prices(session, item, record["prices"], report)
+    if _assign(item, values):
+        changed = True
+    if values["status"] is ItemStatus.PUBLISHED and item.published_at is None:
+        item.published_at = now
+        changed = True
+    if item.capability_codes != set(record["capabilities"]):
+        item.capabilities = wanted_capabilities
+        # Derived here too, so that the item's row is updated (and versioned) once.
+        item.maturity_level = derive_level(record["capabilities"], requirements)
+        item.capability_bits = capability_bits(c.id for c in wanted_capabilities)
+        changed = True
+    if changed:
+        # Capabilities and prices live in other tables: touch the row so that the
+        # listing's version is bumped for them too.
+        item.updated_at = now
+    return changed
 
 
 def _update_prices(

@@ -54,7 +54,7 @@ from .scoring import (
     SelectionResult,
     score_selection,
 )
-from .settings import DEFAULT_TERM_MONTHS, create_selection, update_selection, weight_errors
+from .settings import DEFAULT_TERM_MONTHS, check_weights, create_selection, update_selection
 from .snapshot import CatalogueFacts, entered_scores, facts_for, lock_selection, result_of
 
 __all__ = [
@@ -65,7 +65,6 @@ __all__ = [
     "CriterionSpec",
     "DEFAULT_TERM_MONTHS",
     "EnteredScore",
-    "entered_scores",
     "MAX_CANDIDATES",
     "MAX_COMPARED",
     "MAX_CRITERIA",
@@ -85,11 +84,13 @@ __all__ = [
     "add_criterion",
     "candidate_ids_matching",
     "candidates",
+    "check_weights",
     "compare",
     "compare_items",
     "create_selection",
     "criteria",
     "enter_scores",
+    "entered_scores",
     "export",
     "facts",
     "facts_for",
@@ -113,5 +114,4 @@ __all__ = [
     "to_xlsx",
     "update_criterion",
     "update_selection",
-    "weight_errors",
 ]

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from catalogue import audit
 from catalogue.errors import Conflict, Forbidden, NotFound
@@ -40,7 +41,7 @@ def _can_see(viewer: Principal, selection: Selection) -> bool:
     return viewer.is_authority or viewer.is_commissioner(selection.commissioner_id)
 
 
-def _loading_options():
+def _loading_options() -> tuple[ExecutableOption, ...]:
     return (
         joinedload(Selection.practice),
         joinedload(Selection.commissioner),

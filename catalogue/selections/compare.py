@@ -63,28 +63,11 @@ def compare_items(
         raise InvalidInput(
             "Too many items to compare.", {"ids": [f"Compare at most {MAX_COMPARED} items."]}
         )
-    practice = None
-    if practice_ods is not None:
-        practice = session.scalars(
-            select(Organisation).where(
-                Organisation.ods_code == practice_ods,
-                Organisation.kind == OrganisationKind.PRACTICE,
-            )
-        ).first()
-        if practice is None:
-            raise NotFound(f"No practice has the ODS code {practice_ods!r}.")
+    practice = _practice(session, practice_ods) if practice_ods is not None else None
     items = [get_item(session, item_id, ALL_KINDS) for item_id in ids]  # published only
     day = on or date.today()
 
-    held: dict[str, dict[str, Any]] = {}
-    for item in items:
-        for capability in item.capabilities:
-            held.setdefault(
-                capability.code,
-                {"code": capability.code, "name": capability.name, "category": capability.category},
-            )
-    capabilities = sorted(held.values(), key=lambda c: (c["category"], c["code"]))
-
+    capabilities = _capabilities_held(items)
     rows = []
     for item in items:
         codes = item.capability_codes
@@ -112,3 +95,27 @@ def compare_items(
         capabilities=capabilities,
         rows=rows,
     )
+
+
+def _practice(session: Session, ods_code: str) -> Organisation:
+    practice = session.scalars(
+        select(Organisation).where(
+            Organisation.ods_code == ods_code,
+            Organisation.kind == OrganisationKind.PRACTICE,
+        )
+    ).first()
+    if practice is None:
+        raise NotFound(f"No practice has the ODS code {ods_code!r}.")
+    return practice
+
+
+def _capabilities_held(items: Sequence[CatalogueItem]) -> list[dict[str, Any]]:
+    """Every capability any of the items holds, by category and code."""
+    held: dict[str, dict[str, Any]] = {}
+    for item in items:
+        for capability in item.capabilities:
+            held.setdefault(
+                capability.code,
+                {"code": capability.code, "name": capability.name, "category": capability.category},
+            )
+    return sorted(held.values(), key=lambda c: (c["category"], c["code"]))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue import audit
-from catalogue.errors import InvalidInput, NotFound
+from catalogue.errors import NotFound
 from catalogue.models import (
     Capability,
     CriterionGroup,
@@ -26,6 +26,7 @@ from catalogue.models import (
 )
 from catalogue.principal import Principal
 from catalogue.selections.access import criterion_summary, ensure_writable, record_change, touch
+from catalogue.validation import FieldErrors
 
 MAX_CRITERIA = 100
 
@@ -50,49 +51,46 @@ def _known_capabilities(session: Session, codes: Sequence[str]) -> set[str]:
     return set(session.scalars(select(Capability.code).where(Capability.code.in_(codes))))
 
 
-def _criterion_errors(session: Session, data: CriterionInput) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
+def _criterion_errors(session: Session, data: CriterionInput) -> FieldErrors:
+    errors = FieldErrors()
     unknown = sorted(set(data.capabilities) - _known_capabilities(session, data.capabilities))
     if unknown:
-        errors["capabilities"] = [f"Unknown capability codes: {', '.join(unknown)}."]
+        errors.add("capabilities", f"Unknown capability codes: {', '.join(unknown)}.")
     if data.kind is CriterionKind.SCORED:
         if data.group is None:
-            errors["group"] = ["A scored criterion belongs to a group."]
+            errors.add("group", "A scored criterion belongs to a group.")
         if data.weight is None or not 1 <= data.weight <= 100:
-            errors["weight"] = ["A scored criterion has a weight of 1 to 100 within its group."]
+            errors.add("weight", "A scored criterion has a weight of 1 to 100 within its group.")
         if data.scoring is Scoring.CAPABILITY_COVERAGE and not data.capabilities:
-            errors.setdefault("capabilities", []).append(
-                "Capability coverage needs the capabilities to look for."
-            )
+            errors.add("capabilities", "Capability coverage needs the capabilities to look for.")
         for name in ("requirement", "min_maturity_level", "max_whole_life_cost"):
             if getattr(data, name) is not None:
-                errors[name] = ["Only mandatory criteria have this."]
+                errors.add(name, "Only mandatory criteria have this.")
         return errors
     for name in ("group", "weight", "scoring"):
         if getattr(data, name) is not None:
-            errors[name] = ["Mandatory criteria eliminate; they have no group, weight or scoring."]
+            errors.add(name, "Mandatory criteria eliminate; they have no group, weight or scoring.")
     if data.requirement is None:
-        errors["requirement"] = ["Say what the mandatory criterion requires."]
+        errors.add("requirement", "Say what the mandatory criterion requires.")
     elif data.requirement is Requirement.CAPABILITY and not data.capabilities:
-        errors.setdefault("capabilities", []).append("Name the required capability.")
+        errors.add("capabilities", "Name the required capability.")
     elif data.requirement is Requirement.MIN_MATURITY_LEVEL:
         levels = set(session.scalars(select(MaturityLevel.level)))
         if data.min_maturity_level not in levels:
-            errors["min_maturity_level"] = [
-                "Give a maturity level: " + ", ".join(str(level) for level in sorted(levels)) + "."
-            ]
+            known = ", ".join(str(level) for level in sorted(levels))
+            errors.add("min_maturity_level", f"Give a maturity level: {known}.")
     elif data.requirement is Requirement.MAX_WHOLE_LIFE_COST and (
         data.max_whole_life_cost is None or data.max_whole_life_cost <= 0
     ):
-        errors["max_whole_life_cost"] = ["Give the maximum whole-life cost, above zero."]
+        errors.add("max_whole_life_cost", "Give the maximum whole-life cost, above zero.")
     for name, requirement in (
         ("min_maturity_level", Requirement.MIN_MATURITY_LEVEL),
         ("max_whole_life_cost", Requirement.MAX_WHOLE_LIFE_COST),
     ):
         if data.requirement is not requirement and getattr(data, name) is not None:
-            errors.setdefault(name, []).append(f"Only a {requirement.value} requirement has this.")
+            errors.add(name, f"Only a {requirement.value} requirement has this.")
     if data.requirement is not Requirement.CAPABILITY and data.capabilities:
-        errors.setdefault("capabilities", []).append("Only a capability requirement names these.")
+        errors.add("capabilities", "Only a capability requirement names these.")
     return errors
 
 
@@ -124,9 +122,8 @@ def add_criterion(
     data = _normalised(data)
     errors = _criterion_errors(session, data)
     if len(selection.criteria) >= MAX_CRITERIA:
-        errors["criteria"] = [f"A selection has at most {MAX_CRITERIA} criteria."]
-    if errors:
-        raise InvalidInput("The criterion cannot be added as asked.", errors)
+        errors.add("criteria", f"A selection has at most {MAX_CRITERIA} criteria.")
+    errors.raise_if_any("The criterion cannot be added as asked.")
     criterion = SelectionCriterion()
     _apply_criterion(criterion, data)
     selection.criteria.append(criterion)
@@ -170,8 +167,7 @@ def update_criterion(
     if "capabilities" in changes:
         merged = replace(merged, capabilities=tuple(changes["capabilities"] or ()))
     errors = _criterion_errors(session, merged)
-    if errors:
-        raise InvalidInput("The criterion cannot be changed as asked.", errors)
+    errors.raise_if_any("The criterion cannot be changed as asked.")
     _apply_criterion(criterion, merged)
     changed_before, changed_after = audit.changes(before, criterion_summary(criterion))
     if changed_after:

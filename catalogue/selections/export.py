@@ -8,10 +8,12 @@ import csv
 import io
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from catalogue.models import CriterionKind, Selection
 from catalogue.spreadsheets import csv_text, keep_as_text
@@ -24,7 +26,56 @@ MONEY_COLUMNS = {"one_off", "recurring_per_year", "recurring", "total", "central
 SCORE_COLUMNS = {"price_points", "non_price_points", "total_score", "points", "weight_percent"}
 
 
-def _criteria_rows(selection: Selection, report: dict[str, Any]) -> list[list[Any]]:
+def tables(selection: Selection, report: dict[str, Any]) -> list[Table]:
+    """The export's sections, in order."""
+    return [
+        _summary_table(selection, report),
+        _criteria_table(selection, report),
+        _ranking_table(report),
+        _scores_table(report),
+        _costs_table(report),
+        _eliminated_table(report),
+    ]
+
+
+def _summary_table(selection: Selection, report: dict[str, Any]) -> Table:
+    practice = selection.practice
+    rows: list[list[Any]] = [
+        ["selection", selection.name],
+        ["selection_id", selection.id],
+        ["status", report["status"]],
+        ["mode", report["mode"]],
+        ["practice", f"{practice.name} ({practice.ods_code})"],
+        ["list_size", practice.list_size],
+        ["framework", selection.framework.slug],
+        ["term_months", report["term_months"]],
+        ["priced_on", report["priced_on"].isoformat()],
+        ["price_weight", report["price_weight"]],
+        ["non_price_weight", 100 - report["price_weight"]],
+        *[[f"{group}_weight", weight] for group, weight in report["non_price_weights"].items()],
+        ["complete", "yes" if report["complete"] else "no"],
+        ["problems", "; ".join(report["problems"])],
+        ["sensitivity", (report["sensitivity"] or {}).get("explanation", "")],
+    ]
+    return ("Summary", ["field", "value"], rows)
+
+
+CRITERIA_HEADER = [
+    "criterion_id",
+    "name",
+    "kind",
+    "group",
+    "weight_in_group",
+    "weight_percent",
+    "scoring",
+    "requirement",
+    "capabilities",
+    "min_maturity_level",
+    "max_whole_life_cost",
+]
+
+
+def _criteria_table(selection: Selection, report: dict[str, Any]) -> Table:
     weights: dict[int, Decimal] = {}
     for candidate in report["ranked"]:
         for line in candidate["breakdown"]:
@@ -47,29 +98,27 @@ def _criteria_rows(selection: Selection, report: dict[str, Any]) -> list[list[An
                 criterion.max_whole_life_cost if criterion.max_whole_life_cost is not None else "",
             ]
         )
-    return rows
+    return ("Criteria", CRITERIA_HEADER, rows)
 
 
-def tables(selection: Selection, report: dict[str, Any]) -> list[Table]:
-    practice = selection.practice
-    summary = [
-        ["selection", selection.name],
-        ["selection_id", selection.id],
-        ["status", report["status"]],
-        ["mode", report["mode"]],
-        ["practice", f"{practice.name} ({practice.ods_code})"],
-        ["list_size", practice.list_size],
-        ["framework", selection.framework.slug],
-        ["term_months", report["term_months"]],
-        ["priced_on", report["priced_on"].isoformat()],
-        ["price_weight", report["price_weight"]],
-        ["non_price_weight", 100 - report["price_weight"]],
-        *[[f"{group}_weight", weight] for group, weight in report["non_price_weights"].items()],
-        ["complete", "yes" if report["complete"] else "no"],
-        ["problems", "; ".join(report["problems"])],
-        ["sensitivity", (report["sensitivity"] or {}).get("explanation", "")],
-    ]
-    ranking = [
+RANKING_HEADER = [
+    "rank",
+    "tied",
+    "item_id",
+    "candidate",
+    "supplier",
+    "listing_version",
+    "maturity_level",
+    "total",
+    "price_score",
+    "price_points",
+    "non_price_points",
+    "total_score",
+]
+
+
+def _ranking_table(report: dict[str, Any]) -> Table:
+    rows = [
         [
             c["rank"],
             "yes" if c["tied"] else "",
@@ -86,7 +135,25 @@ def tables(selection: Selection, report: dict[str, Any]) -> list[Table]:
         ]
         for c in report["ranked"]
     ]
-    scores = [
+    return ("Ranking", RANKING_HEADER, rows)
+
+
+SCORES_HEADER = [
+    "item_id",
+    "candidate",
+    "criterion_id",
+    "criterion",
+    "group",
+    "weight_percent",
+    "score",
+    "source",
+    "justification",
+    "points",
+]
+
+
+def _scores_table(report: dict[str, Any]) -> Table:
+    rows = [
         [
             c["item_id"],
             c["name"],
@@ -102,11 +169,31 @@ def tables(selection: Selection, report: dict[str, Any]) -> list[Table]:
         for c in report["ranked"]
         for line in c["breakdown"]
     ]
-    costs = []
+    return ("Scores", SCORES_HEADER, rows)
+
+
+COSTS_HEADER = [
+    "item_id",
+    "candidate",
+    "price",
+    "unit",
+    "period",
+    "quantity",
+    "funding",
+    "one_off",
+    "recurring_per_year",
+    "recurring",
+    "total",
+]
+
+
+def _costs_table(report: dict[str, Any]) -> Table:
+    """Each candidate's cost lines, then its whole-life total; eliminated candidates too."""
+    rows: list[list[Any]] = []
     for c in report["ranked"] + report["eliminated"]:
         cost = c["whole_life_cost"]
         for line in cost["lines"]:
-            costs.append(
+            rows.append(
                 [
                     c["item_id"],
                     c["name"],
@@ -121,7 +208,7 @@ def tables(selection: Selection, report: dict[str, Any]) -> list[Table]:
                     line["total"],
                 ]
             )
-        costs.append(
+        rows.append(
             [
                 c["item_id"],
                 c["name"],
@@ -136,82 +223,15 @@ def tables(selection: Selection, report: dict[str, Any]) -> list[Table]:
                 cost["total"],
             ]
         )
-    eliminated = [
+    return ("Costs", COSTS_HEADER, rows)
+
+
+def _eliminated_table(report: dict[str, Any]) -> Table:
+    rows = [
         [c["item_id"], c["name"], c["supplier"], " ".join(c["eliminated_because"])]
         for c in report["eliminated"]
     ]
-    return [
-        ("Summary", ["field", "value"], summary),
-        (
-            "Criteria",
-            [
-                "criterion_id",
-                "name",
-                "kind",
-                "group",
-                "weight_in_group",
-                "weight_percent",
-                "scoring",
-                "requirement",
-                "capabilities",
-                "min_maturity_level",
-                "max_whole_life_cost",
-            ],
-            _criteria_rows(selection, report),
-        ),
-        (
-            "Ranking",
-            [
-                "rank",
-                "tied",
-                "item_id",
-                "candidate",
-                "supplier",
-                "listing_version",
-                "maturity_level",
-                "total",
-                "price_score",
-                "price_points",
-                "non_price_points",
-                "total_score",
-            ],
-            ranking,
-        ),
-        (
-            "Scores",
-            [
-                "item_id",
-                "candidate",
-                "criterion_id",
-                "criterion",
-                "group",
-                "weight_percent",
-                "score",
-                "source",
-                "justification",
-                "points",
-            ],
-            scores,
-        ),
-        (
-            "Costs",
-            [
-                "item_id",
-                "candidate",
-                "price",
-                "unit",
-                "period",
-                "quantity",
-                "funding",
-                "one_off",
-                "recurring_per_year",
-                "recurring",
-                "total",
-            ],
-            costs,
-        ),
-        ("Eliminated", ["item_id", "candidate", "supplier", "reasons"], eliminated),
-    ]
+    return ("Eliminated", ["item_id", "candidate", "supplier", "reasons"], rows)
 
 
 def _text(value: Any) -> str:
@@ -242,7 +262,7 @@ def _format_for(column: str) -> str | None:
     return None
 
 
-def _write_sheet(sheet, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def _write_sheet(sheet: Worksheet, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     sheet.append(list(header))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -255,13 +275,14 @@ def _write_sheet(sheet, header: Sequence[str], rows: Sequence[Sequence[Any]]) ->
                 cell.number_format = number_format
     for column_cells in sheet.columns:
         width = max(len(_text(cell.value)) for cell in column_cells)
-        sheet.column_dimensions[column_cells[0].column_letter].width = min(max(width, 8) + 2, 80)
+        letter = cast(Cell, column_cells[0]).column_letter  # no merged cells here
+        sheet.column_dimensions[letter].width = min(max(width, 8) + 2, 80)
     sheet.freeze_panes = "A2"
 
 
 def to_xlsx(selection: Selection, report: dict[str, Any]) -> bytes:
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(cast(Worksheet, workbook.active))
     for title, header, rows in tables(selection, report):
         _write_sheet(workbook.create_sheet(title), header, rows)
     out = io.BytesIO()

@@ -7,9 +7,10 @@ a latency budget (DESIGN.md: 20 ms), and these are the same facts a snapshot fre
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, aliased
 
 from catalogue.funding import decide_funding
@@ -34,6 +35,32 @@ def load_candidate_facts(session: Session, item_ids: Sequence[int]) -> list[Cand
     """Facts for each item, in the order given (unknown ids are left out)."""
     if not item_ids:
         return []
+    by_id = _items(session, item_ids)
+    capabilities = _capabilities(session, item_ids)
+    tiers = _tiers(session, item_ids)
+    terms = _price_terms(session, item_ids, by_id, tiers)
+    return [
+        CandidateFacts(
+            item_id=item_id,
+            name=by_id[item_id][1],
+            supplier=by_id[item_id][6],
+            version=by_id[item_id][2],
+            maturity_level=by_id[item_id][3],
+            capabilities=frozenset(capabilities[item_id]),
+            prices=tuple(terms[item_id]),
+        )
+        for item_id in item_ids
+        if item_id in by_id
+    ]
+
+
+# id, name, version, level, kind, parent's level, supplier name, lot number, lot's default
+# funding, framework's funding types
+_ItemRow = Row[*tuple[Any, ...]]
+
+
+def _items(session: Session, item_ids: Sequence[int]) -> dict[int, _ItemRow]:
+    """Each item's row by id (an _ItemRow)."""
     parent = aliased(CatalogueItem)
     items = session.execute(
         select(
@@ -54,6 +81,10 @@ def load_candidate_facts(session: Session, item_ids: Sequence[int]) -> list[Cand
         .outerjoin(parent, parent.id == CatalogueItem.parent_id)
         .where(CatalogueItem.id.in_(item_ids))
     ).all()
+    return {row[0]: row for row in items}
+
+
+def _capabilities(session: Session, item_ids: Sequence[int]) -> dict[int, set[str]]:
     capabilities: dict[int, set[str]] = defaultdict(set)
     for item_id, code in session.execute(
         select(item_capability.c.item_id, Capability.code)
@@ -61,6 +92,11 @@ def load_candidate_facts(session: Session, item_ids: Sequence[int]) -> list[Cand
         .where(item_capability.c.item_id.in_(item_ids))
     ):
         capabilities[item_id].add(code)
+    return capabilities
+
+
+def _tiers(session: Session, item_ids: Sequence[int]) -> dict[int, list[Tier]]:
+    """The tiers of every price of the items, by price id, lowest first."""
     tiers: dict[int, list[Tier]] = defaultdict(list)
     for price_id, lower, upper, amount in session.execute(
         select(PriceTier.price_id, PriceTier.lower_bound, PriceTier.upper_bound, PriceTier.amount)
@@ -69,6 +105,16 @@ def load_candidate_facts(session: Session, item_ids: Sequence[int]) -> list[Cand
         .order_by(PriceTier.price_id, PriceTier.lower_bound)
     ):
         tiers[price_id].append(Tier(lower, upper, amount))
+    return tiers
+
+
+def _price_terms(
+    session: Session,
+    item_ids: Sequence[int],
+    by_id: Mapping[int, _ItemRow],
+    tiers: Mapping[int, list[Tier]],
+) -> dict[int, list[PriceTerms]]:
+    """Each item's prices with the funding decided for each."""
     prices = session.execute(
         select(
             Price.item_id,
@@ -84,14 +130,12 @@ def load_candidate_facts(session: Session, item_ids: Sequence[int]) -> list[Cand
         .where(Price.item_id.in_(item_ids))
         .order_by(Price.id)
     ).all()
-
-    by_id = {row[0]: row for row in items}
     terms: dict[int, list[PriceTerms]] = defaultdict(list)
     for item_id, price_id, name, unit, period, calculation, funding, start, end in prices:
         (_, _, _, level, kind, parent_level, _, lot_number, lot_default, funding_types) = by_id[
             item_id
         ]
-        price_tiers = tuple(tiers[price_id])
+        price_tiers = tuple(tiers.get(price_id, ()))
         decision = decide_funding(
             kind=kind,
             lot_number=lot_number,
@@ -119,19 +163,7 @@ def load_candidate_facts(session: Session, item_ids: Sequence[int]) -> list[Cand
                 effective_to=end,
             )
         )
-    return [
-        CandidateFacts(
-            item_id=item_id,
-            name=by_id[item_id][1],
-            supplier=by_id[item_id][6],
-            version=by_id[item_id][2],
-            maturity_level=by_id[item_id][3],
-            capabilities=frozenset(capabilities[item_id]),
-            prices=tuple(terms[item_id]),
-        )
-        for item_id in item_ids
-        if item_id in by_id
-    ]
+    return terms
 
 
 def capability_reference(session: Session) -> tuple[dict[str, str], frozenset[str]]:

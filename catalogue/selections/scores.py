@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from catalogue.errors import InvalidInput, NotFound
+from catalogue.errors import NotFound
 from catalogue.models import (
     CriterionKind,
     Selection,
@@ -20,6 +20,7 @@ from catalogue.selections.scoring import (
     MAX_SCORE,
     MIN_SCORE,
 )
+from catalogue.validation import FieldErrors
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def enter_scores(
     ensure_writable(actor, selection)
     candidates = {c.item_id for c in selection.candidates}
     criteria = {c.id: c for c in selection.criteria}
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     seen: set[tuple[int, int]] = set()
     for index, entry in enumerate(entries):
         problems = []
@@ -51,19 +52,17 @@ def enter_scores(
                 f"Criterion {entry.criterion_id} is mandatory: it eliminates, unscored."
             )
         if not MIN_SCORE <= entry.score <= MAX_SCORE:
-            errors[f"scores.{index}.score"] = [f"Scores are {MIN_SCORE} to {MAX_SCORE}."]
+            errors.add(f"scores.{index}.score", f"Scores are {MIN_SCORE} to {MAX_SCORE}.")
         if not entry.justification.strip():
-            errors[f"scores.{index}.justification"] = ["Every score needs a justification."]
+            errors.add(f"scores.{index}.justification", "Every score needs a justification.")
         key = (entry.criterion_id, entry.item_id)
         if key in seen:
             problems.append("The same candidate and criterion are scored twice.")
         seen.add(key)
-        if problems:
-            errors[f"scores.{index}"] = problems
+        errors.extend(f"scores.{index}", problems)
     if not entries:
-        errors["scores"] = ["Give at least one score."]
-    if errors:
-        raise InvalidInput("The scores cannot be entered as given; none were stored.", errors)
+        errors.add("scores", "Give at least one score.")
+    errors.raise_if_any("The scores cannot be entered as given; none were stored.")
     existing = {(s.criterion_id, s.item_id): s for s in selection.scores}
     stored = []
     changes_before, changes_after = [], []

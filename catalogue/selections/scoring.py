@@ -16,7 +16,7 @@ The weighting:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -207,7 +207,7 @@ def coverage_score(held: int, wanted: int) -> int:
     return 2 if held else 1
 
 
-def _names(codes, capability_names: Mapping[str, str]) -> str:
+def _names(codes: Iterable[str], capability_names: Mapping[str, str]) -> str:
     return ", ".join(capability_names.get(code, code) for code in sorted(codes))
 
 
@@ -295,7 +295,7 @@ def criterion_weights(
     return shares, problems
 
 
-def _leaders(totals: Mapping[int, Fraction]) -> tuple[int, ...]:
+def _leaders(totals: Mapping[int, Fraction | int]) -> tuple[int, ...]:
     best = max(totals.values())
     return tuple(item_id for item_id, total in totals.items() if total == best)
 
@@ -312,50 +312,20 @@ def sensitivity(ranked: Sequence[CandidateResult], price_weight: int) -> Sensiti
     if len(leaders) > 1:
         return None
     leader = next(c for c in ranked if c.item_id == leaders[0])
-
-    # Scaled by 100 x the non-price denominator, a total at price weight w is an integer:
-    # w x price score x NP + (100 - w) x non-price units.
-    def scaled_at(candidate: CandidateResult, weight: int) -> int:
-        return (
-            weight * (candidate.price_score or 0) * candidate.non_price_denominator
-            + (100 - weight) * candidate.non_price_units
-        )
+    found = _nearest_weight_changing_leader(ranked, leader, price_weight)
+    best_even = _break_even(ranked, leader, price_weight)
 
     low, high = PRICE_WEIGHT_RANGE
-    allowed = sorted(range(low, high + 1, WEIGHT_STEP), key=lambda w: (abs(w - price_weight), w))
-    found: tuple[int, tuple[int, ...], str] | None = None
-    for weight in allowed:
-        if weight == price_weight:
-            continue
-        new_leaders = _leaders({c.item_id: scaled_at(c, weight) for c in ranked})
-        if new_leaders != (leader.item_id,):
-            others = tuple(i for i in new_leaders if i != leader.item_id)
-            found = (weight, others, "tied" if leader.item_id in new_leaders else "overtaken")
-            break
-
-    # The exact break-even weight against the closest challenger: where
-    # 100 b + w (a NP - b) = 0, with a the price score gap and b the non-price units gap.
-    best_even: tuple[Fraction, int] | None = None
-    shared = leader.non_price_denominator
-    for challenger in ranked:
-        if challenger.item_id == leader.item_id:
-            continue
-        a = (leader.price_score or 0) - (challenger.price_score or 0)
-        b = leader.non_price_units - challenger.non_price_units
-        if b == a * shared:
-            continue  # parallel: never meet
-        weight = Fraction(100 * b, b - a * shared)
-        if 0 <= weight <= 100 and (
-            best_even is None or abs(weight - price_weight) < abs(best_even[0] - price_weight)
-        ):
-            best_even = (weight, challenger.item_id)
-
+    smallest_change: int | None
+    at_weight: int | None
+    outcome: str | None
+    new_leaders: tuple[int, ...]
     if found is None:
         explanation = (
             f"No price weight from {low} % to {high} % changes the leader: the result is robust."
         )
         smallest_change = at_weight = outcome = None
-        new_leaders: tuple[int, ...] = ()
+        new_leaders = ()
     else:
         at_weight, new_leaders, outcome = found
         smallest_change = at_weight - price_weight
@@ -379,11 +349,103 @@ def sensitivity(ranked: Sequence[CandidateResult], price_weight: int) -> Sensiti
     )
 
 
+def _nearest_weight_changing_leader(
+    ranked: Sequence[CandidateResult], leader: CandidateResult, price_weight: int
+) -> tuple[int, tuple[int, ...], str] | None:
+    """The allowed price weight nearest the current one at which the leader is tied or
+    overtaken: (weight, the other leaders, "tied" or "overtaken"); None when there is none."""
+
+    # Scaled by 100 x the non-price denominator, a total at price weight w is an integer:
+    # w x price score x NP + (100 - w) x non-price units.
+    def scaled_at(candidate: CandidateResult, weight: int) -> int:
+        return (
+            weight * (candidate.price_score or 0) * candidate.non_price_denominator
+            + (100 - weight) * candidate.non_price_units
+        )
+
+    low, high = PRICE_WEIGHT_RANGE
+    allowed = sorted(range(low, high + 1, WEIGHT_STEP), key=lambda w: (abs(w - price_weight), w))
+    for weight in allowed:
+        if weight == price_weight:
+            continue
+        new_leaders = _leaders({c.item_id: scaled_at(c, weight) for c in ranked})
+        if new_leaders != (leader.item_id,):
+            others = tuple(i for i in new_leaders if i != leader.item_id)
+            return (weight, others, "tied" if leader.item_id in new_leaders else "overtaken")
+    return None
+
+
+def _break_even(
+    ranked: Sequence[CandidateResult], leader: CandidateResult, price_weight: int
+) -> tuple[Fraction, int] | None:
+    """The exact break-even weight against the closest challenger: where
+    100 b + w (a NP - b) = 0, with a the price score gap and b the non-price units gap."""
+    best_even: tuple[Fraction, int] | None = None
+    shared = leader.non_price_denominator
+    for challenger in ranked:
+        if challenger.item_id == leader.item_id:
+            continue
+        a = (leader.price_score or 0) - (challenger.price_score or 0)
+        b = leader.non_price_units - challenger.non_price_units
+        if b == a * shared:
+            continue  # parallel: never meet
+        weight = Fraction(100 * b, b - a * shared)
+        if 0 <= weight <= 100 and (
+            best_even is None or abs(weight - price_weight) < abs(best_even[0] - price_weight)
+        ):
+            best_even = (weight, challenger.item_id)
+    return best_even
+
+
 # ------------------------------------------------------------------------------- score
 
 
 def score_selection(data: ScoringInput) -> SelectionResult:
     problems: list[str] = []
+    results = _costed_results(data)
+    standing = [r for r in results if not r.eliminated]
+    eliminated = [r for r in results if r.eliminated]
+
+    if not data.candidates:
+        problems.append("Add candidates: one for a direct award, 2 to 8 for a competition.")
+    if len(data.candidates) == 1:
+        return _direct_award(data, standing, eliminated, problems)
+
+    shares, weight_problems = criterion_weights(
+        data.price_weight, data.group_weights, data.criteria
+    )
+    problems.extend(weight_problems)
+    if data.candidates and not standing:
+        problems.append("Every candidate is eliminated by the mandatory criteria.")
+    weights = _WeightUnits.of(data.price_weight, shares)
+    cheapest = min((r.cost.total for r in standing), default=Decimal(0))
+    facts_by_id = {c.item_id: c for c in data.candidates}
+    scored = [c for c in data.criteria if c.kind is CriterionKind.SCORED]
+    missing = 0
+    for result in standing:
+        facts = facts_by_id[result.item_id]
+        missing += _score_candidate(data, weights, scored, facts, result, cheapest)
+    if missing:
+        problems.append(f"{missing} score(s) are still to be entered.")
+    if len(data.candidates) > MAX_CANDIDATES:
+        problems.append(f"A competition takes at most {MAX_CANDIDATES} candidates.")
+
+    _rank(standing)
+    leaders = tuple(r.item_id for r in standing if r.rank == 1)
+    return SelectionResult(
+        mode="competition",
+        complete=not problems,
+        problems=problems,
+        priced_on=data.priced_on,
+        ranked=standing,
+        eliminated=eliminated,
+        leader_item_ids=leaders,
+        sensitivity=sensitivity(standing, data.price_weight),
+    )
+
+
+def _costed_results(data: ScoringInput) -> list[CandidateResult]:
+    """Each candidate's whole-life cost and the mandatory criteria that eliminate it."""
     results = [
         CandidateResult(
             item_id=c.item_id,
@@ -399,87 +461,117 @@ def score_selection(data: ScoringInput) -> SelectionResult:
         result.eliminated_because = elimination_reasons(
             data.criteria, facts, result.cost, data.term_months, data.capability_names
         )
-    standing = [r for r in results if not r.eliminated]
-    eliminated = [r for r in results if r.eliminated]
+    return results
 
-    if not data.candidates:
-        problems.append("Add candidates: one for a direct award, 2 to 8 for a competition.")
-    if len(data.candidates) == 1:
-        mode = "direct_award"
-        if standing:
-            standing[0].rank = 1
-        else:
-            problems.append("The only candidate is eliminated: there is nothing to award.")
-        return SelectionResult(
-            mode=mode,
-            complete=not problems,
-            problems=problems,
-            priced_on=data.priced_on,
-            ranked=standing,
-            eliminated=eliminated,
-            leader_item_ids=tuple(r.item_id for r in standing),
-            sensitivity=None,
+
+def _direct_award(
+    data: ScoringInput,
+    standing: list[CandidateResult],
+    eliminated: list[CandidateResult],
+    problems: list[str],
+) -> SelectionResult:
+    """One candidate: awarded unless eliminated; nothing is scored."""
+    if standing:
+        standing[0].rank = 1
+    else:
+        problems.append("The only candidate is eliminated: there is nothing to award.")
+    return SelectionResult(
+        mode="direct_award",
+        complete=not problems,
+        problems=problems,
+        priced_on=data.priced_on,
+        ranked=standing,
+        eliminated=eliminated,
+        leader_item_ids=tuple(r.item_id for r in standing),
+        sensitivity=None,
+    )
+
+
+@dataclass(frozen=True)
+class _WeightUnits:
+    """Every weight over one common denominator, so that totals are sums of integers."""
+
+    shares: Mapping[int, Fraction]  # criterion id -> its share of the whole score
+    units: Mapping[int, int]  # criterion id -> its share in units of the denominator
+    price_units: int
+    denominator: int
+    non_price_share: Fraction
+
+    @classmethod
+    def of(cls, price_weight: int, shares: Mapping[int, Fraction]) -> _WeightUnits:
+        price_share = Fraction(price_weight, 100)
+        denominator = math.lcm(price_share.denominator, *(w.denominator for w in shares.values()))
+        return cls(
+            shares=shares,
+            units={criterion_id: int(w * denominator) for criterion_id, w in shares.items()},
+            price_units=int(price_share * denominator),
+            denominator=denominator,
+            non_price_share=1 - price_share,
         )
 
-    shares, weight_problems = criterion_weights(
-        data.price_weight, data.group_weights, data.criteria
-    )
-    problems.extend(weight_problems)
-    if data.candidates and not standing:
-        problems.append("Every candidate is eliminated by the mandatory criteria.")
-    price_share = Fraction(data.price_weight, 100)
-    non_price_share = 1 - price_share
-    # One common denominator for every weight: totals are sums of integers.
-    denominator = math.lcm(price_share.denominator, *(w.denominator for w in shares.values()))
-    units = {criterion_id: int(w * denominator) for criterion_id, w in shares.items()}
-    price_units = int(price_share * denominator)
-    cheapest = min((r.cost.total for r in standing), default=Decimal(0))
-    facts_by_id = {c.item_id: c for c in data.candidates}
-    scored = [c for c in data.criteria if c.kind is CriterionKind.SCORED]
-    missing = 0
-    zero = Fraction(0)
-    for result in standing:
-        facts = facts_by_id[result.item_id]
-        result.price_score = price_score(result.cost.total, cheapest)
-        result.price_points = Fraction(price_units * result.price_score, denominator)
-        non_price_units = 0
-        for criterion in scored:
-            automatic = automatic_score(
-                criterion, facts, data.interoperability_capabilities, data.capability_names
-            )
-            entered = data.entered.get((criterion.id, result.item_id))
-            if entered is not None:
-                score, source, why = entered.score, "entered", entered.justification
-            elif automatic is not None:
-                score, source, why = automatic.score, "automatic", automatic.explanation
-            else:
-                score, source, why = None, "missing", ""
-                if shares.get(criterion.id):
-                    missing += 1
-            line = CriterionScore(
-                criterion_id=criterion.id,
-                name=criterion.name,
-                group=criterion.group or CriterionGroup.FEATURES,
-                weight=shares.get(criterion.id, zero),
-                score=score,
-                source=source,
-                justification=why,
-                automatic=automatic,
-                weight_units=units.get(criterion.id, 0),
-                denominator=denominator,
-            )
-            result.breakdown.append(line)
-            non_price_units += line.points_units
-        result.non_price_points = Fraction(non_price_units, denominator)
-        result.non_price_units = non_price_units
-        result.non_price_denominator = denominator - price_units
-        if non_price_share:
-            result.non_price_score = result.non_price_points / non_price_share
-    if missing:
-        problems.append(f"{missing} score(s) are still to be entered.")
-    if len(data.candidates) > MAX_CANDIDATES:
-        problems.append(f"A competition takes at most {MAX_CANDIDATES} candidates.")
 
+def _score_candidate(
+    data: ScoringInput,
+    weights: _WeightUnits,
+    scored: Sequence[CriterionSpec],
+    facts: CandidateFacts,
+    result: CandidateResult,
+    cheapest: Decimal,
+) -> int:
+    """Fill in a standing candidate's price and non-price points; returns how many of its
+    weighted scores are still missing."""
+    result.price_score = price_score(result.cost.total, cheapest)
+    result.price_points = Fraction(weights.price_units * result.price_score, weights.denominator)
+    missing = 0
+    non_price_units = 0
+    for criterion in scored:
+        line = _criterion_score(data, weights, criterion, facts, result.item_id)
+        if line.source == "missing" and weights.shares.get(criterion.id):
+            missing += 1
+        result.breakdown.append(line)
+        non_price_units += line.points_units
+    result.non_price_points = Fraction(non_price_units, weights.denominator)
+    result.non_price_units = non_price_units
+    result.non_price_denominator = weights.denominator - weights.price_units
+    if weights.non_price_share:
+        result.non_price_score = result.non_price_points / weights.non_price_share
+    return missing
+
+
+def _criterion_score(
+    data: ScoringInput,
+    weights: _WeightUnits,
+    criterion: CriterionSpec,
+    facts: CandidateFacts,
+    item_id: int,
+) -> CriterionScore:
+    """One criterion's score of one candidate: the entered score overrides the automatic one."""
+    automatic = automatic_score(
+        criterion, facts, data.interoperability_capabilities, data.capability_names
+    )
+    entered = data.entered.get((criterion.id, item_id))
+    if entered is not None:
+        score, source, why = entered.score, "entered", entered.justification
+    elif automatic is not None:
+        score, source, why = automatic.score, "automatic", automatic.explanation
+    else:
+        score, source, why = None, "missing", ""
+    return CriterionScore(
+        criterion_id=criterion.id,
+        name=criterion.name,
+        group=criterion.group or CriterionGroup.FEATURES,
+        weight=weights.shares.get(criterion.id, Fraction(0)),
+        score=score,
+        source=source,
+        justification=why,
+        automatic=automatic,
+        weight_units=weights.units.get(criterion.id, 0),
+        denominator=weights.denominator,
+    )
+
+
+def _rank(standing: list[CandidateResult]) -> None:
+    """Sort by total (then name, id) and number the places; equal totals share a place."""
     standing.sort(key=lambda r: (-r.total, r.name, r.item_id))
     position = 0
     previous: Fraction | None = None
@@ -489,17 +581,6 @@ def score_selection(data: ScoringInput) -> SelectionResult:
         result.rank = position
     for result in standing:
         result.tied = sum(1 for other in standing if other.rank == result.rank) > 1
-    leaders = tuple(r.item_id for r in standing if r.rank == 1)
-    return SelectionResult(
-        mode="competition",
-        complete=not problems,
-        problems=problems,
-        priced_on=data.priced_on,
-        ranked=standing,
-        eliminated=eliminated,
-        leader_item_ids=leaders,
-        sensitivity=sensitivity(standing, data.price_weight),
-    )
 
 
 def ratio_as_decimal(numerator: int, denominator: int, places: int = 4) -> Decimal:

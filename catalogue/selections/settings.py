@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue import audit
-from catalogue.errors import InvalidInput
 from catalogue.models import (
     CriterionGroup,
     Framework,
@@ -27,31 +26,34 @@ from catalogue.selections.scoring import (
     PRICE_WEIGHT_RANGE,
     WEIGHT_STEP,
 )
+from catalogue.validation import FieldErrors
 
 DEFAULT_TERM_MONTHS = 36
 
 
-def weight_errors(
-    price_weight: int, group_weights: Mapping[CriterionGroup, int]
-) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
+def check_weights(
+    errors: FieldErrors, price_weight: int, group_weights: Mapping[CriterionGroup, int]
+) -> None:
+    """Add to `errors` what is wrong with a selection's price and group weights."""
     low, high = PRICE_WEIGHT_RANGE
     if not low <= price_weight <= high or price_weight % WEIGHT_STEP:
-        errors["price_weight"] = [
+        errors.add(
+            "price_weight",
             f"The price weight is {low} to {high} % in steps of {WEIGHT_STEP} "
-            f"(so the non-price weight is {100 - high} to {100 - low} %); got {price_weight}."
-        ]
+            f"(so the non-price weight is {100 - high} to {100 - low} %); got {price_weight}.",
+        )
     if set(group_weights) != set(CriterionGroup):
-        errors["non_price_weights"] = [
-            "Give a weight for each group: " + ", ".join(g.value for g in CriterionGroup) + "."
-        ]
+        errors.add(
+            "non_price_weights",
+            "Give a weight for each group: " + ", ".join(g.value for g in CriterionGroup) + ".",
+        )
     elif any(not 0 <= weight <= 100 for weight in group_weights.values()):
-        errors["non_price_weights"] = ["Each group weight is 0 to 100."]
+        errors.add("non_price_weights", "Each group weight is 0 to 100.")
     elif sum(group_weights.values()) != 100:
-        errors["non_price_weights"] = [
-            f"The group weights must add up to 100; they add up to {sum(group_weights.values())}."
-        ]
-    return errors
+        errors.add(
+            "non_price_weights",
+            f"The group weights must add up to 100; they add up to {sum(group_weights.values())}.",
+        )
 
 
 def _set_group_weights(selection: Selection, weights: Mapping[CriterionGroup, int]) -> None:
@@ -94,28 +96,26 @@ def create_selection(
 ) -> Selection:
     """Start a selection for a practice; it belongs to the practice's commissioner."""
     check_role(actor)
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     found_practice = _practice_by_ods(session, practice)
     if found_practice is None:
-        errors["practice"] = [f"No practice has the ODS code {practice!r}."]
+        errors.add("practice", f"No practice has the ODS code {practice!r}.")
     elif (
         actor.role is Role.COMMISSIONER and found_practice.commissioner_id != actor.organisation_id
     ):
-        errors["practice"] = [f"Practice {practice} is not one of your practices."]
+        errors.add("practice", f"Practice {practice} is not one of your practices.")
     found_framework = session.scalars(select(Framework).where(Framework.slug == framework)).first()
     if found_framework is None:
-        errors["framework"] = [f"No framework {framework!r}."]
+        errors.add("framework", f"No framework {framework!r}.")
     if term_months is None:
         term_months = min(
             DEFAULT_TERM_MONTHS,
             found_framework.max_term_months if found_framework else DEFAULT_TERM_MONTHS,
         )
-    if term_problems := _term_errors(term_months, found_framework):
-        errors["term_months"] = term_problems
+    errors.extend("term_months", _term_errors(term_months, found_framework))
     weights = dict(non_price_weights or DEFAULT_GROUP_WEIGHTS)
-    errors.update(weight_errors(price_weight, weights))
-    if errors:
-        raise InvalidInput("The selection cannot be started as asked.", errors)
+    check_weights(errors, price_weight, weights)
+    errors.raise_if_any("The selection cannot be started as asked.")
     assert found_practice is not None and found_framework is not None
     selection = Selection(
         name=name,
@@ -142,13 +142,11 @@ def update_selection(
     before = summary(selection)
     price_weight = changes.get("price_weight", selection.price_weight)
     weights = dict(changes.get("non_price_weights") or selection.group_weights)
-    errors = weight_errors(price_weight, weights)
-    if "term_months" in changes and (
-        term_problems := _term_errors(changes["term_months"], selection.framework)
-    ):
-        errors["term_months"] = term_problems
-    if errors:
-        raise InvalidInput("The selection cannot be changed as asked.", errors)
+    errors = FieldErrors()
+    check_weights(errors, price_weight, weights)
+    if "term_months" in changes:
+        errors.extend("term_months", _term_errors(changes["term_months"], selection.framework))
+    errors.raise_if_any("The selection cannot be changed as asked.")
     if "name" in changes:
         selection.name = changes["name"]
     if "term_months" in changes:

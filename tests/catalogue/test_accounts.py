@@ -11,16 +11,9 @@ from sqlalchemy import select
 
 from catalogue import accounts
 from catalogue.errors import InvalidInput, NotFound
-from catalogue.models import ApiToken, AuditEvent, Organisation, Supplier, utcnow
+from catalogue.models import ApiToken, AuditEvent, utcnow
 from catalogue.principal import CONSOLE, Role
-
-
-def _supplier_id(db) -> int:
-    return db.scalars(select(Supplier.id).where(Supplier.slug == "emis")).one()
-
-
-def _organisation_id(db, ods_code: str) -> int:
-    return db.scalars(select(Organisation.id).where(Organisation.ods_code == ods_code)).one()
+from tests import factories
 
 
 def test_a_token_is_random_shown_once_and_stored_only_as_a_hash(db):
@@ -35,7 +28,7 @@ def test_a_token_is_random_shown_once_and_stored_only_as_a_hash(db):
 
 
 def test_authenticating_gives_the_principal_the_token_is_bound_to(db):
-    supplier_id = _supplier_id(db)
+    supplier_id = factories.supplier_id(db, "emis")
     issued = accounts.issue_token(db, CONSOLE, Role.SUPPLIER, "emis feed", supplier_id=supplier_id)
     principal = accounts.authenticate(db, issued.secret)
     assert principal.role is Role.SUPPLIER
@@ -90,9 +83,9 @@ def test_an_expired_token_fails(db):
 
 
 def test_role_bindings_are_checked(db):
-    supplier_id = _supplier_id(db)
-    practice = _organisation_id(db, "A81001")
-    commissioner = _organisation_id(db, "13T")
+    supplier_id = factories.supplier_id(db, "emis")
+    practice = factories.organisation_id(db, "A81001")
+    commissioner = factories.organisation_id(db, "13T")
     cases = [
         (Role.SUPPLIER, {}, "supplier_id"),
         (Role.SUPPLIER, {"supplier_id": 999999}, "supplier_id"),
@@ -111,7 +104,7 @@ def test_role_bindings_are_checked(db):
 
 
 def test_issuing_is_audited_with_the_actor_and_whose_token_it_is(db):
-    supplier_id = _supplier_id(db)
+    supplier_id = factories.supplier_id(db, "emis")
     issued = accounts.issue_token(db, CONSOLE, Role.SUPPLIER, "feed", supplier_id=supplier_id)
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "token.issue")).one()
     assert event.actor == "authority:console"

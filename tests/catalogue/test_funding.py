@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from catalogue.funding import decide_funding, funding_for
-from catalogue.models import CatalogueItem, Framework, Funding, ItemKind
+from catalogue.models import Framework, Funding, ItemKind
+from tests import factories
 
 REFUSED = "the price's own 'central' does not apply"
 
@@ -136,12 +135,8 @@ def test_a_price_that_costs_nothing_is_funded_by_nobody():
     assert decision.reason
 
 
-def _item(db: Session, slug: str) -> CatalogueItem:
-    return db.scalars(select(CatalogueItem).where(CatalogueItem.slug == slug)).one()
-
-
 def test_seeded_prices_are_funded_as_connecting_for_health_said(db):
-    emis_web = _item(db, "emis-web")
+    emis_web = factories.item(db, "emis-web")
     funding = {price.name: funding_for(emis_web, price).funding for price in emis_web.prices}
     assert funding == {
         "Annual practice licence": Funding.CENTRAL,
@@ -149,17 +144,17 @@ def test_seeded_prices_are_funded_as_connecting_for_health_said(db):
         "System support": Funding.LOCAL,
     }
     # A module takes its parent system's level: EMIS Patient Access rides on EMIS Web.
-    module = _item(db, "emis-patient-access")
+    module = factories.item(db, "emis-patient-access")
     assert {funding_for(module, price).funding for price in module.prices} == {Funding.CENTRAL}
-    finance = _item(db, "ledgerline-practice-finance")
+    finance = factories.item(db, "ledgerline-practice-finance")
     assert {funding_for(finance, price).funding for price in finance.prices} == {Funding.LOCAL}
 
 
 def test_rows_stating_central_are_held_to_the_rules(db):
     """funding_for on rows: the lot, the level, the price name and the framework all count."""
-    finance = _item(db, "ledgerline-practice-finance")  # Lot 2
-    training = _item(db, "emis-training")  # a Lot 1 service
-    emis_web = _item(db, "emis-web")
+    finance = factories.item(db, "ledgerline-practice-finance")  # Lot 2
+    training = factories.item(db, "emis-training")  # a Lot 1 service
+    emis_web = factories.item(db, "emis-web")
     support = next(price for price in emis_web.prices if price.name == "System support")
     licence = next(price for price in emis_web.prices if price.name.endswith("licence"))
     for price in [*finance.prices, *training.prices, support]:

@@ -7,13 +7,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
 from catalogue.errors import Conflict, Forbidden, InvalidInput
 from catalogue.listings import SYSTEM_KINDS, lifecycle, revisions, rules, writes
-from catalogue.models import ItemStatus, Supplier
+from catalogue.models import ItemStatus
 from catalogue.principal import CONSOLE, Principal, Role
 from catalogue.validation import FieldErrors
+from tests.factories import supplier_principal, tiers
 
 PRICE = {
     "name": "Licence",
@@ -30,10 +30,6 @@ def _errors(data) -> dict:
     with pytest.raises(InvalidInput) as raised:
         errors.raise_if_any()
     return raised.value.errors
-
-
-def _tiers(*bounds):
-    return [{"lower_bound": lo, "upper_bound": hi, "amount": Decimal("1")} for lo, hi in bounds]
 
 
 def test_a_valid_price_becomes_a_plain_spec():
@@ -54,10 +50,10 @@ def test_a_valid_price_becomes_a_plain_spec():
         ({"name": "x" * 201}, "name"),
         ({"unit": "fortnight"}, "unit"),
         ({"effective_to": date(2000, 1, 1)}, "effective_to"),
-        ({"amount": None, "tiers": _tiers((1, 5), (7, None))}, "tiers"),
-        ({"amount": None, "tiers": _tiers((1, 5), (3, None))}, "tiers"),
-        ({"amount": None, "tiers": _tiers((1, 5))}, "tiers"),
-        ({"amount": None, "tiers": _tiers((0, None))}, "tiers"),
+        ({"amount": None, "tiers": tiers((1, 5), (7, None), amount=Decimal("1"))}, "tiers"),
+        ({"amount": None, "tiers": tiers((1, 5), (3, None), amount=Decimal("1"))}, "tiers"),
+        ({"amount": None, "tiers": tiers((1, 5), amount=Decimal("1"))}, "tiers"),
+        ({"amount": None, "tiers": tiers((0, None), amount=Decimal("1"))}, "tiers"),
         ({"amount": None, "tiers": None}, "tiers"),
     ],
 )
@@ -75,8 +71,7 @@ def test_the_transition_table():
 
 @pytest.fixture
 def emis(db) -> Principal:
-    supplier = db.scalars(select(Supplier.id).where(Supplier.slug == "emis")).one()
-    return Principal(Role.SUPPLIER, "emis", supplier_id=supplier)
+    return supplier_principal(db, "emis")
 
 
 @pytest.fixture

@@ -7,16 +7,16 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
 from api.orders import presenters
 from api.orders.schemas import CostEstimateSchema
 from catalogue import orders
 from catalogue.errors import InvalidInput
-from catalogue.models import CatalogueItem, Funding, OrderStatus, Organisation, Price, Supplier
+from catalogue.models import Funding, OrderStatus
 from catalogue.orders.dates import add_months, period_end, whole_months_between
 from catalogue.orders.lifecycle import Transition
-from catalogue.principal import Principal, Role
+from catalogue.principal import Principal
+from tests import factories
 
 
 @pytest.mark.parametrize(
@@ -53,24 +53,14 @@ def test_cancelled_before_live_and_terminated_after():
     assert orders.allowed_from(OrderStatus.COMPLETED) == []
 
 
-def _one(db, model, **where):
-    query = select(model)
-    for name, value in where.items():
-        query = query.where(getattr(model, name) == value)
-    return db.scalars(query).one()
-
-
 def _price(db, slug: str, name: str) -> tuple[int, int]:
-    item = _one(db, CatalogueItem, slug=slug)
-    return item.id, next(
-        p.id for p in db.scalars(select(Price).where(Price.item_id == item.id)) if p.name == name
-    )
+    price = factories.price(db, slug, name)
+    return price.item_id, price.id
 
 
 @pytest.fixture
 def ccg(db) -> Principal:
-    organisation = _one(db, Organisation, ods_code="13T")
-    return Principal(Role.COMMISSIONER, "test", token_id=1, organisation_id=organisation.id)
+    return factories.commissioner_principal(db, "13T")
 
 
 def _order(db, ccg, **overrides):
@@ -80,7 +70,7 @@ def _order(db, ccg, **overrides):
     training = _price(db, "systmone-training", "Trainer day")
     data = {
         "framework": "gpsoc-r",
-        "supplier_id": _one(db, Supplier, slug="tpp").id,
+        "supplier_id": factories.supplier_id(db, "tpp"),
         "commencement_date": start,
         "term_months": 18,
         "recipients": ["A81001", "A81002"],
@@ -117,7 +107,7 @@ def test_a_part_year_is_pro_rata_and_one_offs_fall_in_the_first_year(db, ccg):
 
 def test_full_support_keeps_the_previous_system_after_bedding_in_at_local_cost(db, ccg):
     start = date.today().replace(day=1)
-    emis_lv = _one(db, CatalogueItem, slug="emis-lv")
+    emis_lv = factories.item(db, "emis-lv")
     order = _order(
         db,
         ccg,
@@ -145,7 +135,7 @@ def test_full_support_keeps_the_previous_system_after_bedding_in_at_local_cost(d
 
 def test_single_user_retention_is_priced_per_user_from_the_previous_suppliers_catalogue(db, ccg):
     start = date.today().replace(day=1)
-    emis_lv = _one(db, CatalogueItem, slug="emis-lv")
+    emis_lv = factories.item(db, "emis-lv")
     order = _order(
         db,
         ccg,

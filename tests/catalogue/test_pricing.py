@@ -6,15 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
 
 from catalogue.errors import InvalidInput
 from catalogue.models import (
-    CatalogueItem,
     Funding,
-    Organisation,
-    Price,
     PricePeriod,
     PriceUnit,
     TierCalculation,
@@ -29,6 +24,7 @@ from catalogue.pricing import (
     whole_life_cost,
     whole_life_cost_of,
 )
+from tests import factories
 
 D = Decimal
 
@@ -199,20 +195,13 @@ def test_snapshot_terms_round_trip_through_json():
 # ---------------------------------------------------------------- on the seeded catalogue
 
 
-def _item(db: Session, slug: str) -> CatalogueItem:
-    return db.scalars(
-        select(CatalogueItem)
-        .where(CatalogueItem.slug == slug)
-        .options(selectinload(CatalogueItem.prices).selectinload(Price.tiers))
-    ).one()
-
-
-def _practice(db: Session, ods: str) -> Organisation:
-    return db.scalars(select(Organisation).where(Organisation.ods_code == ods)).one()
-
-
 def test_emis_web_for_a_practice_over_three_years(db):
-    cost = whole_life_cost(_item(db, "emis-web"), _practice(db, "A81001"), 36, on=date(2016, 4, 1))
+    cost = whole_life_cost(
+        factories.item(db, "emis-web"),
+        factories.organisation(db, "A81001"),
+        36,
+        on=date(2016, 4, 1),
+    )
     by_name = {line.price_name: line for line in cost.lines}
     # Hansard 2009: licence 3427.72, Level 3 increment ~204, support 665.08 a year.
     assert by_name["Annual practice licence"].total == D("10283.16")
@@ -225,8 +214,8 @@ def test_emis_web_for_a_practice_over_three_years(db):
 
 
 def test_per_patient_prices_take_the_practice_list_size(db):
-    practice = _practice(db, "A81003")  # 19,860 patients
-    docflow = _item(db, "scanwise-docflow")
+    practice = factories.organisation(db, "A81003")  # 19,860 patients
+    docflow = factories.item(db, "scanwise-docflow")
     licence = next(price for price in docflow.prices if price.unit is PriceUnit.PATIENT)
     assert default_quantity(licence, practice) == 19860
     cost = whole_life_cost(docflow, practice, 12, on=date(2016, 1, 1))

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from catalogue.db import make_session_factory
 from catalogue.maturity import derive_level, load_requirements
 from catalogue.models import (
+    Base,
     CatalogueItem,
     Framework,
     FrameworkStatus,
@@ -29,32 +31,49 @@ from catalogue.pricing import validate_tiers
 from catalogue.seeding import SEED_DIR, SeedDataError, seed_catalogue, seed_synthetic
 from catalogue.seeding.read import SEED_FILES
 from seed_data.synthetic import generate
+from tests import factories
+from tests.databases import fresh_database
 
 TIMESTAMPS = frozenset({"created_at", "updated_at", "published_at"})
-
-
-def _item(session: Session, slug: str) -> CatalogueItem:
-    return session.scalars(
-        select(CatalogueItem)
-        .where(CatalogueItem.slug == slug)
-        .options(selectinload(CatalogueItem.prices).selectinload(Price.tiers))
-    ).one()
-
-
-def _price(session: Session, slug: str, name: str) -> Price:
-    (price,) = [price for price in _item(session, slug).prices if price.name == name]
-    return price
 
 
 def _count(session: Session, model) -> int:
     return session.scalar(select(func.count()).select_from(model))
 
 
+# The tables the seed writes, in dependency order.
+SEED_TABLES = (
+    "framework",
+    "lot",
+    "capability",
+    "maturity_level",
+    "maturity_level_capability",
+    "supplier",
+    "catalogue_item",
+    "item_capability",
+    "price",
+    "price_tier",
+    "organisation",
+)
+
+
+def dump(session: Session, *, skip_columns: frozenset[str] = frozenset()) -> dict[str, list]:
+    """Every row of the seeded tables, in primary-key order."""
+    tables = Base.metadata.tables
+    result = {}
+    for name in SEED_TABLES:
+        table = tables[name]
+        columns = [column for column in table.columns if column.name not in skip_columns]
+        rows = session.execute(select(*columns).order_by(*table.primary_key.columns))
+        result[name] = [tuple(row) for row in rows]
+    return result
+
+
 # --------------------------------------------------------------------------- seed catalogue
 
 
-def test_seed_loads_the_catalogue(session_factory):
-    with session_factory.begin() as session:
+def test_seed_loads_the_catalogue(empty_session_factory):
+    with empty_session_factory.begin() as session:
         report = seed_catalogue(session)
     assert report.created["framework"] == 2
     assert report.created["lot"] == 4
@@ -62,13 +81,13 @@ def test_seed_loads_the_catalogue(session_factory):
     assert report.created["item"] >= 30
     assert sum(report.updated.values()) == 0
     assert "item" in str(report)
-    with session_factory() as session:
+    with empty_session_factory() as session:
         assert _count(session, CatalogueItem) == report.created["item"]
         assert _count(session, Organisation) == report.created["organisation"]
 
 
-def test_frameworks_and_lots(seeded):
-    with seeded() as session:
+def test_frameworks_and_lots(session_factory):
+    with session_factory() as session:
         frameworks = {f.slug: f for f in session.scalars(select(Framework))}
         gpsoc, refresh = frameworks["gpsoc"], frameworks["gpsoc-r"]
         assert (gpsoc.start_date, gpsoc.end_date) == (date(2007, 4, 1), date(2014, 3, 31))
@@ -85,14 +104,14 @@ def test_frameworks_and_lots(seeded):
         ]
 
 
-def test_seeding_twice_changes_nothing(seeded, dump):
-    with seeded() as session:
+def test_seeding_twice_changes_nothing(session_factory):
+    with session_factory() as session:
         before = dump(session)
-    with seeded.begin() as session:
+    with session_factory.begin() as session:
         report = seed_catalogue(session)
         assert not session.dirty and not session.new and not session.deleted
     assert report.changed == 0, str(report)
-    with seeded() as session:
+    with session_factory() as session:
         assert dump(session) == before
         versions = session.scalars(select(CatalogueItem.version)).all()
     assert set(versions) == {1}
@@ -112,9 +131,9 @@ def test_seeding_twice_changes_nothing(seeded, dump):
         ("practice-manager-ii", 2),
     ],
 )
-def test_principal_system_levels_are_derived(seeded, slug, level):
-    with seeded() as session:
-        item = _item(session, slug)
+def test_principal_system_levels_are_derived(session_factory, slug, level):
+    with session_factory() as session:
+        item = factories.item(session, slug)
         assert item.kind is ItemKind.SYSTEM
         assert item.maturity_level == level
         assert item.maturity_level == derive_level(
@@ -122,11 +141,11 @@ def test_principal_system_levels_are_derived(seeded, slug, level):
         )
 
 
-def test_isoft_and_microtest_systems_lack_gp2gp(seeded):
-    with seeded() as session:
+def test_isoft_and_microtest_systems_lack_gp2gp(session_factory):
+    with session_factory() as session:
         for slug in ("synergy", "premiere", "evolution", "practice-manager-ii"):
-            assert "gp2gp" not in _item(session, slug).capability_codes
-            assert "eps" in _item(session, slug).capability_codes
+            assert "gp2gp" not in factories.item(session, slug).capability_codes
+            assert "eps" in factories.item(session, slug).capability_codes
 
 
 @pytest.mark.parametrize(
@@ -142,9 +161,9 @@ def test_isoft_and_microtest_systems_lack_gp2gp(seeded):
         ("practice-manager-ii", "5592.81"),
     ],
 )
-def test_hansard_licence_prices_are_exact(seeded, slug, amount):
-    with seeded() as session:
-        price = _price(session, slug, "Annual practice licence")
+def test_hansard_licence_prices_are_exact(session_factory, slug, amount):
+    with session_factory() as session:
+        price = factories.price(session, slug, "Annual practice licence")
         assert price.is_flat
         assert price.flat_amount == Decimal(amount)
         assert isinstance(price.flat_amount, Decimal)
@@ -153,22 +172,24 @@ def test_hansard_licence_prices_are_exact(seeded, slug, amount):
         assert "Hansard" in price.source
 
 
-def test_other_hansard_figures_and_illustrative_tpp(seeded):
-    with seeded() as session:
-        support = _price(session, "emis-web", "System support")
+def test_other_hansard_figures_and_illustrative_tpp(session_factory):
+    with session_factory() as session:
+        support = factories.price(session, "emis-web", "System support")
         assert support.flat_amount == Decimal("665.08")
         assert support.funding.value == "local"
-        increment = _price(session, "vision-3", "Level 3 increment")
+        increment = factories.price(session, "vision-3", "Level 3 increment")
         assert increment.flat_amount == Decimal("204")
         assert increment.funding.value == "central"
-        tpp = _price(session, "systmone", "Annual practice licence")
+        tpp = factories.price(session, "systmone", "Annual practice licence")
         assert tpp.illustrative
         # Level 2 systems have no Level 3 increment to pay.
-        assert "Level 3 increment" not in {p.name for p in _item(session, "synergy").prices}
+        assert "Level 3 increment" not in {
+            p.name for p in factories.item(session, "synergy").prices
+        }
 
 
-def test_every_seeded_item_is_published_and_accredited(seeded):
-    with seeded() as session:
+def test_every_seeded_item_is_published_and_accredited(session_factory):
+    with session_factory() as session:
         items = session.scalars(select(CatalogueItem)).all()
         assert items
         for item in items:
@@ -178,8 +199,8 @@ def test_every_seeded_item_is_published_and_accredited(seeded):
             assert item.version == 1
 
 
-def test_every_price_has_valid_tiers(seeded):
-    with seeded() as session:
+def test_every_price_has_valid_tiers(session_factory):
+    with session_factory() as session:
         prices = session.scalars(select(Price).options(selectinload(Price.tiers))).all()
         for price in prices:
             validate_tiers([(t.lower_bound, t.upper_bound) for t in price.tiers])
@@ -189,14 +210,14 @@ def test_every_price_has_valid_tiers(seeded):
         assert all(price.unit.value == "patient" for price in tiered)
 
 
-def test_migration_services_of_the_main_suppliers(seeded):
+def test_migration_services_of_the_main_suppliers(session_factory):
     wanted = {
         ServiceCategory.MIGRATION,
         ServiceCategory.TRAINING,
         ServiceCategory.AUDIT_TRAIL_RETRIEVAL,
         ServiceCategory.SINGLE_USER_RETENTION,
     }
-    with seeded() as session:
+    with session_factory() as session:
         services = session.scalars(
             select(CatalogueItem)
             .where(CatalogueItem.kind == ItemKind.SERVICE)
@@ -211,8 +232,8 @@ def test_migration_services_of_the_main_suppliers(seeded):
                 assert service.parent.supplier_id == service.supplier_id
 
 
-def test_organisations(seeded):
-    with seeded() as session:
+def test_organisations(session_factory):
+    with session_factory() as session:
         organisations = session.scalars(
             select(Organisation).options(selectinload(Organisation.current_system))
         ).all()
@@ -241,7 +262,7 @@ def _edit_items(seed_dir: Path, edit) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
-def test_a_changed_seed_updates_rows_and_bumps_versions(seeded, tmp_path):
+def test_a_changed_seed_updates_rows_and_bumps_versions(session_factory, tmp_path):
     seed_dir = _copy_seed(tmp_path)
 
     def edit(items):
@@ -255,24 +276,24 @@ def test_a_changed_seed_updates_rows_and_bumps_versions(seeded, tmp_path):
         items["synergy"]["capabilities"] = [*items["synergy"]["capabilities"], "gp2gp"]
 
     _edit_items(seed_dir, edit)
-    with seeded.begin() as session:
+    with session_factory.begin() as session:
         report = seed_catalogue(session, seed_dir)
     assert report.updated["item"] == 2
     assert report.updated["price"] == 1
     assert report.created["item"] == 0
-    with seeded() as session:
-        web = _item(session, "emis-web")
+    with session_factory() as session:
+        web = factories.item(session, "emis-web")
         assert web.description == "Changed."
         assert web.version == 2
-        tiers = _price(session, "emis-web", "Annual practice licence").tiers
+        tiers = factories.price(session, "emis-web", "Annual practice licence").tiers
         assert [(t.lower_bound, t.upper_bound, t.amount) for t in tiers] == [
             (1, 5, Decimal("3500.00")),
             (6, None, Decimal("3400.00")),
         ]
-        synergy = _item(session, "synergy")
+        synergy = factories.item(session, "synergy")
         assert synergy.maturity_level == 3
         assert synergy.version == 2
-    with seeded.begin() as session:
+    with session_factory.begin() as session:
         assert seed_catalogue(session, seed_dir).changed == 0
 
 
@@ -301,14 +322,14 @@ def test_a_changed_seed_updates_rows_and_bumps_versions(seeded, tmp_path):
         ([{"lower_bound": 1, "upper_bound": None, "amount": "-1"}], "non-negative"),
     ],
 )
-def test_bad_tier_data_raises_a_clear_error(session_factory, tmp_path, tiers, message):
+def test_bad_tier_data_raises_a_clear_error(empty_session_factory, tmp_path, tiers, message):
     seed_dir = _copy_seed(tmp_path)
 
     def edit(items):
         items["emis-web"]["prices"] = [dict(items["emis-web"]["prices"][0], tiers=tiers)]
 
     _edit_items(seed_dir, edit)
-    with session_factory() as session:
+    with empty_session_factory() as session:
         with pytest.raises(SeedDataError) as raised:
             seed_catalogue(session, seed_dir)
         text = str(raised.value)
@@ -332,10 +353,10 @@ def test_bad_tier_data_raises_a_clear_error(session_factory, tmp_path, tiers, me
         (lambda items: items["emis-web"].update(hosting="cloud"), "'hosting' must be one of"),
     ],
 )
-def test_bad_item_data_raises_a_clear_error(session_factory, tmp_path, edit, message):
+def test_bad_item_data_raises_a_clear_error(empty_session_factory, tmp_path, edit, message):
     seed_dir = _copy_seed(tmp_path)
     _edit_items(seed_dir, edit)
-    with session_factory() as session, pytest.raises(SeedDataError, match=message) as raised:
+    with empty_session_factory() as session, pytest.raises(SeedDataError, match=message) as raised:
         seed_catalogue(session, seed_dir)
     assert "items.yaml" in str(raised.value)
 
@@ -374,38 +395,44 @@ def test_generator_is_deterministic_and_a_prefix_of_longer_runs():
             assert item["parent"] is None
 
 
-def test_synthetic_is_deterministic_across_databases(make_database, dump):
+def test_synthetic_is_deterministic_across_databases(tmp_path):
+    # Two databases of their own: the dumps compare primary keys, and PostgreSQL's sequences
+    # do not roll back with the test's transaction.
     dumps = []
-    for name in ("one", "two"):
-        factory = make_database(name)
-        with factory.begin() as session:
-            seed_catalogue(session)
-            assert seed_synthetic(session, 200, random_seed=5) == 200
-        with factory() as session:
-            # The real seed's timestamps are "now"; the synthetic ones are derived.
-            rows = dump(session, skip_columns=TIMESTAMPS)
-            stamps = session.execute(
-                select(CatalogueItem.slug, CatalogueItem.created_at, CatalogueItem.published_at)
-                .where(CatalogueItem.slug.startswith("synthetic-"))
-                .order_by(CatalogueItem.id)
-            ).all()
-            dumps.append((rows, stamps))
+    for _ in range(2):
+        with fresh_database(tmp_path, seed=False) as engine:
+            dumps.append(_seed_and_dump_synthetic(make_session_factory(engine)))
     assert dumps[0] == dumps[1]
 
 
-def test_synthetic_is_idempotent_and_reports_progress(seeded, dump):
+def _seed_and_dump_synthetic(factory: sessionmaker[Session]) -> tuple:
+    with factory.begin() as session:
+        seed_catalogue(session)
+        assert seed_synthetic(session, 200, random_seed=5) == 200
+    with factory() as session:
+        # The real seed's timestamps are "now"; the synthetic ones are derived.
+        rows = dump(session, skip_columns=TIMESTAMPS)
+        stamps = session.execute(
+            select(CatalogueItem.slug, CatalogueItem.created_at, CatalogueItem.published_at)
+            .where(CatalogueItem.slug.startswith("synthetic-"))
+            .order_by(CatalogueItem.id)
+        ).all()
+        return rows, stamps
+
+
+def test_synthetic_is_idempotent_and_reports_progress(session_factory):
     done: list[int] = []
-    with seeded.begin() as session:
+    with session_factory.begin() as session:
         added = seed_synthetic(session, 250, random_seed=1, progress=done.append, batch_size=100)
     assert added == 250
     assert done == [100, 100, 50]
-    with seeded() as session:
+    with session_factory() as session:
         before = dump(session)
-    with seeded.begin() as session:
+    with session_factory.begin() as session:
         assert seed_synthetic(session, 250, random_seed=1) == 0
         # A longer run with the same seed adds only the new tail.
         assert seed_synthetic(session, 260, random_seed=1) == 10
-    with seeded() as session:
+    with session_factory() as session:
         after = dump(session)
         assert len(after["catalogue_item"]) == len(before["catalogue_item"]) + 10
         assert (
@@ -413,10 +440,10 @@ def test_synthetic_is_idempotent_and_reports_progress(seeded, dump):
         )
 
 
-def test_synthetic_items_are_consistent(seeded):
-    with seeded.begin() as session:
+def test_synthetic_items_are_consistent(session_factory):
+    with session_factory.begin() as session:
         seed_synthetic(session, 300, random_seed=2)
-    with seeded() as session:
+    with session_factory() as session:
         requirements = load_requirements(session)
         items = session.scalars(
             select(CatalogueItem)
@@ -449,9 +476,9 @@ def test_synthetic_items_are_consistent(seeded):
                 validate_tiers([(t.lower_bound, t.upper_bound) for t in price.tiers])
 
 
-def test_synthetic_loads_the_seed_catalogue_when_it_is_missing(session_factory):
-    with session_factory.begin() as session:
+def test_synthetic_loads_the_seed_catalogue_when_it_is_missing(empty_session_factory):
+    with empty_session_factory.begin() as session:
         assert seed_synthetic(session, 20, random_seed=0) == 20
-    with session_factory() as session:
+    with empty_session_factory() as session:
         assert session.scalar(select(Framework).where(Framework.slug == "gpsoc-r")) is not None
-        assert _item(session, "emis-web").maturity_level == 3
+        assert factories.item(session, "emis-web").maturity_level == 3

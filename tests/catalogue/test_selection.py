@@ -7,22 +7,15 @@ from sqlalchemy import select
 
 from catalogue import selections
 from catalogue.errors import Conflict, Forbidden, InvalidInput, NotFound
-from catalogue.models import CatalogueItem, CriterionGroup, CriterionKind, Organisation
+from catalogue.models import CatalogueItem, CriterionGroup, CriterionKind
 from catalogue.principal import Principal, Role
 from catalogue.selections import CriterionInput, ScoreEntry
-
-
-def _org(db, ods: str) -> Organisation:
-    return db.scalars(select(Organisation).where(Organisation.ods_code == ods)).one()
-
-
-def _item(db, slug: str) -> int:
-    return db.scalars(select(CatalogueItem.id).where(CatalogueItem.slug == slug)).one()
+from tests.factories import commissioner_principal, item_id, organisation
 
 
 @pytest.fixture
 def owner(db) -> Principal:
-    return Principal(Role.COMMISSIONER, "13T", token_id=1, organisation_id=_org(db, "13T").id)
+    return commissioner_principal(db, "13T")
 
 
 @pytest.fixture
@@ -30,7 +23,9 @@ def chosen(db, owner):
     selection = selections.create_selection(
         db, owner, name="test", practice="A81002", framework="gpsoc-r", price_weight=50
     )
-    selections.add_candidates(db, owner, selection, [_item(db, "emis-web"), _item(db, "systmone")])
+    selections.add_candidates(
+        db, owner, selection, [item_id(db, "emis-web"), item_id(db, "systmone")]
+    )
     return selection
 
 
@@ -43,7 +38,7 @@ def test_every_change_moves_the_version(db, owner, chosen):
     versions = [chosen.version]
     criterion = selections.add_criterion(db, owner, chosen, MANUAL)
     versions.append(chosen.version)
-    entry = ScoreEntry(_item(db, "emis-web"), criterion.id, 3, "Adequate")
+    entry = ScoreEntry(item_id(db, "emis-web"), criterion.id, 3, "Adequate")
     selections.enter_scores(db, owner, chosen, [entry])
     versions.append(chosen.version)
     selections.update_criterion(db, owner, chosen, criterion.id, {"weight": 2})
@@ -53,11 +48,11 @@ def test_every_change_moves_the_version(db, owner, chosen):
 
 def test_removing_a_candidate_removes_its_scores(db, owner, chosen):
     criterion = selections.add_criterion(db, owner, chosen, MANUAL)
-    emis = _item(db, "emis-web")
+    emis = item_id(db, "emis-web")
     selections.enter_scores(db, owner, chosen, [ScoreEntry(emis, criterion.id, 4, "Good")])
     selections.remove_candidate(db, owner, chosen, emis)
     assert selections.entered_scores(db, chosen) == {}
-    assert [c.item_id for c in chosen.candidates] == [_item(db, "systmone")]
+    assert [c.item_id for c in chosen.candidates] == [item_id(db, "systmone")]
 
 
 def test_criteria_are_checked_as_they_would_stand(db, owner, chosen):
@@ -87,7 +82,9 @@ def test_criteria_are_checked_as_they_would_stand(db, owner, chosen):
 
 
 def test_strangers_and_suppliers_cannot_reach_a_selection(db, chosen):
-    stranger = Principal(Role.COMMISSIONER, "5D7", token_id=2, organisation_id=_org(db, "5D7").id)
+    stranger = Principal(
+        Role.COMMISSIONER, "5D7", token_id=2, organisation_id=organisation(db, "5D7").id
+    )
     with pytest.raises(NotFound):
         selections.get_selection(db, stranger, chosen.id)
     with pytest.raises(NotFound):
@@ -105,15 +102,15 @@ def test_a_locked_selection_is_read_only_and_keeps_its_snapshot(db, owner, chose
     selections.update_selection(db, owner, chosen, {"non_price_weights": groups})
     locked = selections.lock_selection(db, owner, chosen)
 
-    practice = _org(db, "A81002")
+    practice = organisation(db, "A81002")
     practice.list_size = 1  # a later change the locked result must not see
     db.flush()
     assert selections.result_of(db, chosen) == locked
     assert chosen.snapshot["list_size"] == 12750
     writes = [
         lambda: selections.update_selection(db, owner, chosen, {"name": "x"}),
-        lambda: selections.add_candidates(db, owner, chosen, [_item(db, "vision-3")]),
-        lambda: selections.remove_candidate(db, owner, chosen, _item(db, "emis-web")),
+        lambda: selections.add_candidates(db, owner, chosen, [item_id(db, "vision-3")]),
+        lambda: selections.remove_candidate(db, owner, chosen, item_id(db, "emis-web")),
         lambda: selections.add_criterion(db, owner, chosen, MANUAL),
         lambda: selections.remove_criterion(db, owner, chosen, criterion.id),
         lambda: selections.enter_scores(db, owner, chosen, entries),

@@ -1,5 +1,5 @@
-"""Callers of the API for functional tests: tokens issued inside the test's transaction, and
-small helpers for the seeded catalogue.
+"""Callers of the API for functional tests (tokens issued inside the test's transaction), and
+small HTTP helpers; the test data itself comes from tests/factories.py.
 
 Import the fixtures a test module needs: importing `supplier_caller` provides the fixture
 `supplier`, and so on."""
@@ -10,17 +10,18 @@ from dataclasses import dataclass, field
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from catalogue.accounts import issue_token
-from catalogue.models import AuditEvent, CatalogueItem, Organisation, Supplier
-from catalogue.principal import CONSOLE, Role
-
-# The seeded catalogue (seed_data/): EMIS and TPP are suppliers with published systems.
-OWNER_SLUG = "emis"
-OTHER_SLUG = "tpp"
-COMMISSIONER_ODS = "13T"
+from catalogue.principal import Role
+from tests.factories import (
+    COMMISSIONER_ODS,
+    OTHER_SLUG,
+    OWNER_SLUG,
+    organisation_id,
+    supplier_id,
+    system_body,
+    token,
+)
 
 
 @dataclass
@@ -59,26 +60,10 @@ class Caller:
         return self.open("DELETE", path, **kwargs)
 
 
-def supplier_id(db: Session, slug: str) -> int:
-    return db.scalars(select(Supplier.id).where(Supplier.slug == slug)).one()
-
-
-def item_id(db: Session, slug: str) -> int:
-    return db.scalars(select(CatalogueItem.id).where(CatalogueItem.slug == slug)).one()
-
-
-def organisation_id(db: Session, ods_code: str) -> int:
-    return db.scalars(select(Organisation.id).where(Organisation.ods_code == ods_code)).one()
-
-
-def audit_count(db: Session) -> int:
-    return db.scalar(select(func.count(AuditEvent.id))) or 0
-
-
-def _token(db: Session, role: Role, **binding) -> str:
-    token = issue_token(db, CONSOLE, role, f"{role.value} test token", **binding).secret
-    db.flush()
-    return token
+def caller(client: FlaskClient, db: Session, role: Role, name: str = "", **binding: int) -> Caller:
+    """A caller with a new token of the role, bound to `supplier_id` or `organisation_id`."""
+    secret = token(db, role, **binding)
+    return Caller(client, secret, name, binding.get("supplier_id"), binding.get("organisation_id"))
 
 
 @pytest.fixture(name="anonymous")
@@ -88,55 +73,31 @@ def anonymous_caller(client) -> Caller:
 
 @pytest.fixture(name="authority")
 def authority_caller(client, db) -> Caller:
-    return Caller(client, _token(db, Role.AUTHORITY), "authority")
+    return caller(client, db, Role.AUTHORITY, "authority")
 
 
 @pytest.fixture(name="supplier")
 def supplier_caller(client, db) -> Caller:
     """EMIS, the owner of the items the tests change."""
     own = supplier_id(db, OWNER_SLUG)
-    return Caller(client, _token(db, Role.SUPPLIER, supplier_id=own), "supplier", own)
+    return caller(client, db, Role.SUPPLIER, "supplier", supplier_id=own)
 
 
 @pytest.fixture(name="other_supplier")
 def other_supplier_caller(client, db) -> Caller:
     other = supplier_id(db, OTHER_SLUG)
-    return Caller(client, _token(db, Role.SUPPLIER, supplier_id=other), "other_supplier", other)
+    return caller(client, db, Role.SUPPLIER, "other_supplier", supplier_id=other)
 
 
 @pytest.fixture(name="commissioner")
 def commissioner_caller(client, db) -> Caller:
     org = organisation_id(db, COMMISSIONER_ODS)
-    token = _token(db, Role.COMMISSIONER, organisation_id=org)
-    return Caller(client, token, "commissioner", organisation_id=org)
-
-
-def new_system_body(**overrides) -> dict:
-    body = {
-        "kind": "system",
-        "name": "Test Clinical System",
-        "summary": "A system made by a test.",
-        "framework": "gpsoc-r",
-        "lot": 1,
-        "hosting": "hosted",
-        "rfa_version": "RFA v7",
-        "prices": [
-            {
-                "name": "Annual practice licence",
-                "unit": "practice",
-                "period": "year",
-                "effective_from": "2015-04-01",
-                "amount": "3000.00",
-            }
-        ],
-    }
-    body.update(overrides)
-    return body
+    return caller(client, db, Role.COMMISSIONER, "commissioner", organisation_id=org)
 
 
 def create_system(caller: Caller, **overrides) -> tuple[dict, str]:
     """A new draft system of the caller's; returns its body and ETag."""
-    response = caller.post("/api/v1/systems", json=new_system_body(**overrides))
+    response = caller.post("/api/v1/systems", json=system_body(**overrides))
     assert response.status_code == 201, response.get_json()
     return response.get_json(), response.headers["ETag"]
 

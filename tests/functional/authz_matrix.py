@@ -35,6 +35,7 @@ from catalogue.models import (
     Organisation,
 )
 from catalogue.principal import CONSOLE, Principal, Role
+from tests import factories
 
 CALLERS = ("anonymous", "authority", "supplier", "other_supplier", "commissioner")
 SUPPLIERS = frozenset({"supplier", "other_supplier"})
@@ -74,7 +75,11 @@ class World:
             "framework": "gpsoc-r",
             "lot": 1 if kind is not ItemKind.SERVICE else 2,
             "hosting": "hosted",
-            "prices": [_price_body("Licence", "100.00")],
+            "prices": [
+                factories.price_body(
+                    name="Licence", amount="100.00", effective_from=date(2015, 4, 1)
+                )
+            ],
         }
         if kind is ItemKind.SERVICE:
             body["category"] = "training"
@@ -127,22 +132,12 @@ class World:
         return self.db.scalars(select(MaturityLevel).where(MaturityLevel.level == number)).one()
 
     def organisation(self, ods_code: str) -> Organisation:
-        return self.db.scalars(select(Organisation).where(Organisation.ods_code == ods_code)).one()
+        return factories.organisation(self.db, ods_code)
 
     def token_id(self) -> int:
         issued = accounts.issue_token(self.db, CONSOLE, Role.AUTHORITY, "to be revoked")
         self.db.flush()
         return issued.token.id
-
-
-def _price_body(name: str, amount: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "unit": "practice",
-        "period": "year",
-        "effective_from": date(2015, 4, 1),
-        "amount": amount,
-    }
 
 
 def _framework_body(slug: str) -> dict[str, Any]:
@@ -154,10 +149,6 @@ def _framework_body(slug: str) -> dict[str, Any]:
         "max_term_months": 48,
         "funding_types": ["central", "local"],
     }
-
-
-def _json_price(name: str, amount: str) -> dict[str, Any]:
-    return {**_price_body(name, amount), "effective_from": "2015-04-01"}
 
 
 # --------------------------------------------------------------------------- item rows
@@ -213,7 +204,7 @@ def _item_rows(collection: str, kind: ItemKind) -> dict[tuple[str, str], Rule]:
         ("POST", f"/{collection}"): Rule(SUPPLIERS, new_item),
         ("PATCH", base): Rule(OWNER, on("draft", json={"name": "Renamed"})),
         ("POST", f"{base}/prices"): Rule(
-            OWNER, on("draft", "/prices", json=_json_price("Support", "10.00"))
+            OWNER, on("draft", "/prices", json=factories.price_body(name="Support", amount="10.00"))
         ),
         ("PATCH", f"{base}/prices/{{price_id}}"): Rule(
             OWNER, on("draft", "/prices", json={"amount": "12.00"}, price=True)
@@ -333,7 +324,7 @@ def _commissioner(world: World) -> Principal:
 
 
 def _order_body(world: World) -> dict[str, Any]:
-    systmone = world.db.scalars(select(CatalogueItem).where(CatalogueItem.slug == "systmone")).one()
+    systmone = factories.item(world.db, "systmone")
     return {
         "framework": "gpsoc-r",
         "supplier_id": systmone.supplier_id,
@@ -432,10 +423,7 @@ def _selection(world: World, candidates=("emis-web",), criterion=False, score=Fa
     chosen = selections.create_selection(
         world.db, owner, name="Matrix selection", practice="A81001", framework="gpsoc-r"
     )
-    ids = [
-        world.db.scalars(select(CatalogueItem.id).where(CatalogueItem.slug == slug)).one()
-        for slug in candidates
-    ]
+    ids = [factories.item_id(world.db, slug) for slug in candidates]
     if ids:
         selections.add_candidates(world.db, owner, chosen, ids)
     if criterion or score:

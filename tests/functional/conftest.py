@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.orm import sessionmaker
 
 from api.search.extension import EXTENSION as SEARCH
 from api.search.extension import SearchState
@@ -13,12 +12,11 @@ from search.locking import FileLock
 
 
 @pytest.fixture
-def indexed_search(app, connection, tmp_path):
+def indexed_search(app, session_factory, tmp_path):
     """The app's search swapped for an embedded index of this test's own, holding the seed (the
     index lives outside the test's rolled-back transaction)."""
-    sessions = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
     state = SearchState(EmbeddedEngine(tmp_path / "search"), FileLock(tmp_path / "drain.lock"))
-    reindex(state.engine, state.lock, sessions, sessions)
+    reindex(state.engine, state.lock, session_factory, session_factory)
     previous = app.extensions[SEARCH]
     app.extensions[SEARCH] = state
     yield state

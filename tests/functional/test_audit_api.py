@@ -7,11 +7,11 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from catalogue.models import AuditEvent
+from tests.factories import organisation_id
 from tests.functional.actors import (  # noqa: F401 (fixtures)
     authority_caller,
     commissioner_caller,
     create_system,
-    organisation_id,
     other_supplier_caller,
     supplier_caller,
 )

@@ -4,13 +4,11 @@ organisations; each audited, each guarded by If-Match."""
 
 from __future__ import annotations
 
+from tests.factories import audit_count, item_id, organisation_id
 from tests.functional.actors import (  # noqa: F401 (fixtures)
     anonymous_caller,
-    audit_count,
     authority_caller,
     commissioner_caller,
-    item_id,
-    organisation_id,
 )
 
 API = "/api/v1"

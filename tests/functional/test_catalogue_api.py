@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from catalogue.maturity import derive_level, load_requirements
 from catalogue.models import CatalogueItem, ItemKind, ItemStatus, Lot
+from catalogue.principal import Role
+from tests.factories import token
 
 ERROR_KEYS = {"code", "status", "message"}
 
@@ -174,15 +176,11 @@ def test_errors_share_one_shape(client):
 
 
 def test_malformed_json_is_a_400_in_the_error_shape(client, db):
-    from catalogue.accounts import issue_token
-    from catalogue.principal import CONSOLE, Role
-
-    token = issue_token(db, CONSOLE, Role.AUTHORITY, "json").secret
-    db.flush()
+    secret = token(db, Role.AUTHORITY, "json")
     response = client.post(
         "/api/v1/tokens",
         data="{not json",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json"},
     )
     assert response.status_code == 400
     assert set(response.get_json()) >= ERROR_KEYS
@@ -218,13 +216,9 @@ def test_every_page_walk_gives_the_same_name_order_shallow_or_deep(client):
 
 
 def test_out_of_range_numbers_are_4xx_not_500(client, db):
-    from catalogue.accounts import issue_token
     from catalogue.audit import encode_cursor
-    from catalogue.principal import CONSOLE, Role
 
-    token = issue_token(db, CONSOLE, Role.AUTHORITY, "range").secret
-    db.flush()
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token(db, Role.AUTHORITY, 'range')}"}
     cases = [
         client.get("/api/v1/search?supplier=99999999999999999999999"),
         client.get(f"/api/v1/audit-events?cursor={encode_cursor(10**30)}", headers=headers),

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from catalogue.models import CatalogueItem, ItemStatus
-
-
-def _id(db, slug: str) -> int:
-    return db.scalars(select(CatalogueItem.id).where(CatalogueItem.slug == slug)).one()
+from tests.factories import item_id
 
 
 def test_compare_systems_side_by_side_with_whole_life_cost(client, db):
-    emis, tpp = _id(db, "emis-web"), _id(db, "systmone")
+    emis, tpp = item_id(db, "emis-web"), item_id(db, "systmone")
     response = client.get(f"/api/v1/compare?ids={emis},{tpp}&practice=A81001&term_months=36")
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
@@ -42,17 +37,17 @@ def test_compare_systems_side_by_side_with_whole_life_cost(client, db):
 
 
 def test_without_a_practice_there_is_no_cost(client, db):
-    response = client.get(f"/api/v1/compare?ids={_id(db, 'vision-3')}")
+    response = client.get(f"/api/v1/compare?ids={item_id(db, 'vision-3')}")
     assert response.status_code == 200
     assert response.get_json()["practice"] is None
     assert response.get_json()["items"][0]["whole_life_cost"] is None
 
 
 def test_unpublished_items_are_not_compared(client, db):
-    item = db.get(CatalogueItem, _id(db, "synergy"))
+    item = db.get(CatalogueItem, item_id(db, "synergy"))
     item.status = ItemStatus.SUSPENDED
     db.flush()
-    response = client.get(f"/api/v1/compare?ids={_id(db, 'emis-web')},{item.id}")
+    response = client.get(f"/api/v1/compare?ids={item_id(db, 'emis-web')},{item.id}")
     assert response.status_code == 404
     assert response.get_json()["message"]
 
@@ -62,6 +57,6 @@ def test_bad_compare_requests_are_refused_clearly(client, db):
     assert client.get("/api/v1/compare").status_code == 422
     eleven = ",".join(str(n) for n in range(1, 12))
     assert client.get(f"/api/v1/compare?ids={eleven}").status_code == 422
-    unknown_practice = client.get(f"/api/v1/compare?ids={_id(db, 'emis-web')}&practice=ZZZ999")
+    unknown_practice = client.get(f"/api/v1/compare?ids={item_id(db, 'emis-web')}&practice=ZZZ999")
     assert unknown_practice.status_code == 404
     assert client.get("/api/v1/compare?ids=1&term_months=0").status_code == 422

@@ -8,14 +8,12 @@ import pytest
 from sqlalchemy import event, func, select
 
 from catalogue.models import CatalogueItem, ItemRevision, Price
+from tests.factories import audit_count, item_id, price_body, system_body, tiers
 from tests.functional.actors import (  # noqa: F401 (fixtures)
     anonymous_caller,
-    audit_count,
     authority_caller,
     commissioner_caller,
     create_system,
-    item_id,
-    new_system_body,
     other_supplier_caller,
     publish,
     supplier_caller,
@@ -283,7 +281,7 @@ def test_supplier_a_cannot_change_supplier_b_s_item(supplier, other_supplier, db
         supplier.patch(path, json={"name": "Hijacked"}, etag=etag),
         supplier.patch(f"{path}/prices/{price_id}", json={"amount": "0.01"}, etag=etag),
         supplier.delete(f"{path}/prices/{price_id}", etag=etag),
-        supplier.post(f"{path}/prices", json=new_system_body()["prices"][0], etag=etag),
+        supplier.post(f"{path}/prices", json=price_body(), etag=etag),
         supplier.delete(f"{path}/revision", etag=etag),
     ]
     assert [r.status_code for r in attempts] == [403] * 5
@@ -313,35 +311,27 @@ def test_updates_need_the_current_etag(supplier, db):
 # --------------------------------------------------------------------------- bad input
 
 
-def _tiers(*bounds) -> list[dict]:
-    return [{"lower_bound": lo, "upper_bound": hi, "amount": "1.00"} for lo, hi in bounds]
-
-
-def _price(**changes) -> dict:
-    return {**new_system_body()["prices"][0], **changes}
-
-
 BAD_SYSTEMS = {
     "wrong type": ({"lot": "one"}, "lot"),
     "unknown field": ({"colour": "blue"}, "colour"),
     "name too long": ({"name": "x" * 201}, "name"),
     "unknown lot": ({"lot": 7}, "lot"),
     "module without parent": ({"kind": "module"}, "parent_id"),
-    "negative price": ({"prices": [_price(amount="-1.00")]}, "prices"),
-    "float price": ({"prices": [_price(amount=3000.5)]}, "prices"),
-    "not a decimal": ({"prices": [_price(amount="lots")]}, "prices"),
-    "currency": ({"prices": [_price(currency="USD")]}, "prices"),
+    "negative price": ({"prices": [price_body(amount="-1.00")]}, "prices"),
+    "float price": ({"prices": [price_body(amount=3000.5)]}, "prices"),
+    "not a decimal": ({"prices": [price_body(amount="lots")]}, "prices"),
+    "currency": ({"prices": [price_body(currency="USD")]}, "prices"),
     "gapped tiers": (
-        {"prices": [_price(amount=None, tiers=_tiers((1, 10), (12, None)))]},
+        {"prices": [price_body(amount=None, tiers=tiers((1, 10), (12, None)))]},
         "prices.0.tiers",
     ),
     "overlapping tiers": (
-        {"prices": [_price(amount=None, tiers=_tiers((1, 10), (5, None)))]},
+        {"prices": [price_body(amount=None, tiers=tiers((1, 10), (5, None)))]},
         "prices.0.tiers",
     ),
-    "tiers not from 1": ({"prices": [_price(amount=None, tiers=_tiers((2, None)))]}, None),
-    "last tier closed": ({"prices": [_price(amount=None, tiers=_tiers((1, 10)))]}, None),
-    "twice the same name": ({"prices": [_price(), _price()]}, "prices"),
+    "tiers not from 1": ({"prices": [price_body(amount=None, tiers=tiers((2, None)))]}, None),
+    "last tier closed": ({"prices": [price_body(amount=None, tiers=tiers((1, 10)))]}, None),
+    "twice the same name": ({"prices": [price_body(), price_body()]}, "prices"),
 }
 
 
@@ -349,7 +339,7 @@ BAD_SYSTEMS = {
 def test_bad_input_is_422_per_field_and_stores_nothing(case, supplier, db):
     overrides, field = BAD_SYSTEMS[case]
     items, events = db.scalar(select(func.count(CatalogueItem.id))), audit_count(db)
-    response = supplier.post(SYSTEMS, json=new_system_body(**overrides))
+    response = supplier.post(SYSTEMS, json=system_body(**overrides))
     assert response.status_code == 422, response.get_json()
     errors = response.get_json()["errors"]
     if field is not None:
@@ -364,8 +354,8 @@ def test_bad_price_changes_are_422_and_change_nothing(supplier, db):
     before = _item_state(db, system["id"])
     for body in (
         {"amount": "-5"},
-        {"amount": "1.00", "tiers": _tiers((1, None))},
-        {"tiers": _tiers((1, 5), (5, None))},
+        {"amount": "1.00", "tiers": tiers((1, None))},
+        {"tiers": tiers((1, 5), (5, None))},
         {"effective_to": "2001-01-01"},
         {"unit": "per-fortnight"},
         {"currency": "EUR"},
@@ -378,7 +368,7 @@ def test_bad_price_changes_are_422_and_change_nothing(supplier, db):
 def test_a_module_belongs_to_one_of_its_supplier_s_systems(supplier, db):
     own = item_id(db, "emis-web")
     theirs = item_id(db, "systmone")
-    refused = supplier.post(SYSTEMS, json=new_system_body(kind="module", parent_id=theirs))
+    refused = supplier.post(SYSTEMS, json=system_body(kind="module", parent_id=theirs))
     assert refused.status_code == 422 and "parent_id" in refused.get_json()["errors"]
     module, _ = create_system(supplier, kind="module", parent_id=own, name="EMIS Add-on")
     assert module["kind"] == "module" and module["parent"]["id"] == own
@@ -392,7 +382,7 @@ def test_services_are_written_the_same_way(supplier, authority, anonymous, db):
         "category": "training",
         "hosting": "practice_based",
         "parent_id": item_id(db, "emis-web"),
-        "prices": [_price(name="Day rate", unit="day", period="one_off", amount="650.00")],
+        "prices": [price_body(name="Day rate", unit="day", period="one_off", amount="650.00")],
     }
     response = supplier.post("/api/v1/services", json=body)
     assert response.status_code == 201, response.get_json()

@@ -14,8 +14,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api import create_app
 from api.auth import EXTENSION as AUTH
-from catalogue.accounts import issue_token
-from catalogue.principal import CONSOLE, Role
+from catalogue.principal import Role
+from tests.factories import token
 
 
 def _operation_labels() -> list[str]:
@@ -43,9 +43,7 @@ def operations(app, connection):
 
 @pytest.fixture
 def authority_header(db) -> dict[str, str]:
-    token = issue_token(db, CONSOLE, Role.AUTHORITY, "conformance").secret
-    db.flush()
-    return {"Authorization": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {token(db, Role.AUTHORITY, 'conformance')}"}
 
 
 @pytest.mark.parametrize("label", _operation_labels())

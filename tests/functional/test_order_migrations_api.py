@@ -13,23 +13,25 @@ from openpyxl import load_workbook
 
 from catalogue.orders.dates import months_after
 from catalogue.principal import Role
-from tests.functional.orders import (
-    ORDERS,
+from tests.factories import (
     OTHER_PRACTICE,
     PRACTICE,
-    Caller,
     audit_count,
     commencement,
-    commissioner_caller,
-    go_live,
     item_id,
-    lines,
-    move,
+    migration_go_live,
+    migration_order_body,
     order_count,
+    order_lines,
+    token,
+)
+from tests.functional.actors import Caller
+from tests.functional.orders import (
+    ORDERS,
+    commissioner_caller,
+    move,
     place,
     supplier_caller,
-    systmone_body,
-    token,
 )
 
 
@@ -58,36 +60,36 @@ def _refused(db, commissioner: Caller, body: dict) -> dict:
 
 def test_a_migration_to_the_same_system_is_refused(db, commissioner):
     # TPP ordering SystmOne for Gateshead Quays, which runs SystmOne, "leaving" SystmOne.
-    body = systmone_body(db, recipients=["A81003"])
+    body = migration_order_body(db, recipients=["A81003"])
     body["migration"]["previous_system_id"] = item_id(db, "systmone")
     refused = _refused(db, commissioner, body)
     assert "already runs SystmOne" in str(refused["errors"]["migration.previous_system_id"])
 
 
 def test_a_previous_system_not_the_practices_own_is_refused(db, commissioner):
-    body = systmone_body(db)
+    body = migration_order_body(db)
     body["migration"]["previous_system_id"] = item_id(db, "emis-web")
     refused = _refused(db, commissioner, body)
     assert "runs EMIS LV, not EMIS Web" in str(refused["errors"]["migration.previous_system_id"])
 
     # One migration naming EMIS LV for three practices on three systems.
-    body = systmone_body(db, recipients=[PRACTICE, OTHER_PRACTICE, "A81004"])
+    body = migration_order_body(db, recipients=[PRACTICE, OTHER_PRACTICE, "A81004"])
     refused = _refused(db, commissioner, body)
     assert "A81002" in str(refused["errors"]["migration.previous_system_id"])
 
 
 def test_one_migration_per_practice_each_from_its_own_system(db, commissioner, tpp):
-    body = systmone_body(db, recipients=[PRACTICE, OTHER_PRACTICE, "A81003"], migration=None)
+    body = migration_order_body(db, recipients=[PRACTICE, OTHER_PRACTICE, "A81003"], migration=None)
     start = commencement()
     body["migrations"] = [
         {
             "ods_code": PRACTICE,
-            "planned_go_live": go_live(start).isoformat(),
+            "planned_go_live": migration_go_live(start).isoformat(),
             "audit_trail_option": "audit_trail_retrieval",
         },
         {
             "ods_code": OTHER_PRACTICE,
-            "planned_go_live": go_live(start).isoformat(),
+            "planned_go_live": migration_go_live(start).isoformat(),
             "audit_trail_option": "single_user_retention",
         },
     ]
@@ -122,7 +124,7 @@ def test_one_migration_per_practice_each_from_its_own_system(db, commissioner, t
 
 
 def test_a_system_below_level_2_cannot_be_ordered_or_submitted(db, commissioner, authority):
-    order, etag = place(commissioner, systmone_body(db))
+    order, etag = place(commissioner, migration_order_body(db))
     systmone = item_id(db, "systmone")
     path = f"/api/v1/systems/{systmone}"
     response = authority.delete(
@@ -131,7 +133,7 @@ def test_a_system_below_level_2_cannot_be_ordered_or_submitted(db, commissioner,
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["maturity_level"] == 1
 
-    refused = _refused(db, commissioner, systmone_body(db))
+    refused = _refused(db, commissioner, migration_order_body(db))
     assert "Level 1" in str(refused["errors"]) and "Level 2 system" in str(refused["errors"])
 
     # The open order is flagged and cannot be submitted.
@@ -144,18 +146,18 @@ def test_a_system_below_level_2_cannot_be_ordered_or_submitted(db, commissioner,
 
 
 def test_completeness_prompts_for_the_new_suppliers_deployment_and_data_extract(db, commissioner):
-    order, _ = place(commissioner, systmone_body(db, items=lines(db, "systmone")))
+    order, _ = place(commissioner, migration_order_body(db, items=order_lines(db, "systmone")))
     found = commissioner.get(f"{ORDERS}/{order['call_off_id']}/completeness").get_json()
     assert found["complete"]  # prompts are advice, not requirements
     prompts = [p["message"] for p in found["prompts"]]
     assert any("SystmOne deployment and data migration" in p for p in prompts)
     assert any("data extract" in p and "TPP lists none" in p for p in prompts)
 
-    with_deployment, _ = place(commissioner, systmone_body(db))
+    with_deployment, _ = place(commissioner, migration_order_body(db))
     found = commissioner.get(f"{ORDERS}/{with_deployment['call_off_id']}/completeness").get_json()
     assert not any("deployment" in p["message"] for p in found["prompts"])
 
-    no_migration, _ = place(commissioner, systmone_body(db, migration=None))
+    no_migration, _ = place(commissioner, migration_order_body(db, migration=None))
     found = commissioner.get(f"{ORDERS}/{no_migration['call_off_id']}/completeness").get_json()
     assert found["prompts"] == []
 
@@ -191,9 +193,9 @@ def test_the_previous_supplier_sees_and_acknowledges_the_notice_of_its_practice_
     emis = supplier_caller(client, db, "emis")
     inps = supplier_caller(client, db, "inps")
     start = commencement()
-    body = systmone_body(db, recipients=[PRACTICE, "A81004"])
+    body = migration_order_body(db, recipients=[PRACTICE, "A81004"])
     body["migration"] = {
-        "planned_go_live": go_live(start).isoformat(),
+        "planned_go_live": migration_go_live(start).isoformat(),
         "audit_trail_option": "single_user_retention",
     }
     order, etag = place(commissioner, body)
@@ -215,7 +217,7 @@ def test_the_previous_supplier_sees_and_acknowledges_the_notice_of_its_practice_
     notice = response.get_json()
     assert set(notice) == NOTICE_FIELDS
     assert notice["previous_system"]["name"] == "EMIS LV"
-    assert notice["go_live"] == go_live(start).isoformat()
+    assert notice["go_live"] == migration_go_live(start).isoformat()
     assert notice["notice_given_on"] is not None  # recorded on submission
     assert notice["linked_line"]["item_name"] == "EMIS single user retention of the previous system"
     assert notice["linked_line"]["supplier"]["name"] == "EMIS"
@@ -248,7 +250,7 @@ def test_the_previous_supplier_sees_and_acknowledges_the_notice_of_its_practice_
 
 def test_the_commissioner_extends_the_notice_and_the_estimate_follows(client, db, commissioner):
     emis = supplier_caller(client, db, "emis")
-    order, etag = place(commissioner, systmone_body(db))
+    order, etag = place(commissioner, migration_order_body(db))
     call_off_id = order["call_off_id"]
     assert move(commissioner, call_off_id, "submit", etag).status_code == 200
     notice_path = f"{ORDERS}/{call_off_id}/migrations/{PRACTICE}"
@@ -301,7 +303,7 @@ def test_the_commissioner_extends_the_notice_and_the_estimate_follows(client, db
 
 
 def test_the_business_case_shows_the_baseline_and_the_change_in_json_csv_and_xlsx(db, commissioner):
-    body = systmone_body(db, recipients=[PRACTICE, "A81003"])
+    body = migration_order_body(db, recipients=[PRACTICE, "A81003"])
     del body["migration"]["previous_system_id"]  # each from its own: Riverside only migrates
     order, _ = place(commissioner, body)
     path = f"{ORDERS}/{order['call_off_id']}"

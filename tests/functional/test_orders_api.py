@@ -15,26 +15,28 @@ from catalogue import selections
 from catalogue.models import AuditEvent, CallOffOrder, CatalogueItem, ItemStatus
 from catalogue.orders.dates import add_months, months_after
 from catalogue.principal import Principal, Role
-from tests.functional.orders import (
+from tests.factories import (
     FOREIGN_PRACTICE,
-    ORDERS,
     OTHER_PRACTICE,
     PRACTICE,
-    Caller,
     audit_count,
     commencement,
-    commissioner_caller,
-    go_live,
     item_id,
-    lines,
-    move,
+    migration_go_live,
+    migration_order_body,
     order_count,
-    place,
-    prices,
-    supplier_caller,
+    order_lines,
+    price_ids,
     supplier_id,
-    systmone_body,
     token,
+)
+from tests.functional.actors import Caller
+from tests.functional.orders import (
+    ORDERS,
+    commissioner_caller,
+    move,
+    place,
+    supplier_caller,
 )
 
 
@@ -88,14 +90,14 @@ def test_a_migration_from_emis_lv_to_systmone_from_selection_to_go_live(
     db, commissioner, tpp, authority
 ):
     start = commencement()
-    going_live = go_live(start)
+    go_live = migration_go_live(start)
     body = {
         "selection_id": locked_selection(db, commissioner),
         "commencement_date": start.isoformat(),
-        "items": lines(db, "systmone-deployment-migration"),
+        "items": order_lines(db, "systmone-deployment-migration"),
         "migration": {
             "previous_system_id": item_id(db, "emis-lv"),
-            "planned_go_live": going_live.isoformat(),
+            "planned_go_live": go_live.isoformat(),
             "audit_trail_option": "audit_trail_retrieval",
         },
     }
@@ -163,15 +165,15 @@ def test_a_migration_from_emis_lv_to_systmone_from_selection_to_go_live(
         order["call_off_id"],
         "go-live",
         response.headers["ETag"],
-        go_live_date=going_live.isoformat(),
+        go_live_date=go_live.isoformat(),
     )
     assert response.status_code == 200, response.get_json()
     live = response.get_json()
     assert live["status"] == "live"
-    assert live["migration"]["go_live_date"] == going_live.isoformat()
-    assert live["migration"]["bedding_in_end"] == months_after(going_live, 3).isoformat()
-    assert live["migration"]["notice_to_be_given_by"] == going_live.isoformat()
-    assert live["migration"]["earliest_notice_end"] == months_after(going_live, 3).isoformat()
+    assert live["migration"]["go_live_date"] == go_live.isoformat()
+    assert live["migration"]["bedding_in_end"] == months_after(go_live, 3).isoformat()
+    assert live["migration"]["notice_to_be_given_by"] == go_live.isoformat()
+    assert live["migration"]["earliest_notice_end"] == months_after(go_live, 3).isoformat()
 
     # Audited, and visible to the commissioner as its own, to the supplier from submission.
     actions = db.scalars(
@@ -186,7 +188,7 @@ def test_a_migration_from_emis_lv_to_systmone_from_selection_to_go_live(
 
 
 def test_retrying_a_post_with_the_same_idempotency_key_returns_the_first_order(db, commissioner):
-    body = systmone_body(db)
+    body = migration_order_body(db)
     before = order_count(db)
     first, _ = place(commissioner, body, headers={"Idempotency-Key": "order-1"})
     response = commissioner.post(ORDERS, json=body, headers={"Idempotency-Key": "order-1"})
@@ -195,7 +197,7 @@ def test_retrying_a_post_with_the_same_idempotency_key_returns_the_first_order(d
     assert response.get_json()["call_off_id"] == first["call_off_id"]
     assert order_count(db) == before + 1
 
-    other = systmone_body(db, term_months=24)
+    other = migration_order_body(db, term_months=24)
     response = commissioner.post(ORDERS, json=other, headers={"Idempotency-Key": "order-1"})
     assert response.status_code == 422
     assert "Idempotency-Key" in response.get_json()["errors"]
@@ -203,8 +205,8 @@ def test_retrying_a_post_with_the_same_idempotency_key_returns_the_first_order(d
 
 
 def test_call_off_ids_are_numbered_with_a_revision(db, commissioner):
-    first, _ = place(commissioner, systmone_body(db))
-    second, _ = place(commissioner, systmone_body(db))
+    first, _ = place(commissioner, migration_order_body(db))
+    second, _ = place(commissioner, migration_order_body(db))
     assert first["call_off_id"].endswith("-01")
     number = int(first["call_off_id"][1:7])
     assert second["call_off_id"] == f"C{number + 1:06d}-01"
@@ -223,7 +225,7 @@ def test_call_off_ids_are_numbered_with_a_revision(db, commissioner):
 )
 def test_bad_orders_are_refused_with_reasons_and_nothing_is_stored(db, commissioner, change, field):
     before, events = order_count(db), audit_count(db)
-    response = commissioner.post(ORDERS, json=systmone_body(db, **change))
+    response = commissioner.post(ORDERS, json=migration_order_body(db, **change))
     assert response.status_code == 422, response.get_json()
     errors = response.get_json()["errors"]
     assert field in errors.get("json", errors)  # schema errors are under their location
@@ -232,18 +234,20 @@ def test_bad_orders_are_refused_with_reasons_and_nothing_is_stored(db, commissio
 
 def test_items_must_be_the_suppliers_and_quantities_positive(db, commissioner):
     before = order_count(db)
-    emis_items = systmone_body(db, items=lines(db, "emis-web"))
+    emis_items = migration_order_body(db, items=order_lines(db, "emis-web"))
     response = commissioner.post(ORDERS, json=emis_items)
     assert response.status_code == 422
     assert "is not an item of TPP" in str(response.get_json()["errors"])
 
-    wrong_price = systmone_body(db)
-    wrong_price["items"][0]["price_id"] = prices(db, "emis-web")["Annual practice licence"]
+    wrong_price = migration_order_body(db)
+    wrong_price["items"][0]["price_id"] = price_ids(db, "emis-web")["Annual practice licence"]
     response = commissioner.post(ORDERS, json=wrong_price)
     assert response.status_code == 422
 
     for quantity in (0, -3):
-        zero = systmone_body(db, items=lines(db, "systmone-training", **{PRACTICE: quantity}))
+        zero = migration_order_body(
+            db, items=order_lines(db, "systmone-training", **{PRACTICE: quantity})
+        )
         response = commissioner.post(ORDERS, json=zero)
         assert response.status_code == 422
         assert "items" in response.get_json()["errors"]["json"]
@@ -252,7 +256,9 @@ def test_items_must_be_the_suppliers_and_quantities_positive(db, commissioner):
 
 def test_a_commissioner_cannot_order_for_another_commissioners_practice(db, commissioner):
     before = order_count(db)
-    response = commissioner.post(ORDERS, json=systmone_body(db, recipients=[FOREIGN_PRACTICE]))
+    response = commissioner.post(
+        ORDERS, json=migration_order_body(db, recipients=[FOREIGN_PRACTICE])
+    )
     assert response.status_code == 403
     assert order_count(db) == before
 
@@ -265,10 +271,10 @@ def test_per_patient_quantities_default_to_the_list_size(db, commissioner):
         "commencement_date": commencement().isoformat(),
         "term_months": 12,
         "recipients": [PRACTICE, OTHER_PRACTICE],
-        "items": lines(
+        "items": order_lines(
             db, "scanwise-docflow", "Document management licence", **{OTHER_PRACTICE: 100}
         )
-        + lines(db, "scanwise-docflow", "Installation and scanner set-up"),
+        + order_lines(db, "scanwise-docflow", "Installation and scanner set-up"),
     }
     order, _ = place(commissioner, body)
     per_patient = next(i for i in order["items"] if i["unit"] == "patient")
@@ -282,7 +288,7 @@ def test_per_patient_quantities_default_to_the_list_size(db, commissioner):
 
 
 def test_an_incomplete_order_lists_what_is_missing_and_cannot_be_submitted(db, commissioner):
-    body = systmone_body(db, term_months=None, items=[])
+    body = migration_order_body(db, term_months=None, items=[])
     body["migration"] = {"previous_system_id": item_id(db, "emis-lv")}
     order, etag = place(commissioner, body)
     assert order["status"] == "draft"
@@ -302,9 +308,9 @@ def test_an_incomplete_order_lists_what_is_missing_and_cannot_be_submitted(db, c
 
 
 def test_a_draft_is_completed_with_patch_and_if_match(db, commissioner):
-    order, etag = place(commissioner, systmone_body(db, items=[]))
+    order, etag = place(commissioner, migration_order_body(db, items=[]))
     path = f"{ORDERS}/{order['call_off_id']}"
-    new_items = {"items": lines(db, "systmone")}
+    new_items = {"items": order_lines(db, "systmone")}
     assert commissioner.patch(path, json=new_items).status_code == 428
     assert commissioner.patch(path, json=new_items, etag='"stale"').status_code == 412
     response = commissioner.patch(path, json=new_items, etag=etag)
@@ -323,7 +329,7 @@ def test_a_draft_is_completed_with_patch_and_if_match(db, commissioner):
 
 
 def test_an_illegal_transition_is_a_conflict_naming_the_allowed_ones(db, commissioner, tpp):
-    order, etag = place(commissioner, systmone_body(db))
+    order, etag = place(commissioner, migration_order_body(db))
     response = move(commissioner, order["call_off_id"], "complete", etag)
     assert response.status_code == 409
     assert "submit, cancel" in response.get_json()["message"]
@@ -348,7 +354,7 @@ def test_an_illegal_transition_is_a_conflict_naming_the_allowed_ones(db, commiss
 def test_orders_are_scoped_to_their_commissioner_supplier_and_the_authority(
     db, commissioner, other_commissioner, tpp, emis, authority
 ):
-    order, etag = place(commissioner, systmone_body(db))
+    order, etag = place(commissioner, migration_order_body(db))
     path = f"{ORDERS}/{order['call_off_id']}"
     # A draft is the commissioner's alone.
     assert tpp.get(path).status_code == 404
@@ -363,12 +369,12 @@ def test_orders_are_scoped_to_their_commissioner_supplier_and_the_authority(
     assert other_commissioner.get(ORDERS).get_json()["total"] == 0
     # Another supplier can neither see nor change it; a supplier cannot place orders.
     assert move(emis, order["call_off_id"], "accept", etag).status_code == 404
-    assert emis.post(ORDERS, json=systmone_body(db)).status_code == 403
+    assert emis.post(ORDERS, json=migration_order_body(db)).status_code == 403
     assert tpp.patch(path, json={"term_months": 12}, etag=etag).status_code == 403
 
 
 def test_an_amendment_is_a_new_revision_and_both_stay_readable(db, commissioner, tpp):
-    order, etag = place(commissioner, systmone_body(db))
+    order, etag = place(commissioner, migration_order_body(db))
     call_off_id = order["call_off_id"]
     etag = move(commissioner, call_off_id, "submit", etag).headers["ETag"]
     etag = move(tpp, call_off_id, "accept", etag).headers["ETag"]
@@ -403,7 +409,7 @@ def test_an_amendment_is_a_new_revision_and_both_stay_readable(db, commissioner,
 
 
 def test_the_estimate_exports_as_csv_and_xlsx(db, commissioner):
-    order, _ = place(commissioner, systmone_body(db))
+    order, _ = place(commissioner, migration_order_body(db))
     path = f"{ORDERS}/{order['call_off_id']}"
 
     response = commissioner.get(f"{path}/export.csv")
@@ -430,7 +436,7 @@ def test_the_estimate_exports_as_csv_and_xlsx(db, commissioner):
 
 
 def test_the_estimate_needs_a_commencement_date_and_term(db, commissioner):
-    order, _ = place(commissioner, systmone_body(db, term_months=None))
+    order, _ = place(commissioner, migration_order_body(db, term_months=None))
     response = commissioner.get(f"{ORDERS}/{order['call_off_id']}/cost-estimate")
     assert response.status_code == 409
     assert "term_months" in response.get_json()["errors"]
@@ -447,7 +453,7 @@ def test_orders_are_not_for_anonymous_callers(client):
 
 
 def test_created_orders_are_in_the_database_as_posted(db, commissioner):
-    order, _ = place(commissioner, systmone_body(db))
+    order, _ = place(commissioner, migration_order_body(db))
     stored = db.scalars(
         select(CallOffOrder).where(CallOffOrder.call_off_id == order["call_off_id"])
     ).one()
@@ -482,7 +488,7 @@ def _draft_system(emis) -> int:
 def test_another_suppliers_draft_cannot_be_named_as_the_previous_system(db, commissioner, emis):
     draft = _draft_system(emis)
     before, events = order_count(db), audit_count(db)
-    body = systmone_body(db)
+    body = migration_order_body(db)
     body["migration"]["previous_system_id"] = draft
     response = commissioner.post(ORDERS, json=body)
     assert response.status_code == 422, response.get_json()
@@ -491,7 +497,7 @@ def test_another_suppliers_draft_cannot_be_named_as_the_previous_system(db, comm
     assert (order_count(db), audit_count(db)) == (before, events)
 
     # Nor by changing a draft order.
-    order, etag = place(commissioner, systmone_body(db))
+    order, etag = place(commissioner, migration_order_body(db))
     response = commissioner.patch(
         f"{ORDERS}/{order['call_off_id']}",
         json={"migration": {"previous_system_id": draft}},
@@ -501,9 +507,12 @@ def test_another_suppliers_draft_cannot_be_named_as_the_previous_system(db, comm
     assert "migration.previous_system_id" in response.get_json()["errors"]
     assert "Secret" not in response.get_data(as_text=True)
     # Nor ordered as an item (were it the supplier's).
-    emis_order = systmone_body(db, supplier_id=emis.supplier_id, migration=None)
+    emis_order = migration_order_body(db, supplier_id=emis.supplier_id, migration=None)
     emis_order["items"] = [
-        {"catalogue_item_id": draft, "price_id": prices(db, "emis-web")["Annual practice licence"]}
+        {
+            "catalogue_item_id": draft,
+            "price_id": price_ids(db, "emis-web")["Annual practice licence"],
+        }
     ]
     response = commissioner.post(ORDERS, json=emis_order)
     assert response.status_code == 422, response.get_json()
@@ -516,13 +525,13 @@ def test_a_previous_system_once_published_may_since_have_been_withdrawn(db, comm
     emis_lv = db.get(CatalogueItem, item_id(db, "emis-lv"))
     emis_lv.status = ItemStatus(status)
     db.flush()
-    order, _ = place(commissioner, systmone_body(db))
+    order, _ = place(commissioner, migration_order_body(db))
     assert order["migration"]["previous_system"]["name"] == "EMIS LV"
 
     # One never published is refused though, whatever its status now.
     emis_lv.published_at = None
     db.flush()
-    response = commissioner.post(ORDERS, json=systmone_body(db))
+    response = commissioner.post(ORDERS, json=migration_order_body(db))
     assert response.status_code == 422, response.get_json()
     assert "migration.previous_system_id" in response.get_json()["errors"]
 
@@ -530,7 +539,9 @@ def test_a_previous_system_once_published_may_since_have_been_withdrawn(db, comm
 def test_a_supplier_sees_no_audit_event_of_a_draft_order_until_it_is_submitted(
     db, commissioner, tpp
 ):
-    order, etag = place(commissioner, systmone_body(db, description="Our negotiating position"))
+    order, etag = place(
+        commissioner, migration_order_body(db, description="Our negotiating position")
+    )
     call_off_id = order["call_off_id"]
     response = commissioner.patch(
         f"{ORDERS}/{call_off_id}", json={"description": "Still negotiating"}, etag=etag
@@ -564,13 +575,12 @@ def _revise_price(supplier, authority, slug_id: int, price_id: int, change: str,
 
 
 def _live_order(db, commissioner, tpp) -> str:
-    order, etag = place(commissioner, systmone_body(db))
+    order, etag = place(commissioner, migration_order_body(db))
     call_off_id = order["call_off_id"]
     etag = move(commissioner, call_off_id, "submit", etag).headers["ETag"]
     etag = move(tpp, call_off_id, "accept", etag).headers["ETag"]
-    response = move(
-        tpp, call_off_id, "go-live", etag, go_live_date=go_live(commencement()).isoformat()
-    )
+    go_live = migration_go_live(commencement()).isoformat()
+    response = move(tpp, call_off_id, "go-live", etag, go_live_date=go_live)
     assert response.status_code == 200, response.get_json()
     return call_off_id
 
@@ -583,14 +593,14 @@ def test_a_live_order_keeps_its_prices_when_the_catalogue_price_changes_or_goes(
     before = commissioner.get(f"{path}/cost-estimate").get_json()
     assert before["totals"]["total"] == "22746.67"
     systmone = item_id(db, "systmone")
-    licence = prices(db, "systmone")["Annual practice licence"]
+    licence = price_ids(db, "systmone")["Annual practice licence"]
 
     _revise_price(tpp, authority, systmone, licence, "update", amount="99999.00")
     assert commissioner.get(f"{path}/cost-estimate").get_json() == before
 
     # The supplier can delete the price; the order still reads at the terms ordered.
     _revise_price(tpp, authority, systmone, licence, "delete")
-    assert "Annual practice licence" not in prices(db, "systmone")
+    assert "Annual practice licence" not in price_ids(db, "systmone")
     response = commissioner.get(path)
     assert response.status_code == 200, response.get_json()
     line = next(
@@ -614,17 +624,17 @@ def test_an_order_from_a_locked_selection_is_priced_from_its_snapshot(
 ):
     selection_id = locked_selection(db, commissioner)
     systmone = item_id(db, "systmone")
-    licence = prices(db, "systmone")["Annual practice licence"]
+    licence = price_ids(db, "systmone")["Annual practice licence"]
     _revise_price(tpp, authority, systmone, licence, "update", amount="9000.00")
 
     start = commencement()
     body = {
         "selection_id": selection_id,
         "commencement_date": start.isoformat(),
-        "items": lines(db, "systmone-deployment-migration"),
+        "items": order_lines(db, "systmone-deployment-migration"),
         "migration": {
             "previous_system_id": item_id(db, "emis-lv"),
-            "planned_go_live": go_live(start).isoformat(),
+            "planned_go_live": migration_go_live(start).isoformat(),
             "audit_trail_option": "audit_trail_retrieval",
         },
     }
@@ -667,7 +677,7 @@ def order_items(order: dict) -> list[dict]:
     ],
 )
 def test_far_future_dates_are_refused_with_reasons(db, commissioner, change, field):
-    body = systmone_body(db)
+    body = migration_order_body(db)
     if "migration" in change:
         body["migration"].update(change["migration"])
     else:
@@ -679,7 +689,7 @@ def test_far_future_dates_are_refused_with_reasons(db, commissioner, change, fie
     assert (order_count(db), audit_count(db)) == (before, events)
 
     # Nor by changing a draft.
-    order, etag = place(commissioner, systmone_body(db))
+    order, etag = place(commissioner, migration_order_body(db))
     path = f"{ORDERS}/{order['call_off_id']}"
     patch = {"migration": body["migration"]} if "migration" in change else change
     response = commissioner.patch(path, json=patch, etag=etag)
@@ -689,7 +699,7 @@ def test_far_future_dates_are_refused_with_reasons(db, commissioner, change, fie
 
 
 def test_business_go_live_falls_within_the_term(db, commissioner, tpp):
-    order, etag = place(commissioner, systmone_body(db, term_months=12))
+    order, etag = place(commissioner, migration_order_body(db, term_months=12))
     call_off_id = order["call_off_id"]
     etag = move(commissioner, call_off_id, "submit", etag).headers["ETag"]
     etag = move(tpp, call_off_id, "accept", etag).headers["ETag"]

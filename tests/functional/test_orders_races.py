@@ -4,70 +4,36 @@ call-off ids)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import date
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from api.database import EXTENSION as DATABASE
-from catalogue.db import make_session_factory
 from catalogue.models import AuditEvent, CallOffOrder
 from catalogue.orders.dates import months_after
 from catalogue.principal import Role
-from tests.functional.orders import (
-    ORDERS,
-    PRACTICE,
-    organisation_id,
-    supplier_id,
-    systmone_body,
-    token,
-)
+from tests.factories import PRACTICE, migration_order_body, organisation_id, supplier_id
+from tests.functional.orders import ORDERS
+from tests.functional.races import bearer, committed_session, race
 
 pytestmark = pytest.mark.committed
 RACERS = 4
 
 
-def committed_session(app: Flask):
-    return make_session_factory(app.extensions[DATABASE].engine)()
-
-
-def commissioner_token(app: Flask) -> str:
+def commissioner_headers(app: Flask) -> dict[str, str]:
     with committed_session(app) as session:
-        secret = token(session, Role.COMMISSIONER, organisation_id=organisation_id(session, "13T"))
-        session.commit()
-    return secret
-
-
-def race(app: Flask, count: int, request: Callable) -> list:
-    """Run `request(client, index)` from `count` threads released together; return the
-    responses in index order."""
-    barrier = threading.Barrier(count)
-    responses: list = [None] * count
-
-    def run(index: int) -> None:
-        client = app.test_client()
-        barrier.wait()
-        responses[index] = request(client, index)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return responses
+        ccg = organisation_id(session, "13T")
+    return bearer(app, Role.COMMISSIONER, organisation_id=ccg)
 
 
 def body_for(app: Flask) -> dict:
     with committed_session(app) as session:
-        return systmone_body(session)
+        return migration_order_body(session)
 
 
 def test_of_two_concurrent_transitions_exactly_one_wins(committed_app):
-    secret = commissioner_token(committed_app)
-    auth = {"Authorization": f"Bearer {secret}"}
+    auth = commissioner_headers(committed_app)
     client = committed_app.test_client()
     created = client.post(ORDERS, json=body_for(committed_app), headers=auth)
     assert created.status_code == 201, created.get_json()
@@ -102,9 +68,8 @@ def test_of_two_concurrent_transitions_exactly_one_wins(committed_app):
 
 
 def test_a_post_retried_concurrently_with_one_idempotency_key_makes_one_order(committed_app):
-    secret = commissioner_token(committed_app)
     body = body_for(committed_app)
-    headers = {"Authorization": f"Bearer {secret}", "Idempotency-Key": "retry-me"}
+    headers = {**commissioner_headers(committed_app), "Idempotency-Key": "retry-me"}
 
     responses = race(
         committed_app, RACERS, lambda client, _: client.post(ORDERS, json=body, headers=headers)
@@ -117,9 +82,8 @@ def test_a_post_retried_concurrently_with_one_idempotency_key_makes_one_order(co
 
 
 def test_concurrent_orders_get_distinct_call_off_ids(committed_app):
-    secret = commissioner_token(committed_app)
     body = body_for(committed_app)
-    headers = {"Authorization": f"Bearer {secret}"}
+    headers = commissioner_headers(committed_app)
 
     responses = race(
         committed_app, RACERS, lambda client, _: client.post(ORDERS, json=body, headers=headers)
@@ -137,8 +101,7 @@ def test_an_acknowledgement_racing_an_extension_never_acknowledges_an_end_not_se
 ):
     """The previous supplier acknowledges while the commissioner extends the notice, both from
     the same ETag: exactly one wins, and an acknowledgement always stands for the end it saw."""
-    secret = commissioner_token(committed_app)
-    auth = {"Authorization": f"Bearer {secret}"}
+    auth = commissioner_headers(committed_app)
     client = committed_app.test_client()
     created = client.post(ORDERS, json=body_for(committed_app), headers=auth)
     assert created.status_code == 201, created.get_json()
@@ -150,9 +113,8 @@ def test_an_acknowledgement_racing_an_extension_never_acknowledges_an_end_not_se
     )
     assert submitted.status_code == 200, submitted.get_json()
     with committed_session(committed_app) as session:
-        emis = token(session, Role.SUPPLIER, supplier_id=supplier_id(session, "emis"))
-        session.commit()
-    emis_auth = {"Authorization": f"Bearer {emis}"}
+        emis_id = supplier_id(session, "emis")
+    emis_auth = bearer(committed_app, Role.SUPPLIER, supplier_id=emis_id)
     path = f"{ORDERS}/{call_off_id}/migrations/{PRACTICE}"
     notice = client.get(path, headers=emis_auth)
     etag, end = notice.headers["ETag"], date.fromisoformat(notice.get_json()["service_end"])

@@ -6,32 +6,17 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
 from api.database import writing_session
 from api.search.extension import EXTENSION as SEARCH
 from api.search.extension import SearchState
 from catalogue.models import CatalogueItem
-from search import reindex
 from search.elastic import ElasticsearchEngine
-from search.embedded import EmbeddedEngine
 from search.locking import FileLock
 
 
 @pytest.fixture
-def search_state(app, connection, tmp_path):
-    """The app's search state swapped for an embedded index of this test, holding the seed."""
-    sessions = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
-    state = SearchState(EmbeddedEngine(tmp_path / "search"), FileLock(tmp_path / "drain.lock"))
-    reindex(state.engine, state.lock, sessions, sessions)
-    previous = app.extensions[SEARCH]
-    app.extensions[SEARCH] = state
-    yield state
-    app.extensions[SEARCH] = previous
-
-
-@pytest.fixture
-def search(client, search_state):
+def search(client, indexed_search):
     def get(**params):
         response = client.get("/api/v1/search", query_string=params)
         assert response.status_code == 200, response.json
@@ -87,7 +72,7 @@ def test_filters_pagination_and_sorting(search):
     assert prices == sorted(prices) and max(prices) <= 4000
 
 
-def test_bad_input(client, search_state):
+def test_bad_input(client, indexed_search):
     unparsable = client.get('/api/v1/search?q="never closed')
     assert unparsable.status_code == 400
     assert unparsable.json["message"] == "The query has a quote that is never closed."
@@ -96,7 +81,7 @@ def test_bad_input(client, search_state):
     assert client.get("/api/v1/search?price_max=cheap").status_code == 422
 
 
-def test_a_committed_change_is_searchable_when_the_request_ends(app, search, search_state):
+def test_a_committed_change_is_searchable_when_the_request_ends(app, search, indexed_search):
     with app.test_request_context("/"):
         session = writing_session()
         item = session.scalars(select(CatalogueItem).where(CatalogueItem.slug == "synergy")).one()
@@ -107,7 +92,7 @@ def test_a_committed_change_is_searchable_when_the_request_ends(app, search, sea
 
 
 def test_an_unreachable_elasticsearch_is_a_503_and_the_rest_keeps_working(
-    app, client, search_state, tmp_path
+    app, client, indexed_search, tmp_path
 ):
     down = ElasticsearchEngine.from_url("http://127.0.0.1:9")  # nothing listens there
     app.extensions[SEARCH] = SearchState(down, FileLock(tmp_path / "es.lock"))

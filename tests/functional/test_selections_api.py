@@ -10,74 +10,43 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from catalogue.accounts import issue_token
 from catalogue.models import (
     AuditEvent,
     CatalogueItem,
     ItemStatus,
-    Organisation,
     Price,
     Selection,
     SelectionScore,
 )
-from catalogue.principal import CONSOLE, Role
-from tests.functional.actors import Caller
+from catalogue.principal import Role
+from tests.factories import item_id, organisation_id, selection_body, supplier_id
+from tests.functional.actors import Caller, caller
 
 BASE = "/api/v1/selections"
 
 
-def _org(db, ods: str) -> int:
-    return db.scalars(select(Organisation.id).where(Organisation.ods_code == ods)).one()
-
-
-def _item(db, slug: str) -> int:
-    return db.scalars(select(CatalogueItem.id).where(CatalogueItem.slug == slug)).one()
-
-
-def _caller(client, db, role: Role, **binding) -> Caller:
-    token = issue_token(db, CONSOLE, role, "selection test", **binding).secret
-    db.flush()
-    return Caller(client, token)
-
-
 @pytest.fixture
 def commissioner(client, db) -> Caller:
-    return _caller(client, db, Role.COMMISSIONER, organisation_id=_org(db, "13T"))
+    return caller(client, db, Role.COMMISSIONER, organisation_id=organisation_id(db, "13T"))
 
 
 @pytest.fixture
 def other_commissioner(client, db) -> Caller:
-    return _caller(client, db, Role.COMMISSIONER, organisation_id=_org(db, "5D7"))
+    return caller(client, db, Role.COMMISSIONER, organisation_id=organisation_id(db, "5D7"))
 
 
 @pytest.fixture
 def authority(client, db) -> Caller:
-    return _caller(client, db, Role.AUTHORITY)
+    return caller(client, db, Role.AUTHORITY)
 
 
 @pytest.fixture
 def supplier(client, db) -> Caller:
-    from catalogue.models import Supplier
-
-    emis = db.scalars(select(Supplier.id).where(Supplier.slug == "emis")).one()
-    return _caller(client, db, Role.SUPPLIER, supplier_id=emis)
+    return caller(client, db, Role.SUPPLIER, supplier_id=supplier_id(db, "emis"))
 
 
 def start(caller: Caller, **overrides) -> tuple[dict, str]:
-    body = {
-        "name": "Riverside system choice",
-        "practice": "A81001",
-        "framework": "gpsoc-r",
-        "term_months": 36,
-        "price_weight": 60,
-        "non_price_weights": {
-            "features": 40,
-            "implementation": 20,
-            "interoperability": 40,
-            "service_levels": 0,
-        },
-    }
-    body.update(overrides)
+    body = selection_body(**overrides)
     response = caller.call("POST", BASE, json=body)
     assert response.status_code == 201, response.get_json()
     return response.get_json(), response.headers["ETag"]
@@ -244,7 +213,7 @@ def test_a_commissioner_runs_the_selection_process_end_to_end(commissioner, clie
         select(AuditEvent.action).where(
             AuditEvent.object_type == "selection",
             AuditEvent.object_id == str(selection["id"]),
-            AuditEvent.organisation_id == _org(db, "13T"),
+            AuditEvent.organisation_id == organisation_id(db, "13T"),
         )
     ).all()
     assert events[0] == "selection.created" and events[-1] == "selection.locked"
@@ -310,7 +279,7 @@ def test_weights_that_do_not_add_up_are_refused_and_nothing_is_stored(
 def test_bad_scores_are_refused_and_none_stored(commissioner, db):
     selection, etag = start(commissioner)
     path = f"{BASE}/{selection['id']}"
-    ids = [_item(db, "emis-web"), _item(db, "systmone")]
+    ids = [item_id(db, "emis-web"), item_id(db, "systmone")]
     selection, etag = ok(commissioner.call("POST", f"{path}/candidates", {"item_ids": ids}, etag))
     criterion = {"kind": "scored", "name": "Training", "group": "implementation", "weight": 1}
     selection, etag = ok(commissioner.call("POST", f"{path}/criteria", criterion, etag), 201)
@@ -325,7 +294,7 @@ def test_bad_scores_are_refused_and_none_stored(commissioner, db):
         {**good, "score": 0},
         {key: value for key, value in good.items() if key != "justification"},
         {**good, "justification": "   "},
-        {**good, "item_id": _item(db, "vision-3")},  # not a candidate
+        {**good, "item_id": item_id(db, "vision-3")},  # not a candidate
     ):
         response = put(good | {"item_id": ids[1]}, bad)
         assert response.status_code == 422, bad
@@ -337,7 +306,7 @@ def test_candidates_must_be_on_the_selection_framework_and_at_most_eight(commiss
     selection, etag = start(commissioner, framework="gpsoc", term_months=36)
     path = f"{BASE}/{selection['id']}"
     response = commissioner.call(
-        "POST", f"{path}/candidates", {"item_ids": [_item(db, "emis-web")]}, etag
+        "POST", f"{path}/candidates", {"item_ids": [item_id(db, "emis-web")]}, etag
     )
     assert response.status_code == 422
     assert "outside this selection's framework" in response.get_json()["errors"]["item_ids"][0]
@@ -366,14 +335,16 @@ def test_one_candidate_is_a_direct_award(commissioner, db):
     selection, etag = start(commissioner)
     path = f"{BASE}/{selection['id']}"
     selection, etag = ok(
-        commissioner.call("POST", f"{path}/candidates", {"item_ids": [_item(db, "systmone")]}, etag)
+        commissioner.call(
+            "POST", f"{path}/candidates", {"item_ids": [item_id(db, "systmone")]}, etag
+        )
     )
     assert selection["mode"] == "direct_award"
     result, _ = ok(commissioner.call("GET", f"{path}/result"))
     assert result["mode"] == "direct_award" and result["complete"]
     assert result["ranked"][0]["breakdown"] == [] and result["sensitivity"] is None
     locked, _ = ok(commissioner.call("POST", f"{path}/lock", etag=etag))
-    assert locked["leader_item_ids"] == [_item(db, "systmone")]
+    assert locked["leader_item_ids"] == [item_id(db, "systmone")]
 
 
 def test_candidates_from_free_text_are_what_search_finds_in_the_framework(
@@ -409,7 +380,7 @@ def test_a_search_matching_more_than_the_shortlist_holds_adds_nothing(commission
 def test_exports_never_turn_entered_text_into_formulas(commissioner, db):
     selection, etag = start(commissioner)
     path = f"{BASE}/{selection['id']}"
-    ids = [_item(db, "emis-web"), _item(db, "systmone")]
+    ids = [item_id(db, "emis-web"), item_id(db, "systmone")]
     selection, etag = ok(commissioner.call("POST", f"{path}/candidates", {"item_ids": ids}, etag))
     formula = '=HYPERLINK("http://evil.example/x","Click to confirm")'
     criterion = {"kind": "scored", "name": formula, "group": "features", "weight": 1}
@@ -434,7 +405,7 @@ def test_exports_never_turn_entered_text_into_formulas(commissioner, db):
 def test_a_candidate_suspended_since_shortlisting_blocks_the_lock(commissioner, db):
     selection, etag = start(commissioner)
     path = f"{BASE}/{selection['id']}"
-    systmone = _item(db, "systmone")
+    systmone = item_id(db, "systmone")
     selection, etag = ok(
         commissioner.call("POST", f"{path}/candidates", {"item_ids": [systmone]}, etag)
     )

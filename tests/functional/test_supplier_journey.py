@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
 
 from api import create_app
 from api.cli import main
 from catalogue.db import make_session_factory
-from catalogue.models import Supplier
 from tests.databases import fresh_database
-from tests.functional.actors import new_system_body
+from tests.factories import supplier_id, system_body
 
 pytestmark = pytest.mark.committed
 API = "/api/v1"
@@ -36,7 +34,7 @@ def _cli_token(*args: str) -> str:
 
 def test_a_supplier_lists_publishes_and_revises_a_price(database, tmp_path):
     with make_session_factory(database)() as session:
-        emis = session.scalars(select(Supplier.id).where(Supplier.slug == "emis")).one()
+        emis = supplier_id(session, "emis")
     supplier_token = _cli_token("--role", "supplier", "--supplier", str(emis), "--name", "EMIS")
     authority_token = _cli_token("--role", "authority", "--name", "Framework authority")
     app = create_app({"DATABASE_ENGINE": database, "GPSOC_DATA_DIR": str(tmp_path / "data")})
@@ -50,7 +48,7 @@ def test_a_supplier_lists_publishes_and_revises_a_price(database, tmp_path):
         assert response.status_code == expect, response.get_json()
         return response
 
-    created = call("POST", "/systems", as_supplier, json=new_system_body(), expect=201)
+    created = call("POST", "/systems", as_supplier, json=system_body(), expect=201)
     system = created.get_json()
     path = f"/systems/{system['id']}"
     price_id = system["prices"][0]["id"]

@@ -16,12 +16,12 @@ from catalogue.accounts import issue_token
 from catalogue.db import make_session_factory
 from catalogue.models import ApiToken, utcnow
 from catalogue.principal import CONSOLE, Role
+from tests.factories import supplier_id
 from tests.functional.actors import (  # noqa: F401 (fixtures)
     Caller,
     authority_caller,
     commissioner_caller,
     supplier_caller,
-    supplier_id,
 )
 
 TOKENS = "/api/v1/tokens"

@@ -1,5 +1,6 @@
 """Search fixtures: every test gets indexes of its own under tmp_path (the index is outside the
-test's rolled-back transaction), filled from the seeded catalogue in that transaction."""
+test's rolled-back transaction), filled from the seeded catalogue in that transaction through
+`session_factory` (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection
-from sqlalchemy.orm import Session, sessionmaker
 
 from search import SearchEngine, reindex
 from search.elastic import ElasticsearchEngine
@@ -18,14 +17,6 @@ from search.embedded import EmbeddedEngine
 from search.locking import FileLock
 
 ENGINES = ["embedded", "elasticsearch"]
-
-
-@pytest.fixture
-def session_factory(connection: Connection) -> sessionmaker[Session]:
-    """Sessions inside the test's transaction, as the app's and the CLI's would be."""
-    return sessionmaker(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
 
 
 def make_engine(kind: str, tmp_path: Path) -> Iterator[SearchEngine]:

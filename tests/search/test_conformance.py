@@ -24,6 +24,7 @@ from catalogue.models import (
 )
 from catalogue.principal import CONSOLE
 from search import Facet, QuerySyntaxError, SearchQuery, Sort, drain_outbox, reindex
+from tests.factories import item
 
 
 def search(engine, text: str = "", **filters):
@@ -37,10 +38,6 @@ def names(results) -> list[str]:
 
 def codes(hit) -> set[str]:
     return {capability["code"] for capability in hit.document["capabilities"]}
-
-
-def item(db, slug: str) -> CatalogueItem:
-    return db.scalars(select(CatalogueItem).where(CatalogueItem.slug == slug)).one()
 
 
 def published_count(db) -> int:

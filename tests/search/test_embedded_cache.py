@@ -3,20 +3,13 @@ came from is the one searched; any commit or swap, by this process or another, i
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from catalogue.models import CatalogueItem
 from search import SearchQuery, drain_outbox, reindex
 from search.embedded import EmbeddedEngine
+from tests.factories import rename_item
 
 
 def names(results) -> list[str]:
     return [hit.document["name"] for hit in results.hits]
-
-
-def rename(db, slug: str, name: str) -> None:
-    db.scalars(select(CatalogueItem).where(CatalogueItem.slug == slug)).one().name = name
-    db.flush()
 
 
 def test_a_repeated_search_is_served_from_the_cache(tmp_path, session_factory, drain_lock):
@@ -34,7 +27,7 @@ def test_a_change_drained_in_this_process_is_never_hidden_by_the_cache(
     engine = EmbeddedEngine(tmp_path / "search", cache_size=8)
     reindex(engine, drain_lock, session_factory, session_factory)
     assert engine.search(SearchQuery("quasar")).total == 0
-    rename(db, "synergy", "Synergy Quasar")
+    rename_item(db, "synergy", "Synergy Quasar")
     drain_outbox(engine, drain_lock, session_factory, session_factory)
     assert names(engine.search(SearchQuery("quasar"))) == ["Synergy Quasar"]
 
@@ -44,7 +37,7 @@ def test_a_change_made_by_another_process_is_seen(tmp_path, db, session_factory,
     writer = EmbeddedEngine(tmp_path / "search", cache_size=0)  # as a worker process would
     reindex(writer, drain_lock, session_factory, session_factory)
     assert reader.search(SearchQuery("quasar")).total == 0
-    rename(db, "synergy", "Synergy Quasar")
+    rename_item(db, "synergy", "Synergy Quasar")
     drain_outbox(writer, drain_lock, session_factory, session_factory)
     assert names(reader.search(SearchQuery("quasar"))) == ["Synergy Quasar"]
     reindex(writer, drain_lock, session_factory, session_factory)  # a swap to a new index

@@ -2,20 +2,16 @@
 
 from sqlalchemy import func, select
 
-from catalogue.models import CatalogueItem, SearchOutbox
+from catalogue.models import SearchOutbox
 from search import SearchQuery, drain_outbox, reindex
 from search.elastic import ElasticsearchEngine
 from search.embedded import EmbeddedEngine
 from search.locking import FileLock
+from tests.factories import rename_item
 
 
 def pending(db) -> int:
     return db.scalar(select(func.count(SearchOutbox.id)))
-
-
-def rename(db, slug: str, name: str) -> None:
-    db.scalars(select(CatalogueItem).where(CatalogueItem.slug == slug)).one().name = name
-    db.flush()
 
 
 def found(engine, text: str) -> list[str]:
@@ -27,7 +23,7 @@ def test_a_failed_drain_keeps_the_rows_and_a_later_drain_catches_up(
 ):
     embedded = EmbeddedEngine(tmp_path / "search")
     reindex(embedded, drain_lock, session_factory, session_factory)
-    rename(db, "synergy", "Synergy Nebula")
+    rename_item(db, "synergy", "Synergy Nebula")
     # A real engine that cannot be reached (nothing listens on port 9).
     down = ElasticsearchEngine.from_url("http://127.0.0.1:9")
     report = drain_outbox(down, drain_lock, session_factory, session_factory)
@@ -45,7 +41,7 @@ def test_a_drainer_that_finds_the_lock_taken_leaves_the_rows_to_its_holder(
     tmp_path, db, session_factory, drain_lock
 ):
     embedded = EmbeddedEngine(tmp_path / "search")
-    rename(db, "synergy", "Synergy Nebula")
+    rename_item(db, "synergy", "Synergy Nebula")
     assert drain_lock.acquire(blocking=False)
     try:
         report = drain_outbox(embedded, drain_lock, session_factory, session_factory)
@@ -79,7 +75,7 @@ def test_reindex_switches_atomically_and_search_answers_throughout(
     build.abandon()
     assert embedded.document_count() == before
 
-    rename(db, "synergy", "Synergy Nebula")
+    rename_item(db, "synergy", "Synergy Nebula")
     report = reindex(embedded, drain_lock, session_factory, session_factory)
     assert report.indexed == before
     assert (tmp_path / "search" / "CURRENT").read_text() != old_directory
@@ -92,7 +88,7 @@ def test_another_process_sees_a_swap_and_a_commit(tmp_path, db, session_factory,
     reader = EmbeddedEngine(tmp_path / "search")  # as a second gunicorn worker would
     reindex(writer, drain_lock, session_factory, session_factory)
     assert found(reader, "sistmone")[0] == "SystmOne"
-    rename(db, "synergy", "Synergy Nebula")
+    rename_item(db, "synergy", "Synergy Nebula")
     drain_outbox(writer, drain_lock, session_factory, session_factory)
     assert found(reader, "nebula") == ["Synergy Nebula"]
     reindex(writer, drain_lock, session_factory, session_factory)

@@ -13,6 +13,7 @@ from catalogue.models import (
     Supplier,
 )
 from catalogue.outbox import take_committed
+from tests.factories import item
 
 
 def pending_items(db) -> list[int]:
@@ -21,10 +22,6 @@ def pending_items(db) -> list[int]:
 
 def clear(db) -> None:
     db.execute(delete(SearchOutbox))
-
-
-def item(db, slug):
-    return db.scalars(select(CatalogueItem).where(CatalogueItem.slug == slug)).one()
 
 
 def test_changing_an_item_writes_a_row_for_it(db):

@@ -9,8 +9,9 @@ Revises: 0005
 Create Date: 2026-12-01
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -34,7 +35,7 @@ _CHILDREN = ("call_off_recipient", "call_off_item", "call_off_quantity", "call_o
 
 
 @contextmanager
-def _rebuilding_orders(children: Sequence[str]):
+def _rebuilding_orders(children: Sequence[str]) -> Iterator[Any]:
     """A batch change of call_off_order that keeps its dependants. On SQLite batch mode copies
     the table and drops the old one, and with foreign keys on (they cannot be turned off inside
     the migration's transaction) the drop would cascade to every recipient, item, quantity and

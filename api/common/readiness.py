@@ -1,0 +1,21 @@
+"""Readiness checks beyond the database's: an extension (the search engine, say) registers one
+here and /readyz runs them all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+
+# A check returns None when ready, or a message saying what is wrong.
+ReadinessCheck = Callable[[], str | None]
+
+EXTENSION = "gpsoc_readiness_checks"
+
+
+def add_readiness_check(app: Flask, name: str, check: ReadinessCheck) -> None:
+    app.extensions.setdefault(EXTENSION, {})[name] = check
+
+
+def readiness_checks(app: Flask) -> dict[str, ReadinessCheck]:
+    return app.extensions.get(EXTENSION, {})
