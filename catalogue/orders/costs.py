@@ -539,13 +539,49 @@ class _MigrationRow:
         )
 
 
+# order item id, catalogue item, the terms it was ordered at, their funding
+_OrderedLine = tuple[int, CatalogueItem, PriceTerms, FundingDecision]
+# a practice's lines and summary, and its baseline's
+_Costed = tuple[list[CostLine], Summary, list[CostLine], Summary]
+
+
 def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
     commencement, term = _check_estimable(order)
-    spans = year_spans(commencement, term)
-    calculator = _Calculator(spans)
-    term_window = (calculator.term_start, calculator.term_end)
-    # Recipients and quantities as plain rows: a hundred practices' worth of ORM objects would
-    # cost more than the arithmetic.
+    practices = _practices(session, order)
+    costing = _Costing(session, order, year_spans(commencement, term), practices)
+    recipients = [costing.recipient(*practice) for practice in practices]
+    return Estimate(
+        order.call_off_id,
+        commencement,
+        term,
+        costing.spans,
+        recipients,
+        costing.totals,
+        costing.baseline_totals,
+    )
+
+
+def _practices(session: Session, order: CallOffOrder) -> list[tuple]:
+    """(id, ODS code, name, list size, current system id) of each recipient, as plain rows: a
+    hundred practices' worth of ORM objects would cost more than the arithmetic."""
+    return list(
+        session.execute(
+            select(
+                Organisation.id,
+                Organisation.ods_code,
+                Organisation.name,
+                Organisation.list_size,
+                Organisation.current_system_id,
+            )
+            .join(CallOffRecipient, CallOffRecipient.organisation_id == Organisation.id)
+            .where(CallOffRecipient.order_id == order.id)
+            .order_by(CallOffRecipient.id)
+        ).all()
+    )
+
+
+def _ordered_quantities(session: Session, order: CallOffOrder) -> dict[int, dict[int, int]]:
+    """Each order item's quantity for each practice, by order item id, then practice id."""
     quantities: dict[int, dict[int, int]] = {item.id: {} for item in order.items}
     for item_id, organisation_id, quantity in session.execute(
         select(CallOffQuantity.item_id, CallOffQuantity.organisation_id, CallOffQuantity.quantity)
@@ -553,147 +589,145 @@ def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
         .where(CallOffItem.order_id == order.id)
     ):
         quantities[item_id][organisation_id] = quantity
-    practices = session.execute(
+    return quantities
+
+
+def _migration_rows(session: Session, order: CallOffOrder) -> dict[int, _MigrationRow]:
+    """The order's migrations as plain rows, by practice id."""
+    rows = session.execute(
         select(
-            Organisation.id,
-            Organisation.ods_code,
-            Organisation.name,
-            Organisation.list_size,
-            Organisation.current_system_id,
-        )
-        .join(CallOffRecipient, CallOffRecipient.organisation_id == Organisation.id)
-        .where(CallOffRecipient.order_id == order.id)
-        .order_by(CallOffRecipient.id)
-    ).all()
-    # Migrations as plain rows too, and each previous system loaded once.
-    migrations = {
-        row.organisation_id: row
-        for row in (
-            _MigrationRow(*columns)
-            for columns in session.execute(
-                select(
-                    CallOffMigration.organisation_id,
-                    CallOffMigration.previous_system_id,
-                    CallOffMigration.planned_go_live,
-                    CallOffMigration.audit_trail_option,
-                    CallOffMigration.audit_trail_quantity,
-                    CallOffMigration.notice_given_on,
-                    CallOffMigration.service_end,
-                ).where(CallOffMigration.order_id == order.id)
-            )
-        )
-    }
-    systems = _systems(
-        session,
-        {row.current_system_id for row in practices}
-        | {row.previous_system_id for row in migrations.values()},
+            CallOffMigration.organisation_id,
+            CallOffMigration.previous_system_id,
+            CallOffMigration.planned_go_live,
+            CallOffMigration.audit_trail_option,
+            CallOffMigration.audit_trail_quantity,
+            CallOffMigration.notice_given_on,
+            CallOffMigration.service_end,
+        ).where(CallOffMigration.order_id == order.id)
     )
-    plans: dict[tuple, tuple[Window, list[Planned]]] = {}
-    # Each line at the terms it was ordered at, not the catalogue's current price.
+    return {columns[0]: _MigrationRow(*columns) for columns in rows}
+
+
+def _ordered_lines(order: CallOffOrder) -> list[_OrderedLine]:
+    """Each line at the terms it was ordered at, not the catalogue's current price."""
     ordered = []
     for item in order.items:
         terms = terms_of(item)
-        ordered.append(
-            (
-                item.id,
-                item.catalogue_item,
-                terms,
-                FundingDecision(terms.funding, terms.funding_reason),
+        decision = FundingDecision(terms.funding, terms.funding_reason)
+        ordered.append((item.id, item.catalogue_item, terms, decision))
+    return ordered
+
+
+class _Costing:
+    """One estimate's shared state: what is loaded once, the totals, and the memos that let
+    practices alike (same migration plan, quantities and current system) share their lines
+    and summaries (never mutated once made)."""
+
+    def __init__(
+        self,
+        session: Session,
+        order: CallOffOrder,
+        spans: list[YearSpan],
+        practices: Sequence[tuple],
+    ) -> None:
+        self.session, self.order, self.spans = session, order, spans
+        self.calculator = _Calculator(spans)
+        self.term_window: Window = (self.calculator.term_start, self.calculator.term_end)
+        self.quantities = _ordered_quantities(session, order)
+        self.migrations = _migration_rows(session, order)
+        self.ordered = _ordered_lines(order)
+        current_ids = {row[4] for row in practices}
+        previous_ids = {row.previous_system_id for row in self.migrations.values()}
+        self.systems = _systems(session, current_ids | previous_ids)
+        self.totals = Summary.empty(spans)
+        self.baseline_totals = Summary.empty(spans)
+        self._plans: dict[tuple, tuple[Window, list[Planned]]] = {}
+        self._summaries: dict[tuple[int, ...], Summary] = {}
+        self._costed: dict[tuple, _Costed] = {}
+
+    def plan(self, migration: _MigrationRow) -> tuple[Window, list[Planned]]:
+        """The window of the new system's charges and the previous supplier's lines."""
+        key = migration.plan_key
+        if key not in self._plans:
+            calculator = self.calculator
+            dates = dates_of(self.order, migration) or migration_dates(
+                # No go-live date yet: costed as if it went live the day before the term.
+                calculator.term_start - ONE_DAY,
+                notice_given_on=migration.notice_given_on,
+                extended_to=migration.service_end,
             )
-        )
-    totals = Summary.empty(spans)
-    baseline_totals = Summary.empty(spans)
-    # Practices with the same lines have the same summary: compute it once (never mutated).
-    summaries: dict[tuple[int, ...], Summary] = {}
-    costed: dict[tuple, tuple[list[CostLine], Summary, list[CostLine], Summary]] = {}
-    recipients = []
-    for practice_id, ods_code, name, list_size, current_id in practices:
-        migration = migrations.get(practice_id)
-        window: Window = term_window
-        planned: list[Planned] = []
-        key: tuple | None = None
-        if migration is not None:
-            key = migration.plan_key
-            if key not in plans:
-                dates = dates_of(order, migration)
-                if dates is None:
-                    # No go-live date yet: costed as if it went live the day before the term.
-                    dates = migration_dates(
-                        calculator.term_start - ONE_DAY,
-                        notice_given_on=migration.notice_given_on,
-                        extended_to=migration.service_end,
-                    )
-                go_live = dates.go_live
-                plans[key] = (
-                    (go_live + ONE_DAY, calculator.term_end),
-                    _migration_plan(
-                        session, calculator, systems[migration.previous_system_id], migration, dates
-                    ),
-                )
-            window, planned = plans[key]
-        current = systems.get(current_id) if current_id is not None else None
-        ordered_quantities = tuple(quantities[line[0]].get(practice_id) for line in ordered)
-        # Practices alike in everything the lines depend on share them (the list size counts
-        # only for a per-patient price of the previous or current system).
+            previous = self.systems[migration.previous_system_id]
+            self._plans[key] = (
+                (dates.go_live + ONE_DAY, calculator.term_end),
+                _migration_plan(self.session, calculator, previous, migration, dates),
+            )
+        return self._plans[key]
+
+    def recipient(
+        self,
+        practice_id: int,
+        ods_code: str,
+        name: str,
+        list_size: int | None,
+        current_id: int | None,
+    ) -> RecipientEstimate:
+        migration = self.migrations.get(practice_id)
+        window, planned = self.plan(migration) if migration else (self.term_window, [])
+        current = self.systems.get(current_id) if current_id is not None else None
+        quantities = tuple(self.quantities[line[0]].get(practice_id) for line in self.ordered)
+        # The list size counts only for a per-patient price of the previous or current system.
         by_patients = any(
             price.unit is PriceUnit.PATIENT
             for _k, _i, price, fixed, _s, _d in planned
             if fixed is None
         ) or (current is not None and any(p.unit is PriceUnit.PATIENT for p in current.prices))
         alike = (
-            key if migration is not None else None,
+            migration.plan_key if migration else None,
             current_id,
-            ordered_quantities,
+            quantities,
             list_size if by_patients else None,
         )
-        found = costed.get(alike)
-        if found is None:
-            lines = []
-            for (_id, catalogue_item, price, decision), ordered_quantity in zip(
-                ordered, ordered_quantities, strict=True
-            ):
-                if ordered_quantity is not None:
-                    lines.append(
-                        calculator.line(
-                            LineKind.ITEM, catalogue_item, price, ordered_quantity, window, decision
-                        )
-                    )
-            for kind, catalogue_item, price, fixed, span, decision in planned:
-                quantity = (
-                    fixed if fixed is not None else default_quantity_for(price.unit, list_size or 0)
-                )
-                lines.append(calculator.line(kind, catalogue_item, price, quantity, span, decision))
-            baseline_lines = _baseline_lines(calculator, current, list_size or 0, term_window)
-            found = costed[alike] = (
-                lines,
-                _summary_of(summaries, spans, lines),
-                baseline_lines,
-                _summary_of(summaries, spans, baseline_lines),
-            )
-        lines, summary, baseline_lines, baseline = found
-        totals.merge(summary)
-        baseline_totals.merge(baseline)
-        recipients.append(
-            RecipientEstimate(
-                ods_code,
-                name,
-                list_size or 0,
-                lines,
-                summary,
-                current.name if current is not None else None,
-                baseline_lines,
-                baseline,
-            )
+        if alike not in self._costed:
+            self._costed[alike] = self._cost(window, planned, quantities, list_size or 0, current)
+        lines, summary, baseline_lines, baseline = self._costed[alike]
+        self.totals.merge(summary)
+        self.baseline_totals.merge(baseline)
+        return RecipientEstimate(
+            ods_code,
+            name,
+            list_size or 0,
+            lines,
+            summary,
+            current.name if current is not None else None,
+            baseline_lines,
+            baseline,
         )
-    return Estimate(
-        order.call_off_id,
-        commencement,
-        term,
-        spans,
-        recipients,
-        totals,
-        baseline_totals,
-    )
+
+    def _cost(
+        self,
+        window: Window,
+        planned: list[Planned],
+        quantities: tuple[int | None, ...],
+        list_size: int,
+        current: CatalogueItem | None,
+    ) -> _Costed:
+        """One practice's lines (what is ordered for it, then the migration's) and baseline."""
+        calculator = self.calculator
+        lines = [
+            calculator.line(LineKind.ITEM, item, price, quantity, window, decision)
+            for (_id, item, price, decision), quantity in zip(self.ordered, quantities, strict=True)
+            if quantity is not None
+        ]
+        for kind, item, price, fixed, span, decision in planned:
+            quantity = fixed if fixed is not None else default_quantity_for(price.unit, list_size)
+            lines.append(calculator.line(kind, item, price, quantity, span, decision))
+        baseline_lines = _baseline_lines(calculator, current, list_size, self.term_window)
+        return (
+            lines,
+            _summary_of(self._summaries, self.spans, lines),
+            baseline_lines,
+            _summary_of(self._summaries, self.spans, baseline_lines),
+        )
 
 
 def _systems(session: Session, ids: set[int | None]) -> dict[int, CatalogueItem]:
