@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_SEARCH_CACHE = 256
+# The largest request body accepted (413 above it): generous for any real listing or order.
+DEFAULT_MAX_REQUEST_BYTES = 1_048_576
 
 
 class ConfigurationError(ValueError):
@@ -27,6 +29,10 @@ class Settings:
     # Reverse proxies in front of the service whose X-Forwarded-For/-Proto headers to trust, so
     # that the client address (throttling, logs) is the caller's, not the proxy's.
     trusted_proxies: int = 0
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    # The HMAC key that signs the audit chain's head (GET /audit-events/head); unset, the head
+    # is served unsigned and anchors cannot be checked.
+    audit_anchor_key: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -40,6 +46,8 @@ class Settings:
             search_cache_size=_count(env, "GPSOC_SEARCH_CACHE", DEFAULT_SEARCH_CACHE),
             throttle_storage_uri=env.get("GPSOC_THROTTLE_STORAGE") or "memory://",
             trusted_proxies=_count(env, "GPSOC_TRUSTED_PROXIES", 0),
+            max_request_bytes=_count(env, "GPSOC_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
+            audit_anchor_key=env.get("GPSOC_AUDIT_ANCHOR_KEY") or None,
         )
 
     def ensure_data_dir(self) -> None:

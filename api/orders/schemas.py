@@ -3,7 +3,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.common.fields import Money
+from api.common.fields import BoundedDict, Money
 from api.common.pagination import PageArgsSchema
 from catalogue.models import AuditTrailOption, OrderStatus
 from catalogue.orders import Transition
@@ -30,7 +30,8 @@ class Pennies(Money):
 class OrderItemInputSchema(Schema):
     catalogue_item_id = fields.Integer(required=True, validate=ID)
     price_id = fields.Integer(required=True, validate=ID)
-    quantities = fields.Dict(
+    quantities = BoundedDict(
+        max_entries=MAX_RECIPIENTS,
         keys=fields.String(validate=ODS_CODE),
         values=fields.Integer(
             strict=True, validate=validate.Range(min=1, max=10_000_000, error="At least 1.")

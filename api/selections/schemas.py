@@ -71,7 +71,9 @@ class SearchFiltersSchema(Schema):
     lot = fields.Integer(validate=validate.Range(min=1, max=1000))
     kind = fields.Enum(ItemKind, by_value=True)
     supplier = Id()
-    capability = fields.List(fields.String(validate=validate.Length(min=1, max=64)))
+    capability = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=50)
+    )
     maturity_level = fields.Integer(
         validate=validate.Range(min=0, max=100), metadata={"description": "The minimum level."}
     )
