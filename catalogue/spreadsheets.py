@@ -9,7 +9,7 @@ Write XLSX rows with `append_row` and CSV cells through `csv_text`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
@@ -45,6 +45,6 @@ def keep_as_text(cells: Iterable[Cell]) -> None:
 def append_row(sheet: Worksheet, values: Iterable[Any]) -> tuple[Cell, ...]:
     """Append a row of safe cells to `sheet` and return them."""
     sheet.append([printable(value) for value in values])
-    row: tuple[Cell, ...] = sheet[sheet.max_row]
+    row = cast(tuple[Cell, ...], sheet[sheet.max_row])  # a row just appended merges nothing
     keep_as_text(row)
     return row

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 import orjson
 from flask import Flask, current_app, request
 from flask_smorest import abort
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from catalogue.validation import (
     CONTROL_CHARACTER_REASON,
@@ -61,7 +61,9 @@ def _body() -> bytes:
         return request.get_data(cache=True)
     except RequestEntityTooLarge:
         abort(413, message=f"The request body is larger than the limit of {limit} bytes.")
-    except OSError:  # the server's socket timeout: the client announced a body, never sent it
+    except (ClientDisconnected, OSError):
+        # The server's socket timeout (api/server.py), or the client went: a body announced
+        # and never sent in full.
         abort(408, message="The request body did not arrive in time.")
     raise AssertionError("unreachable")  # abort raised
 
