@@ -38,6 +38,9 @@ def init_app(app: Flask) -> None:
 
 
 def check_request() -> None:
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and (request.content_length or 0) > limit:
+        _too_large(limit)  # whatever its type, before a byte of it is read
     errors = FieldErrors()
     for name, value in _query_and_path():
         if has_control_characters(name) or has_control_characters(value):
@@ -59,13 +62,17 @@ def _body() -> bytes:
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     try:
         return request.get_data(cache=True)
-    except RequestEntityTooLarge:
-        abort(413, message=f"The request body is larger than the limit of {limit} bytes.")
+    except RequestEntityTooLarge:  # sent without a length, and longer than the limit
+        _too_large(limit)
     except (ClientDisconnected, OSError):
         # The server's socket timeout (api/server.py), or the client went: a body announced
         # and never sent in full.
         abort(408, message="The request body did not arrive in time.")
     raise AssertionError("unreachable")  # abort raised
+
+
+def _too_large(limit: int | None) -> None:
+    abort(413, message=f"The request body is larger than the limit of {limit} bytes.")
 
 
 def _check_json_body() -> None:

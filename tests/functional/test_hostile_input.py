@@ -159,6 +159,31 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(app, supplier):
     assert_error(response, 413)
 
 
+def test_a_body_of_any_type_over_the_limit_is_a_413(app, anonymous):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    response = anonymous.client.post(
+        f"{API}/frameworks", data=b"x" * (limit + 1), headers={"Content-Type": "text/plain"}
+    )
+    assert_error(response, 413)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/systems?framework=%FF%FE",
+        "/systems?framework=%ED%A0%80",
+        "/frameworks/%FF",
+        "/search?q=%C3",
+        "/suppliers/%F0%9F%98%80",
+    ],
+)
+def test_invalid_utf8_in_the_url_is_never_a_5xx(anonymous, path):
+    response = anonymous.get(f"{API}{path}")
+    assert response.status_code < 500
+    if response.status_code >= 400:
+        assert_error(response, response.status_code)
+
+
 def test_every_array_and_map_in_a_request_is_bounded_in_the_document(anonymous):
     """80,000 prices must be a 422 from the schema's bound, not seconds of CPU first: every
     array a request takes, in its body or its query, states its maximum in the document."""
