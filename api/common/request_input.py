@@ -6,7 +6,8 @@
   parsers downstream recurse), whose text is Unicode (a lone surrogate such as "\\ud800" is a 422
   naming the field);
 - text without control characters (422 naming the field; `catalogue.validation`'s one rule for
-  both databases and for spreadsheets), in the JSON body, the query string and the path.
+  both databases and for spreadsheets), in the JSON body and the query string; a path naming
+  one is a 404 (no stored key can hold one).
 
 `init_app` installs it as a `before_request` hook.
 """
@@ -42,20 +43,16 @@ def check_request() -> None:
     if limit is not None and (request.content_length or 0) > limit:
         _too_large(limit)  # whatever its type, before a byte of it is read
     errors = FieldErrors()
-    for name, value in _query_and_path():
+    for name, value in request.args.items(multi=True):
         if has_control_characters(name) or has_control_characters(value):
             errors.add(_label(name), CONTROL_CHARACTER_REASON)
     errors.raise_if_any("The request contains text that is not allowed.")
+    for value in (request.view_args or {}).values():
+        # No key of anything stored can hold one (text input refuses them): nothing is there.
+        if isinstance(value, str) and has_control_characters(value):
+            abort(404, message="Nothing is at this path: it contains a control character.")
     if request.is_json:
         _check_json_body()
-
-
-def _query_and_path() -> Iterator[tuple[str, str]]:
-    for name, value in request.args.items(multi=True):
-        yield name, value
-    for name, value in (request.view_args or {}).items():
-        if isinstance(value, str):
-            yield name, value
 
 
 def _body() -> bytes:

@@ -133,9 +133,9 @@ def test_nul_in_a_get_filter_is_a_422_on_every_database(anonymous, query):
     assert_error(anonymous.get(f"{API}/systems?{query}"), 422)
 
 
-def test_nul_in_search_and_paths_is_a_422(anonymous):
+def test_nul_in_search_is_a_422_and_in_a_path_a_404(anonymous):
     assert_error(anonymous.get(f"{API}/search?q=emis%00"), 422)
-    assert_error(anonymous.get(f"{API}/frameworks/gpsoc%00"), 422)
+    assert_error(anonymous.get(f"{API}/frameworks/gpsoc%00"), 404)
     assert_error(anonymous.get(f"{API}/organisations?q=%01"), 422)
 
 
