@@ -89,3 +89,15 @@ class BoundedDict(fields.Dict):
         if isinstance(value, Mapping) and len(value) > self.max_entries:
             raise ValidationError(f"At most {self.max_entries} entries.")
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class BoundedList(fields.List):
+    """A list whose `validate.Length` maximum is checked before its items are parsed: a body
+    of thousands of nested objects is refused at once, not after parsing every one of them."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, list):
+            for validator in self.validators:
+                if isinstance(validator, validate.Length) and validator.max is not None:
+                    validator(value[: validator.max + 1])  # raises with its own message
+        return super()._deserialize(value, attr, data, **kwargs)

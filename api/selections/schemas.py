@@ -4,7 +4,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.common.fields import Id, Money
+from api.common.fields import BoundedList, Id, Money
 from api.common.pagination import PageArgsSchema
 from api.compare.schemas import WholeLifeCostSchema
 from api.items.schemas import FrameworkRefSchema
@@ -157,7 +157,7 @@ class ScoreEntrySchema(Schema):
 
 
 class ScoresEnterSchema(Schema):
-    scores = fields.List(
+    scores = BoundedList(
         fields.Nested(ScoreEntrySchema), required=True, validate=validate.Length(min=1, max=1000)
     )
 

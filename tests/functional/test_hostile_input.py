@@ -231,6 +231,9 @@ def test_too_many_prices_are_a_422_from_the_schema(supplier):
     prices = [system_body()["prices"][0]] * 51
     body = assert_error(supplier.post(f"{API}/systems", json=system_body(prices=prices)), 422)
     assert "prices" in str(body["errors"])
+    # The length is refused before any item is parsed: no per-item reason for 5,000 bad ones.
+    body = assert_error(supplier.post(f"{API}/systems", json=system_body(prices=[{}] * 5000)), 422)
+    assert "maximum" in str(body["errors"]) and "Missing data" not in str(body["errors"])
 
 
 # ------------------------------------------------------------------------------ pages
