@@ -14,7 +14,7 @@ from catalogue.db import make_engine
 from web import init_app as init_web
 
 from . import auth, database, docs, errors, observability
-from .common import converters
+from .common import converters, request_input
 from .json import OrjsonProvider
 from .resources import register_resources
 from .search import extension as search_extension
@@ -44,6 +44,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             },
         },
         MAX_PAGE_SIZE=100,
+        # Werkzeug refuses larger bodies wherever they are read (413; api/common/request_input).
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
         GPSOC_SETTINGS=settings,
         DATABASE_URL=settings.database_url,
     )
@@ -62,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     converters.document(api)
     observability.init_app(app)
     auth.init_app(app, api)
+    request_input.init_app(app)
     docs.init_app(app)
     register_resources(api)
     init_web(app)  # the web pages, beside the API

@@ -1,4 +1,10 @@
-"""Bearer-token authentication, role checks and throttling of failed attempts."""
+"""Bearer-token authentication, role checks and throttling of failed attempts.
+
+Failed authentications are counted per client address, by default in the database
+(`catalogue.accounts.throttle`), so the limit holds across every worker and machine; a
+`limits` storage URI (GPSOC_THROTTLE_STORAGE: memory://, redis://...) may count them instead.
+While a client is over the limit its tokens are not even checked: 429 until the window passes.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from limits import parse, storage, strategies
 from catalogue import accounts
 from catalogue.principal import Principal, Role
 
-from .database import get_session
+from .database import get_session, writing_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,10 +29,35 @@ SCHEME = "bearerAuth"
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="gpsoc"'}
 
 
+DATABASE_STORAGE = "database"
+
+
 class AuthState:
     def __init__(self, storage_uri: str, failure_limit: str):
-        self.limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
         self.failure_limit = parse(failure_limit)
+        self.database_limit = accounts.FailureLimit(
+            self.failure_limit.amount, self.failure_limit.get_expiry()
+        )
+        # None: counted in the database (the default).
+        self.limiter = (
+            None
+            if storage_uri == DATABASE_STORAGE
+            else strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
+        )
+
+    def is_throttled(self, client_key: str) -> bool:
+        if self.limiter is None:
+            return accounts.is_throttled(get_session(), client_key, self.database_limit)
+        return not self.limiter.test(self.failure_limit, "auth-failure", client_key)
+
+    def record_failure(self, client_key: str) -> bool:
+        """Count a failure; True while the client is still within the limit."""
+        if self.limiter is None:
+            session = writing_session()
+            within = accounts.record_failure(session, client_key, self.database_limit)
+            session.commit()  # the count outlives this request's 401
+            return within
+        return self.limiter.hit(self.failure_limit, "auth-failure", client_key)
 
 
 def init_app(app: Flask, api: Api) -> None:
@@ -54,23 +85,32 @@ def _authenticate() -> None:
     if header is None:
         return
     state: AuthState = current_app.extensions[EXTENSION]
+    client = _client_key()
+    # Over the limit, no token is checked at all: guessing costs the guesser, not the service.
+    # (Clients sharing an address, behind a NAT say, share the limit: set
+    # GPSOC_TRUSTED_PROXIES so that the address is the caller's.)
+    if state.is_throttled(client):
+        _too_many()
     scheme, _, presented = header.partition(" ")
     try:
         if scheme.lower() != "bearer" or not presented.strip():
             raise accounts.AuthenticationFailed("not a bearer token")
         g.principal = accounts.authenticate(get_session(), presented.strip())
     except accounts.AuthenticationFailed:
-        # Only failures count, and a valid token always gets through: clients sharing an
-        # address (behind a proxy, say) cannot lock each other out by guessing.
-        if not state.limiter.hit(state.failure_limit, "auth-failure", _client_key()):
-            abort(
-                429,
-                message="Too many failed authentications; wait a minute and try again.",
-                headers={"Retry-After": "60"},
-            )
+        if not state.record_failure(client):
+            _too_many()
         abort(
             401, message="The token is not valid (unknown, revoked or expired).", headers=CHALLENGE
         )
+
+
+def _too_many() -> None:
+    retry_after = current_app.extensions[EXTENSION].database_limit.period
+    abort(
+        429,
+        message="Too many failed authentications; wait a minute and try again.",
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def current_principal() -> Principal | None:

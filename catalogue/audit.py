@@ -3,12 +3,18 @@
 Every write calls `record` in the transaction of the change. Events are hash-chained: each
 carries the hash of the one before and a hash of its own content, so editing, deleting or
 reordering a stored event is detectable by `verify_chain`.
+
+Deleting the newest events and rewinding the head row with them leaves a shorter chain that is
+intact in itself; only a copy of the head kept outside the database can tell. `chain_head`
+gives that copy (the head's sequence and hash, HMAC-signed with a key from the environment, so
+a copy cannot be forged later), and `verify_chain` checks the chain still holds it.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -133,31 +139,100 @@ class ChainReport:
     events_checked: int
     first_broken_event_id: int | None = None
     reason: str | None = None
+    anchor_checked: bool = False
 
 
-def verify_chain(session: Session, batch_size: int = 1000) -> ChainReport:
+ANCHOR_ALGORITHM = "HMAC-SHA256"
+
+
+@dataclass(frozen=True)
+class ChainAnchor:
+    """The chain's head at one moment: the newest event's id (0 before the first) and hash."""
+
+    sequence: int
+    head_hash: str
+    signature: str | None = None  # ANCHOR_ALGORITHM over both, hex; None without a key
+
+
+def anchor_signature(key: str, sequence: int, head_hash: str) -> str:
+    message = f"gpsoc-audit-head:{sequence}:{head_hash}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def chain_head(session: Session, key: str | None) -> ChainAnchor:
+    """The head as the database holds it now, signed with `key` when there is one."""
+    head = session.get(AuditChainHead, 1)
+    sequence = (head.last_event_id or 0) if head is not None else 0
+    head_hash = head.last_hash if head is not None else GENESIS_HASH
+    signature = anchor_signature(key, sequence, head_hash) if key else None
+    return ChainAnchor(sequence, head_hash, signature)
+
+
+def check_anchor_signature(anchor: ChainAnchor, key: str | None) -> None:
+    """Refuse an anchor this service did not sign (InvalidInput), or any without a key."""
+    if not key:
+        raise InvalidInput(
+            "Anchors cannot be checked: the service has no anchor key (GPSOC_AUDIT_ANCHOR_KEY).",
+            {"signature": ["No key to check it with."]},
+        )
+    expected = anchor_signature(key, anchor.sequence, anchor.head_hash)
+    if not hmac.compare_digest(expected, (anchor.signature or "").lower()):
+        raise InvalidInput(
+            "The anchor was not signed by this service.",
+            {"signature": ["Does not match the sequence and head hash."]},
+        )
+
+
+def verify_chain(
+    session: Session, batch_size: int = 1000, anchor: ChainAnchor | None = None
+) -> ChainReport:
+    """Walk the whole chain; with an `anchor` (signature already checked), also require the
+    event it names to be there with the hash it names."""
     expected_previous = GENESIS_HASH
     expected_id = 1
     checked = 0
+    anchored = anchor is not None
     events = session.scalars(
         select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch_size)
     )
     for event in events:
         checked += 1
         if event.id != expected_id:
-            return ChainReport(False, checked, event.id, f"event {expected_id} is missing")
+            return ChainReport(
+                False, checked, event.id, f"event {expected_id} is missing", anchored
+            )
         if event.previous_hash != expected_previous:
-            return ChainReport(False, checked, event.id, "does not follow the event before it")
+            return ChainReport(
+                False, checked, event.id, "does not follow the event before it", anchored
+            )
         if _content_hash(event) != event.hash:
-            return ChainReport(False, checked, event.id, "content does not match its hash")
+            return ChainReport(
+                False, checked, event.id, "content does not match its hash", anchored
+            )
+        if anchor is not None and event.id == anchor.sequence and event.hash != anchor.head_hash:
+            return ChainReport(
+                False, checked, event.id, "does not match the anchor's head hash", anchored
+            )
         expected_previous = event.hash
         expected_id += 1
+    last = expected_id - 1
+    if anchor is not None:
+        if anchor.sequence > last:
+            return ChainReport(
+                False,
+                checked,
+                last + 1,
+                f"events after {last} have been removed (the anchor names event {anchor.sequence})",
+                anchored,
+            )
+        if anchor.sequence == 0 and anchor.head_hash != GENESIS_HASH:
+            return ChainReport(False, checked, None, "the anchor's head hash is not genesis", True)
     head = session.get(AuditChainHead, 1)
-    if head is not None and (head.last_event_id or 0) != expected_id - 1:
+    if head is not None and (head.last_event_id or 0) != last:
         return ChainReport(
-            False, checked, expected_id, f"events after {expected_id - 1} have been removed"
+            False, checked, last + 1, f"events after {last} have been removed", anchored
         )
-    return ChainReport(True, checked)
+    return ChainReport(True, checked, anchor_checked=anchored)
 
 
 @dataclass(frozen=True)

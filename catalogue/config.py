@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_SEARCH_CACHE = 256
+# The largest request body accepted (413 above it): generous for any real listing or order.
+DEFAULT_MAX_REQUEST_BYTES = 1_048_576
 
 
 class ConfigurationError(ValueError):
@@ -21,12 +23,16 @@ class Settings:
     elasticsearch_url: str | None = None
     # Search results each server process keeps (embedded engine; 0 turns the cache off).
     search_cache_size: int = DEFAULT_SEARCH_CACHE
-    # Where failed authentications are counted (a `limits` storage URI); shared storage such
-    # as redis://host:6379 makes the throttle hold across processes and machines.
-    throttle_storage_uri: str = "memory://"
+    # Where failed authentications are counted: "database" (shared by every process and
+    # machine on the database), or a `limits` storage URI (memory:// is per process).
+    throttle_storage_uri: str = "database"
     # Reverse proxies in front of the service whose X-Forwarded-For/-Proto headers to trust, so
     # that the client address (throttling, logs) is the caller's, not the proxy's.
     trusted_proxies: int = 0
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    # The HMAC key that signs the audit chain's head (GET /audit-events/head); unset, the head
+    # is served unsigned and anchors cannot be checked.
+    audit_anchor_key: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -38,8 +44,10 @@ class Settings:
             database_url=database_url,
             elasticsearch_url=env.get("ELASTICSEARCH_URL") or None,
             search_cache_size=_count(env, "GPSOC_SEARCH_CACHE", DEFAULT_SEARCH_CACHE),
-            throttle_storage_uri=env.get("GPSOC_THROTTLE_STORAGE") or "memory://",
+            throttle_storage_uri=env.get("GPSOC_THROTTLE_STORAGE") or "database",
             trusted_proxies=_count(env, "GPSOC_TRUSTED_PROXIES", 0),
+            max_request_bytes=_count(env, "GPSOC_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
+            audit_anchor_key=env.get("GPSOC_AUDIT_ANCHOR_KEY") or None,
         )
 
     def ensure_data_dir(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import ItemsView, Iterable
 from decimal import Decimal
@@ -13,6 +14,15 @@ NAME_MAX = 200
 SUMMARY_MAX = 500
 DESCRIPTION_MAX = 20_000
 REASON_MAX = 2_000
+
+# C0 control characters but tab, line feed and carriage return: no XLSX cell (XML 1.0) can hold
+# them, PostgreSQL text cannot hold NUL, and no person types them. One rule for every database.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+CONTROL_CHARACTER_REASON = "No control characters (such as NUL); tab and line breaks are fine."
+
+
+def has_control_characters(text: str) -> bool:
+    return CONTROL_CHARACTERS.search(text) is not None
 
 
 class FieldErrors:
@@ -51,6 +61,8 @@ class FieldErrors:
             return
         if not isinstance(value, str):
             self.add(field, "Must be text.")
+        elif has_control_characters(value):
+            self.add(field, CONTROL_CHARACTER_REASON)
         elif required and not value.strip():
             self.add(field, "Must not be blank.")
         elif len(value) > max_length:

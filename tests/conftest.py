@@ -53,6 +53,9 @@ def app(engine: Engine, tmp_path_factory) -> Flask:
             "TESTING": True,
             "DATABASE_ENGINE": engine,
             "GPSOC_DATA_DIR": str(tmp_path_factory.mktemp("data")),
+            # Failures counted in memory, reset by `client` for each test; the default, in the
+            # database, is tested on apps of its own (tests/functional/test_tokens_api.py).
+            "AUTH_THROTTLE_STORAGE_URI": "memory://",
         }
     )
 

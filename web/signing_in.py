@@ -46,13 +46,19 @@ class SignedInUser(UserMixin):
         )
 
 
+DATABASE_THROTTLE = "database"
+
+
 class SignInThrottle:
     """Failed sign-ins counted per client address and per account email: either reaching its
     limit refuses further tries for a while, so neither guessing one account's password from
     many places nor many accounts' from one place gets far."""
 
     def __init__(self, storage_uri: str, per_client: str, per_account: str):
-        self.storage = storage.storage_from_string(storage_uri)
+        # The API counts token failures in the database ("database"); sign-ins are counted
+        # per process then, or in the shared `limits` store GPSOC_THROTTLE_STORAGE names.
+        uri = "memory://" if storage_uri == DATABASE_THROTTLE else storage_uri
+        self.storage = storage.storage_from_string(uri)
         self.limiter = strategies.MovingWindowRateLimiter(self.storage)
         self.per_client = parse(per_client)
         self.per_account = parse(per_account)

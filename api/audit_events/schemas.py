@@ -1,4 +1,6 @@
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 
 class AuditEventSchema(Schema):
@@ -41,3 +43,43 @@ class ChainReportSchema(Schema):
     events_checked = fields.Integer(required=True)
     first_broken_event_id = fields.Integer(allow_none=True)
     reason = fields.String(allow_none=True)
+    anchor_checked = fields.Boolean(
+        required=True, metadata={"description": "Whether an anchor was checked too."}
+    )
+
+
+HASH = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="64 hexadecimal digits.")
+
+
+class ChainHeadSchema(Schema):
+    sequence = fields.Integer(
+        required=True, metadata={"description": "The newest event's id (0: no event yet)."}
+    )
+    head_hash = fields.String(required=True, metadata={"description": "The newest event's hash."})
+    signature = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "HMAC-SHA256 (hex) of the sequence and head hash with the key in "
+            "GPSOC_AUDIT_ANCHOR_KEY; null when the service has no key."
+        },
+    )
+    algorithm = fields.String(required=True, metadata={"description": "HMAC-SHA256."})
+
+
+class ChainVerifyArgsSchema(Schema):
+    sequence = fields.Integer(
+        validate=validate.Range(min=0, max=2**63 - 1),
+        metadata={"description": "An anchor's sequence (from GET /audit-events/head)."},
+    )
+    head_hash = fields.String(validate=HASH, metadata={"description": "The anchor's head hash."})
+    signature = fields.String(validate=HASH, metadata={"description": "The anchor's signature."})
+
+    @validates_schema
+    def _whole_anchor(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        given = {name for name in ("sequence", "head_hash", "signature") if name in data}
+        if given and len(given) < 3:
+            raise ValidationError(
+                "An anchor is the sequence, head_hash and signature together.",
+                field_name="signature",
+            )

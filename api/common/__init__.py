@@ -6,6 +6,8 @@
 - editable: get-one, create and PATCH for resources of that shape (reference data).
 - transitions: lifecycle transitions, wired and documented one way.
 - pagination: page arguments, the page envelope and `page_response`.
+- request_input: what every request must be before a view sees it (size, JSON depth,
+  Unicode, no control characters), checked once in a before_request hook.
 - fields, converters, downloads, readiness, search_query: shared fields, path converters,
   file downloads, readiness checks and the search engine's query from /search's arguments.
 

@@ -74,3 +74,30 @@ class Id(fields.Integer):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("validate", validate.Range(min=1, max=MAX_ID))
         super().__init__(**kwargs)
+
+
+class BoundedDict(fields.Dict):
+    """A map of at most `max_entries` entries, bounded in the document too (`maxProperties`:
+    apispec would spell a Length validator on an object as a string's maxLength)."""
+
+    def __init__(self, *, max_entries: int, **kwargs: Any) -> None:
+        metadata = {**kwargs.pop("metadata", {}), "maxProperties": max_entries}
+        super().__init__(metadata=metadata, **kwargs)
+        self.max_entries = max_entries
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, Mapping) and len(value) > self.max_entries:
+            raise ValidationError(f"At most {self.max_entries} entries.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class BoundedList(fields.List):
+    """A list whose `validate.Length` maximum is checked before its items are parsed: a body
+    of thousands of nested objects is refused at once, not after parsing every one of them."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, list):
+            for validator in self.validators:
+                if isinstance(validator, validate.Length) and validator.max is not None:
+                    validator(value[: validator.max + 1])  # raises with its own message
+        return super()._deserialize(value, attr, data, **kwargs)

@@ -111,6 +111,7 @@ class ItemQueryArgsSchema(PageArgsSchema):
     supplier = Id()
     capability = fields.List(
         fields.String(validate=validate.Length(min=1, max=64)),
+        validate=validate.Length(max=50),
         metadata={"description": "Capability code; repeat it to require several."},
     )
     maturity_level = fields.Integer(

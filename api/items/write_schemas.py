@@ -6,7 +6,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.common.converters import MAX_ID
-from api.common.fields import Money
+from api.common.fields import BoundedList, Money
 from catalogue.models import Funding, PricePeriod, PriceUnit, RevisionStatus, TierCalculation
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, REASON_MAX, SUMMARY_MAX
 
@@ -37,7 +37,7 @@ class _PriceFieldsSchema(Schema):
     )
     effective_to = fields.Date(allow_none=True)
     amount = Money(allow_none=True, metadata={"description": "A flat price; or give tiers."})
-    tiers = fields.List(
+    tiers = BoundedList(
         fields.Nested(PriceTierInputSchema),
         allow_none=True,
         validate=validate.Length(min=1, max=50),

@@ -3,7 +3,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.common.fields import Money
+from api.common.fields import BoundedDict, BoundedList, Money
 from api.common.pagination import PageArgsSchema
 from catalogue.models import AuditTrailOption, OrderStatus
 from catalogue.orders import Transition
@@ -51,7 +51,8 @@ class SignedPennies(Money):
 class OrderItemInputSchema(Schema):
     catalogue_item_id = fields.Integer(required=True, validate=ID)
     price_id = fields.Integer(required=True, validate=ID)
-    quantities = fields.Dict(
+    quantities = BoundedDict(
+        max_entries=MAX_RECIPIENTS,
         keys=fields.String(validate=ODS_CODE),
         values=fields.Integer(
             strict=True, validate=validate.Range(min=1, max=10_000_000, error="At least 1.")
@@ -104,12 +105,12 @@ class _OrderFields(Schema):
         validate=validate.Range(min=1, max=1200),
         metadata={"description": "At most the framework's maximum call-off term."},
     )
-    recipients = fields.List(
+    recipients = BoundedList(
         fields.String(validate=ODS_CODE),
         validate=validate.Length(max=MAX_RECIPIENTS),
         metadata={"description": "ODS codes of the commissioner's practices."},
     )
-    items = fields.List(
+    items = BoundedList(
         fields.Nested(OrderItemInputSchema), validate=validate.Length(max=MAX_ITEMS)
     )
     migration = fields.Nested(

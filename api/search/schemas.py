@@ -31,6 +31,7 @@ class SearchArgsSchema(PageArgsSchema):
     capability = fields.List(
         fields.String(validate=validate.Length(min=1, max=64)),
         load_default=list,
+        validate=validate.Length(max=50),
         metadata={"description": "Capability code; repeat it to require several (all hold)."},
     )
     maturity_level = fields.Integer(

@@ -2,7 +2,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, post_load, validate
 
-from api.common.fields import Id
+from api.common.fields import BoundedList, Id
 from api.items.schemas import ItemQueryArgsSchema
 from api.items.write_schemas import RFA_MAX, ItemFieldsUpdateSchema, PriceCreateSchema
 from catalogue.models import Hosting, ItemKind, ServiceCategory
@@ -29,7 +29,7 @@ class ServiceCreateSchema(Schema):
     parent_id = Id(
         allow_none=True, metadata={"description": "The system (one of yours) it is for, if any."}
     )
-    prices = fields.List(fields.Nested(PriceCreateSchema), validate=validate.Length(max=50))
+    prices = BoundedList(fields.Nested(PriceCreateSchema), validate=validate.Length(max=50))
 
     @post_load
     def _kind(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

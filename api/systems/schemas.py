@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from api.common.fields import Id
+from api.common.fields import BoundedList, Id
 from api.items.schemas import ItemQueryArgsSchema
 from api.items.write_schemas import RFA_MAX, ItemFieldsUpdateSchema, PriceCreateSchema
 from catalogue.models import Hosting, ItemKind
@@ -28,7 +28,7 @@ class SystemCreateSchema(Schema):
         allow_none=True,
         metadata={"description": "A module's principal system (one of yours); null for one."},
     )
-    prices = fields.List(fields.Nested(PriceCreateSchema), validate=validate.Length(max=50))
+    prices = BoundedList(fields.Nested(PriceCreateSchema), validate=validate.Length(max=50))
 
 
 class SystemUpdateSchema(ItemFieldsUpdateSchema):

@@ -1,7 +1,8 @@
 """Accounts: API tokens (random, shown once, stored hashed, revocable), the people who sign in to
 the web pages (argon2 password hashes, one-time sign-in links), and authentication."""
 
-from . import tokens, users
+from . import throttle, tokens, users
+from .throttle import FailureLimit, is_throttled, record_failure
 from .tokens import (
     MAX_EXPIRY_DAYS,
     AuthenticationFailed,
@@ -27,12 +28,16 @@ from .users import (
 
 __all__ = [
     "AuthenticationFailed",
+    "FailureLimit",
     "IssuedToken",
     "MAX_EXPIRY_DAYS",
     "authenticate",
+    "is_throttled",
     "issue_token",
     "list_tokens",
+    "record_failure",
     "revoke_token",
+    "throttle",
     "token_summary",
     "tokens",
     "users",

@@ -1,6 +1,6 @@
 """All mapped classes, imported here so that metadata and relationships are complete."""
 
-from .accounts import ApiToken
+from .accounts import ApiToken, AuthFailureWindow
 from .audit import AuditChainHead, AuditEvent
 from .base import Base, Money, UTCDateTime, table_of, utcnow
 from .capability import Capability, MaturityLevel, maturity_level_capability
@@ -52,6 +52,7 @@ __all__ = [
     "AuditTrailOption",
     "AuditChainHead",
     "AuditEvent",
+    "AuthFailureWindow",
     "Base",
     "CallOffCounter",
     "CallOffItem",

@@ -36,3 +36,14 @@ class ApiToken(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuthFailureWindow(Base):
+    """Failed authentications from one client in one window of time, counted in the database
+    so that every server process sees the same count (catalogue/accounts/throttle.py)."""
+
+    __tablename__ = "auth_failure_window"
+
+    client_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, index=True)
+    failures: Mapped[int]

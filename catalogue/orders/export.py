@@ -19,7 +19,7 @@ from catalogue.models import CallOffOrder
 from catalogue.orders.costs import CostLine, Estimate, Split, Summary
 from catalogue.orders.migration import dates_of, go_live_of
 from catalogue.pricing import to_pennies
-from catalogue.spreadsheets import csv_text, keep_as_text
+from catalogue.spreadsheets import append_row, csv_text
 
 MONEY_FORMAT = "#,##0.00"
 
@@ -173,8 +173,7 @@ def estimate_xlsx(order: CallOffOrder, estimate: Estimate) -> bytes:
 def _facts_sheet(facts: Worksheet, order: CallOffOrder, bold: Font) -> None:
     facts.title = "Order"
     for label, value in _order_facts(order):
-        facts.append([label, value])
-        keep_as_text(facts[facts.max_row])
+        append_row(facts, [label, value])
         facts.cell(facts.max_row, 1).font = bold
         if hasattr(value, "isoformat"):
             facts.cell(facts.max_row, 2).number_format = "yyyy-mm-dd"
@@ -259,7 +258,8 @@ def _business_case_sheet(case: Worksheet, estimate: Estimate) -> Worksheet:
         ]
         periods.append(("Term", ordered, baseline, change))
         for label, mine, base, delta in periods:
-            case.append(
+            cells = append_row(
+                case,
                 [
                     ods,
                     name,
@@ -272,19 +272,16 @@ def _business_case_sheet(case: Worksheet, estimate: Estimate) -> Worksheet:
                     to_pennies(delta.central),
                     to_pennies(delta.local),
                     to_pennies(delta.central + delta.local),
-                ]
+                ],
             )
-            keep_as_text(case[case.max_row])
-            for cell in case[case.max_row][4:]:
+            for cell in list(cells)[4:]:
                 cell.number_format = MONEY_FORMAT
     return case
 
 
 def _lines_sheet(lines: Worksheet, estimate: Estimate) -> Worksheet:
     for row in estimate_rows(estimate):
-        lines.append(row)
-        keep_as_text(lines[lines.max_row])
-        for cell in lines[lines.max_row]:
+        for cell in append_row(lines, row):
             if isinstance(cell.value, Decimal):
                 cell.number_format = MONEY_FORMAT
     return lines

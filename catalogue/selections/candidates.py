@@ -46,10 +46,10 @@ def add_candidates(
     problems = []
     for item_id in wanted:
         item = items.get(item_id)
-        if item is None:
-            problems.append(f"No catalogue item {item_id}.")
-        elif item.status is not ItemStatus.PUBLISHED:
-            problems.append(f"{item.name} ({item_id}) is not published.")
+        if item is None or item.status is not ItemStatus.PUBLISHED:
+            # An unpublished item answers exactly as a missing one: its name, and whether it
+            # exists at all, are its supplier's and the authority's business.
+            problems.append(f"No published catalogue item {item_id}.")
         elif item.lot.framework_id != selection.framework_id:
             problems.append(
                 f"{item.name} ({item_id}) is on the {item.lot.framework.slug} framework, outside "

@@ -16,7 +16,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from catalogue.models import CriterionKind, Selection
-from catalogue.spreadsheets import csv_text, keep_as_text
+from catalogue.spreadsheets import append_row, csv_text
 
 Table = tuple[str, list[str], list[list[Any]]]  # title, header, rows
 
@@ -268,9 +268,8 @@ def _write_sheet(sheet: Worksheet, header: Sequence[str], rows: Sequence[Sequenc
         cell.font = Font(bold=True)
     formats = [_format_for(column) for column in header]
     for row in rows:
-        sheet.append([None if value == "" else value for value in row])
-        keep_as_text(sheet[sheet.max_row])
-        for cell, number_format in zip(sheet[sheet.max_row], formats, strict=False):
+        cells = append_row(sheet, [None if value == "" else value for value in row])
+        for cell, number_format in zip(cells, formats, strict=False):
             if number_format and isinstance(cell.value, int | float | Decimal):
                 cell.number_format = number_format
     for column_cells in sheet.columns:

@@ -13,7 +13,10 @@ def test_defaults_need_nothing_installed():
     assert settings.database_url == "sqlite:///data/gpsoc.sqlite3"
     assert settings.elasticsearch_url is None
     assert settings.search_cache_size == DEFAULT_SEARCH_CACHE
-    assert settings.throttle_storage_uri == "memory://"
+    # Counted in the database: one count for every worker (issue 10).
+    assert settings.throttle_storage_uri == "database"
+    assert settings.max_request_bytes == 1_048_576
+    assert settings.audit_anchor_key is None
 
 
 def test_environment_overrides():
@@ -25,6 +28,8 @@ def test_environment_overrides():
             "GPSOC_SEARCH_CACHE": "0",
             "GPSOC_THROTTLE_STORAGE": "redis://cache:6379",
             "GPSOC_TRUSTED_PROXIES": "1",
+            "GPSOC_MAX_REQUEST_BYTES": "65536",
+            "GPSOC_AUDIT_ANCHOR_KEY": "kept elsewhere",
         }
     )
     assert settings.data_dir == Path("/srv/gpsoc")
@@ -33,6 +38,8 @@ def test_environment_overrides():
     assert settings.search_cache_size == 0
     assert settings.throttle_storage_uri == "redis://cache:6379"
     assert settings.trusted_proxies == 1
+    assert settings.max_request_bytes == 65536
+    assert settings.audit_anchor_key == "kept elsewhere"
 
 
 @pytest.mark.parametrize("bad", ["-1", "many", "1.5"])

@@ -4,11 +4,16 @@ edit made directly in the database is reported at the edited row."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+import hashlib
+import hmac
 
-from catalogue.models import AuditEvent
+import pytest
+from sqlalchemy import delete, update
+
+from catalogue.models import AuditChainHead, AuditEvent
 from tests.factories import organisation_id
 from tests.functional.actors import (  # noqa: F401 (fixtures)
+    anonymous_caller,
     authority_caller,
     commissioner_caller,
     create_system,
@@ -117,3 +122,97 @@ def test_verify_reports_intact_then_the_row_edited_in_the_database(supplier, aut
 def test_only_the_authority_verifies(supplier, commissioner):
     assert supplier.get(VERIFY).status_code == 403
     assert commissioner.get(VERIFY).status_code == 403
+
+
+HEAD = "/api/v1/audit-events/head"
+
+
+@pytest.fixture
+def anchor_key(app, monkeypatch) -> str:
+    monkeypatch.setitem(app.config, "GPSOC_AUDIT_ANCHOR_KEY", "a key kept by the operator")
+    return "a key kept by the operator"
+
+
+def _verify_against(caller, anchor: dict):
+    query = "&".join(f"{name}={anchor[name]}" for name in ("sequence", "head_hash", "signature"))
+    return caller.get(f"{VERIFY}?{query}")
+
+
+def test_the_head_is_signed_and_verify_accepts_it_while_the_chain_holds(
+    supplier, authority, anchor_key
+):
+    create_system(supplier)
+    head = authority.get(HEAD)
+    assert head.status_code == 200, head.get_json()
+    anchor = head.get_json()
+    assert anchor["algorithm"] == "HMAC-SHA256"
+    expected = hmac.new(
+        anchor_key.encode(),
+        f"gpsoc-audit-head:{anchor['sequence']}:{anchor['head_hash']}".encode(),
+        hashlib.sha256,
+    ).hexdigest()
+    assert anchor["signature"] == expected
+
+    create_system(supplier, name="Later")  # the chain grows past the anchor: still intact
+    report = _verify_against(authority, anchor).get_json()
+    assert report == {**report, "intact": True, "anchor_checked": True}
+
+
+def test_an_anchor_detects_the_newest_events_deleted_with_a_rewound_head(
+    supplier, authority, db, anchor_key
+):
+    create_system(supplier)
+    before = authority.get(HEAD).get_json()
+    create_system(supplier, name="To be erased")
+    anchor = authority.get(HEAD).get_json()
+    assert anchor["sequence"] > before["sequence"]
+
+    # Whoever holds the database erases the newest events and rewinds the head row with them.
+    db.execute(delete(AuditEvent).where(AuditEvent.id > before["sequence"]))
+    db.execute(
+        update(AuditChainHead).values(
+            last_event_id=before["sequence"], last_hash=before["head_hash"]
+        )
+    )
+    db.flush()
+    assert authority.get(VERIFY).get_json()["intact"] is True  # undetectable from inside
+
+    report = _verify_against(authority, anchor).get_json()
+    assert report["intact"] is False and report["anchor_checked"] is True
+    assert report["first_broken_event_id"] == before["sequence"] + 1
+    assert "removed" in report["reason"]
+
+
+def test_an_anchor_detects_a_rewritten_head_event(supplier, authority, db, anchor_key):
+    create_system(supplier)
+    anchor = authority.get(HEAD).get_json()
+    db.execute(update(AuditEvent).where(AuditEvent.id == anchor["sequence"]).values(hash="f" * 64))
+    db.flush()
+    report = _verify_against(authority, anchor).get_json()
+    assert report["intact"] is False
+    assert report["first_broken_event_id"] == anchor["sequence"]
+
+
+def test_a_forged_or_partial_anchor_is_a_422(supplier, authority, anchor_key):
+    create_system(supplier)
+    anchor = authority.get(HEAD).get_json()
+    forged = {**anchor, "sequence": anchor["sequence"] + 5}
+    response = _verify_against(authority, forged)
+    assert response.status_code == 422
+    assert "signature" in str(response.get_json()["errors"])
+    response = authority.get(f"{VERIFY}?sequence={anchor['sequence']}")
+    assert response.status_code == 422
+
+
+def test_without_a_key_the_head_is_unsigned_and_anchors_are_refused(supplier, authority):
+    create_system(supplier)
+    anchor = authority.get(HEAD).get_json()
+    assert anchor["signature"] is None
+    response = _verify_against(authority, {**anchor, "signature": "0" * 64})
+    assert response.status_code == 422
+
+
+def test_only_the_authority_reads_the_head(supplier, commissioner, anonymous):
+    assert supplier.get(HEAD).status_code == 403
+    assert commissioner.get(HEAD).status_code == 403
+    assert anonymous.get(HEAD).status_code == 401
