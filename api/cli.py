@@ -75,7 +75,10 @@ def seed(synthetic: int | None, random_seed: int) -> None:
 )
 @click.option("--supplier", "supplier_id", type=int, help="Supplier id (supplier role).")
 @click.option(
-    "--organisation", "organisation_id", type=int, help="Commissioner id (commissioner role)."
+    "--organisation",
+    "organisation_id",
+    type=int,
+    help="Organisation id (commissioner or practice role).",
 )
 @click.option("--name", default=None, help="A label for the token.")
 @click.option("--expires-in-days", type=click.IntRange(min=1), default=None)

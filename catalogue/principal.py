@@ -10,6 +10,7 @@ class Role(StrEnum):
     AUTHORITY = "authority"
     SUPPLIER = "supplier"
     COMMISSIONER = "commissioner"
+    PRACTICE = "practice"
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class Principal:
     name: str
     token_id: int | None = None  # None for the operator at the console (CLI)
     supplier_id: int | None = None
-    organisation_id: int | None = None
+    organisation_id: int | None = None  # the commissioner's or the practice's
 
     @property
     def is_authority(self) -> bool:
@@ -29,6 +30,9 @@ class Principal:
 
     def is_commissioner(self, organisation_id: int) -> bool:
         return self.role is Role.COMMISSIONER and self.organisation_id == organisation_id
+
+    def is_practice(self, organisation_id: int) -> bool:
+        return self.role is Role.PRACTICE and self.organisation_id == organisation_id
 
     @property
     def label(self) -> str:

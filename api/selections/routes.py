@@ -27,6 +27,7 @@ from .schemas import (
     CandidatesAddSchema,
     CriterionCreateSchema,
     CriterionUpdateSchema,
+    ExclusionSchema,
     ScoresEnterSchema,
     SelectionCreateSchema,
     SelectionQueryArgsSchema,
@@ -46,6 +47,8 @@ blp = Blueprint(
 )
 
 ROLES = (Role.COMMISSIONER, Role.AUTHORITY)
+# The practice a selection is made for reads it and takes part in it.
+READERS = (*ROLES, Role.PRACTICE)
 ONE = "/selections/<int:selection_id>"
 
 
@@ -94,7 +97,7 @@ def create_selection(body: dict[str, Any]) -> ViewResult:
 
 
 @blp.route("/selections", methods=["GET"])
-@requires(*ROLES)
+@requires(*READERS)
 @blp.doc(operationId="listSelections")
 @blp.arguments(SelectionQueryArgsSchema, location="query")
 @blp.response(200, page_of(SelectionSchema))
@@ -104,7 +107,7 @@ def list_selections(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route(ONE, methods=["GET"])
-@requires(*ROLES)
+@requires(*READERS)
 @blp.doc(operationId="getSelection", **NOT_FOUND_DOC)
 @blp.etag
 @blp.response(200, SelectionSchema)
@@ -174,14 +177,40 @@ def remove_candidate(selection_id: int, item_id: int) -> ViewResult:
     return write_response(chosen)
 
 
+@blp.route(f"{ONE}/candidates/<int:item_id>/exclusion", methods=["PUT"])
+@requires(*ROLES)
+@blp.doc(operationId="excludeSelectionCandidate", **WRITE_DOC)
+@blp.arguments(ExclusionSchema)
+@blp.response(200, SelectionSchema)
+def exclude_candidate(body: dict[str, Any], selection_id: int, item_id: int) -> ViewResult:
+    """Eliminate a candidate by hand, with the reason; the result lists it with the reason."""
+    session = writing_session()
+    chosen = _for_change(selection_id)
+    selections.exclude_candidate(session, principal(), chosen, item_id, body["reason"])
+    return write_response(chosen)
+
+
+@blp.route(f"{ONE}/candidates/<int:item_id>/exclusion", methods=["DELETE"])
+@requires(*ROLES)
+@blp.doc(operationId="reinstateSelectionCandidate", **WRITE_DOC)
+@blp.response(200, SelectionSchema)
+def reinstate_candidate(selection_id: int, item_id: int) -> ViewResult:
+    """Take back an exclusion made by hand (the audit trail keeps it)."""
+    session = writing_session()
+    chosen = _for_change(selection_id)
+    selections.reinstate_candidate(session, principal(), chosen, item_id)
+    return write_response(chosen)
+
+
 @blp.route(f"{ONE}/criteria", methods=["POST"])
 @requires(*ROLES)
 @blp.doc(operationId="addSelectionCriterion", **WRITE_DOC)
 @blp.arguments(CriterionCreateSchema)
 @blp.response(201, SelectionSchema)
 def add_criterion(body: dict[str, Any], selection_id: int) -> ViewResult:
-    """Add a scored criterion (group, weight within the group, scoring) or a mandatory one
-    (a required capability, a minimum maturity level or a maximum whole-life cost)."""
+    """Add a requirement, MoSCoW: a `should` or `could` (group, weight within the group,
+    scoring) or a `must` (a required capability, a minimum maturity level or a maximum
+    whole-life cost) that eliminates a candidate failing it."""
     session = writing_session()
     chosen = _for_change(selection_id)
     data = selections.CriterionInput(
@@ -226,7 +255,7 @@ def remove_criterion(selection_id: int, criterion_id: int) -> ViewResult:
 
 
 @blp.route(f"{ONE}/scores", methods=["GET"])
-@requires(*ROLES)
+@requires(*READERS)
 @blp.doc(operationId="listSelectionScores", **NOT_FOUND_DOC)
 @blp.response(200, SelectionScoreSchema(many=True))
 def list_scores(selection_id: int) -> list[SelectionScore]:
@@ -262,7 +291,7 @@ def remove_score(selection_id: int, criterion_id: int, item_id: int) -> ViewResu
 
 
 @blp.route(f"{ONE}/result", methods=["GET"])
-@requires(*ROLES)
+@requires(*READERS)
 @blp.doc(operationId="getSelectionResult", **NOT_FOUND_DOC)
 @blp.response(200, SelectionResultSchema)
 def get_result(selection_id: int) -> dict[str, Any]:
@@ -287,7 +316,7 @@ def lock_selection(selection_id: int) -> ViewResult:
 
 
 @blp.route(f"{ONE}/export.csv", methods=["GET"])
-@requires(*ROLES)
+@requires(*READERS)
 @blp.doc(operationId="exportSelectionCsv", **NOT_FOUND_DOC)
 @blp.response(200, BINARY, content_type=CSV)
 def export_csv(selection_id: int) -> Response:
@@ -298,7 +327,7 @@ def export_csv(selection_id: int) -> Response:
 
 
 @blp.route(f"{ONE}/export.xlsx", methods=["GET"])
-@requires(*ROLES)
+@requires(*READERS)
 @blp.doc(operationId="exportSelectionXlsx", **NOT_FOUND_DOC)
 @blp.response(200, BINARY, content_type=XLSX)
 def export_xlsx(selection_id: int) -> Response:

@@ -25,17 +25,25 @@ TERM = validate.Range(min=1, max=120)
 PERCENT = validate.Range(min=0, max=100)
 
 
+def _not_blank_reason(text: str) -> None:
+    if not text.strip():
+        raise ValidationError("Give the reason.")
+
+
 class NonPriceWeightsSchema(Schema):
-    features = fields.Integer(required=True, validate=PERCENT)
-    implementation = fields.Integer(required=True, validate=PERCENT)
-    interoperability = fields.Integer(required=True, validate=PERCENT)
-    service_levels = fields.Integer(required=True, validate=PERCENT)
+    features = fields.Integer(required=True, strict=True, validate=PERCENT)
+    implementation = fields.Integer(required=True, strict=True, validate=PERCENT)
+    interoperability = fields.Integer(required=True, strict=True, validate=PERCENT)
+    service_levels = fields.Integer(required=True, strict=True, validate=PERCENT)
 
 
 PRICE_WEIGHT_DOC = {
     "description": "30 to 90 in steps of 5; the non-price weight is the rest (10 to 70)."
 }
-GROUPS_DOC = {"description": "How the non-price weight splits over the groups; sums to 100."}
+GROUPS_DOC = {
+    "description": "How the non-price weight splits over the groups: each a multiple of 5, "
+    "summing to 100."
+}
 
 
 class SelectionCreateSchema(Schema):
@@ -95,20 +103,35 @@ class CandidatesAddSchema(Schema):
             raise ValidationError("Give either item_ids or filters.", field_name="item_ids")
 
 
+class ExclusionSchema(Schema):
+    reason = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=2000), _not_blank_reason],
+        metadata={"description": "Why the candidate is eliminated; the result shows it."},
+    )
+
+
 class CriterionCreateSchema(Schema):
-    kind = fields.Enum(CriterionKind, by_value=True, required=True)
+    kind = fields.Enum(
+        CriterionKind,
+        by_value=True,
+        required=True,
+        metadata={"description": "MoSCoW: a failed must eliminates; should and could weigh."},
+    )
     name = fields.String(required=True, validate=NAME)
     description = fields.String(load_default="", validate=validate.Length(max=2000))
-    group = fields.Enum(CriterionGroup, by_value=True, metadata={"description": "Scored only."})
+    group = fields.Enum(
+        CriterionGroup, by_value=True, metadata={"description": "Should and could only."}
+    )
     weight = fields.Integer(
         validate=validate.Range(min=1, max=100),
-        metadata={"description": "Scored only: weight relative to the group's other criteria."},
+        metadata={"description": "Should and could: weight relative to the group's others."},
     )
     scoring = fields.Enum(
         Scoring,
         by_value=True,
         metadata={
-            "description": "Scored only. Default: capability_coverage when capabilities are "
+            "description": "Should and could. Default: capability_coverage when capabilities are "
             "named, else manual."
         },
     )
@@ -117,7 +140,7 @@ class CriterionCreateSchema(Schema):
         load_default=list,
         validate=validate.Length(max=50),
     )
-    requirement = fields.Enum(Requirement, by_value=True, metadata={"description": "Mandatory."})
+    requirement = fields.Enum(Requirement, by_value=True, metadata={"description": "Must only."})
     min_maturity_level = fields.Integer(validate=validate.Range(min=0, max=100))
     max_whole_life_cost = Money()
 
@@ -135,6 +158,9 @@ class CriterionUpdateSchema(Schema):
     max_whole_life_cost = Money()
 
 
+WHOLE_SCORE = f"Scores are whole numbers {MIN_SCORE} to {MAX_SCORE}."
+
+
 def _not_blank(text: str) -> None:
     if not text.strip():
         raise ValidationError("Every score needs a justification.")
@@ -143,11 +169,13 @@ def _not_blank(text: str) -> None:
 class ScoreEntrySchema(Schema):
     item_id = Id(required=True)
     criterion_id = Id(required=True)
+    # strict: 4.9 is refused, never truncated to 4.
     score = fields.Integer(
         required=True,
-        validate=validate.Range(
-            min=MIN_SCORE, max=MAX_SCORE, error=f"Scores are {MIN_SCORE} to {MAX_SCORE}."
-        ),
+        strict=True,
+        validate=validate.Range(min=MIN_SCORE, max=MAX_SCORE, error=WHOLE_SCORE),
+        error_messages={"invalid": WHOLE_SCORE},
+        metadata={"description": WHOLE_SCORE},
     )
     justification = fields.String(
         required=True, validate=[validate.Length(min=1, max=4000), _not_blank]
@@ -185,6 +213,11 @@ class SelectionCandidateSchema(Schema):
     )
     maturity_level = fields.Integer(attribute="item.maturity_level", required=True)
     added_at = fields.DateTime(required=True)
+    excluded_reason = fields.String(
+        allow_none=True, metadata={"description": "Set when eliminated by hand."}
+    )
+    excluded_by = fields.String(allow_none=True)
+    excluded_at = fields.DateTime(allow_none=True)
 
 
 class SelectionCriterionSchema(Schema):

@@ -25,6 +25,8 @@ from .candidates import (
     add_candidates_from_matches,
     add_candidates_from_search,
     candidate_ids_matching,
+    exclude_candidate,
+    reinstate_candidate,
     remove_candidate,
 )
 from .compare import MAX_COMPARED, Comparison, compare_items
@@ -91,6 +93,7 @@ __all__ = [
     "criteria",
     "enter_scores",
     "entered_scores",
+    "exclude_candidate",
     "export",
     "facts",
     "facts_for",
@@ -98,6 +101,7 @@ __all__ = [
     "list_selections",
     "load_candidate_facts",
     "lock_selection",
+    "reinstate_candidate",
     "remove_candidate",
     "remove_criterion",
     "remove_score",

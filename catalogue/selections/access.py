@@ -1,9 +1,10 @@
 """Who sees and changes a selection, how it is read, and how every change is recorded.
 
-Only the owning commissioner and the authority see or change a selection; to anyone else it
-does not exist (404), and suppliers are refused outright. Every change bumps the selection's
-version (the ETag) and is audited under the owning commissioner; a locked selection is
-read-only (Conflict).
+The owning commissioner and the authority see and change a selection; the practice it is made
+for sees it and takes part (as an evaluator, and in signing off) but does not change its
+settings (Forbidden); to anyone else it does not exist (404), and suppliers are refused
+outright. Every change bumps the selection's version (the ETag) and is audited under the owning
+commissioner; a locked selection is read-only (Conflict).
 """
 
 from __future__ import annotations
@@ -38,7 +39,20 @@ def check_role(viewer: Principal) -> None:
 
 
 def _can_see(viewer: Principal, selection: Selection) -> bool:
-    return viewer.is_authority or viewer.is_commissioner(selection.commissioner_id)
+    return (
+        viewer.is_authority
+        or viewer.is_commissioner(selection.commissioner_id)
+        or viewer.is_practice(selection.practice_id)
+    )
+
+
+def ensure_open_to(viewer: Principal, selection: Selection) -> None:
+    """The viewer takes part in the selection, and it is still open (not locked)."""
+    check_role(viewer)
+    if not _can_see(viewer, selection):
+        raise NotFound(f"No selection {selection.id} here.")
+    if selection.is_locked:
+        raise Conflict(LOCKED_MESSAGE)
 
 
 def _loading_options() -> tuple[ExecutableOption, ...]:
@@ -75,7 +89,9 @@ def list_selections(
     """The viewer's selections, newest first (the authority sees all)."""
     check_role(viewer)
     query = select(Selection.id)
-    if not viewer.is_authority:
+    if viewer.role is Role.PRACTICE:
+        query = query.where(Selection.practice_id == viewer.organisation_id)
+    elif not viewer.is_authority:
         query = query.where(Selection.commissioner_id == viewer.organisation_id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     ids = query.order_by(Selection.id.desc()).limit(page_size).offset((page - 1) * page_size)
@@ -138,11 +154,14 @@ def record_change(
 
 
 def ensure_writable(viewer: Principal, selection: Selection) -> None:
-    check_role(viewer)
-    if not _can_see(viewer, selection):
-        raise NotFound(f"No selection {selection.id} here.")
-    if selection.is_locked:
-        raise Conflict(LOCKED_MESSAGE)
+    """The selection's own settings, candidates and criteria: the commissioner's (or the
+    authority's) to change."""
+    ensure_open_to(viewer, selection)
+    if viewer.role is Role.PRACTICE:
+        raise Forbidden(
+            "The commissioner sets up and changes the selection; the practice takes part by "
+            "evaluating and signing off."
+        )
 
 
 def touch(selection: Selection) -> None:

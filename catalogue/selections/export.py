@@ -15,7 +15,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from catalogue.models import CriterionKind, Selection
+from catalogue.models import Selection
 from catalogue.spreadsheets import csv_text, keep_as_text
 
 Table = tuple[str, list[str], list[list[Any]]]  # title, header, rows
@@ -82,7 +82,7 @@ def _criteria_table(selection: Selection, report: dict[str, Any]) -> Table:
             weights[line["criterion_id"]] = line["weight_percent"]
     rows = []
     for criterion in selection.criteria:
-        scored = criterion.kind is CriterionKind.SCORED
+        scored = criterion.kind.is_scored
         rows.append(
             [
                 criterion.id,

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from catalogue.errors import NotFound
 from catalogue.models import (
-    CriterionKind,
     Selection,
     SelectionScore,
 )
@@ -47,12 +46,12 @@ def enter_scores(
         criterion = criteria.get(entry.criterion_id)
         if criterion is None:
             problems.append(f"No criterion {entry.criterion_id} in this selection.")
-        elif criterion.kind is not CriterionKind.SCORED:
-            problems.append(
-                f"Criterion {entry.criterion_id} is mandatory: it eliminates, unscored."
+        elif not criterion.kind.is_scored:
+            problems.append(f"Criterion {entry.criterion_id} is a must: it eliminates, unscored.")
+        if not _is_whole_score(entry.score):
+            errors.add(
+                f"scores.{index}.score", f"Scores are whole numbers {MIN_SCORE} to {MAX_SCORE}."
             )
-        if not MIN_SCORE <= entry.score <= MAX_SCORE:
-            errors.add(f"scores.{index}.score", f"Scores are {MIN_SCORE} to {MAX_SCORE}.")
         if not entry.justification.strip():
             errors.add(f"scores.{index}.justification", "Every score needs a justification.")
         key = (entry.criterion_id, entry.item_id)
@@ -90,6 +89,13 @@ def enter_scores(
         after={"scores": changes_after},
     )
     return stored
+
+
+def _is_whole_score(score: object) -> bool:
+    """1 to 5 exactly: a fraction (4.9) or a boolean is refused, never truncated."""
+    return (
+        isinstance(score, int) and not isinstance(score, bool) and MIN_SCORE <= score <= MAX_SCORE
+    )
 
 
 def _score_summary(score: SelectionScore) -> dict[str, Any]:

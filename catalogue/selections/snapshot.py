@@ -147,6 +147,7 @@ def scoring_input(
         entered=entered,
         interoperability_capabilities=facts.interoperability_capabilities,
         capability_names=facts.capability_names,
+        excluded={c.item_id: c.excluded_reason for c in selection.candidates if c.excluded_reason},
     )
 
 

@@ -4,7 +4,8 @@ Every non-GET operation in /openapi.json must have a row here (a test checks), s
 a write endpoint adds its row: who may call it and, ideally, how to build a valid call.
 
 Callers: "anonymous", "authority", "supplier" (EMIS, owner of the items the calls change),
-"other_supplier" (TPP), "commissioner" (NHS Newcastle Gateshead CCG). A caller in `allowed` must
+"other_supplier" (TPP), "commissioner" (NHS Newcastle Gateshead CCG), "practice" (Riverside,
+A81001, one of its practices). A caller in `allowed` must
 succeed (2xx); any other is refused (401 anonymous, 403 or 404 otherwise) and nothing changes.
 
 `build(world)` arranges what the call needs (a draft, a submitted item, a pending revision...)
@@ -37,7 +38,7 @@ from catalogue.models import (
 from catalogue.principal import CONSOLE, Principal, Role
 from tests import factories
 
-CALLERS = ("anonymous", "authority", "supplier", "other_supplier", "commissioner")
+CALLERS = ("anonymous", "authority", "supplier", "other_supplier", "commissioner", "practice")
 SUPPLIERS = frozenset({"supplier", "other_supplier"})
 OWNER = frozenset({"supplier"})
 AUTHORITY = frozenset({"authority"})
@@ -394,7 +395,7 @@ def _selection(world: World, candidates=("emis-web",), criterion=False, score=Fa
             owner,
             chosen,
             selections.CriterionInput(
-                CriterionKind.SCORED, "Training", group=CriterionGroup.FEATURES, weight=1
+                CriterionKind.SHOULD, "Training", group=CriterionGroup.FEATURES, weight=1
             ),
         )
         if score:
@@ -426,7 +427,7 @@ def _selection_rows():
         return _selection_call(world, chosen, f"/candidates/{chosen.candidates[0].item_id}")
 
     def add_criterion(world: World) -> Call:
-        body = {"kind": "scored", "name": "Support", "group": "service_levels", "weight": 1}
+        body = {"kind": "should", "name": "Support", "group": "service_levels", "weight": 1}
         return _selection_call(world, _selection(world), "/criteria", body)
 
     def change_criterion(world: World) -> Call:
@@ -452,6 +453,22 @@ def _selection_rows():
         criterion, item = chosen.criteria[0].id, chosen.candidates[0].item_id
         return _selection_call(world, chosen, f"/scores/{criterion}/{item}")
 
+    def exclude(world: World) -> Call:
+        chosen = _selection(world)
+        item = chosen.candidates[0].item_id
+        return _selection_call(
+            world, chosen, f"/candidates/{item}/exclusion", {"reason": "Out of budget"}
+        )
+
+    def reinstate(world: World) -> Call:
+        from catalogue import selections
+
+        chosen = _selection(world)
+        item = chosen.candidates[0].item_id
+        selections.exclude_candidate(world.db, _commissioner(world), chosen, item, "Too dear")
+        world.db.flush()
+        return _selection_call(world, chosen, f"/candidates/{item}/exclusion")
+
     def lock(world: World) -> Call:  # one candidate: a direct award, complete at once
         return _selection_call(world, _selection(world), "/lock")
 
@@ -460,6 +477,8 @@ def _selection_rows():
         ("PATCH", "/{selection_id}", rename),
         ("POST", "/{selection_id}/candidates", add_candidate),
         ("DELETE", "/{selection_id}/candidates/{item_id}", remove_candidate),
+        ("PUT", "/{selection_id}/candidates/{item_id}/exclusion", exclude),
+        ("DELETE", "/{selection_id}/candidates/{item_id}/exclusion", reinstate),
         ("POST", "/{selection_id}/criteria", add_criterion),
         ("PATCH", "/{selection_id}/criteria/{criterion_id}", change_criterion),
         ("DELETE", "/{selection_id}/criteria/{criterion_id}", remove_criterion),

@@ -1,0 +1,218 @@
+"""The selection process as GPSoC ran it, over HTTP: clear refusals of unlike candidates,
+fractional scores and uneven group weights; exclusions with reasons; the practice's part."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from catalogue.models import AuditEvent, SelectionScore
+from catalogue.principal import Role
+from tests.factories import (
+    FOREIGN_PRACTICE,
+    OTHER_PRACTICE,
+    PRACTICE,
+    item_id,
+    organisation_id,
+    selection_body,
+)
+from tests.functional.actors import (  # noqa: F401 (fixtures)
+    Caller,
+    authority_caller,
+    caller,
+    commissioner_caller,
+    practice_caller,
+)
+
+BASE = "/api/v1/selections"
+
+
+def ok(response, status: int = 200) -> tuple[dict, str]:
+    assert response.status_code == status, response.get_json()
+    return response.get_json(), response.headers.get("ETag", "")
+
+
+def start(commissioner: Caller, db, *slugs: str, **overrides) -> tuple[dict, str]:
+    selection, etag = ok(commissioner.post(BASE, json=selection_body(**overrides)), 201)
+    if slugs:
+        ids = [item_id(db, slug) for slug in slugs]
+        selection, etag = ok(
+            commissioner.post(
+                f"{BASE}/{selection['id']}/candidates", json={"item_ids": ids}, etag=etag
+            )
+        )
+    return selection, etag
+
+
+def add_should(commissioner: Caller, selection: dict, etag: str, name: str = "Training"):
+    body = {"kind": "should", "name": name, "group": "features", "weight": 1}
+    return ok(commissioner.post(f"{BASE}/{selection['id']}/criteria", json=body, etag=etag), 201)
+
+
+# ------------------------------------------------------------------------ the four defects
+
+
+@pytest.mark.parametrize("score", [4.9, 4.0, "4", True, 0, 6])
+def test_a_score_is_a_whole_number_from_1_to_5_never_truncated(commissioner, db, score):
+    selection, etag = start(commissioner, db, "emis-web", "systmone")
+    selection, etag = add_should(commissioner, selection, etag)
+    entry = {
+        "item_id": selection["candidates"][0]["item_id"],
+        "criterion_id": selection["criteria"][0]["id"],
+        "score": score,
+        "justification": "Good",
+    }
+    response = commissioner.open(
+        "PUT", f"{BASE}/{selection['id']}/scores", json={"scores": [entry]}, etag=etag
+    )
+    assert response.status_code == 422, response.get_json()
+    assert "whole numbers 1 to 5" in str(response.get_json()["errors"])
+    scores = select(SelectionScore).where(SelectionScore.selection_id == selection["id"])
+    assert list(db.scalars(scores)) == []
+
+
+def test_candidates_of_one_selection_share_framework_lot_and_kind(commissioner, db):
+    selection, etag = start(commissioner, db)
+    kiosk, emis_web = item_id(db, "arrivo-self-check-in-kiosk"), item_id(db, "emis-web")
+    response = commissioner.post(
+        f"{BASE}/{selection['id']}/candidates", json={"item_ids": [emis_web, kiosk]}, etag=etag
+    )
+    assert response.status_code == 422
+    reasons = " ".join(response.get_json()["errors"]["item_ids"])
+    assert "service on Lot 2" in reasons and "system on Lot 1" in reasons
+    assert "same framework, lot and kind" in reasons
+
+    # Added one at a time, the second unlike one is refused just the same.
+    selection, etag = ok(
+        commissioner.post(
+            f"{BASE}/{selection['id']}/candidates", json={"item_ids": [emis_web]}, etag=etag
+        )
+    )
+    module = item_id(db, "emis-patient-access")  # Lot 1, but a module
+    response = commissioner.post(
+        f"{BASE}/{selection['id']}/candidates", json={"item_ids": [module]}, etag=etag
+    )
+    assert response.status_code == 422
+    assert "module on Lot 1" in " ".join(response.get_json()["errors"]["item_ids"])
+    assert [
+        c["item_id"] for c in commissioner.get(f"{BASE}/{selection['id']}").get_json()["candidates"]
+    ] == [emis_web]
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        {"features": 33, "implementation": 33, "interoperability": 33, "service_levels": 1},
+        {"features": 42, "implementation": 18, "interoperability": 40, "service_levels": 0},
+    ],
+)
+def test_group_weights_go_in_steps_of_five(commissioner, weights):
+    response = commissioner.post(BASE, json=selection_body(non_price_weights=weights))
+    assert response.status_code == 422
+    assert "steps of 5" in " ".join(response.get_json()["errors"]["non_price_weights"])
+
+
+def test_group_weights_in_steps_of_five_are_taken(commissioner):
+    weights = {"features": 35, "implementation": 15, "interoperability": 45, "service_levels": 5}
+    selection, _ = ok(commissioner.post(BASE, json=selection_body(non_price_weights=weights)), 201)
+    assert selection["non_price_weights"] == weights
+
+
+def test_an_excluded_candidate_carries_its_reason_into_the_result(commissioner, db):
+    selection, etag = start(commissioner, db, "emis-web", "systmone", "vision-3")
+    path = f"{BASE}/{selection['id']}"
+    vision = item_id(db, "vision-3")
+
+    response = commissioner.open(
+        "PUT", f"{path}/candidates/{vision}/exclusion", json={"reason": "  "}, etag=etag
+    )
+    assert response.status_code == 422
+    selection, etag = ok(
+        commissioner.open(
+            "PUT",
+            f"{path}/candidates/{vision}/exclusion",
+            json={"reason": "The practice's site visit found no local support."},
+            etag=etag,
+        )
+    )
+    excluded = next(c for c in selection["candidates"] if c["item_id"] == vision)
+    assert excluded["excluded_reason"] == "The practice's site visit found no local support."
+    assert excluded["excluded_by"].startswith("commissioner:")
+
+    result = commissioner.get(f"{path}/result").get_json()
+    assert vision not in [c["item_id"] for c in result["ranked"]]
+    (gone,) = result["eliminated"]
+    assert gone["eliminated_because"] == [
+        "Excluded by hand: The practice's site visit found no local support."
+    ]
+    event = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "selection.candidate_excluded")
+    ).one()
+    assert event.after["reason"] == "The practice's site visit found no local support."
+
+    # Reinstated, it is ranked again; the audit trail keeps the reason.
+    ok(commissioner.delete(f"{path}/candidates/{vision}/exclusion", etag=etag))
+    result = commissioner.get(f"{path}/result").get_json()
+    assert vision in [c["item_id"] for c in result["ranked"]] and result["eliminated"] == []
+
+
+def test_a_failed_must_eliminates_with_the_reason_in_the_result(commissioner, db):
+    selection, etag = start(commissioner, db, "emis-web", "practice-manager-ii")
+    body = {"kind": "must", "name": "GP2GP", "requirement": "min_maturity_level"}
+    ok(
+        commissioner.post(
+            f"{BASE}/{selection['id']}/criteria",
+            json={**body, "min_maturity_level": 3},
+            etag=etag,
+        ),
+        201,
+    )
+    result = commissioner.get(f"{BASE}/{selection['id']}/result").get_json()
+    (gone,) = result["eliminated"]
+    assert gone["item_id"] == item_id(db, "practice-manager-ii")
+    assert "Level 3 or above is required" in gone["eliminated_because"][0]
+
+
+# ------------------------------------------------------------------------ the practice role
+
+
+def test_the_authority_issues_a_practice_token_bound_to_a_practice(authority, db):
+    practice_id = organisation_id(db, PRACTICE)
+    body = {"role": "practice", "name": "Riverside manager", "organisation_id": practice_id}
+    issued, _ = ok(authority.post("/api/v1/tokens", json=body), 201)
+    assert issued["role"] == "practice" and issued["organisation_id"] == practice_id
+
+    commissioner_org = organisation_id(db, "13T")
+    response = authority.post("/api/v1/tokens", json={**body, "organisation_id": commissioner_org})
+    assert response.status_code == 422
+    assert "practice organisation" in " ".join(response.get_json()["errors"]["organisation_id"])
+
+
+def test_a_practice_reads_its_own_selections_only_and_cannot_change_them(
+    commissioner, practice, client, db
+):
+    own, etag = start(commissioner, db, "emis-web", "systmone")
+    other, _ = start(commissioner, db, "emis-web", practice=OTHER_PRACTICE)
+
+    listed = practice.get(BASE).get_json()
+    assert [s["id"] for s in listed["items"]] == [own["id"]]
+    assert practice.get(f"{BASE}/{own['id']}").status_code == 200
+    assert practice.get(f"{BASE}/{own['id']}/result").status_code == 200
+    assert practice.get(f"{BASE}/{other['id']}").status_code == 404
+
+    response = practice.patch(f"{BASE}/{own['id']}", json={"name": "Ours now"}, etag=etag)
+    assert response.status_code == 403
+    response = practice.post(BASE, json=selection_body())
+    assert response.status_code == 403
+
+    foreign = caller(
+        client, db, Role.PRACTICE, organisation_id=organisation_id(db, FOREIGN_PRACTICE)
+    )
+    assert foreign.get(f"{BASE}/{own['id']}").status_code == 404
+
+
+def test_a_practice_compares_with_its_own_costs(practice, db):
+    ids = f"{item_id(db, 'emis-web')},{item_id(db, 'systmone')}"
+    response = practice.get(f"/api/v1/compare?ids={ids}&practice={PRACTICE}")
+    comparison, _ = ok(response)
+    assert all(item["whole_life_cost"] is not None for item in comparison["items"])
