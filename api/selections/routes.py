@@ -18,7 +18,13 @@ from api.database import get_session, writing_session
 from api.items.filters import item_filters
 from api.search.extension import state as search_state
 from catalogue import selections
-from catalogue.models import CriterionGroup, ItemKind, Selection, SelectionScore
+from catalogue.models import (
+    CriterionGroup,
+    ItemKind,
+    Selection,
+    SelectionEvaluator,
+    SelectionScore,
+)
 from catalogue.principal import Role
 from catalogue.selections.export import to_csv, to_xlsx
 from catalogue.selections.report import result_report
@@ -27,6 +33,8 @@ from .schemas import (
     CandidatesAddSchema,
     CriterionCreateSchema,
     CriterionUpdateSchema,
+    EvaluatorNameSchema,
+    EvaluatorSheetSchema,
     ExclusionSchema,
     ScoresEnterSchema,
     SelectionCreateSchema,
@@ -65,10 +73,12 @@ def _scores(chosen: Selection) -> list[SelectionScore]:
 
 
 def _report(selection_id: int) -> tuple[Selection, dict[str, Any]]:
-    """The selection and its result as reported (from its snapshot once locked)."""
+    """The selection and its result as reported (from its snapshot once locked), with the
+    evaluators' scores beside the agreed ones once scoring has closed."""
     session = get_session()
     chosen = selections.get_selection(session, principal(), selection_id)
-    return chosen, result_report(chosen, selections.result_of(session, chosen))
+    cells = selections.evaluations_by_cell(session, chosen)
+    return chosen, result_report(chosen, selections.result_of(session, chosen), cells)
 
 
 def _groups(weights: Mapping[str, int] | None) -> dict[CriterionGroup, int] | None:
@@ -92,6 +102,7 @@ def create_selection(body: dict[str, Any]) -> ViewResult:
         term_months=body.get("term_months"),
         price_weight=body["price_weight"],
         non_price_weights=_groups(body.get("non_price_weights")),
+        moderation=body["moderation"],
     )
     return write_response(chosen, 201)
 
@@ -264,13 +275,16 @@ def list_scores(selection_id: int) -> list[SelectionScore]:
 
 
 @blp.route(f"{ONE}/scores", methods=["PUT"])
-@requires(*ROLES)
+@requires(*READERS)
 @blp.doc(operationId="enterSelectionScores", **WRITE_DOC)
 @blp.arguments(ScoresEnterSchema)
 @blp.response(200, SelectionScoreSchema(many=True))
 def enter_scores(body: dict[str, Any], selection_id: int) -> ViewResult:
-    """Enter or replace scores, 1 to 5, each with a justification; an entered score overrides
-    the automatic one. All or nothing: one bad score stores none."""
+    """Enter or replace the agreed scores, whole numbers 1 to 5, each with its reason; an agreed
+    score overrides the automatic one. With no evaluators named, the commissioner scores here
+    directly; once evaluators are named, this is moderation, after scoring has closed (409
+    before). The practice moderates too when the selection's moderation is joint. All or
+    nothing: one bad score stores none."""
     session = writing_session()
     chosen = _for_change(selection_id)
     entries = [selections.ScoreEntry(**entry) for entry in body["scores"]]
@@ -279,7 +293,7 @@ def enter_scores(body: dict[str, Any], selection_id: int) -> ViewResult:
 
 
 @blp.route(f"{ONE}/scores/<int:criterion_id>/<int:item_id>", methods=["DELETE"])
-@requires(*ROLES)
+@requires(*READERS)
 @blp.doc(operationId="removeSelectionScore", **WRITE_DOC)
 @blp.response(200, SelectionScoreSchema(many=True))
 def remove_score(selection_id: int, criterion_id: int, item_id: int) -> ViewResult:
@@ -312,7 +326,8 @@ def lock_selection(selection_id: int) -> ViewResult:
     session = writing_session()
     chosen = _for_change(selection_id)
     result = selections.lock_selection(session, principal(), chosen)
-    return write_response(chosen, 200, partial(result_report, result=result))
+    cells = selections.evaluations_by_cell(session, chosen)
+    return write_response(chosen, 200, partial(result_report, result=result, cells=cells))
 
 
 @blp.route(f"{ONE}/export.csv", methods=["GET"])
@@ -334,3 +349,107 @@ def export_xlsx(selection_id: int) -> Response:
     """The result as a workbook: Summary, Criteria, Ranking, Scores, Costs and Eliminated."""
     chosen, report = _report(selection_id)
     return download(to_xlsx(chosen, report), XLSX, f"selection-{chosen.id}.xlsx")
+
+
+# ------------------------------------------------------------------ evaluators, sign-off
+
+
+@blp.route(f"{ONE}/evaluators", methods=["POST"])
+@requires(*ROLES)
+@blp.doc(operationId="nameSelectionEvaluator", **WRITE_DOC)
+@blp.arguments(EvaluatorNameSchema)
+@blp.response(201, SelectionSchema)
+def name_evaluator(body: dict[str, Any], selection_id: int) -> ViewResult:
+    """Name an evaluator: one of the commissioner's or the practice's principals (a token).
+    Evaluators score apart until scoring closes."""
+    session = writing_session()
+    chosen = _for_change(selection_id)
+    selections.name_evaluator(session, principal(), chosen, body["token_id"], body.get("name"))
+    return write_response(chosen, 201)
+
+
+@blp.route(f"{ONE}/evaluators/<int:evaluator_id>", methods=["DELETE"])
+@requires(*ROLES)
+@blp.doc(operationId="removeSelectionEvaluator", **WRITE_DOC)
+@blp.response(200, SelectionSchema)
+def remove_evaluator(selection_id: int, evaluator_id: int) -> ViewResult:
+    """Take an evaluator off, with their scores, while scoring is open."""
+    session = writing_session()
+    chosen = _for_change(selection_id)
+    selections.remove_evaluator(session, principal(), chosen, evaluator_id)
+    return write_response(chosen)
+
+
+def _sheet(selection_id: int, evaluator_id: int, for_update: bool = False) -> Any:
+    session = writing_session() if for_update else get_session()
+    chosen = selections.get_selection(session, principal(), selection_id, for_update=for_update)
+    return selections.get_sheet(principal(), chosen, evaluator_id), chosen
+
+
+@blp.route(f"{ONE}/evaluators/<int:evaluator_id>/scores", methods=["GET"])
+@requires(*READERS)
+@blp.doc(operationId="getEvaluatorScores", **NOT_FOUND_DOC)
+@blp.etag
+@blp.response(200, EvaluatorSheetSchema)
+def get_evaluator_scores(selection_id: int, evaluator_id: int) -> SelectionEvaluator:
+    """An evaluator's own scores, with their ETag: only the evaluator sees them until the
+    commissioner closes scoring (403 before), then everyone who sees the selection."""
+    sheet, _ = _sheet(selection_id, evaluator_id)
+    set_etag(blp, sheet)
+    return sheet
+
+
+@blp.route(f"{ONE}/evaluators/<int:evaluator_id>/scores", methods=["PUT"])
+@requires(Role.COMMISSIONER, Role.PRACTICE)
+@blp.doc(operationId="enterEvaluatorScores", **WRITE_DOC)
+@blp.arguments(ScoresEnterSchema)
+@blp.response(200, EvaluatorSheetSchema)
+def enter_evaluator_scores(
+    body: dict[str, Any], selection_id: int, evaluator_id: int
+) -> ViewResult:
+    """Enter or replace your own scores as an evaluator (whole numbers 1 to 5, each
+    justified); If-Match is your score sheet's ETag, so evaluators never block each other.
+    Refused once scoring has closed (409)."""
+    session = writing_session()
+    sheet, chosen = _sheet(selection_id, evaluator_id, for_update=True)
+    check_if_match(sheet)
+    entries = [selections.ScoreEntry(**entry) for entry in body["scores"]]
+    selections.enter_evaluations(session, principal(), chosen, sheet, entries)
+    return write_response(sheet)
+
+
+@blp.route(f"{ONE}/close-scoring", methods=["POST"])
+@requires(*ROLES)
+@blp.doc(operationId="closeSelectionScoring", **WRITE_DOC)
+@blp.response(200, SelectionSchema)
+def close_scoring(selection_id: int) -> ViewResult:
+    """End scoring apart: every evaluator's scores become visible, and moderation begins."""
+    session = writing_session()
+    chosen = _for_change(selection_id)
+    selections.close_scoring(session, principal(), chosen)
+    return write_response(chosen)
+
+
+@blp.route(f"{ONE}/sign-off", methods=["POST"])
+@requires(Role.COMMISSIONER, Role.PRACTICE)
+@blp.doc(operationId="signOffSelection", **WRITE_DOC)
+@blp.response(200, SelectionSchema)
+def sign_off(selection_id: int) -> ViewResult:
+    """Sign the complete result off, as the commissioner or as the practice. From the first
+    signature the result no longer changes; with both, the selection locks (its snapshot)."""
+    session = writing_session()
+    chosen = _for_change(selection_id)
+    selections.sign_off(session, principal(), chosen)
+    return write_response(chosen)
+
+
+@blp.route(f"{ONE}/sign-off", methods=["DELETE"])
+@requires(Role.COMMISSIONER, Role.PRACTICE)
+@blp.doc(operationId="withdrawSelectionSignOff", **WRITE_DOC)
+@blp.response(200, SelectionSchema)
+def withdraw_sign_off(selection_id: int) -> ViewResult:
+    """Withdraw your own signature, until the selection has locked."""
+    session = writing_session()
+    chosen = _for_change(selection_id)
+    selections.withdraw_signature(session, principal(), chosen)
+    return write_response(chosen)

@@ -12,13 +12,16 @@ from api.organisations.schemas import OrganisationRefSchema
 from catalogue.models import (
     CriterionGroup,
     CriterionKind,
+    EvaluatorSide,
     Hosting,
     ItemKind,
+    Moderation,
     Requirement,
     Scoring,
     SelectionStatus,
 )
 from catalogue.selections.scoring import MAX_CANDIDATES, MAX_SCORE, MIN_SCORE
+from catalogue.selections.signoff import signatures
 
 NAME = validate.Length(min=1, max=200)
 TERM = validate.Range(min=1, max=120)
@@ -46,6 +49,12 @@ GROUPS_DOC = {
 }
 
 
+MODERATION_DOC = {
+    "description": "Who agrees the moderated scores: the commissioner, or the commissioner "
+    "and the practice together (joint)."
+}
+
+
 class SelectionCreateSchema(Schema):
     name = fields.String(required=True, validate=NAME)
     practice = fields.String(
@@ -59,6 +68,9 @@ class SelectionCreateSchema(Schema):
     term_months = fields.Integer(validate=TERM, metadata={"description": "Default 36."})
     price_weight = fields.Integer(load_default=50, validate=PERCENT, metadata=PRICE_WEIGHT_DOC)
     non_price_weights = fields.Nested(NonPriceWeightsSchema, metadata=GROUPS_DOC)
+    moderation = fields.Enum(
+        Moderation, by_value=True, load_default=Moderation.COMMISSIONER, metadata=MODERATION_DOC
+    )
 
 
 class SelectionUpdateSchema(Schema):
@@ -66,6 +78,7 @@ class SelectionUpdateSchema(Schema):
     term_months = fields.Integer(validate=TERM)
     price_weight = fields.Integer(validate=PERCENT, metadata=PRICE_WEIGHT_DOC)
     non_price_weights = fields.Nested(NonPriceWeightsSchema, metadata=GROUPS_DOC)
+    moderation = fields.Enum(Moderation, by_value=True, metadata=MODERATION_DOC)
 
 
 class SearchFiltersSchema(Schema):
@@ -188,6 +201,17 @@ class ScoresEnterSchema(Schema):
     )
 
 
+class EvaluatorNameSchema(Schema):
+    token_id = Id(
+        required=True,
+        metadata={
+            "description": "The evaluator's token: a commissioner token of the selection's "
+            "commissioner or a practice token of its practice."
+        },
+    )
+    name = fields.String(validate=NAME, metadata={"description": "Default: the token's name."})
+
+
 class SelectionQueryArgsSchema(PageArgsSchema):
     pass
 
@@ -234,6 +258,25 @@ class SelectionCriterionSchema(Schema):
     max_whole_life_cost = Money(allow_none=True)
 
 
+class SelectionEvaluatorSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    side = fields.Enum(EvaluatorSide, by_value=True, required=True)
+    token_id = fields.Integer(allow_none=True, required=True)
+    added_at = fields.DateTime(required=True)
+    scores_entered = fields.Function(lambda e: len(e.evaluations), required=True)
+
+
+class SignatureSchema(Schema):
+    signed_by = fields.String(required=True)
+    signed_at = fields.DateTime(required=True)
+
+
+class SignaturesSchema(Schema):
+    commissioner = fields.Nested(SignatureSchema, allow_none=True, required=True)
+    practice = fields.Nested(SignatureSchema, allow_none=True, required=True)
+
+
 class SelectionSchema(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
@@ -262,6 +305,31 @@ class SelectionSchema(Schema):
     updated_at = fields.DateTime(required=True)
     locked_at = fields.DateTime(allow_none=True)
     locked_by = fields.String(allow_none=True)
+    moderation = fields.Enum(Moderation, by_value=True, required=True)
+    evaluators = fields.List(fields.Nested(SelectionEvaluatorSchema), required=True)
+    scoring_closed_at = fields.DateTime(allow_none=True)
+    scoring_closed_by = fields.String(allow_none=True)
+    signatures = fields.Nested(SignaturesSchema, required=True)
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        if attr == "signatures":
+            return signatures(obj)
+        return super().get_attribute(obj, attr, default)
+
+
+class EvaluationSchema(Schema):
+    item_id = fields.Integer(required=True)
+    criterion_id = fields.Integer(required=True)
+    score = fields.Integer(required=True)
+    justification = fields.String(required=True)
+    entered_at = fields.DateTime(required=True)
+
+
+class EvaluatorSheetSchema(SelectionEvaluatorSchema):
+    """One evaluator's own scores: theirs alone until scoring closes."""
+
+    version = fields.Integer(required=True)
+    scores = fields.List(fields.Nested(EvaluationSchema), attribute="evaluations", required=True)
 
 
 class SelectionScoreSchema(Schema):
@@ -280,6 +348,14 @@ def _score_field(**kwargs: Any) -> fields.Decimal:
     return fields.Decimal(as_string=True, metadata=SCORE, **kwargs)
 
 
+class CellEvaluationSchema(Schema):
+    evaluator_id = fields.Integer(required=True)
+    evaluator = fields.String(required=True)
+    side = fields.String(required=True)
+    score = fields.Integer(required=True)
+    justification = fields.String(required=True)
+
+
 class BreakdownLineSchema(Schema):
     criterion_id = fields.Integer(required=True)
     name = fields.String(required=True)
@@ -296,6 +372,18 @@ class BreakdownLineSchema(Schema):
     automatic_score = fields.Integer(allow_none=True, required=True)
     automatic_explanation = fields.String(allow_none=True, required=True)
     points = _score_field(required=True)
+    evaluations = fields.List(
+        fields.Nested(CellEvaluationSchema),
+        required=True,
+        metadata={"description": "Each evaluator's score, once scoring has closed."},
+    )
+    spread = fields.Integer(
+        allow_none=True, required=True, metadata={"description": "Highest less lowest."}
+    )
+    flagged = fields.Boolean(
+        required=True,
+        metadata={"description": "The spread reaches the threshold: discuss before agreeing."},
+    )
 
 
 class CandidateResultSchema(Schema):
@@ -340,6 +428,8 @@ class SelectionResultSchema(Schema):
     price_weight = fields.Integer(required=True)
     non_price_weights = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     leader_item_ids = fields.List(fields.Integer(), required=True)
+    spread_threshold = fields.Integer(required=True)
+    scoring_closed = fields.Boolean(required=True)
     ranked = fields.List(fields.Nested(CandidateResultSchema), required=True)
     eliminated = fields.List(fields.Nested(CandidateResultSchema), required=True)
     sensitivity = fields.Nested(SensitivitySchema, allow_none=True, required=True)

@@ -281,7 +281,10 @@ class SelectionEvaluator(Base):
     principals (a token), named by the commissioner."""
 
     __tablename__ = "selection_evaluator"
-    __table_args__ = (UniqueConstraint("selection_id", "token_id"),)
+    __table_args__ = (
+        UniqueConstraint("selection_id", "token_id"),
+        CheckConstraint("version > 0", name="version_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     selection_id: Mapped[int] = mapped_column(ForeignKey("selection.id", ondelete="CASCADE"))
@@ -291,6 +294,9 @@ class SelectionEvaluator(Base):
     side: Mapped[EvaluatorSide] = mapped_column(str_enum(EvaluatorSide, "evaluator_side"))
     added_by: Mapped[str] = mapped_column(String(64))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The evaluator's own score sheet has its own ETag, so evaluators never block each other.
+    version: Mapped[int] = mapped_column(default=1)
 
     selection: Mapped[Selection] = relationship(back_populates="evaluators")
     evaluations: Mapped[list[SelectionEvaluation]] = relationship(
@@ -298,6 +304,8 @@ class SelectionEvaluator(Base):
         order_by="SelectionEvaluation.id",
         cascade="all, delete-orphan",
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class SelectionEvaluation(Base):

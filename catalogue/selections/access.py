@@ -20,6 +20,7 @@ from catalogue import audit
 from catalogue.errors import Conflict, Forbidden, NotFound
 from catalogue.models import (
     CatalogueItem,
+    Moderation,
     Selection,
     SelectionCandidate,
     SelectionCriterion,
@@ -31,6 +32,9 @@ OBJECT_TYPE = "selection"
 
 
 LOCKED_MESSAGE = "The selection is locked: it is read-only."
+SIGNED_MESSAGE = (
+    "The result is being signed off: it no longer changes. Withdraw the signature to change it."
+)
 
 
 def check_role(viewer: Principal) -> None:
@@ -114,6 +118,7 @@ def summary(selection: Selection) -> dict[str, Any]:
         "price_weight": selection.price_weight,
         "non_price_weights": {g.value: w for g, w in selection.group_weights.items()},
         "status": selection.status.value if selection.status else None,
+        "moderation": selection.moderation.value if selection.moderation else None,
     }
 
 
@@ -162,8 +167,23 @@ def ensure_writable(viewer: Principal, selection: Selection) -> None:
             "The commissioner sets up and changes the selection; the practice takes part by "
             "evaluating and signing off."
         )
+    if selection.signed:
+        raise Conflict(SIGNED_MESSAGE)
 
 
 def touch(selection: Selection) -> None:
     """Mark the selection changed, so its version (the ETag) moves with any child change."""
     selection.updated_at = utcnow()
+
+
+def ensure_may_moderate(actor: Principal, selection: Selection) -> None:
+    """The agreed scores: the commissioner's (with the practice when moderation is joint);
+    once evaluators are named, only after scoring has closed."""
+    ensure_open_to(actor, selection)
+    joint = selection.moderation is Moderation.JOINT
+    if actor.role is Role.PRACTICE and not joint:
+        raise Forbidden("The commissioner moderates this selection.")
+    if selection.signed:
+        raise Conflict(SIGNED_MESSAGE)
+    if selection.evaluators and not selection.scoring_closed:
+        raise Conflict("The evaluators are still scoring apart: close scoring before moderating.")

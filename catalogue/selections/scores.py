@@ -1,4 +1,4 @@
-"""Entered scores: 1 to 5 per criterion and candidate, always justified."""
+"""Agreed scores: 1 to 5 per criterion and candidate, always justified (the reason)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from catalogue.models import (
     SelectionScore,
 )
 from catalogue.principal import Principal
-from catalogue.selections.access import ensure_writable, record_change, touch
+from catalogue.selections.access import ensure_may_moderate, record_change, touch
 from catalogue.selections.scoring import (
     MAX_SCORE,
     MIN_SCORE,
@@ -30,11 +30,9 @@ class ScoreEntry:
     justification: str
 
 
-def enter_scores(
-    session: Session, actor: Principal, selection: Selection, entries: Sequence[ScoreEntry]
-) -> list[SelectionScore]:
-    """Enter or replace scores (1-5, justified). An entered score overrides the automatic one."""
-    ensure_writable(actor, selection)
+def check_entries(selection: Selection, entries: Sequence[ScoreEntry]) -> None:
+    """Refuse the whole batch, saying what is wrong with each entry, unless every entry is a
+    whole score 1-5 with a justification, for a candidate and a should or could."""
     candidates = {c.item_id for c in selection.candidates}
     criteria = {c.id: c for c in selection.criteria}
     errors = FieldErrors()
@@ -62,6 +60,16 @@ def enter_scores(
     if not entries:
         errors.add("scores", "Give at least one score.")
     errors.raise_if_any("The scores cannot be entered as given; none were stored.")
+
+
+def enter_scores(
+    session: Session, actor: Principal, selection: Selection, entries: Sequence[ScoreEntry]
+) -> list[SelectionScore]:
+    """Enter or replace the agreed scores (1-5, each with its reason): directly when no
+    evaluators are named, else moderating once scoring has closed. An agreed score overrides
+    the automatic one."""
+    ensure_may_moderate(actor, selection)
+    check_entries(selection, entries)
     existing = {(s.criterion_id, s.item_id): s for s in selection.scores}
     stored = []
     changes_before, changes_after = [], []
@@ -110,8 +118,8 @@ def _score_summary(score: SelectionScore) -> dict[str, Any]:
 def remove_score(
     session: Session, actor: Principal, selection: Selection, criterion_id: int, item_id: int
 ) -> None:
-    """Withdraw an entered score (an automatic score, if any, applies again)."""
-    ensure_writable(actor, selection)
+    """Withdraw an agreed score (an automatic score, if any, applies again)."""
+    ensure_may_moderate(actor, selection)
     score = next(
         (s for s in selection.scores if s.criterion_id == criterion_id and s.item_id == item_id),
         None,

@@ -16,6 +16,7 @@ from catalogue.errors import Forbidden
 from catalogue.models import (
     CriterionGroup,
     Framework,
+    Moderation,
     Organisation,
     OrganisationKind,
     Selection,
@@ -101,6 +102,7 @@ def create_selection(
     term_months: int | None = None,
     price_weight: int = 50,
     non_price_weights: Mapping[CriterionGroup, int] | None = None,
+    moderation: Moderation = Moderation.COMMISSIONER,
 ) -> Selection:
     """Start a selection for a practice; it belongs to the practice's commissioner."""
     check_role(actor)
@@ -134,6 +136,7 @@ def create_selection(
         framework=found_framework,
         term_months=term_months,
         price_weight=price_weight,
+        moderation=moderation,
         created_by=actor.label,
         status=SelectionStatus.DRAFT,
     )
@@ -163,6 +166,8 @@ def update_selection(
         selection.name = changes["name"]
     if "term_months" in changes:
         selection.term_months = changes["term_months"]
+    if "moderation" in changes:
+        selection.moderation = changes["moderation"]
     selection.price_weight = price_weight
     _set_group_weights(selection, weights)
     changed_before, changed_after = audit.changes(before, summary(selection))

@@ -469,6 +469,18 @@ def _selection_rows():
         world.db.flush()
         return _selection_call(world, chosen, f"/candidates/{item}/exclusion")
 
+    def name_evaluator(world: World) -> Call:
+        chosen = _selection(world)
+        return _selection_call(world, chosen, "/evaluators", {"token_id": _evaluator_token(world)})
+
+    def remove_evaluator(world: World) -> Call:
+        chosen, evaluator = _with_evaluator(world)
+        return _selection_call(world, chosen, f"/evaluators/{evaluator.id}")
+
+    def close_scoring(world: World) -> Call:
+        chosen, _ = _with_evaluator(world)
+        return _selection_call(world, chosen, "/close-scoring")
+
     def lock(world: World) -> Call:  # one candidate: a direct award, complete at once
         return _selection_call(world, _selection(world), "/lock")
 
@@ -485,7 +497,64 @@ def _selection_rows():
         ("PUT", "/{selection_id}/scores", enter_scores),
         ("DELETE", "/{selection_id}/scores/{criterion_id}/{item_id}", remove_score),
         ("POST", "/{selection_id}/lock", lock),
+        ("POST", "/{selection_id}/evaluators", name_evaluator),
+        ("DELETE", "/{selection_id}/evaluators/{evaluator_id}", remove_evaluator),
+        ("POST", "/{selection_id}/close-scoring", close_scoring),
     )
+
+
+def _evaluator_token(world: World) -> int:
+    issued = accounts.issue_token(
+        world.db,
+        CONSOLE,
+        Role.PRACTICE,
+        "matrix evaluator",
+        organisation_id=world.organisation("A81001").id,
+    )
+    world.db.flush()
+    return issued.token.id
+
+
+def _with_evaluator(world: World, criterion: bool = False):
+    from catalogue import selections
+
+    chosen = _selection(world, criterion=criterion)
+    evaluator = selections.name_evaluator(
+        world.db, _commissioner(world), chosen, _evaluator_token(world)
+    )
+    world.db.flush()
+    return chosen, evaluator
+
+
+def _evaluator_scores(world: World) -> Call:  # only the evaluator, none of the callers
+    chosen, evaluator = _with_evaluator(world, criterion=True)
+    entry = {
+        "item_id": chosen.candidates[0].item_id,
+        "criterion_id": chosen.criteria[0].id,
+        "score": 4,
+        "justification": "Good",
+    }
+    return Call(
+        f"/selections/{chosen.id}/evaluators/{evaluator.id}/scores",
+        {"scores": [entry]},
+        world.etag("selection_evaluator", evaluator),
+    )
+
+
+def _sign_off(world: World) -> Call:  # a direct award is complete at once
+    return _selection_call(world, _selection(world), "/sign-off")
+
+
+def _withdraw_sign_off(world: World) -> Call:  # the practice withdraws none: harmless
+    from catalogue import selections
+
+    chosen = _selection(world)
+    selections.sign_off(world.db, _commissioner(world), chosen)
+    world.db.flush()
+    return _selection_call(world, chosen, "/sign-off")
+
+
+PARTIES = frozenset({"commissioner", "practice"})
 
 
 MATRIX: dict[tuple[str, str], Rule] = {
@@ -522,4 +591,11 @@ MATRIX: dict[tuple[str, str], Rule] = {
         (method, f"/selections{suffix}"): Rule(frozenset({"commissioner", "authority"}), build)
         for method, suffix, build in _selection_rows()
     },
+    # Taking part: only the evaluator enters their own sheet (no caller here is one); either
+    # party signs off and withdraws its own signature.
+    ("PUT", "/selections/{selection_id}/evaluators/{evaluator_id}/scores"): Rule(
+        frozenset(), _evaluator_scores
+    ),
+    ("POST", "/selections/{selection_id}/sign-off"): Rule(PARTIES, _sign_off),
+    ("DELETE", "/selections/{selection_id}/sign-off"): Rule(PARTIES, _withdraw_sign_off),
 }

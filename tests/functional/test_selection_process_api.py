@@ -216,3 +216,180 @@ def test_a_practice_compares_with_its_own_costs(practice, db):
     response = practice.get(f"/api/v1/compare?ids={ids}&practice={PRACTICE}")
     comparison, _ = ok(response)
     assert all(item["whole_life_cost"] is not None for item in comparison["items"])
+
+
+# ------------------------------------------------- evaluators, moderation and sign-off
+
+
+def issue(authority: Caller, client, role: str, organisation: int, name: str) -> tuple[Caller, int]:
+    body = {"role": role, "name": name, "organisation_id": organisation}
+    issued, _ = ok(authority.post("/api/v1/tokens", json=body), 201)
+    return Caller(client, issued["token"], name), issued["id"]
+
+
+def sheet_path(selection: dict, evaluator: dict) -> str:
+    return f"{BASE}/{selection['id']}/evaluators/{evaluator['id']}/scores"
+
+
+def score_as(evaluator_caller: Caller, path: str, entries: list[dict]) -> dict:
+    etag = evaluator_caller.get(path).headers["ETag"]
+    sheet, _ = ok(evaluator_caller.open("PUT", path, json={"scores": entries}, etag=etag))
+    return sheet
+
+
+@pytest.fixture
+def process(authority, commissioner, client, db):
+    """A selection of three Lot 1 systems for Riverside, one manual should, and three
+    evaluators named: the commissioner's lead and the practice's manager and GP."""
+    practice_org, ccg = organisation_id(db, PRACTICE), organisation_id(db, "13T")
+    lead, lead_id = issue(authority, client, "commissioner", ccg, "CCG IT lead")
+    manager, manager_id = issue(authority, client, "practice", practice_org, "Practice manager")
+    gp, gp_id = issue(authority, client, "practice", practice_org, "Dr Patel")
+    features_only = {"features": 100, "implementation": 0, "interoperability": 0}
+    selection, etag = start(
+        commissioner,
+        db,
+        "emis-web",
+        "systmone",
+        "vision-3",
+        non_price_weights={**features_only, "service_levels": 0},
+    )
+    selection, etag = add_should(commissioner, selection, etag, "Ease of use in consultations")
+    path = f"{BASE}/{selection['id']}"
+    for token_id in (lead_id, manager_id, gp_id):
+        selection, etag = ok(
+            commissioner.post(f"{path}/evaluators", json={"token_id": token_id}, etag=etag), 201
+        )
+    return {
+        "selection": selection,
+        "etag": etag,
+        "path": path,
+        "evaluators": dict(zip(("lead", "manager", "gp"), selection["evaluators"], strict=True)),
+        "callers": {"lead": lead, "manager": manager, "gp": gp},
+        "criterion": selection["criteria"][0]["id"],
+        "items": [c["item_id"] for c in selection["candidates"]],
+    }
+
+
+def entries(process, scores: list[int], why: str) -> list[dict]:
+    return [
+        {"item_id": item, "criterion_id": process["criterion"], "score": s, "justification": why}
+        for item, s in zip(process["items"], scores, strict=True)
+    ]
+
+
+def test_a_commissioner_and_a_practice_run_a_selection_end_to_end(
+    process, commissioner, practice, db
+):
+    path, selection = process["path"], process["selection"]
+    callers, evaluators = process["callers"], process["evaluators"]
+    assert [e["side"] for e in selection["evaluators"]] == ["commissioner", "practice", "practice"]
+
+    # Each scores apart, unseen by the others.
+    given = {"lead": [4, 3, 3], "manager": [5, 3, 2], "gp": [2, 4, 3]}
+    for who, scores in given.items():
+        score_as(
+            callers[who],
+            sheet_path(selection, evaluators[who]),
+            entries(process, scores, f"{who} view"),
+        )
+    assert callers["gp"].get(sheet_path(selection, evaluators["manager"])).status_code == 403
+    result = commissioner.get(f"{path}/result").get_json()
+    assert result["scoring_closed"] is False
+    assert all(line["evaluations"] == [] for c in result["ranked"] for line in c["breakdown"])
+
+    # Moderating before scoring closes is refused.
+    etag = commissioner.get(path).headers["ETag"]
+    agreed = entries(process, [4, 3, 3], "Agreed at the evaluation meeting")
+    response = commissioner.open("PUT", f"{path}/scores", json={"scores": agreed}, etag=etag)
+    assert response.status_code == 409
+
+    _, etag = ok(commissioner.post(f"{path}/close-scoring", etag=etag))
+    # A late score is refused cleanly, and stores nothing.
+    late_path = sheet_path(selection, evaluators["gp"])
+    late_etag = callers["gp"].get(late_path).headers["ETag"]
+    response = callers["gp"].open(
+        "PUT", late_path, json={"scores": entries(process, [1, 1, 1], "late")}, etag=late_etag
+    )
+    assert response.status_code == 409 and "Scoring closed" in response.get_json()["message"]
+    assert callers["gp"].get(late_path).get_json()["scores"][0]["score"] == 2
+    # Now everyone who sees the selection sees every sheet.
+    assert callers["gp"].get(sheet_path(selection, evaluators["manager"])).status_code == 200
+
+    _, etag = ok(commissioner.open("PUT", f"{path}/scores", json={"scores": agreed}, etag=etag))
+    result = commissioner.get(f"{path}/result").get_json()
+    emis_web = next(c for c in result["ranked"] if c["item_id"] == process["items"][0])
+    (cell,) = emis_web["breakdown"]
+    assert cell["score"] == 4 and cell["justification"] == "Agreed at the evaluation meeting"
+    assert [e["score"] for e in cell["evaluations"]] == [4, 5, 2]
+    assert cell["spread"] == 3 and cell["flagged"] is True
+    steady = next(c for c in result["ranked"] if c["item_id"] == process["items"][2])
+    assert steady["breakdown"][0]["spread"] == 1 and steady["breakdown"][0]["flagged"] is False
+
+    # Sign-off: the practice, then the commissioner; the second signature locks it.
+    signed, etag = ok(practice.post(f"{path}/sign-off", etag=etag))
+    assert signed["signatures"]["practice"]["signed_by"].startswith("practice")
+    assert signed["status"] == "draft"
+    response = commissioner.open("PUT", f"{path}/scores", json={"scores": agreed}, etag=etag)
+    assert response.status_code == 409
+    signed, etag = ok(commissioner.post(f"{path}/sign-off", etag=etag))
+    assert signed["status"] == "locked" and signed["signatures"]["commissioner"] is not None
+    actions = list(
+        db.scalars(
+            select(AuditEvent.action)
+            .where(
+                AuditEvent.object_type == "selection", AuditEvent.object_id == str(selection["id"])
+            )
+            .order_by(AuditEvent.id)
+        )
+    )
+    for action in (
+        "evaluator_named",
+        "evaluation_entered",
+        "scoring_closed",
+        "signed_off",
+        "locked",
+    ):
+        assert f"selection.{action}" in actions
+
+
+def test_only_named_evaluators_score_and_only_their_own_sheet(process, practice, commissioner):
+    selection, evaluators = process["selection"], process["evaluators"]
+    path = sheet_path(selection, evaluators["manager"])
+    # The practice's other principal (not named) and the owning commissioner cannot write it.
+    for outsider in (practice, commissioner):
+        etag = process["callers"]["manager"].get(path).headers["ETag"]
+        response = outsider.open(
+            "PUT", path, json={"scores": entries(process, [3, 3, 3], "x")}, etag=etag
+        )
+        assert response.status_code == 403
+
+
+def test_a_joint_moderation_lets_the_practice_agree_scores(process, commissioner, practice):
+    path = process["path"]
+    etag = commissioner.get(path).headers["ETag"]
+    _, etag = ok(commissioner.patch(path, json={"moderation": "joint"}, etag=etag))
+    _, etag = ok(commissioner.post(f"{path}/close-scoring", etag=etag))
+    agreed = entries(process, [3, 3, 3], "Agreed together")
+    ok(practice.open("PUT", f"{path}/scores", json={"scores": agreed}, etag=etag))
+
+
+def test_a_signature_can_be_withdrawn_before_the_lock(process, commissioner):
+    path = process["path"]
+    etag = commissioner.get(path).headers["ETag"]
+    _, etag = ok(commissioner.post(f"{path}/close-scoring", etag=etag))
+    agreed = entries(process, [3, 4, 5], "Agreed")
+    _, etag = ok(commissioner.open("PUT", f"{path}/scores", json={"scores": agreed}, etag=etag))
+    signed, etag = ok(commissioner.post(f"{path}/sign-off", etag=etag))
+    assert commissioner.post(f"{path}/sign-off", etag=etag).status_code == 409
+    unsigned, etag = ok(commissioner.delete(f"{path}/sign-off", etag=etag))
+    assert unsigned["signatures"]["commissioner"] is None
+    ok(commissioner.open("PUT", f"{path}/scores", json={"scores": agreed}, etag=etag))
+
+
+def test_an_incomplete_result_cannot_be_signed(commissioner, practice, db):
+    selection, etag = start(commissioner, db, "emis-web", "systmone")
+    selection, etag = add_should(commissioner, selection, etag)
+    response = practice.post(f"{BASE}/{selection['id']}/sign-off", etag=etag)
+    assert response.status_code == 409
+    assert "still to be entered" in " ".join(response.get_json()["errors"]["selection"])

@@ -148,6 +148,9 @@ def upgrade() -> None:
         sa.Column("side", _enum("evaluator_side", "commissioner", "practice"), nullable=False),
         sa.Column("added_by", sa.String(length=64), nullable=False),
         sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.CheckConstraint("version > 0", name=op.f("ck_selection_evaluator_version_positive")),
         sa.ForeignKeyConstraint(
             ["selection_id"],
             ["selection.id"],
@@ -230,9 +233,10 @@ def _migrate_scores() -> None:
     the agreed scores, so every existing result is unchanged."""
     op.execute(
         """
-        INSERT INTO selection_evaluator (selection_id, token_id, name, side, added_by, added_at)
+        INSERT INTO selection_evaluator
+            (selection_id, token_id, name, side, added_by, added_at, updated_at, version)
         SELECT s.id, NULL, 'Scores entered before evaluators were named', 'commissioner',
-               'migration 0008', s.updated_at
+               'migration 0008', s.updated_at, s.updated_at, 1
         FROM selection s
         WHERE EXISTS (SELECT 1 FROM selection_score sc WHERE sc.selection_id = s.id)
         """
