@@ -27,6 +27,7 @@ from catalogue.models import (
 )
 from catalogue.principal import Role
 from catalogue.selections.export import to_csv, to_xlsx
+from catalogue.selections.pdf import to_pdf
 from catalogue.selections.report import result_report
 
 from .schemas import (
@@ -54,6 +55,7 @@ blp = Blueprint(
     ),
 )
 
+PDF = "application/pdf"
 ROLES = (Role.COMMISSIONER, Role.AUTHORITY)
 # The practice a selection is made for reads it and takes part in it.
 READERS = (*ROLES, Role.PRACTICE)
@@ -349,6 +351,18 @@ def export_xlsx(selection_id: int) -> Response:
     """The result as a workbook: Summary, Criteria, Ranking, Scores, Costs and Eliminated."""
     chosen, report = _report(selection_id)
     return download(to_xlsx(chosen, report), XLSX, f"selection-{chosen.id}.xlsx")
+
+
+@blp.route(f"{ONE}/report.pdf", methods=["GET"])
+@requires(*READERS)
+@blp.doc(operationId="exportSelectionPdf", **NOT_FOUND_DOC)
+@blp.response(200, BINARY, content_type=PDF)
+def export_pdf(selection_id: int) -> Response:
+    """The record a CCG files: the need, candidates and exclusions with reasons, requirements
+    and weights, each evaluator's and the agreed scores with justifications, whole-life costs,
+    the ranking with ties and sensitivity, who signed and when, and the versions scored."""
+    chosen, report = _report(selection_id)
+    return download(to_pdf(chosen, report), PDF, f"selection-{chosen.id}.pdf")
 
 
 # ------------------------------------------------------------------ evaluators, sign-off

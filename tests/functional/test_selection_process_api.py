@@ -3,7 +3,10 @@ fractional scores and uneven group weights; exclusions with reasons; the practic
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from catalogue.models import AuditEvent, SelectionScore
@@ -145,6 +148,12 @@ def test_an_excluded_candidate_carries_its_reason_into_the_result(commissioner, 
     assert gone["eliminated_because"] == [
         "Excluded by hand: The practice's site visit found no local support."
     ]
+    report = commissioner.get(f"{path}/report.pdf")
+    text = " ".join(
+        " ".join((page.extract_text() or "").split())
+        for page in PdfReader(io.BytesIO(report.data)).pages
+    )
+    assert "The practice's site visit found no local support." in text
     event = db.scalars(
         select(AuditEvent).where(AuditEvent.action == "selection.candidate_excluded")
     ).one()
@@ -393,3 +402,42 @@ def test_an_incomplete_result_cannot_be_signed(commissioner, practice, db):
     response = practice.post(f"{BASE}/{selection['id']}/sign-off", etag=etag)
     assert response.status_code == 409
     assert "still to be entered" in " ".join(response.get_json()["errors"]["selection"])
+
+
+def test_the_signed_report_pdf_names_every_score_reason_and_signature(
+    process, commissioner, practice, db
+):
+    path, selection = process["path"], process["selection"]
+    callers, evaluators = process["callers"], process["evaluators"]
+    given = {"lead": [4, 3, 3], "manager": [5, 3, 2], "gp": [2, 4, 3]}
+    for who, scores in given.items():
+        sheet = sheet_path(selection, evaluators[who])
+        score_as(callers[who], sheet, entries(process, scores, f"Justified by the {who}"))
+    etag = commissioner.get(path).headers["ETag"]
+    _, etag = ok(commissioner.post(f"{path}/close-scoring", etag=etag))
+    agreed = entries(process, [4, 3, 3], "Agreed at the moderation meeting")
+    _, etag = ok(commissioner.open("PUT", f"{path}/scores", json={"scores": agreed}, etag=etag))
+    _, etag = ok(practice.post(f"{path}/sign-off", etag=etag))
+    locked, _ = ok(commissioner.post(f"{path}/sign-off", etag=etag))
+    result = commissioner.get(f"{path}/result").get_json()
+
+    for reader in (commissioner, practice):
+        response = reader.get(f"{path}/report.pdf")
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        pdf = PdfReader(io.BytesIO(response.data))
+        text = " ".join(" ".join((page.extract_text() or "").split()) for page in pdf.pages)
+        assert "Riverside Medical Practice" in text and "A81001" in text
+        for who in ("lead", "manager", "gp"):
+            assert f"Justified by the {who}" in text
+        assert "CCG IT lead" in text and "Dr Patel" in text and "Practice manager" in text
+        assert text.count("Agreed at the moderation meeting") >= 3
+        assert "FLAGGED" in text  # EMIS Web's spread of 3
+        assert "SHOULD" in text and "Ease of use in consultations" in text
+        for candidate in result["ranked"]:
+            assert candidate["name"] in text
+            assert candidate["whole_life_cost"]["total"] in text.replace(",", "")
+            assert str(candidate["total_score"]) in text
+        assert result["sensitivity"]["explanation"].split(":")[0] in text
+        for party in ("commissioner", "practice"):
+            assert locked["signatures"][party]["signed_by"] in text
+        assert "frozen in the snapshot" in text and "Catalogue versions scored" in text

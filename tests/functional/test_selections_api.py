@@ -188,8 +188,10 @@ def test_a_commissioner_runs_the_selection_process_end_to_end(commissioner, clie
         "Criteria",
         "Ranking",
         "Scores",
+        "Evaluations",
         "Costs",
         "Eliminated",
+        "Sign-off",
     ]
     sheet = workbook["Ranking"]
     header = [cell.value for cell in sheet[1]]
