@@ -10,7 +10,8 @@ Revises: 0005
 Create Date: 2026-12-01
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from alembic import op
@@ -73,37 +74,47 @@ def _rebind(
         batch_op.create_check_constraint(op.f(f"ck_{table}_{fields_name}"), fields_check)
 
 
-def _set_kinds(mapping: dict[str, str]) -> None:
+@contextmanager
+def _keeping(*children: str) -> Iterator[None]:
+    """Keep the rows of `children` (in parent-first order) across a batch rebuild of the table
+    they reference. SQLite rebuilds a table by dropping it, and with foreign keys on (they
+    cannot be turned off inside the migration's transaction) the drop deletes the rows that
+    reference it ON DELETE CASCADE. PostgreSQL alters in place and needs none of this."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        for child in children:
+            op.execute(f"CREATE TEMP TABLE kept_{child} AS SELECT * FROM {child}")
+    yield
+    if sqlite:
+        for child in reversed(children):
+            op.execute(f"DELETE FROM {child}")
+        for child in children:
+            op.execute(f"INSERT INTO {child} SELECT * FROM kept_{child}")
+            op.execute(f"DROP TABLE kept_{child}")
+
+
+def _set_kinds(mapping: dict[str, str], kinds: Sequence[str], fields_check: str) -> None:
     """Rename criterion kinds, with the checks on the kind lifted meanwhile."""
-    with op.batch_alter_table("selection_criterion") as batch_op:
-        batch_op.drop_constraint(op.f("ck_selection_criterion_criterion_kind"), type_="check")
-        batch_op.drop_constraint(op.f("ck_selection_criterion_kind_fields"), type_="check")
-    criterion = sa.table("selection_criterion", sa.column("kind", sa.String))
-    for old, new in mapping.items():
-        op.execute(criterion.update().where(criterion.c.kind == old).values(kind=new))
+    with _keeping("selection_score"):
+        with op.batch_alter_table("selection_criterion") as batch_op:
+            batch_op.drop_constraint(op.f("ck_selection_criterion_criterion_kind"), type_="check")
+            batch_op.drop_constraint(op.f("ck_selection_criterion_kind_fields"), type_="check")
+        criterion = sa.table("selection_criterion", sa.column("kind", sa.String))
+        for old, new in mapping.items():
+            op.execute(criterion.update().where(criterion.c.kind == old).values(kind=new))
+        with op.batch_alter_table("selection_criterion") as batch_op:
+            batch_op.create_check_constraint(
+                op.f("ck_selection_criterion_criterion_kind"), _in("kind", kinds)
+            )
+            batch_op.create_check_constraint(
+                op.f("ck_selection_criterion_kind_fields"), fields_check
+            )
 
 
-def upgrade() -> None:
-    _rebind("api_token", "role", "token_role", NEW_ROLES, "role_binding", NEW_BINDING)
+SELECTION_CHILDREN = ("selection_candidate", "selection_criterion", "selection_score")
 
-    _set_kinds({"mandatory": "must", "scored": "should"})
-    with op.batch_alter_table("selection_criterion") as batch_op:
-        batch_op.create_check_constraint(
-            op.f("ck_selection_criterion_criterion_kind"), _in("kind", NEW_KINDS)
-        )
-        batch_op.create_check_constraint(
-            op.f("ck_selection_criterion_kind_fields"), NEW_KIND_FIELDS
-        )
 
-    with op.batch_alter_table("selection_candidate") as batch_op:
-        batch_op.add_column(sa.Column("excluded_reason", sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column("excluded_by", sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column("excluded_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.create_check_constraint(
-            op.f("ck_selection_candidate_exclusion_explained"),
-            "(excluded_at IS NULL) = (excluded_reason IS NULL AND excluded_by IS NULL)",
-        )
-
+def _add_selection_columns() -> None:
     with op.batch_alter_table("selection") as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -138,6 +149,24 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("selection") as batch_op:
         batch_op.alter_column("moderation", server_default=None)
+
+
+def upgrade() -> None:
+    _rebind("api_token", "role", "token_role", NEW_ROLES, "role_binding", NEW_BINDING)
+
+    _set_kinds({"mandatory": "must", "scored": "should"}, NEW_KINDS, NEW_KIND_FIELDS)
+
+    with op.batch_alter_table("selection_candidate") as batch_op:
+        batch_op.add_column(sa.Column("excluded_reason", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("excluded_by", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("excluded_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_check_constraint(
+            op.f("ck_selection_candidate_exclusion_explained"),
+            "(excluded_at IS NULL) = (excluded_reason IS NULL AND excluded_by IS NULL)",
+        )
+
+    with _keeping(*SELECTION_CHILDREN):
+        _add_selection_columns()
 
     op.create_table(
         "selection_evaluator",
@@ -266,7 +295,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_selection_evaluation_selection")
     op.drop_table("selection_evaluation")
     op.drop_table("selection_evaluator")
-    with op.batch_alter_table("selection") as batch_op:
+    with _keeping(*SELECTION_CHILDREN), op.batch_alter_table("selection") as batch_op:
         batch_op.drop_constraint(op.f("ck_selection_signed_by_someone"), type_="check")
         batch_op.drop_constraint(op.f("ck_selection_closed_by_someone"), type_="check")
         batch_op.drop_constraint(op.f("ck_selection_selection_moderation"), type_="check")
@@ -287,14 +316,9 @@ def downgrade() -> None:
         batch_op.drop_column("excluded_reason")
 
     # Could-have criteria were weighed like the should-haves they become.
-    _set_kinds({"must": "mandatory", "should": "scored", "could": "scored"})
-    with op.batch_alter_table("selection_criterion") as batch_op:
-        batch_op.create_check_constraint(
-            op.f("ck_selection_criterion_criterion_kind"), _in("kind", OLD_KINDS)
-        )
-        batch_op.create_check_constraint(
-            op.f("ck_selection_criterion_kind_fields"), OLD_KIND_FIELDS
-        )
+    _set_kinds(
+        {"must": "mandatory", "should": "scored", "could": "scored"}, OLD_KINDS, OLD_KIND_FIELDS
+    )
 
     # Practice tokens cannot exist before this revision.
     op.execute("DELETE FROM api_token WHERE role = 'practice'")
