@@ -24,6 +24,7 @@ from catalogue.models import (
     Selection,
     SelectionCandidate,
     SelectionCriterion,
+    SelectionEvaluator,
     utcnow,
 )
 from catalogue.principal import Principal, Role
@@ -68,6 +69,7 @@ def _loading_options() -> tuple[ExecutableOption, ...]:
         .joinedload(SelectionCandidate.item)
         .joinedload(CatalogueItem.supplier),
         selectinload(Selection.criteria),
+        selectinload(Selection.evaluators).selectinload(SelectionEvaluator.evaluations),
         # Scores load on first use: writes need them as objects, the result reads them as rows.
     )
 

@@ -170,6 +170,9 @@ def remove_candidate(
     candidate = _candidate(selection, item_id)
     for score in [s for s in selection.scores if s.item_id == item_id]:
         selection.scores.remove(score)
+    for evaluator in selection.evaluators:
+        for evaluation in [e for e in evaluator.evaluations if e.item_id == item_id]:
+            evaluator.evaluations.remove(evaluation)
     selection.candidates.remove(candidate)
     touch(selection)
     session.flush()

@@ -197,6 +197,9 @@ def remove_criterion(
     before = criterion_summary(criterion)
     for score in [s for s in selection.scores if s.criterion_id == criterion_id]:
         selection.scores.remove(score)
+    for evaluator in selection.evaluators:
+        for evaluation in [e for e in evaluator.evaluations if e.criterion_id == criterion_id]:
+            evaluator.evaluations.remove(evaluation)
     selection.criteria.remove(criterion)
     touch(selection)
     session.flush()

@@ -441,3 +441,35 @@ def test_the_signed_report_pdf_names_every_score_reason_and_signature(
         for party in ("commissioner", "practice"):
             assert locked["signatures"][party]["signed_by"] in text
         assert "frozen in the snapshot" in text and "Catalogue versions scored" in text
+
+
+def test_a_practice_reads_the_orders_it_receives_and_changes_none(commissioner, practice, db):
+    from tests.factories import migration_order_body
+
+    created, etag = ok(commissioner.post("/api/v1/orders", json=migration_order_body(db)), 201)
+    elsewhere = migration_order_body(db, recipients=[OTHER_PRACTICE])
+    other, _ = ok(commissioner.post("/api/v1/orders", json=elsewhere), 201)
+
+    listed = practice.get("/api/v1/orders").get_json()
+    assert [o["call_off_id"] for o in listed["items"]] == [created["call_off_id"]]
+    assert practice.get(f"/api/v1/orders/{created['call_off_id']}").status_code == 200
+    assert practice.get(f"/api/v1/orders/{other['call_off_id']}").status_code == 404
+    path = f"/api/v1/orders/{created['call_off_id']}"
+    assert practice.patch(path, json={"description": "Ours"}, etag=etag).status_code == 403
+    response = practice.post(f"{path}/transitions/submit", etag=etag)
+    assert response.status_code in {403, 404}
+
+
+def test_removing_a_candidate_takes_its_scores_off_every_sheet(process, commissioner):
+    selection, evaluators, callers = (
+        process["selection"],
+        process["evaluators"],
+        process["callers"],
+    )
+    sheet = sheet_path(selection, evaluators["gp"])
+    score_as(callers["gp"], sheet, entries(process, [2, 4, 3], "GP view"))
+    gone = process["items"][1]
+    etag = commissioner.get(process["path"]).headers["ETag"]
+    ok(commissioner.delete(f"{process['path']}/candidates/{gone}", etag=etag))
+    left = callers["gp"].get(sheet).get_json()["scores"]
+    assert sorted(s["item_id"] for s in left) == sorted(i for i in process["items"] if i != gone)
