@@ -20,8 +20,7 @@ if TYPE_CHECKING:
     from search import SearchEngine
     from search.locking import DrainLock
 
-# Practices sign in on the web; API tokens for them are not issued yet.
-TOKEN_ROLES = [role.value for role in Role if role is not Role.PRACTICE]
+TOKEN_ROLES = [role.value for role in Role]
 
 
 def _settings() -> Settings:
@@ -76,7 +75,10 @@ def seed(synthetic: int | None, random_seed: int) -> None:
 @click.option("--role", required=True, type=click.Choice(TOKEN_ROLES), help="Its role.")
 @click.option("--supplier", "supplier_id", type=int, help="Supplier id (supplier role).")
 @click.option(
-    "--organisation", "organisation_id", type=int, help="Commissioner id (commissioner role)."
+    "--organisation",
+    "organisation_id",
+    type=int,
+    help="Organisation id (commissioner or practice role).",
 )
 @click.option("--name", default=None, help="A label for the token.")
 @click.option("--expires-in-days", type=click.IntRange(min=1), default=None)

@@ -122,21 +122,21 @@ def plain_input() -> ScoringInput:
         CriterionSpec(
             1,
             "EPS",
-            CriterionKind.MANDATORY,
+            CriterionKind.MUST,
             requirement=Requirement.CAPABILITY,
             capabilities=(CAPABILITIES[3],),
         ),
         CriterionSpec(
             2,
             "Level 2",
-            CriterionKind.MANDATORY,
+            CriterionKind.MUST,
             requirement=Requirement.MIN_MATURITY_LEVEL,
             min_maturity_level=2,
         ),
         CriterionSpec(
             3,
             "Affordable",
-            CriterionKind.MANDATORY,
+            CriterionKind.MUST,
             requirement=Requirement.MAX_WHOLE_LIFE_COST,
             max_whole_life_cost=Decimal("100000"),
         ),
@@ -154,7 +154,7 @@ def plain_input() -> ScoringInput:
             CriterionSpec(
                 criterion_id,
                 f"Criterion {criterion_id}",
-                CriterionKind.SCORED,
+                CriterionKind.SHOULD,
                 group,
                 1 + criterion_id % 3,
                 scoring,
@@ -216,7 +216,7 @@ def database_selection(directory: Path):
             CONSOLE,
             chosen,
             selections.CriterionInput(
-                CriterionKind.MANDATORY,
+                CriterionKind.MUST,
                 "Level 2",
                 requirement=Requirement.MIN_MATURITY_LEVEL,
                 min_maturity_level=2,
@@ -230,7 +230,7 @@ def database_selection(directory: Path):
                 CONSOLE,
                 chosen,
                 selections.CriterionInput(
-                    CriterionKind.SCORED,
+                    CriterionKind.SHOULD,
                     f"Criterion {n}",
                     group=GROUPS[n % 4],
                     weight=1 + n % 3,

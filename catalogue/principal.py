@@ -10,8 +10,7 @@ class Role(StrEnum):
     AUTHORITY = "authority"
     SUPPLIER = "supplier"
     COMMISSIONER = "commissioner"
-    # A GP practice's own people (web sign-in); the principal carries the practice's
-    # organisation id. API tokens are not issued for it yet.
+    # A GP practice's own people; the principal carries the practice's organisation id.
     PRACTICE = "practice"
 
 
@@ -21,7 +20,7 @@ class Principal:
     name: str
     token_id: int | None = None  # None for the operator at the console (CLI)
     supplier_id: int | None = None
-    organisation_id: int | None = None
+    organisation_id: int | None = None  # the commissioner's or the practice's
     user_id: int | None = None  # a person signed in on the web pages
 
     @property

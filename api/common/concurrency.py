@@ -31,6 +31,7 @@ from catalogue.models import (
     MaturityLevel,
     Organisation,
     Selection,
+    SelectionEvaluator,
 )
 
 
@@ -47,6 +48,7 @@ ETAG_KEYS: dict[type, _EtagKey] = {
     MaturityLevel: _EtagKey("maturity_level", "id"),
     Organisation: _EtagKey("organisation", "id"),
     Selection: _EtagKey("selection", "id"),
+    SelectionEvaluator: _EtagKey("selection_evaluator", "id"),
     CallOffOrder: _EtagKey("order", "call_off_id"),
     CallOffMigration: _EtagKey("order-migration", "notice_key"),
 }

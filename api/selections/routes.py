@@ -18,15 +18,25 @@ from api.database import get_session, writing_session
 from api.items.filters import item_filters
 from api.search.extension import state as search_state
 from catalogue import selections
-from catalogue.models import CriterionGroup, ItemKind, Selection, SelectionScore
+from catalogue.models import (
+    CriterionGroup,
+    ItemKind,
+    Selection,
+    SelectionEvaluator,
+    SelectionScore,
+)
 from catalogue.principal import Role
 from catalogue.selections.export import to_csv, to_xlsx
+from catalogue.selections.pdf import to_pdf
 from catalogue.selections.report import result_report
 
 from .schemas import (
     CandidatesAddSchema,
     CriterionCreateSchema,
     CriterionUpdateSchema,
+    EvaluatorNameSchema,
+    EvaluatorSheetSchema,
+    ExclusionSchema,
     ScoresEnterSchema,
     SelectionCreateSchema,
     SelectionQueryArgsSchema,
@@ -45,7 +55,10 @@ blp = Blueprint(
     ),
 )
 
+PDF = "application/pdf"
 ROLES = (Role.COMMISSIONER, Role.AUTHORITY)
+# The practice a selection is made for reads it and takes part in it.
+READERS = (*ROLES, Role.PRACTICE)
 ONE = "/selections/<int:selection_id>"
 
 
@@ -62,10 +75,12 @@ def _scores(chosen: Selection) -> list[SelectionScore]:
 
 
 def _report(selection_id: int) -> tuple[Selection, dict[str, Any]]:
-    """The selection and its result as reported (from its snapshot once locked)."""
+    """The selection and its result as reported (from its snapshot once locked), with the
+    evaluators' scores beside the agreed ones once scoring has closed."""
     session = get_session()
     chosen = selections.get_selection(session, principal(), selection_id)
-    return chosen, result_report(chosen, selections.result_of(session, chosen))
+    cells = selections.evaluations_by_cell(session, chosen)
+    return chosen, result_report(chosen, selections.result_of(session, chosen), cells)
 
 
 def _groups(weights: Mapping[str, int] | None) -> dict[CriterionGroup, int] | None:
@@ -89,12 +104,13 @@ def create_selection(body: dict[str, Any]) -> ViewResult:
         term_months=body.get("term_months"),
         price_weight=body["price_weight"],
         non_price_weights=_groups(body.get("non_price_weights")),
+        moderation=body["moderation"],
     )
     return write_response(chosen, 201)
 
 
 @blp.route("/selections", methods=["GET"])
-@requires(*ROLES)
+@requires(*READERS)
 @blp.doc(operationId="listSelections")
 @blp.arguments(SelectionQueryArgsSchema, location="query")
 @blp.response(200, page_of(SelectionSchema))
@@ -104,7 +120,7 @@ def list_selections(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route(ONE, methods=["GET"])
-@requires(*ROLES)
+@requires(*READERS)
 @blp.doc(operationId="getSelection", **NOT_FOUND_DOC)
 @blp.etag
 @blp.response(200, SelectionSchema)
@@ -174,14 +190,40 @@ def remove_candidate(selection_id: int, item_id: int) -> ViewResult:
     return write_response(chosen)
 
 
+@blp.route(f"{ONE}/candidates/<int:item_id>/exclusion", methods=["PUT"])
+@requires(*ROLES)
+@blp.doc(operationId="excludeSelectionCandidate", **WRITE_DOC)
+@blp.arguments(ExclusionSchema)
+@blp.response(200, SelectionSchema)
+def exclude_candidate(body: dict[str, Any], selection_id: int, item_id: int) -> ViewResult:
+    """Eliminate a candidate by hand, with the reason; the result lists it with the reason."""
+    session = writing_session()
+    chosen = _for_change(selection_id)
+    selections.exclude_candidate(session, principal(), chosen, item_id, body["reason"])
+    return write_response(chosen)
+
+
+@blp.route(f"{ONE}/candidates/<int:item_id>/exclusion", methods=["DELETE"])
+@requires(*ROLES)
+@blp.doc(operationId="reinstateSelectionCandidate", **WRITE_DOC)
+@blp.response(200, SelectionSchema)
+def reinstate_candidate(selection_id: int, item_id: int) -> ViewResult:
+    """Take back an exclusion made by hand (the audit trail keeps it)."""
+    session = writing_session()
+    chosen = _for_change(selection_id)
+    selections.reinstate_candidate(session, principal(), chosen, item_id)
+    return write_response(chosen)
+
+
 @blp.route(f"{ONE}/criteria", methods=["POST"])
 @requires(*ROLES)
 @blp.doc(operationId="addSelectionCriterion", **WRITE_DOC)
 @blp.arguments(CriterionCreateSchema)
 @blp.response(201, SelectionSchema)
 def add_criterion(body: dict[str, Any], selection_id: int) -> ViewResult:
-    """Add a scored criterion (group, weight within the group, scoring) or a mandatory one
-    (a required capability, a minimum maturity level or a maximum whole-life cost)."""
+    """Add a requirement, MoSCoW: a `should` or `could` (group, weight within the group,
+    scoring) or a `must` (a required capability, a minimum maturity level or a maximum
+    whole-life cost) that eliminates a candidate failing it."""
     session = writing_session()
     chosen = _for_change(selection_id)
     data = selections.CriterionInput(
@@ -226,7 +268,7 @@ def remove_criterion(selection_id: int, criterion_id: int) -> ViewResult:
 
 
 @blp.route(f"{ONE}/scores", methods=["GET"])
-@requires(*ROLES)
+@requires(*READERS)
 @blp.doc(operationId="listSelectionScores", **NOT_FOUND_DOC)
 @blp.response(200, SelectionScoreSchema(many=True))
 def list_scores(selection_id: int) -> list[SelectionScore]:
@@ -235,13 +277,16 @@ def list_scores(selection_id: int) -> list[SelectionScore]:
 
 
 @blp.route(f"{ONE}/scores", methods=["PUT"])
-@requires(*ROLES)
+@requires(*READERS)
 @blp.doc(operationId="enterSelectionScores", **WRITE_DOC)
 @blp.arguments(ScoresEnterSchema)
 @blp.response(200, SelectionScoreSchema(many=True))
 def enter_scores(body: dict[str, Any], selection_id: int) -> ViewResult:
-    """Enter or replace scores, 1 to 5, each with a justification; an entered score overrides
-    the automatic one. All or nothing: one bad score stores none."""
+    """Enter or replace the agreed scores, whole numbers 1 to 5, each with its reason; an agreed
+    score overrides the automatic one. With no evaluators named, the commissioner scores here
+    directly; once evaluators are named, this is moderation, after scoring has closed (409
+    before). The practice moderates too when the selection's moderation is joint. All or
+    nothing: one bad score stores none."""
     session = writing_session()
     chosen = _for_change(selection_id)
     entries = [selections.ScoreEntry(**entry) for entry in body["scores"]]
@@ -250,7 +295,7 @@ def enter_scores(body: dict[str, Any], selection_id: int) -> ViewResult:
 
 
 @blp.route(f"{ONE}/scores/<int:criterion_id>/<int:item_id>", methods=["DELETE"])
-@requires(*ROLES)
+@requires(*READERS)
 @blp.doc(operationId="removeSelectionScore", **WRITE_DOC)
 @blp.response(200, SelectionScoreSchema(many=True))
 def remove_score(selection_id: int, criterion_id: int, item_id: int) -> ViewResult:
@@ -262,7 +307,7 @@ def remove_score(selection_id: int, criterion_id: int, item_id: int) -> ViewResu
 
 
 @blp.route(f"{ONE}/result", methods=["GET"])
-@requires(*ROLES)
+@requires(*READERS)
 @blp.doc(operationId="getSelectionResult", **NOT_FOUND_DOC)
 @blp.response(200, SelectionResultSchema)
 def get_result(selection_id: int) -> dict[str, Any]:
@@ -283,11 +328,12 @@ def lock_selection(selection_id: int) -> ViewResult:
     session = writing_session()
     chosen = _for_change(selection_id)
     result = selections.lock_selection(session, principal(), chosen)
-    return write_response(chosen, 200, partial(result_report, result=result))
+    cells = selections.evaluations_by_cell(session, chosen)
+    return write_response(chosen, 200, partial(result_report, result=result, cells=cells))
 
 
 @blp.route(f"{ONE}/export.csv", methods=["GET"])
-@requires(*ROLES)
+@requires(*READERS)
 @blp.doc(operationId="exportSelectionCsv", **NOT_FOUND_DOC)
 @blp.response(200, BINARY, content_type=CSV)
 def export_csv(selection_id: int) -> Response:
@@ -298,10 +344,126 @@ def export_csv(selection_id: int) -> Response:
 
 
 @blp.route(f"{ONE}/export.xlsx", methods=["GET"])
-@requires(*ROLES)
+@requires(*READERS)
 @blp.doc(operationId="exportSelectionXlsx", **NOT_FOUND_DOC)
 @blp.response(200, BINARY, content_type=XLSX)
 def export_xlsx(selection_id: int) -> Response:
     """The result as a workbook: Summary, Criteria, Ranking, Scores, Costs and Eliminated."""
     chosen, report = _report(selection_id)
     return download(to_xlsx(chosen, report), XLSX, f"selection-{chosen.id}.xlsx")
+
+
+@blp.route(f"{ONE}/report.pdf", methods=["GET"])
+@requires(*READERS)
+@blp.doc(operationId="exportSelectionPdf", **NOT_FOUND_DOC)
+@blp.response(200, BINARY, content_type=PDF)
+def export_pdf(selection_id: int) -> Response:
+    """The record a CCG files: the need, candidates and exclusions with reasons, requirements
+    and weights, each evaluator's and the agreed scores with justifications, whole-life costs,
+    the ranking with ties and sensitivity, who signed and when, and the versions scored."""
+    chosen, report = _report(selection_id)
+    return download(to_pdf(chosen, report), PDF, f"selection-{chosen.id}.pdf")
+
+
+# ------------------------------------------------------------------ evaluators, sign-off
+
+
+@blp.route(f"{ONE}/evaluators", methods=["POST"])
+@requires(*ROLES)
+@blp.doc(operationId="nameSelectionEvaluator", **WRITE_DOC)
+@blp.arguments(EvaluatorNameSchema)
+@blp.response(201, SelectionSchema)
+def name_evaluator(body: dict[str, Any], selection_id: int) -> ViewResult:
+    """Name an evaluator: one of the commissioner's or the practice's principals (a token).
+    Evaluators score apart until scoring closes."""
+    session = writing_session()
+    chosen = _for_change(selection_id)
+    selections.name_evaluator(session, principal(), chosen, body["token_id"], body.get("name"))
+    return write_response(chosen, 201)
+
+
+@blp.route(f"{ONE}/evaluators/<int:evaluator_id>", methods=["DELETE"])
+@requires(*ROLES)
+@blp.doc(operationId="removeSelectionEvaluator", **WRITE_DOC)
+@blp.response(200, SelectionSchema)
+def remove_evaluator(selection_id: int, evaluator_id: int) -> ViewResult:
+    """Take an evaluator off, with their scores, while scoring is open."""
+    session = writing_session()
+    chosen = _for_change(selection_id)
+    selections.remove_evaluator(session, principal(), chosen, evaluator_id)
+    return write_response(chosen)
+
+
+def _sheet(selection_id: int, evaluator_id: int, for_update: bool = False) -> Any:
+    session = writing_session() if for_update else get_session()
+    chosen = selections.get_selection(session, principal(), selection_id, for_update=for_update)
+    return selections.get_sheet(principal(), chosen, evaluator_id), chosen
+
+
+@blp.route(f"{ONE}/evaluators/<int:evaluator_id>/scores", methods=["GET"])
+@requires(*READERS)
+@blp.doc(operationId="getEvaluatorScores", **NOT_FOUND_DOC)
+@blp.etag
+@blp.response(200, EvaluatorSheetSchema)
+def get_evaluator_scores(selection_id: int, evaluator_id: int) -> SelectionEvaluator:
+    """An evaluator's own scores, with their ETag: only the evaluator sees them until the
+    commissioner closes scoring (403 before), then everyone who sees the selection."""
+    sheet, _ = _sheet(selection_id, evaluator_id)
+    set_etag(blp, sheet)
+    return sheet
+
+
+@blp.route(f"{ONE}/evaluators/<int:evaluator_id>/scores", methods=["PUT"])
+@requires(Role.COMMISSIONER, Role.PRACTICE)
+@blp.doc(operationId="enterEvaluatorScores", **WRITE_DOC)
+@blp.arguments(ScoresEnterSchema)
+@blp.response(200, EvaluatorSheetSchema)
+def enter_evaluator_scores(
+    body: dict[str, Any], selection_id: int, evaluator_id: int
+) -> ViewResult:
+    """Enter or replace your own scores as an evaluator (whole numbers 1 to 5, each
+    justified); If-Match is your score sheet's ETag, so evaluators never block each other.
+    Refused once scoring has closed (409)."""
+    session = writing_session()
+    sheet, chosen = _sheet(selection_id, evaluator_id, for_update=True)
+    check_if_match(sheet)
+    entries = [selections.ScoreEntry(**entry) for entry in body["scores"]]
+    selections.enter_evaluations(session, principal(), chosen, sheet, entries)
+    return write_response(sheet)
+
+
+@blp.route(f"{ONE}/close-scoring", methods=["POST"])
+@requires(*ROLES)
+@blp.doc(operationId="closeSelectionScoring", **WRITE_DOC)
+@blp.response(200, SelectionSchema)
+def close_scoring(selection_id: int) -> ViewResult:
+    """End scoring apart: every evaluator's scores become visible, and moderation begins."""
+    session = writing_session()
+    chosen = _for_change(selection_id)
+    selections.close_scoring(session, principal(), chosen)
+    return write_response(chosen)
+
+
+@blp.route(f"{ONE}/sign-off", methods=["POST"])
+@requires(Role.COMMISSIONER, Role.PRACTICE)
+@blp.doc(operationId="signOffSelection", **WRITE_DOC)
+@blp.response(200, SelectionSchema)
+def sign_off(selection_id: int) -> ViewResult:
+    """Sign the complete result off, as the commissioner or as the practice. From the first
+    signature the result no longer changes; with both, the selection locks (its snapshot)."""
+    session = writing_session()
+    chosen = _for_change(selection_id)
+    selections.sign_off(session, principal(), chosen)
+    return write_response(chosen)
+
+
+@blp.route(f"{ONE}/sign-off", methods=["DELETE"])
+@requires(Role.COMMISSIONER, Role.PRACTICE)
+@blp.doc(operationId="withdrawSelectionSignOff", **WRITE_DOC)
+@blp.response(200, SelectionSchema)
+def withdraw_sign_off(selection_id: int) -> ViewResult:
+    """Withdraw your own signature, until the selection has locked."""
+    session = writing_session()
+    chosen = _for_change(selection_id)
+    selections.withdraw_signature(session, principal(), chosen)
+    return write_response(chosen)

@@ -12,30 +12,47 @@ from api.organisations.schemas import OrganisationRefSchema
 from catalogue.models import (
     CriterionGroup,
     CriterionKind,
+    EvaluatorSide,
     Hosting,
     ItemKind,
+    Moderation,
     Requirement,
     Scoring,
     SelectionStatus,
 )
 from catalogue.selections.scoring import MAX_CANDIDATES, MAX_SCORE, MIN_SCORE
+from catalogue.selections.signoff import signatures
 
 NAME = validate.Length(min=1, max=200)
 TERM = validate.Range(min=1, max=120)
 PERCENT = validate.Range(min=0, max=100)
 
 
+def _not_blank_reason(text: str) -> None:
+    if not text.strip():
+        raise ValidationError("Give the reason.")
+
+
 class NonPriceWeightsSchema(Schema):
-    features = fields.Integer(required=True, validate=PERCENT)
-    implementation = fields.Integer(required=True, validate=PERCENT)
-    interoperability = fields.Integer(required=True, validate=PERCENT)
-    service_levels = fields.Integer(required=True, validate=PERCENT)
+    features = fields.Integer(required=True, strict=True, validate=PERCENT)
+    implementation = fields.Integer(required=True, strict=True, validate=PERCENT)
+    interoperability = fields.Integer(required=True, strict=True, validate=PERCENT)
+    service_levels = fields.Integer(required=True, strict=True, validate=PERCENT)
 
 
 PRICE_WEIGHT_DOC = {
     "description": "30 to 90 in steps of 5; the non-price weight is the rest (10 to 70)."
 }
-GROUPS_DOC = {"description": "How the non-price weight splits over the groups; sums to 100."}
+GROUPS_DOC = {
+    "description": "How the non-price weight splits over the groups: each a multiple of 5, "
+    "summing to 100."
+}
+
+
+MODERATION_DOC = {
+    "description": "Who agrees the moderated scores: the commissioner, or the commissioner "
+    "and the practice together (joint)."
+}
 
 
 class SelectionCreateSchema(Schema):
@@ -51,6 +68,9 @@ class SelectionCreateSchema(Schema):
     term_months = fields.Integer(validate=TERM, metadata={"description": "Default 36."})
     price_weight = fields.Integer(load_default=50, validate=PERCENT, metadata=PRICE_WEIGHT_DOC)
     non_price_weights = fields.Nested(NonPriceWeightsSchema, metadata=GROUPS_DOC)
+    moderation = fields.Enum(
+        Moderation, by_value=True, load_default=Moderation.COMMISSIONER, metadata=MODERATION_DOC
+    )
 
 
 class SelectionUpdateSchema(Schema):
@@ -58,6 +78,7 @@ class SelectionUpdateSchema(Schema):
     term_months = fields.Integer(validate=TERM)
     price_weight = fields.Integer(validate=PERCENT, metadata=PRICE_WEIGHT_DOC)
     non_price_weights = fields.Nested(NonPriceWeightsSchema, metadata=GROUPS_DOC)
+    moderation = fields.Enum(Moderation, by_value=True, metadata=MODERATION_DOC)
 
 
 class SearchFiltersSchema(Schema):
@@ -97,20 +118,35 @@ class CandidatesAddSchema(Schema):
             raise ValidationError("Give either item_ids or filters.", field_name="item_ids")
 
 
+class ExclusionSchema(Schema):
+    reason = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=2000), _not_blank_reason],
+        metadata={"description": "Why the candidate is eliminated; the result shows it."},
+    )
+
+
 class CriterionCreateSchema(Schema):
-    kind = fields.Enum(CriterionKind, by_value=True, required=True)
+    kind = fields.Enum(
+        CriterionKind,
+        by_value=True,
+        required=True,
+        metadata={"description": "MoSCoW: a failed must eliminates; should and could weigh."},
+    )
     name = fields.String(required=True, validate=NAME)
     description = fields.String(load_default="", validate=validate.Length(max=2000))
-    group = fields.Enum(CriterionGroup, by_value=True, metadata={"description": "Scored only."})
+    group = fields.Enum(
+        CriterionGroup, by_value=True, metadata={"description": "Should and could only."}
+    )
     weight = fields.Integer(
         validate=validate.Range(min=1, max=100),
-        metadata={"description": "Scored only: weight relative to the group's other criteria."},
+        metadata={"description": "Should and could: weight relative to the group's others."},
     )
     scoring = fields.Enum(
         Scoring,
         by_value=True,
         metadata={
-            "description": "Scored only. Default: capability_coverage when capabilities are "
+            "description": "Should and could. Default: capability_coverage when capabilities are "
             "named, else manual."
         },
     )
@@ -119,7 +155,7 @@ class CriterionCreateSchema(Schema):
         load_default=list,
         validate=validate.Length(max=50),
     )
-    requirement = fields.Enum(Requirement, by_value=True, metadata={"description": "Mandatory."})
+    requirement = fields.Enum(Requirement, by_value=True, metadata={"description": "Must only."})
     min_maturity_level = fields.Integer(validate=validate.Range(min=0, max=100))
     max_whole_life_cost = Money()
 
@@ -137,6 +173,9 @@ class CriterionUpdateSchema(Schema):
     max_whole_life_cost = Money()
 
 
+WHOLE_SCORE = f"Scores are whole numbers {MIN_SCORE} to {MAX_SCORE}."
+
+
 def _not_blank(text: str) -> None:
     if not text.strip():
         raise ValidationError("Every score needs a justification.")
@@ -145,11 +184,13 @@ def _not_blank(text: str) -> None:
 class ScoreEntrySchema(Schema):
     item_id = Id(required=True)
     criterion_id = Id(required=True)
+    # strict: 4.9 is refused, never truncated to 4.
     score = fields.Integer(
         required=True,
-        validate=validate.Range(
-            min=MIN_SCORE, max=MAX_SCORE, error=f"Scores are {MIN_SCORE} to {MAX_SCORE}."
-        ),
+        strict=True,
+        validate=validate.Range(min=MIN_SCORE, max=MAX_SCORE, error=WHOLE_SCORE),
+        error_messages={"invalid": WHOLE_SCORE},
+        metadata={"description": WHOLE_SCORE},
     )
     justification = fields.String(
         required=True, validate=[validate.Length(min=1, max=4000), _not_blank]
@@ -160,6 +201,17 @@ class ScoresEnterSchema(Schema):
     scores = BoundedList(
         fields.Nested(ScoreEntrySchema), required=True, validate=validate.Length(min=1, max=1000)
     )
+
+
+class EvaluatorNameSchema(Schema):
+    token_id = Id(
+        required=True,
+        metadata={
+            "description": "The evaluator's token: a commissioner token of the selection's "
+            "commissioner or a practice token of its practice."
+        },
+    )
+    name = fields.String(validate=NAME, metadata={"description": "Default: the token's name."})
 
 
 class SelectionQueryArgsSchema(PageArgsSchema):
@@ -187,6 +239,11 @@ class SelectionCandidateSchema(Schema):
     )
     maturity_level = fields.Integer(attribute="item.maturity_level", required=True)
     added_at = fields.DateTime(required=True)
+    excluded_reason = fields.String(
+        allow_none=True, metadata={"description": "Set when eliminated by hand."}
+    )
+    excluded_by = fields.String(allow_none=True)
+    excluded_at = fields.DateTime(allow_none=True)
 
 
 class SelectionCriterionSchema(Schema):
@@ -201,6 +258,25 @@ class SelectionCriterionSchema(Schema):
     requirement = fields.Enum(Requirement, by_value=True, allow_none=True)
     min_maturity_level = fields.Integer(allow_none=True)
     max_whole_life_cost = Money(allow_none=True)
+
+
+class SelectionEvaluatorSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    side = fields.Enum(EvaluatorSide, by_value=True, required=True)
+    token_id = fields.Integer(allow_none=True, required=True)
+    added_at = fields.DateTime(required=True)
+    scores_entered = fields.Function(lambda e: len(e.evaluations), required=True)
+
+
+class SignatureSchema(Schema):
+    signed_by = fields.String(required=True)
+    signed_at = fields.DateTime(required=True)
+
+
+class SignaturesSchema(Schema):
+    commissioner = fields.Nested(SignatureSchema, allow_none=True, required=True)
+    practice = fields.Nested(SignatureSchema, allow_none=True, required=True)
 
 
 class SelectionSchema(Schema):
@@ -231,6 +307,31 @@ class SelectionSchema(Schema):
     updated_at = fields.DateTime(required=True)
     locked_at = fields.DateTime(allow_none=True)
     locked_by = fields.String(allow_none=True)
+    moderation = fields.Enum(Moderation, by_value=True, required=True)
+    evaluators = fields.List(fields.Nested(SelectionEvaluatorSchema), required=True)
+    scoring_closed_at = fields.DateTime(allow_none=True)
+    scoring_closed_by = fields.String(allow_none=True)
+    signatures = fields.Nested(SignaturesSchema, required=True)
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        if attr == "signatures":
+            return signatures(obj)
+        return super().get_attribute(obj, attr, default)
+
+
+class EvaluationSchema(Schema):
+    item_id = fields.Integer(required=True)
+    criterion_id = fields.Integer(required=True)
+    score = fields.Integer(required=True)
+    justification = fields.String(required=True)
+    entered_at = fields.DateTime(required=True)
+
+
+class EvaluatorSheetSchema(SelectionEvaluatorSchema):
+    """One evaluator's own scores: theirs alone until scoring closes."""
+
+    version = fields.Integer(required=True)
+    scores = fields.List(fields.Nested(EvaluationSchema), attribute="evaluations", required=True)
 
 
 class SelectionScoreSchema(Schema):
@@ -249,6 +350,14 @@ def _score_field(**kwargs: Any) -> fields.Decimal:
     return fields.Decimal(as_string=True, metadata=SCORE, **kwargs)
 
 
+class CellEvaluationSchema(Schema):
+    evaluator_id = fields.Integer(required=True)
+    evaluator = fields.String(required=True)
+    side = fields.String(required=True)
+    score = fields.Integer(required=True)
+    justification = fields.String(required=True)
+
+
 class BreakdownLineSchema(Schema):
     criterion_id = fields.Integer(required=True)
     name = fields.String(required=True)
@@ -265,6 +374,18 @@ class BreakdownLineSchema(Schema):
     automatic_score = fields.Integer(allow_none=True, required=True)
     automatic_explanation = fields.String(allow_none=True, required=True)
     points = _score_field(required=True)
+    evaluations = fields.List(
+        fields.Nested(CellEvaluationSchema),
+        required=True,
+        metadata={"description": "Each evaluator's score, once scoring has closed."},
+    )
+    spread = fields.Integer(
+        allow_none=True, required=True, metadata={"description": "Highest less lowest."}
+    )
+    flagged = fields.Boolean(
+        required=True,
+        metadata={"description": "The spread reaches the threshold: discuss before agreeing."},
+    )
 
 
 class CandidateResultSchema(Schema):
@@ -309,6 +430,8 @@ class SelectionResultSchema(Schema):
     price_weight = fields.Integer(required=True)
     non_price_weights = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     leader_item_ids = fields.List(fields.Integer(), required=True)
+    spread_threshold = fields.Integer(required=True)
+    scoring_closed = fields.Boolean(required=True)
     ranked = fields.List(fields.Nested(CandidateResultSchema), required=True)
     eliminated = fields.List(fields.Nested(CandidateResultSchema), required=True)
     sensitivity = fields.Nested(SensitivitySchema, allow_none=True, required=True)

@@ -23,6 +23,11 @@ from catalogue.principal import Principal, Role
 from catalogue.validation import FieldErrors
 
 PREFIX = "gpsoc"
+# The roles bound to an organisation, and the kind of organisation each is bound to.
+ORGANISATION_KINDS = {
+    Role.COMMISSIONER: OrganisationKind.COMMISSIONER,
+    Role.PRACTICE: OrganisationKind.PRACTICE,
+}
 MAX_EXPIRY_DAYS = 3650
 
 
@@ -55,17 +60,16 @@ def issue_token(
             errors.add("supplier_id", "A supplier token needs the id of an existing supplier.")
         if organisation_id is not None:
             errors.add("organisation_id", "A supplier token is not bound to an organisation.")
-    elif role is Role.COMMISSIONER:
+    elif role in ORGANISATION_KINDS:
+        kind = ORGANISATION_KINDS[role]
         organisation = session.get(Organisation, organisation_id) if organisation_id else None
-        if organisation is None or organisation.kind is not OrganisationKind.COMMISSIONER:
+        if organisation is None or organisation.kind is not kind:
             errors.add(
                 "organisation_id",
-                "A commissioner token needs the id of an existing commissioner organisation.",
+                f"A {role.value} token needs the id of an existing {kind.value} organisation.",
             )
         if supplier_id is not None:
-            errors.add("supplier_id", "A commissioner token is not bound to a supplier.")
-    elif role is Role.PRACTICE:
-        errors.add("role", "Practice API tokens are not issued yet; practices sign in on the web.")
+            errors.add("supplier_id", f"A {role.value} token is not bound to a supplier.")
     else:
         if supplier_id is not None or organisation_id is not None:
             errors.add("role", "An authority token is bound to no supplier or organisation.")
@@ -81,7 +85,7 @@ def issue_token(
         name=name,
         role=role,
         supplier_id=supplier_id if role is Role.SUPPLIER else None,
-        organisation_id=organisation_id if role is Role.COMMISSIONER else None,
+        organisation_id=organisation_id if role in ORGANISATION_KINDS else None,
         created_by=actor.label,
         expires_at=utcnow() + timedelta(days=expires_in_days) if expires_in_days else None,
     )

@@ -17,7 +17,8 @@ class ApiToken(Base):
         CheckConstraint(
             "(role = 'authority' AND supplier_id IS NULL AND organisation_id IS NULL)"
             " OR (role = 'supplier' AND supplier_id IS NOT NULL AND organisation_id IS NULL)"
-            " OR (role = 'commissioner' AND organisation_id IS NOT NULL AND supplier_id IS NULL)",
+            " OR (role IN ('commissioner', 'practice') AND organisation_id IS NOT NULL"
+            " AND supplier_id IS NULL)",
             name="role_binding",
         ),
     )

@@ -30,6 +30,18 @@ class SelectionStatus(StrEnum):
     LOCKED = "locked"
 
 
+class Moderation(StrEnum):
+    """Who agrees the moderated scores once scoring has closed."""
+
+    COMMISSIONER = "commissioner"
+    JOINT = "joint"  # the commissioner and the practice together
+
+
+class EvaluatorSide(StrEnum):
+    COMMISSIONER = "commissioner"
+    PRACTICE = "practice"
+
+
 class CriterionGroup(StrEnum):
     """The four groups the non-price weight is split over."""
 
@@ -40,8 +52,15 @@ class CriterionGroup(StrEnum):
 
 
 class CriterionKind(StrEnum):
-    SCORED = "scored"
-    MANDATORY = "mandatory"
+    """MoSCoW: a failed `must` eliminates; `should` and `could` carry weights and are scored."""
+
+    MUST = "must"
+    SHOULD = "should"
+    COULD = "could"
+
+    @property
+    def is_scored(self) -> bool:
+        return self is not CriterionKind.MUST
 
 
 class Scoring(StrEnum):
@@ -53,7 +72,7 @@ class Scoring(StrEnum):
 
 
 class Requirement(StrEnum):
-    """What a mandatory criterion demands; a candidate that fails it is eliminated."""
+    """What a `must` demands; a candidate that fails it is eliminated."""
 
     CAPABILITY = "capability"
     MIN_MATURITY_LEVEL = "min_maturity_level"
@@ -76,6 +95,14 @@ class Selection(Base):
         CheckConstraint(
             "(status = 'locked') = (locked_at IS NOT NULL AND snapshot IS NOT NULL)",
             name="locked_has_snapshot",
+        ),
+        CheckConstraint(
+            "(scoring_closed_at IS NULL) = (scoring_closed_by IS NULL)", name="closed_by_someone"
+        ),
+        CheckConstraint(
+            "(commissioner_signed_at IS NULL) = (commissioner_signed_by IS NULL)"
+            " AND (practice_signed_at IS NULL) = (practice_signed_by IS NULL)",
+            name="signed_by_someone",
         ),
         Index("ix_selection_commissioner", "commissioner_id", "id"),
     )
@@ -103,6 +130,17 @@ class Selection(Base):
     locked_by: Mapped[str | None] = mapped_column(String(64))
     # What was scored, frozen at lock: listing versions, capabilities and prices (plain JSON).
     snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    moderation: Mapped[Moderation] = mapped_column(
+        str_enum(Moderation, "selection_moderation"), default=Moderation.COMMISSIONER
+    )
+    # Evaluators score apart until the commissioner closes scoring; then scores are moderated.
+    scoring_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scoring_closed_by: Mapped[str | None] = mapped_column(String(64))
+    # Sign-off: the selection locks when both the commissioner and the practice have signed.
+    commissioner_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    commissioner_signed_by: Mapped[str | None] = mapped_column(String(200))
+    practice_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    practice_signed_by: Mapped[str | None] = mapped_column(String(200))
 
     commissioner: Mapped[Organisation] = relationship(foreign_keys=[commissioner_id])
     practice: Mapped[Organisation] = relationship(foreign_keys=[practice_id])
@@ -120,6 +158,9 @@ class Selection(Base):
     scores: Mapped[list[SelectionScore]] = relationship(
         back_populates="selection", order_by="SelectionScore.id", cascade="all, delete-orphan"
     )
+    evaluators: Mapped[list[SelectionEvaluator]] = relationship(
+        back_populates="selection", order_by="SelectionEvaluator.id", cascade="all, delete-orphan"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -136,10 +177,25 @@ class Selection(Base):
     def is_locked(self) -> bool:
         return self.status is SelectionStatus.LOCKED
 
+    @property
+    def scoring_closed(self) -> bool:
+        return self.scoring_closed_at is not None
+
+    @property
+    def signed(self) -> bool:
+        """Signed by anyone: the result stands as signed, so it no longer changes."""
+        return self.commissioner_signed_at is not None or self.practice_signed_at is not None
+
 
 class SelectionCandidate(Base):
     __tablename__ = "selection_candidate"
-    __table_args__ = (UniqueConstraint("selection_id", "item_id"),)
+    __table_args__ = (
+        UniqueConstraint("selection_id", "item_id"),
+        CheckConstraint(
+            "(excluded_at IS NULL) = (excluded_reason IS NULL AND excluded_by IS NULL)",
+            name="exclusion_explained",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     selection_id: Mapped[int] = mapped_column(ForeignKey("selection.id", ondelete="CASCADE"))
@@ -147,6 +203,10 @@ class SelectionCandidate(Base):
         ForeignKey("catalogue_item.id", ondelete="RESTRICT"), index=True
     )
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Eliminated by hand: always with the reason, who and when (the result shows it).
+    excluded_reason: Mapped[str | None] = mapped_column(Text)
+    excluded_by: Mapped[str | None] = mapped_column(String(64))
+    excluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     selection: Mapped[Selection] = relationship(back_populates="candidates")
     item: Mapped[CatalogueItem] = relationship()
@@ -156,9 +216,9 @@ class SelectionCriterion(Base):
     __tablename__ = "selection_criterion"
     __table_args__ = (
         CheckConstraint(
-            "(kind = 'scored' AND criterion_group IS NOT NULL AND weight IS NOT NULL"
+            "(kind IN ('should', 'could') AND criterion_group IS NOT NULL AND weight IS NOT NULL"
             " AND scoring IS NOT NULL AND requirement IS NULL)"
-            " OR (kind = 'mandatory' AND requirement IS NOT NULL AND criterion_group IS NULL"
+            " OR (kind = 'must' AND requirement IS NOT NULL AND criterion_group IS NULL"
             " AND weight IS NULL AND scoring IS NULL)",
             name="kind_fields",
         ),
@@ -171,16 +231,16 @@ class SelectionCriterion(Base):
     kind: Mapped[CriterionKind] = mapped_column(str_enum(CriterionKind, "criterion_kind"))
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    # Scored criteria: the group, the weight relative to the other criteria of the group, and
+    # Should and could: the group, the weight relative to the other criteria of the group, and
     # how scores are found.
     criterion_group: Mapped[CriterionGroup | None] = mapped_column(
         str_enum(CriterionGroup, "criterion_group")
     )
     weight: Mapped[int | None]
     scoring: Mapped[Scoring | None] = mapped_column(str_enum(Scoring, "criterion_scoring"))
-    # Capability codes: named for capability coverage, or the one a mandatory criterion needs.
+    # Capability codes: named for capability coverage, or the one a `must` needs.
     capabilities: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # Mandatory criteria: what is required.
+    # A `must`: what is required.
     requirement: Mapped[Requirement | None] = mapped_column(
         str_enum(Requirement, "criterion_requirement")
     )
@@ -191,7 +251,9 @@ class SelectionCriterion(Base):
 
 
 class SelectionScore(Base):
-    """A score entered by the commissioner (or overriding an automatic one), always justified."""
+    """The agreed (moderated) score of a candidate on a criterion, with its reason: entered by
+    the commissioner directly when no evaluators are named, else agreed after scoring closes.
+    It overrides an automatic score."""
 
     __tablename__ = "selection_score"
     __table_args__ = (
@@ -212,3 +274,63 @@ class SelectionScore(Base):
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     selection: Mapped[Selection] = relationship(back_populates="scores")
+
+
+class SelectionEvaluator(Base):
+    """A person who scores the candidates apart: one of the commissioner's or the practice's
+    principals (a token), named by the commissioner."""
+
+    __tablename__ = "selection_evaluator"
+    __table_args__ = (
+        UniqueConstraint("selection_id", "token_id"),
+        CheckConstraint("version > 0", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    selection_id: Mapped[int] = mapped_column(ForeignKey("selection.id", ondelete="CASCADE"))
+    # None only for the evaluator that stands for scores entered before evaluators existed.
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id", ondelete="RESTRICT"))
+    name: Mapped[str] = mapped_column(String(200))
+    side: Mapped[EvaluatorSide] = mapped_column(str_enum(EvaluatorSide, "evaluator_side"))
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The evaluator's own score sheet has its own ETag, so evaluators never block each other.
+    version: Mapped[int] = mapped_column(default=1)
+
+    selection: Mapped[Selection] = relationship(back_populates="evaluators")
+    evaluations: Mapped[list[SelectionEvaluation]] = relationship(
+        back_populates="evaluator",
+        order_by="SelectionEvaluation.id",
+        cascade="all, delete-orphan",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SelectionEvaluation(Base):
+    """One evaluator's own score of a candidate on a criterion, justified; unseen by the other
+    evaluators until scoring closes."""
+
+    __tablename__ = "selection_evaluation"
+    __table_args__ = (
+        UniqueConstraint("evaluator_id", "criterion_id", "item_id"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
+        CheckConstraint("length(justification) > 0", name="justified"),
+        Index("ix_selection_evaluation_selection", "selection_id", "criterion_id", "item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    selection_id: Mapped[int] = mapped_column(ForeignKey("selection.id", ondelete="CASCADE"))
+    evaluator_id: Mapped[int] = mapped_column(
+        ForeignKey("selection_evaluator.id", ondelete="CASCADE")
+    )
+    criterion_id: Mapped[int] = mapped_column(
+        ForeignKey("selection_criterion.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("catalogue_item.id", ondelete="RESTRICT"))
+    score: Mapped[int]
+    justification: Mapped[str] = mapped_column(Text)
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    evaluator: Mapped[SelectionEvaluator] = relationship(back_populates="evaluations")

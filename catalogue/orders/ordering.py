@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
@@ -120,7 +120,8 @@ def _loading_options(lines: bool = True) -> tuple[ExecutableOption, ...]:
 
 def _visible_to(query: Select, viewer: Principal) -> Select:
     """A commissioner sees its own orders; a supplier those placed with it (once submitted:
-    a draft is the commissioner's work in progress); the authority all."""
+    a draft is the commissioner's work in progress); a practice those it receives; the
+    authority all."""
     if viewer.role is Role.COMMISSIONER:
         return query.where(CallOffOrder.commissioner_id == viewer.organisation_id)
     if viewer.role is Role.SUPPLIER:
@@ -128,6 +129,16 @@ def _visible_to(query: Select, viewer: Principal) -> Select:
             CallOffOrder.supplier_id == viewer.supplier_id,
             CallOffOrder.submitted_at.is_not(None),
         )
+    if viewer.role is Role.PRACTICE:  # read-only: the orders it is a service recipient of
+        return query.where(
+            CallOffOrder.id.in_(
+                select(CallOffRecipient.order_id).where(
+                    CallOffRecipient.organisation_id == viewer.organisation_id
+                )
+            )
+        )
+    if viewer.role is not Role.AUTHORITY:
+        return query.where(false())  # a role added later sees nothing until it is given a rule
     return query
 
 

@@ -3,20 +3,23 @@ practices, weighs and scores them, reads a ranked and explained result, and lock
 side-by-side comparison that comes before it.
 
 Modules: `access` (who sees and changes, recording), `settings`, `candidates`, `criteria`,
-`scores`, `snapshot` (what is scored, locking), `facts` (catalogue facts of a candidate),
-`scoring` (the pure scoring rules), `report`, `export`, `compare`."""
+`scores` (the agreed scores), `evaluation` (evaluators scoring apart, closing scoring,
+moderation), `signoff`, `snapshot` (what is scored, locking), `facts` (catalogue facts of a
+candidate), `scoring` (the pure scoring rules), `report`, `export`, `pdf`, `compare`."""
 
 from . import (
     access,
     candidates,
     compare,
     criteria,
+    evaluation,
     export,
     facts,
     report,
     scores,
     scoring,
     settings,
+    signoff,
     snapshot,
 )
 from .access import get_selection, list_selections, summary
@@ -25,6 +28,8 @@ from .candidates import (
     add_candidates_from_matches,
     add_candidates_from_search,
     candidate_ids_matching,
+    exclude_candidate,
+    reinstate_candidate,
     remove_candidate,
 )
 from .compare import MAX_COMPARED, Comparison, compare_items
@@ -34,6 +39,15 @@ from .criteria import (
     add_criterion,
     remove_criterion,
     update_criterion,
+)
+from .evaluation import (
+    SPREAD_THRESHOLD,
+    close_scoring,
+    enter_evaluations,
+    evaluations_by_cell,
+    get_sheet,
+    name_evaluator,
+    remove_evaluator,
 )
 from .export import to_csv, to_xlsx
 from .facts import load_candidate_facts
@@ -55,9 +69,22 @@ from .scoring import (
     score_selection,
 )
 from .settings import DEFAULT_TERM_MONTHS, check_weights, create_selection, update_selection
+from .signoff import sign_off, signatures, withdraw_signature
 from .snapshot import CatalogueFacts, entered_scores, facts_for, lock_selection, result_of
 
 __all__ = [
+    "withdraw_signature",
+    "signatures",
+    "sign_off",
+    "signoff",
+    "evaluation",
+    "remove_evaluator",
+    "name_evaluator",
+    "get_sheet",
+    "evaluations_by_cell",
+    "enter_evaluations",
+    "close_scoring",
+    "SPREAD_THRESHOLD",
     "CandidateFacts",
     "CatalogueFacts",
     "Comparison",
@@ -91,6 +118,7 @@ __all__ = [
     "criteria",
     "enter_scores",
     "entered_scores",
+    "exclude_candidate",
     "export",
     "facts",
     "facts_for",
@@ -98,6 +126,7 @@ __all__ = [
     "list_selections",
     "load_candidate_facts",
     "lock_selection",
+    "reinstate_candidate",
     "remove_candidate",
     "remove_criterion",
     "remove_score",

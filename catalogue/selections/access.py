@@ -1,9 +1,10 @@
 """Who sees and changes a selection, how it is read, and how every change is recorded.
 
-Only the owning commissioner and the authority see or change a selection; to anyone else it
-does not exist (404), and suppliers are refused outright. Every change bumps the selection's
-version (the ETag) and is audited under the owning commissioner; a locked selection is
-read-only (Conflict).
+The owning commissioner and the authority see and change a selection; the practice it is made
+for sees it and takes part (as an evaluator, and in signing off) but does not change its
+settings (Forbidden); to anyone else it does not exist (404), and suppliers are refused
+outright. Every change bumps the selection's version (the ETag) and is audited under the owning
+commissioner; a locked selection is read-only (Conflict).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from catalogue import audit
 from catalogue.errors import Conflict, Forbidden, NotFound
 from catalogue.models import (
     CatalogueItem,
+    Moderation,
     Selection,
     SelectionCandidate,
     SelectionCriterion,
+    SelectionEvaluator,
     utcnow,
 )
 from catalogue.principal import Principal, Role
@@ -30,6 +33,9 @@ OBJECT_TYPE = "selection"
 
 
 LOCKED_MESSAGE = "The selection is locked: it is read-only."
+SIGNED_MESSAGE = (
+    "The result is being signed off: it no longer changes. Withdraw the signature to change it."
+)
 
 
 def check_role(viewer: Principal) -> None:
@@ -38,7 +44,20 @@ def check_role(viewer: Principal) -> None:
 
 
 def _can_see(viewer: Principal, selection: Selection) -> bool:
-    return viewer.is_authority or viewer.is_commissioner(selection.commissioner_id)
+    return (
+        viewer.is_authority
+        or viewer.is_commissioner(selection.commissioner_id)
+        or viewer.is_practice(selection.practice_id)
+    )
+
+
+def ensure_open_to(viewer: Principal, selection: Selection) -> None:
+    """The viewer takes part in the selection, and it is still open (not locked)."""
+    check_role(viewer)
+    if not _can_see(viewer, selection):
+        raise NotFound(f"No selection {selection.id} here.")
+    if selection.is_locked:
+        raise Conflict(LOCKED_MESSAGE)
 
 
 def _loading_options() -> tuple[ExecutableOption, ...]:
@@ -50,6 +69,7 @@ def _loading_options() -> tuple[ExecutableOption, ...]:
         .joinedload(SelectionCandidate.item)
         .joinedload(CatalogueItem.supplier),
         selectinload(Selection.criteria),
+        selectinload(Selection.evaluators).selectinload(SelectionEvaluator.evaluations),
         # Scores load on first use: writes need them as objects, the result reads them as rows.
     )
 
@@ -75,7 +95,9 @@ def list_selections(
     """The viewer's selections, newest first (the authority sees all)."""
     check_role(viewer)
     query = select(Selection.id)
-    if not viewer.is_authority:
+    if viewer.role is Role.PRACTICE:
+        query = query.where(Selection.practice_id == viewer.organisation_id)
+    elif not viewer.is_authority:
         query = query.where(Selection.commissioner_id == viewer.organisation_id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     ids = query.order_by(Selection.id.desc()).limit(page_size).offset((page - 1) * page_size)
@@ -98,6 +120,7 @@ def summary(selection: Selection) -> dict[str, Any]:
         "price_weight": selection.price_weight,
         "non_price_weights": {g.value: w for g, w in selection.group_weights.items()},
         "status": selection.status.value if selection.status else None,
+        "moderation": selection.moderation.value if selection.moderation else None,
     }
 
 
@@ -138,13 +161,31 @@ def record_change(
 
 
 def ensure_writable(viewer: Principal, selection: Selection) -> None:
-    check_role(viewer)
-    if not _can_see(viewer, selection):
-        raise NotFound(f"No selection {selection.id} here.")
-    if selection.is_locked:
-        raise Conflict(LOCKED_MESSAGE)
+    """The selection's own settings, candidates and criteria: the commissioner's (or the
+    authority's) to change."""
+    ensure_open_to(viewer, selection)
+    if viewer.role is Role.PRACTICE:
+        raise Forbidden(
+            "The commissioner sets up and changes the selection; the practice takes part by "
+            "evaluating and signing off."
+        )
+    if selection.signed:
+        raise Conflict(SIGNED_MESSAGE)
 
 
 def touch(selection: Selection) -> None:
     """Mark the selection changed, so its version (the ETag) moves with any child change."""
     selection.updated_at = utcnow()
+
+
+def ensure_may_moderate(actor: Principal, selection: Selection) -> None:
+    """The agreed scores: the commissioner's (with the practice when moderation is joint);
+    once evaluators are named, only after scoring has closed."""
+    ensure_open_to(actor, selection)
+    joint = selection.moderation is Moderation.JOINT
+    if actor.role is Role.PRACTICE and not joint:
+        raise Forbidden("The commissioner moderates this selection.")
+    if selection.signed:
+        raise Conflict(SIGNED_MESSAGE)
+    if selection.evaluators and not selection.scoring_closed:
+        raise Conflict("The evaluators are still scoring apart: close scoring before moderating.")

@@ -1,5 +1,6 @@
-"""A selection's criteria: weighted, grouped, or mandatory (a capability or a maturity level that
-eliminates a candidate without it).
+"""A selection's requirements, as MoSCoW: a `should` or `could` is weighted within its group
+and scored; a `must` (a capability, a maturity level, a maximum whole-life cost) eliminates a
+candidate that fails it.
 """
 
 from __future__ import annotations
@@ -56,22 +57,25 @@ def _criterion_errors(session: Session, data: CriterionInput) -> FieldErrors:
     unknown = sorted(set(data.capabilities) - _known_capabilities(session, data.capabilities))
     if unknown:
         errors.add("capabilities", f"Unknown capability codes: {', '.join(unknown)}.")
-    if data.kind is CriterionKind.SCORED:
+    if data.kind.is_scored:
         if data.group is None:
-            errors.add("group", "A scored criterion belongs to a group.")
+            errors.add("group", f"A {data.kind.value} requirement belongs to a group.")
         if data.weight is None or not 1 <= data.weight <= 100:
-            errors.add("weight", "A scored criterion has a weight of 1 to 100 within its group.")
+            errors.add(
+                "weight",
+                f"A {data.kind.value} requirement has a weight of 1 to 100 within its group.",
+            )
         if data.scoring is Scoring.CAPABILITY_COVERAGE and not data.capabilities:
             errors.add("capabilities", "Capability coverage needs the capabilities to look for.")
         for name in ("requirement", "min_maturity_level", "max_whole_life_cost"):
             if getattr(data, name) is not None:
-                errors.add(name, "Only mandatory criteria have this.")
+                errors.add(name, "Only a must has this.")
         return errors
     for name in ("group", "weight", "scoring"):
         if getattr(data, name) is not None:
-            errors.add(name, "Mandatory criteria eliminate; they have no group, weight or scoring.")
+            errors.add(name, "A must eliminates; it has no group, weight or scoring.")
     if data.requirement is None:
-        errors.add("requirement", "Say what the mandatory criterion requires.")
+        errors.add("requirement", "Say what the must requires.")
     elif data.requirement is Requirement.CAPABILITY and not data.capabilities:
         errors.add("capabilities", "Name the required capability.")
     elif data.requirement is Requirement.MIN_MATURITY_LEVEL:
@@ -95,8 +99,9 @@ def _criterion_errors(session: Session, data: CriterionInput) -> FieldErrors:
 
 
 def _normalised(data: CriterionInput) -> CriterionInput:
-    """Scored criteria that name capabilities are scored by coverage unless told otherwise."""
-    if data.kind is CriterionKind.SCORED and data.scoring is None:
+    """Should and could requirements that name capabilities are scored by coverage unless told
+    otherwise."""
+    if data.kind.is_scored and data.scoring is None:
         scoring = Scoring.CAPABILITY_COVERAGE if data.capabilities else Scoring.MANUAL
         return replace(data, scoring=scoring)
     return data
@@ -192,6 +197,9 @@ def remove_criterion(
     before = criterion_summary(criterion)
     for score in [s for s in selection.scores if s.criterion_id == criterion_id]:
         selection.scores.remove(score)
+    for evaluator in selection.evaluators:
+        for evaluation in [e for e in evaluator.evaluations if e.criterion_id == criterion_id]:
+            evaluator.evaluations.remove(evaluation)
     selection.criteria.remove(criterion)
     touch(selection)
     session.flush()

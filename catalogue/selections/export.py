@@ -15,7 +15,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from catalogue.models import CriterionKind, Selection
+from catalogue.models import Selection
 from catalogue.spreadsheets import append_row, csv_text
 
 Table = tuple[str, list[str], list[list[Any]]]  # title, header, rows
@@ -33,8 +33,10 @@ def tables(selection: Selection, report: dict[str, Any]) -> list[Table]:
         _criteria_table(selection, report),
         _ranking_table(report),
         _scores_table(report),
+        _evaluations_table(report),
         _costs_table(report),
         _eliminated_table(report),
+        _sign_off_table(selection),
     ]
 
 
@@ -82,7 +84,7 @@ def _criteria_table(selection: Selection, report: dict[str, Any]) -> Table:
             weights[line["criterion_id"]] = line["weight_percent"]
     rows = []
     for criterion in selection.criteria:
-        scored = criterion.kind is CriterionKind.SCORED
+        scored = criterion.kind.is_scored
         rows.append(
             [
                 criterion.id,
@@ -170,6 +172,55 @@ def _scores_table(report: dict[str, Any]) -> Table:
         for line in c["breakdown"]
     ]
     return ("Scores", SCORES_HEADER, rows)
+
+
+EVALUATIONS_HEADER = [
+    "item_id",
+    "candidate",
+    "criterion_id",
+    "criterion",
+    "evaluator",
+    "side",
+    "score",
+    "justification",
+    "spread",
+    "flagged",
+    "agreed_score",
+]
+
+
+def _evaluations_table(report: dict[str, Any]) -> Table:
+    """Each evaluator's score beside the agreed one (once scoring has closed)."""
+    rows = [
+        [
+            c["item_id"],
+            c["name"],
+            line["criterion_id"],
+            line["name"],
+            evaluation["evaluator"],
+            evaluation["side"],
+            evaluation["score"],
+            evaluation["justification"],
+            line["spread"],
+            "yes" if line["flagged"] else "",
+            line["score"],
+        ]
+        for c in report["ranked"] + report["eliminated"]
+        for line in c["breakdown"]
+        for evaluation in line["evaluations"]
+    ]
+    return ("Evaluations", EVALUATIONS_HEADER, rows)
+
+
+def _sign_off_table(selection: Selection) -> Table:
+    rows = [
+        [side, by or "", at.isoformat() if at else ""]
+        for side, by, at in (
+            ("commissioner", selection.commissioner_signed_by, selection.commissioner_signed_at),
+            ("practice", selection.practice_signed_by, selection.practice_signed_at),
+        )
+    ]
+    return ("Sign-off", ["party", "signed_by", "signed_at"], rows)
 
 
 COSTS_HEADER = [

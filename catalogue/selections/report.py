@@ -6,12 +6,14 @@ Money is rounded to pennies and scores to 4 places, half up, here and only here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from catalogue.models import Selection
 from catalogue.pricing import cost_report
+from catalogue.selections.evaluation import SPREAD_THRESHOLD, EvaluatorScore, spread
 from catalogue.selections.scoring import (
     SCORE_MEANINGS,
     CandidateResult,
@@ -29,7 +31,29 @@ def _score(value: Fraction | int | None) -> Decimal | None:
     return as_decimal(Fraction(value), SCORE_PLACES)
 
 
-def _candidate(result: CandidateResult) -> dict[str, Any]:
+Cells = Mapping[tuple[int, int], Sequence[EvaluatorScore]]
+
+
+def _evaluations(cells: Cells, criterion_id: int, item_id: int) -> dict[str, Any]:
+    scores = cells.get((criterion_id, item_id), ())
+    gap = spread(scores)
+    return {
+        "evaluations": [
+            {
+                "evaluator_id": s.evaluator_id,
+                "evaluator": s.evaluator,
+                "side": s.side,
+                "score": s.score,
+                "justification": s.justification,
+            }
+            for s in scores
+        ],
+        "spread": gap,
+        "flagged": gap is not None and gap >= SPREAD_THRESHOLD,
+    }
+
+
+def _candidate(result: CandidateResult, cells: Cells) -> dict[str, Any]:
     return {
         "item_id": result.item_id,
         "name": result.name,
@@ -59,13 +83,19 @@ def _candidate(result: CandidateResult) -> dict[str, Any]:
                 "automatic_score": line.automatic.score if line.automatic else None,
                 "automatic_explanation": line.automatic.explanation if line.automatic else None,
                 "points": ratio_as_decimal(line.points_units, line.denominator, SCORE_PLACES),
+                **_evaluations(cells, line.criterion_id, result.item_id),
             }
             for line in result.breakdown
         ],
     }
 
 
-def result_report(selection: Selection, result: SelectionResult) -> dict[str, Any]:
+def result_report(
+    selection: Selection, result: SelectionResult, cells: Cells | None = None
+) -> dict[str, Any]:
+    """The result; `cells` holds the evaluators' scores per (criterion, item) once scoring
+    has closed, shown beside each agreed score with their spread."""
+    cells = cells or {}
     sensitivity = result.sensitivity
     return {
         "selection_id": selection.id,
@@ -78,8 +108,10 @@ def result_report(selection: Selection, result: SelectionResult) -> dict[str, An
         "price_weight": selection.price_weight,
         "non_price_weights": {g.value: w for g, w in selection.group_weights.items()},
         "leader_item_ids": list(result.leader_item_ids),
-        "ranked": [_candidate(candidate) for candidate in result.ranked],
-        "eliminated": [_candidate(candidate) for candidate in result.eliminated],
+        "spread_threshold": SPREAD_THRESHOLD,
+        "scoring_closed": selection.scoring_closed,
+        "ranked": [_candidate(candidate, cells) for candidate in result.ranked],
+        "eliminated": [_candidate(candidate, cells) for candidate in result.eliminated],
         "sensitivity": None
         if sensitivity is None
         else {

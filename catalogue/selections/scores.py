@@ -1,4 +1,4 @@
-"""Entered scores: 1 to 5 per criterion and candidate, always justified."""
+"""Agreed scores: 1 to 5 per criterion and candidate, always justified (the reason)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ from sqlalchemy.orm import Session
 
 from catalogue.errors import NotFound
 from catalogue.models import (
-    CriterionKind,
     Selection,
     SelectionScore,
 )
 from catalogue.principal import Principal
-from catalogue.selections.access import ensure_writable, record_change, touch
+from catalogue.selections.access import ensure_may_moderate, record_change, touch
 from catalogue.selections.scoring import (
     MAX_SCORE,
     MIN_SCORE,
@@ -31,11 +30,9 @@ class ScoreEntry:
     justification: str
 
 
-def enter_scores(
-    session: Session, actor: Principal, selection: Selection, entries: Sequence[ScoreEntry]
-) -> list[SelectionScore]:
-    """Enter or replace scores (1-5, justified). An entered score overrides the automatic one."""
-    ensure_writable(actor, selection)
+def check_entries(selection: Selection, entries: Sequence[ScoreEntry]) -> None:
+    """Refuse the whole batch, saying what is wrong with each entry, unless every entry is a
+    whole score 1-5 with a justification, for a candidate and a should or could."""
     candidates = {c.item_id for c in selection.candidates}
     criteria = {c.id: c for c in selection.criteria}
     errors = FieldErrors()
@@ -47,12 +44,12 @@ def enter_scores(
         criterion = criteria.get(entry.criterion_id)
         if criterion is None:
             problems.append(f"No criterion {entry.criterion_id} in this selection.")
-        elif criterion.kind is not CriterionKind.SCORED:
-            problems.append(
-                f"Criterion {entry.criterion_id} is mandatory: it eliminates, unscored."
+        elif not criterion.kind.is_scored:
+            problems.append(f"Criterion {entry.criterion_id} is a must: it eliminates, unscored.")
+        if not _is_whole_score(entry.score):
+            errors.add(
+                f"scores.{index}.score", f"Scores are whole numbers {MIN_SCORE} to {MAX_SCORE}."
             )
-        if not MIN_SCORE <= entry.score <= MAX_SCORE:
-            errors.add(f"scores.{index}.score", f"Scores are {MIN_SCORE} to {MAX_SCORE}.")
         if not entry.justification.strip():
             errors.add(f"scores.{index}.justification", "Every score needs a justification.")
         key = (entry.criterion_id, entry.item_id)
@@ -63,6 +60,16 @@ def enter_scores(
     if not entries:
         errors.add("scores", "Give at least one score.")
     errors.raise_if_any("The scores cannot be entered as given; none were stored.")
+
+
+def enter_scores(
+    session: Session, actor: Principal, selection: Selection, entries: Sequence[ScoreEntry]
+) -> list[SelectionScore]:
+    """Enter or replace the agreed scores (1-5, each with its reason): directly when no
+    evaluators are named, else moderating once scoring has closed. An agreed score overrides
+    the automatic one."""
+    ensure_may_moderate(actor, selection)
+    check_entries(selection, entries)
     existing = {(s.criterion_id, s.item_id): s for s in selection.scores}
     stored = []
     changes_before, changes_after = [], []
@@ -92,6 +99,13 @@ def enter_scores(
     return stored
 
 
+def _is_whole_score(score: object) -> bool:
+    """1 to 5 exactly: a fraction (4.9) or a boolean is refused, never truncated."""
+    return (
+        isinstance(score, int) and not isinstance(score, bool) and MIN_SCORE <= score <= MAX_SCORE
+    )
+
+
 def _score_summary(score: SelectionScore) -> dict[str, Any]:
     return {
         "criterion_id": score.criterion_id,
@@ -104,8 +118,8 @@ def _score_summary(score: SelectionScore) -> dict[str, Any]:
 def remove_score(
     session: Session, actor: Principal, selection: Selection, criterion_id: int, item_id: int
 ) -> None:
-    """Withdraw an entered score (an automatic score, if any, applies again)."""
-    ensure_writable(actor, selection)
+    """Withdraw an agreed score (an automatic score, if any, applies again)."""
+    ensure_may_moderate(actor, selection)
     score = next(
         (s for s in selection.scores if s.criterion_id == criterion_id and s.item_id == item_id),
         None,

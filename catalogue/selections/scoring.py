@@ -89,6 +89,7 @@ class ScoringInput:
     entered: Mapping[tuple[int, int], EnteredScore]  # (criterion id, item id) -> score
     interoperability_capabilities: frozenset[str]
     capability_names: Mapping[str, str] = field(default_factory=dict)
+    excluded: Mapping[int, str] = field(default_factory=dict)  # item id -> reason, by hand
 
 
 # ----------------------------------------------------------------------------- outputs
@@ -241,7 +242,7 @@ def elimination_reasons(
 ) -> list[str]:
     reasons = []
     for criterion in criteria:
-        if criterion.kind is not CriterionKind.MANDATORY:
+        if criterion.kind is not CriterionKind.MUST:
             continue
         if criterion.requirement is Requirement.CAPABILITY:
             missing = set(criterion.capabilities) - candidate.capabilities
@@ -277,7 +278,7 @@ def criterion_weights(
     non_price = Fraction(100 - price_weight, 100)
     by_group: dict[CriterionGroup, list[CriterionSpec]] = {group: [] for group in CriterionGroup}
     for criterion in criteria:
-        if criterion.kind is CriterionKind.SCORED and criterion.group is not None:
+        if criterion.kind.is_scored and criterion.group is not None:
             by_group[criterion.group].append(criterion)
     shares: dict[int, Fraction] = {}
     problems = []
@@ -416,11 +417,11 @@ def score_selection(data: ScoringInput) -> SelectionResult:
     )
     problems.extend(weight_problems)
     if data.candidates and not standing:
-        problems.append("Every candidate is eliminated by the mandatory criteria.")
+        problems.append("Every candidate is eliminated (by a must or by hand).")
     weights = _WeightUnits.of(data.price_weight, shares)
     cheapest = min((r.cost.total for r in standing), default=Decimal(0))
     facts_by_id = {c.item_id: c for c in data.candidates}
-    scored = [c for c in data.criteria if c.kind is CriterionKind.SCORED]
+    scored = [c for c in data.criteria if c.kind.is_scored]
     missing = 0
     for result in standing:
         facts = facts_by_id[result.item_id]
@@ -445,7 +446,7 @@ def score_selection(data: ScoringInput) -> SelectionResult:
 
 
 def _costed_results(data: ScoringInput) -> list[CandidateResult]:
-    """Each candidate's whole-life cost and the mandatory criteria that eliminate it."""
+    """Each candidate's whole-life cost and why it is eliminated (a failed must, or by hand)."""
     results = [
         CandidateResult(
             item_id=c.item_id,
@@ -461,6 +462,8 @@ def _costed_results(data: ScoringInput) -> list[CandidateResult]:
         result.eliminated_because = elimination_reasons(
             data.criteria, facts, result.cost, data.term_months, data.capability_names
         )
+        if facts.item_id in data.excluded:
+            result.eliminated_because.append(f"Excluded by hand: {data.excluded[facts.item_id]}")
     return results
 
 

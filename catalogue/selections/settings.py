@@ -1,6 +1,6 @@
 """Starting a selection and changing its settings: the practice, the framework, the term and the
-weights (price 30-90 % in steps of 5, so non-price 10-70 %; the four non-price groups sum to
-100).
+weights (price 30-90 % in steps of 5, so non-price 10-70 %; the four non-price groups, each in
+steps of 5 too, sum to 100).
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue import audit
+from catalogue.errors import Forbidden
 from catalogue.models import (
     CriterionGroup,
     Framework,
+    Moderation,
     Organisation,
     OrganisationKind,
     Selection,
@@ -49,6 +51,13 @@ def check_weights(
         )
     elif any(not 0 <= weight <= 100 for weight in group_weights.values()):
         errors.add("non_price_weights", "Each group weight is 0 to 100.")
+    elif off_step := {g.value: w for g, w in group_weights.items() if w % WEIGHT_STEP}:
+        listed = ", ".join(f"{group} {weight}" for group, weight in off_step.items())
+        errors.add(
+            "non_price_weights",
+            f"Group weights go in steps of {WEIGHT_STEP}, as the price weight does; "
+            f"not so: {listed}.",
+        )
     elif sum(group_weights.values()) != 100:
         errors.add(
             "non_price_weights",
@@ -93,9 +102,12 @@ def create_selection(
     term_months: int | None = None,
     price_weight: int = 50,
     non_price_weights: Mapping[CriterionGroup, int] | None = None,
+    moderation: Moderation = Moderation.COMMISSIONER,
 ) -> Selection:
     """Start a selection for a practice; it belongs to the practice's commissioner."""
     check_role(actor)
+    if actor.role is Role.PRACTICE:
+        raise Forbidden("The commissioner starts a selection with its practice.")
     errors = FieldErrors()
     found_practice = _practice_by_ods(session, practice)
     if found_practice is None:
@@ -124,6 +136,7 @@ def create_selection(
         framework=found_framework,
         term_months=term_months,
         price_weight=price_weight,
+        moderation=moderation,
         created_by=actor.label,
         status=SelectionStatus.DRAFT,
     )
@@ -137,13 +150,15 @@ def create_selection(
 def update_selection(
     session: Session, actor: Principal, selection: Selection, changes: Mapping[str, Any]
 ) -> Selection:
-    """Change the name, term or weights. The weights are checked as they would stand."""
+    """Change the name, term or weights. Changed weights are checked as they would stand (a
+    selection made before group weights went in steps of 5 can still be renamed)."""
     ensure_writable(actor, selection)
     before = summary(selection)
     price_weight = changes.get("price_weight", selection.price_weight)
     weights = dict(changes.get("non_price_weights") or selection.group_weights)
     errors = FieldErrors()
-    check_weights(errors, price_weight, weights)
+    if "price_weight" in changes or "non_price_weights" in changes:
+        check_weights(errors, price_weight, weights)
     if "term_months" in changes:
         errors.extend("term_months", _term_errors(changes["term_months"], selection.framework))
     errors.raise_if_any("The selection cannot be changed as asked.")
@@ -151,6 +166,8 @@ def update_selection(
         selection.name = changes["name"]
     if "term_months" in changes:
         selection.term_months = changes["term_months"]
+    if "moderation" in changes:
+        selection.moderation = changes["moderation"]
     selection.price_weight = price_weight
     _set_group_weights(selection, weights)
     changed_before, changed_after = audit.changes(before, summary(selection))

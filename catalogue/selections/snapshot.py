@@ -147,6 +147,7 @@ def scoring_input(
         entered=entered,
         interoperability_capabilities=facts.interoperability_capabilities,
         capability_names=facts.capability_names,
+        excluded={c.item_id: c.excluded_reason for c in selection.candidates if c.excluded_reason},
     )
 
 
@@ -184,12 +185,26 @@ def lock_selection(
     """Freeze the result: the scored listing versions and prices go into the snapshot, and the
     selection becomes read-only. Only a complete result can be locked."""
     ensure_writable(actor, selection)
+    return freeze(session, actor, selection, on)
+
+
+def complete_result(
+    session: Session, selection: Selection, on: date | None = None
+) -> tuple[CatalogueFacts, SelectionResult]:
+    """The live result, provided it is complete and its candidates are still published."""
     _check_candidates_still_published(session, selection)
     facts = live_facts(session, selection, on)
     session.flush()
     result = score_selection(scoring_input(selection, facts, entered_scores(session, selection)))
     if not result.complete:
-        raise Conflict("The selection is not ready to lock.", {"selection": list(result.problems)})
+        raise Conflict("The result is not complete yet.", {"selection": list(result.problems)})
+    return facts, result
+
+
+def freeze(
+    session: Session, actor: Principal, selection: Selection, on: date | None = None
+) -> SelectionResult:
+    facts, result = complete_result(session, selection, on)
     selection.snapshot = snapshot_json(facts)
     selection.status = SelectionStatus.LOCKED
     selection.locked_at = utcnow()

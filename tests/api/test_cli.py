@@ -67,3 +67,30 @@ def test_bad_arguments_are_refused_with_a_message(empty_database):
     result = CliRunner().invoke(main, ["seed", "--synthetic", "0"])
     assert result.exit_code == 2
     assert "synthetic" in result.output
+
+
+def test_create_token_issues_a_practice_token_bound_to_a_practice(empty_database):
+    from catalogue import accounts
+    from catalogue.models import Organisation
+
+    runner = CliRunner()
+    runner.invoke(main, ["init-db"])
+    runner.invoke(main, ["seed"])
+    with make_session_factory(empty_database)() as session:
+        practice, ccg = (
+            session.scalars(select(Organisation.id).where(Organisation.ods_code == ods)).one()
+            for ods in ("A81001", "13T")
+        )
+    issued = runner.invoke(
+        main, ["create-token", "--role", "practice", "--organisation", str(practice)]
+    )
+    assert issued.exit_code == 0, issued.output
+    with make_session_factory(empty_database)() as session:
+        principal = accounts.authenticate(session, issued.output.strip().splitlines()[-1])
+    assert principal.role.value == "practice" and principal.organisation_id == practice
+
+    refused = runner.invoke(
+        main, ["create-token", "--role", "practice", "--organisation", str(ccg)]
+    )
+    assert refused.exit_code != 0
+    assert "practice organisation" in refused.output

@@ -29,3 +29,90 @@ def test_downgrade_to_base_and_back(tmp_path):
         command.upgrade(config, "head")
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
+
+
+def test_selections_scored_before_0008_keep_their_result(tmp_path):
+    """Downgraded below 0008 and upgraded again, a scored selection keeps its criteria (as
+    must and should), and its scores become the agreed scores of one evaluator."""
+    from sqlalchemy import select, text
+    from sqlalchemy.orm import Session
+
+    from catalogue import selections
+    from catalogue.models import (
+        CriterionGroup,
+        CriterionKind,
+        Requirement,
+        Selection,
+        SelectionEvaluation,
+    )
+    from tests.factories import commissioner_principal, item_id
+
+    with fresh_database(tmp_path) as engine:
+        with Session(engine) as session:
+            owner = commissioner_principal(session)
+            chosen = selections.create_selection(
+                session, owner, name="Before", practice="A81001", framework="gpsoc-r"
+            )
+            items = [item_id(session, "emis-web"), item_id(session, "systmone")]
+            selections.add_candidates(session, owner, chosen, items)
+            should = selections.add_criterion(
+                session,
+                owner,
+                chosen,
+                selections.CriterionInput(
+                    CriterionKind.SHOULD, "Training", group=CriterionGroup.FEATURES, weight=1
+                ),
+            )
+            selections.add_criterion(
+                session,
+                owner,
+                chosen,
+                selections.CriterionInput(
+                    CriterionKind.MUST,
+                    "Level 3",
+                    requirement=Requirement.MIN_MATURITY_LEVEL,
+                    min_maturity_level=3,
+                ),
+            )
+            selections.update_selection(
+                session,
+                owner,
+                chosen,
+                {
+                    "non_price_weights": {
+                        g: 100 if g is CriterionGroup.FEATURES else 0 for g in CriterionGroup
+                    }
+                },
+            )
+            entries = [
+                selections.ScoreEntry(i, should.id, s, "Seen")
+                for i, s in zip(items, (5, 3), strict=True)
+            ]
+            selections.enter_scores(session, owner, chosen, entries)
+            before = selections.result_of(session, chosen)
+            selection_id = chosen.id
+            session.commit()
+
+        with engine.begin() as connection:
+            config = alembic_config(connection=connection)
+            command.downgrade(config, "0005")
+            kinds = connection.execute(text("SELECT kind FROM selection_criterion")).scalars()
+            assert sorted(kinds) == ["mandatory", "scored"]
+            command.upgrade(config, "head")
+
+        with Session(engine) as session:
+            chosen = session.get(Selection, selection_id)
+            assert sorted(c.kind.value for c in chosen.criteria) == ["must", "should"]
+            (evaluator,) = chosen.evaluators
+            assert evaluator.token_id is None and chosen.scoring_closed
+            sheet = session.scalars(
+                select(SelectionEvaluation.score).where(
+                    SelectionEvaluation.evaluator_id == evaluator.id
+                )
+            )
+            assert sorted(sheet) == [3, 5]
+            after = selections.result_of(session, chosen)
+            assert [(c.item_id, c.total, c.rank) for c in after.ranked] == [
+                (c.item_id, c.total, c.rank) for c in before.ranked
+            ]
+            assert after.complete

@@ -30,7 +30,7 @@ def chosen(db, owner):
 
 
 MANUAL = CriterionInput(
-    CriterionKind.SCORED, "Training offer", group=CriterionGroup.IMPLEMENTATION, weight=1
+    CriterionKind.SHOULD, "Training offer", group=CriterionGroup.IMPLEMENTATION, weight=1
 )
 
 
@@ -62,7 +62,7 @@ def test_criteria_are_checked_as_they_would_stand(db, owner, chosen):
     assert "weight" in raised.value.errors
     with pytest.raises(InvalidInput) as raised:
         selections.add_criterion(
-            db, owner, chosen, CriterionInput(CriterionKind.MANDATORY, "No requirement")
+            db, owner, chosen, CriterionInput(CriterionKind.MUST, "No requirement")
         )
     assert "requirement" in raised.value.errors
     with pytest.raises(InvalidInput) as raised:
@@ -71,7 +71,7 @@ def test_criteria_are_checked_as_they_would_stand(db, owner, chosen):
             owner,
             chosen,
             CriterionInput(
-                CriterionKind.SCORED,
+                CriterionKind.SHOULD,
                 "Unknown",
                 group=CriterionGroup.FEATURES,
                 weight=1,

@@ -65,9 +65,9 @@ A = candidate(1, "Alpha", "10000", {"w", "x"})
 B = candidate(2, "Bravo", "12000", {"w", "x", "y", "z"})  # 20 % dearer than Alpha
 C = candidate(3, "Charlie", "16000", {"w", "x", "y"}, level=3)  # 60 % dearer
 
-F1 = CriterionSpec(1, "Clinical features", CriterionKind.SCORED, FEATURES, 1, Scoring.MANUAL)
+F1 = CriterionSpec(1, "Clinical features", CriterionKind.SHOULD, FEATURES, 1, Scoring.MANUAL)
 I1 = CriterionSpec(
-    2, "Interoperability", CriterionKind.SCORED, INTEROP, 1, Scoring.INTEROPERABILITY
+    2, "Interoperability", CriterionKind.SHOULD, INTEROP, 1, Scoring.INTEROPERABILITY
 )
 
 
@@ -159,7 +159,7 @@ def test_equal_totals_are_reported_as_ties():
     assert result.sensitivity is None
 
 
-def test_mandatory_criteria_eliminate_with_a_reason():
+def test_failed_musts_eliminate_with_a_reason():
     level_1_alpha = candidate(1, "Alpha", "10000", {"w", "x"}, level=1)
     criteria = (
         F1,
@@ -167,21 +167,21 @@ def test_mandatory_criteria_eliminate_with_a_reason():
         CriterionSpec(
             3,
             "GP2GP",
-            CriterionKind.MANDATORY,
+            CriterionKind.MUST,
             requirement=Requirement.CAPABILITY,
             capabilities=("z",),
         ),
         CriterionSpec(
             4,
             "Level 2",
-            CriterionKind.MANDATORY,
+            CriterionKind.MUST,
             requirement=Requirement.MIN_MATURITY_LEVEL,
             min_maturity_level=2,
         ),
         CriterionSpec(
             5,
             "Affordable",
-            CriterionKind.MANDATORY,
+            CriterionKind.MUST,
             requirement=Requirement.MAX_WHOLE_LIFE_COST,
             max_whole_life_cost=D("15000"),
         ),

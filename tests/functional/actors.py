@@ -17,6 +17,7 @@ from tests.factories import (
     COMMISSIONER_ODS,
     OTHER_SLUG,
     OWNER_SLUG,
+    PRACTICE,
     organisation_id,
     supplier_id,
     system_body,
@@ -93,6 +94,13 @@ def other_supplier_caller(client, db) -> Caller:
 def commissioner_caller(client, db) -> Caller:
     org = organisation_id(db, COMMISSIONER_ODS)
     return caller(client, db, Role.COMMISSIONER, "commissioner", organisation_id=org)
+
+
+@pytest.fixture(name="practice")
+def practice_caller(client, db) -> Caller:
+    """Riverside (A81001), one of the commissioner's practices."""
+    org = organisation_id(db, PRACTICE)
+    return caller(client, db, Role.PRACTICE, "practice", organisation_id=org)
 
 
 def create_system(caller: Caller, **overrides) -> tuple[dict, str]:

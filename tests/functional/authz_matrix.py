@@ -4,7 +4,8 @@ Every non-GET operation in /openapi.json must have a row here (a test checks), s
 a write endpoint adds its row: who may call it and, ideally, how to build a valid call.
 
 Callers: "anonymous", "authority", "supplier" (EMIS, owner of the items the calls change),
-"other_supplier" (TPP), "commissioner" (NHS Newcastle Gateshead CCG). A caller in `allowed` must
+"other_supplier" (TPP), "commissioner" (NHS Newcastle Gateshead CCG), "practice" (Riverside,
+A81001, one of its practices). A caller in `allowed` must
 succeed (2xx); any other is refused (401 anonymous, 403 or 404 otherwise) and nothing changes.
 
 `build(world)` arranges what the call needs (a draft, a submitted item, a pending revision...)
@@ -37,7 +38,7 @@ from catalogue.models import (
 from catalogue.principal import CONSOLE, Principal, Role
 from tests import factories
 
-CALLERS = ("anonymous", "authority", "supplier", "other_supplier", "commissioner")
+CALLERS = ("anonymous", "authority", "supplier", "other_supplier", "commissioner", "practice")
 SUPPLIERS = frozenset({"supplier", "other_supplier"})
 OWNER = frozenset({"supplier"})
 AUTHORITY = frozenset({"authority"})
@@ -432,7 +433,7 @@ def _selection(world: World, candidates=("emis-web",), criterion=False, score=Fa
             owner,
             chosen,
             selections.CriterionInput(
-                CriterionKind.SCORED, "Training", group=CriterionGroup.FEATURES, weight=1
+                CriterionKind.SHOULD, "Training", group=CriterionGroup.FEATURES, weight=1
             ),
         )
         if score:
@@ -464,7 +465,7 @@ def _selection_rows():
         return _selection_call(world, chosen, f"/candidates/{chosen.candidates[0].item_id}")
 
     def add_criterion(world: World) -> Call:
-        body = {"kind": "scored", "name": "Support", "group": "service_levels", "weight": 1}
+        body = {"kind": "should", "name": "Support", "group": "service_levels", "weight": 1}
         return _selection_call(world, _selection(world), "/criteria", body)
 
     def change_criterion(world: World) -> Call:
@@ -490,6 +491,34 @@ def _selection_rows():
         criterion, item = chosen.criteria[0].id, chosen.candidates[0].item_id
         return _selection_call(world, chosen, f"/scores/{criterion}/{item}")
 
+    def exclude(world: World) -> Call:
+        chosen = _selection(world)
+        item = chosen.candidates[0].item_id
+        return _selection_call(
+            world, chosen, f"/candidates/{item}/exclusion", {"reason": "Out of budget"}
+        )
+
+    def reinstate(world: World) -> Call:
+        from catalogue import selections
+
+        chosen = _selection(world)
+        item = chosen.candidates[0].item_id
+        selections.exclude_candidate(world.db, _commissioner(world), chosen, item, "Too dear")
+        world.db.flush()
+        return _selection_call(world, chosen, f"/candidates/{item}/exclusion")
+
+    def name_evaluator(world: World) -> Call:
+        chosen = _selection(world)
+        return _selection_call(world, chosen, "/evaluators", {"token_id": _evaluator_token(world)})
+
+    def remove_evaluator(world: World) -> Call:
+        chosen, evaluator = _with_evaluator(world)
+        return _selection_call(world, chosen, f"/evaluators/{evaluator.id}")
+
+    def close_scoring(world: World) -> Call:
+        chosen, _ = _with_evaluator(world)
+        return _selection_call(world, chosen, "/close-scoring")
+
     def lock(world: World) -> Call:  # one candidate: a direct award, complete at once
         return _selection_call(world, _selection(world), "/lock")
 
@@ -498,13 +527,72 @@ def _selection_rows():
         ("PATCH", "/{selection_id}", rename),
         ("POST", "/{selection_id}/candidates", add_candidate),
         ("DELETE", "/{selection_id}/candidates/{item_id}", remove_candidate),
+        ("PUT", "/{selection_id}/candidates/{item_id}/exclusion", exclude),
+        ("DELETE", "/{selection_id}/candidates/{item_id}/exclusion", reinstate),
         ("POST", "/{selection_id}/criteria", add_criterion),
         ("PATCH", "/{selection_id}/criteria/{criterion_id}", change_criterion),
         ("DELETE", "/{selection_id}/criteria/{criterion_id}", remove_criterion),
         ("PUT", "/{selection_id}/scores", enter_scores),
         ("DELETE", "/{selection_id}/scores/{criterion_id}/{item_id}", remove_score),
         ("POST", "/{selection_id}/lock", lock),
+        ("POST", "/{selection_id}/evaluators", name_evaluator),
+        ("DELETE", "/{selection_id}/evaluators/{evaluator_id}", remove_evaluator),
+        ("POST", "/{selection_id}/close-scoring", close_scoring),
     )
+
+
+def _evaluator_token(world: World) -> int:
+    issued = accounts.issue_token(
+        world.db,
+        CONSOLE,
+        Role.PRACTICE,
+        "matrix evaluator",
+        organisation_id=world.organisation("A81001").id,
+    )
+    world.db.flush()
+    return issued.token.id
+
+
+def _with_evaluator(world: World, criterion: bool = False):
+    from catalogue import selections
+
+    chosen = _selection(world, criterion=criterion)
+    evaluator = selections.name_evaluator(
+        world.db, _commissioner(world), chosen, _evaluator_token(world)
+    )
+    world.db.flush()
+    return chosen, evaluator
+
+
+def _evaluator_scores(world: World) -> Call:  # only the evaluator, none of the callers
+    chosen, evaluator = _with_evaluator(world, criterion=True)
+    entry = {
+        "item_id": chosen.candidates[0].item_id,
+        "criterion_id": chosen.criteria[0].id,
+        "score": 4,
+        "justification": "Good",
+    }
+    return Call(
+        f"/selections/{chosen.id}/evaluators/{evaluator.id}/scores",
+        {"scores": [entry]},
+        world.etag("selection_evaluator", evaluator),
+    )
+
+
+def _sign_off(world: World) -> Call:  # a direct award is complete at once
+    return _selection_call(world, _selection(world), "/sign-off")
+
+
+def _withdraw_sign_off(world: World) -> Call:  # the practice withdraws none: harmless
+    from catalogue import selections
+
+    chosen = _selection(world)
+    selections.sign_off(world.db, _commissioner(world), chosen)
+    world.db.flush()
+    return _selection_call(world, chosen, "/sign-off")
+
+
+PARTIES = frozenset({"commissioner", "practice"})
 
 
 MATRIX: dict[tuple[str, str], Rule] = {
@@ -548,4 +636,11 @@ MATRIX: dict[tuple[str, str], Rule] = {
         (method, f"/selections{suffix}"): Rule(frozenset({"commissioner", "authority"}), build)
         for method, suffix, build in _selection_rows()
     },
+    # Taking part: only the evaluator enters their own sheet (no caller here is one); either
+    # party signs off and withdraws its own signature.
+    ("PUT", "/selections/{selection_id}/evaluators/{evaluator_id}/scores"): Rule(
+        frozenset(), _evaluator_scores
+    ),
+    ("POST", "/selections/{selection_id}/sign-off"): Rule(PARTIES, _sign_off),
+    ("DELETE", "/selections/{selection_id}/sign-off"): Rule(PARTIES, _withdraw_sign_off),
 }

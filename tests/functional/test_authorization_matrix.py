@@ -28,6 +28,7 @@ from tests.functional.actors import (  # noqa: F401 (fixtures)
     authority_caller,
     commissioner_caller,
     other_supplier_caller,
+    practice_caller,
     supplier_caller,
 )
 from tests.functional.authz_matrix import CALLERS, MATRIX, Call, World

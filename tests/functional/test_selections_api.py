@@ -72,19 +72,19 @@ def test_a_commissioner_runs_the_selection_process_end_to_end(commissioner, clie
 
     criteria = [
         {
-            "kind": "mandatory",
+            "kind": "must",
             "name": "Level 2",
             "requirement": "min_maturity_level",
             "min_maturity_level": 2,
         },
         {
-            "kind": "mandatory",
+            "kind": "must",
             "name": "Summary Care Record",
             "requirement": "capability",
             "capabilities": ["scr"],
         },
         {
-            "kind": "scored",
+            "kind": "should",
             "name": "Patient online",
             "group": "features",
             "weight": 1,
@@ -94,9 +94,9 @@ def test_a_commissioner_runs_the_selection_process_end_to_end(commissioner, clie
                 "online-record-access",
             ],
         },
-        {"kind": "scored", "name": "Migration plan", "group": "implementation", "weight": 1},
+        {"kind": "should", "name": "Migration plan", "group": "implementation", "weight": 1},
         {
-            "kind": "scored",
+            "kind": "should",
             "name": "Interoperability",
             "group": "interoperability",
             "weight": 1,
@@ -188,8 +188,10 @@ def test_a_commissioner_runs_the_selection_process_end_to_end(commissioner, clie
         "Criteria",
         "Ranking",
         "Scores",
+        "Evaluations",
         "Costs",
         "Eliminated",
+        "Sign-off",
     ]
     sheet = workbook["Ranking"]
     header = [cell.value for cell in sheet[1]]
@@ -281,7 +283,7 @@ def test_bad_scores_are_refused_and_none_stored(commissioner, db):
     path = f"{BASE}/{selection['id']}"
     ids = [item_id(db, "emis-web"), item_id(db, "systmone")]
     selection, etag = ok(commissioner.call("POST", f"{path}/candidates", {"item_ids": ids}, etag))
-    criterion = {"kind": "scored", "name": "Training", "group": "implementation", "weight": 1}
+    criterion = {"kind": "should", "name": "Training", "group": "implementation", "weight": 1}
     selection, etag = ok(commissioner.call("POST", f"{path}/criteria", criterion, etag), 201)
     criterion_id = selection["criteria"][0]["id"]
 
@@ -383,7 +385,7 @@ def test_exports_never_turn_entered_text_into_formulas(commissioner, db):
     ids = [item_id(db, "emis-web"), item_id(db, "systmone")]
     selection, etag = ok(commissioner.call("POST", f"{path}/candidates", {"item_ids": ids}, etag))
     formula = '=HYPERLINK("http://evil.example/x","Click to confirm")'
-    criterion = {"kind": "scored", "name": formula, "group": "features", "weight": 1}
+    criterion = {"kind": "should", "name": formula, "group": "features", "weight": 1}
     ok(commissioner.call("POST", f"{path}/criteria", criterion, etag), 201)
 
     response = commissioner.call("GET", f"{path}/export.xlsx")
