@@ -13,7 +13,7 @@ from catalogue.config import Settings
 from catalogue.db import make_engine
 
 from . import auth, database, docs, errors, observability
-from .common import converters
+from .common import converters, openapi
 from .json import OrjsonProvider
 from .resources import register_resources
 from .search import extension as search_extension
@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     api = errors.make_api(app)
     converters.document(api)
+    openapi.install(api)
     observability.init_app(app)
     auth.init_app(app, api)
     docs.init_app(app)
