@@ -48,6 +48,9 @@ class CatalogueApi(Api):
         self, error: HTTPException
     ) -> tuple[dict[str, Any], int, Headers | dict[str, str]]:
         payload, code, headers = super().handle_http_exception(error)
+        # The exception's own headers (Allow on a 405, Retry-After...), but not its HTML type.
+        own = {name: value for name, value in error.get_headers() if name != "Content-Type"}
+        headers = {**own, **dict(headers or {})}
         # webargs' abort keeps the marshmallow error it reports on the exception.
         if isinstance(getattr(error, "exc", None), ValidationError) and isinstance(
             payload.get("errors"), Mapping

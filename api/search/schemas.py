@@ -5,7 +5,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.capabilities.schemas import CapabilityRefSchema
-from api.common.fields import Id, Money
+from api.common.fields import CapabilityCode, Id, Money
 from api.common.pagination import PageArgsSchema
 from catalogue.models import Hosting, ItemKind
 from search.query import MAX_RESULT_WINDOW, Facet, Sort
@@ -29,9 +29,11 @@ class SearchArgsSchema(PageArgsSchema):
     kind = fields.Enum(ItemKind, by_value=True)
     supplier = Id(metadata={"description": "Supplier id."})
     capability = fields.List(
-        fields.String(validate=validate.Length(min=1, max=64)),
+        CapabilityCode(),
         load_default=list,
-        metadata={"description": "Capability code; repeat it to require several (all hold)."},
+        metadata={
+            "description": "Capability code, in any case; repeat it to require several (all hold)."
+        },
     )
     maturity_level = fields.Integer(
         validate=validate.Range(min=0, max=100), metadata={"description": "The minimum level."}
