@@ -55,3 +55,13 @@ def test_docs_with_a_trailing_slash_lead_to_the_docs(client):
     assert response.status_code == 301
     assert response.headers["Location"].endswith("/docs")
     assert client.get("/docs/", follow_redirects=True).status_code == 200
+
+
+def test_the_search_window_is_in_the_document(client):
+    operation = client.get("/openapi.json").get_json()["paths"]["/api/v1/search"]["get"]
+    page = next(p for p in operation["parameters"] if p["name"] == "page")
+    assert "page x page_size may not exceed 10,000" in page["description"]
+    assert page["schema"]["maximum"] == 10_000
+    assert "10,000" in operation["description"]
+    assert client.get("/api/v1/search?page=10001&page_size=1").status_code == 422
+    assert {"400", "422", "503"} <= set(operation["responses"])
