@@ -14,7 +14,7 @@ from catalogue.db import make_engine
 from web import init_app as init_web
 
 from . import auth, database, docs, errors, observability
-from .common import converters, request_input
+from .common import converters, openapi, request_input
 from .json import OrjsonProvider
 from .resources import register_resources
 from .search import extension as search_extension
@@ -62,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     api = errors.make_api(app)
     converters.document(api)
+    openapi.install(api)
     observability.init_app(app)
     auth.init_app(app, api)
     request_input.init_app(app)

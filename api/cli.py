@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from tqdm import tqdm
 
-from catalogue.config import Settings
+from catalogue.config import ConfigurationError, Settings
 from catalogue.db import make_engine, make_session_factory, refresh_statistics, writer_engine
 from catalogue.errors import DomainError
 from catalogue.migrate import upgrade_to_head
@@ -29,9 +29,26 @@ def _settings() -> Settings:
     return settings
 
 
-@click.group()
+# The exit code of a setting the service cannot use (as click's own for a bad option).
+CONFIGURATION_EXIT_CODE = 2
+
+
+class _Commands(click.Group):
+    """Every command reads the settings first; an unusable one is one line naming the
+    variable, and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigurationError as error:
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(CONFIGURATION_EXIT_CODE)
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """GPSoC catalogue: manage the database and serve the API."""
+    Settings.from_env()  # every command needs them: refuse a bad one before doing anything
 
 
 @main.command("init-db")
@@ -136,7 +153,15 @@ def create_token(
     show_default=True,
     help="Where the service is served (for the link).",
 )
-def create_user(email, name, role, supplier_id, organisation_id, link, base_url) -> None:
+def create_user(
+    email: str,
+    name: str,
+    role: str,
+    supplier_id: int | None,
+    organisation_id: int | None,
+    link: bool,
+    base_url: str,
+) -> None:
     """Make an account for a person to sign in to the web pages: set a password at the prompt,
     or print a one-time sign-in link (valid 24 hours) with --link."""
     from catalogue import accounts

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import flask_swagger_ui
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, redirect
+from werkzeug.wrappers import Response
 
 ASSETS_URL = "/docs/assets/"  # as flask-smorest wants it: with the trailing slash
 ASSETS_DIR = Path(flask_swagger_ui.__file__).parent / "dist"
@@ -19,3 +20,9 @@ def init_app(app: Flask) -> None:
         static_url_path=ASSETS_URL.rstrip("/"),
     )
     app.register_blueprint(assets)
+    # The UI is at /docs; /docs/ (as people type it) is the same page.
+    app.add_url_rule("/docs/", endpoint="docs_slash", view_func=_to_docs)
+
+
+def _to_docs() -> Response:
+    return redirect("/docs", code=301)

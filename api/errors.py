@@ -1,4 +1,11 @@
-"""One error shape everywhere: {"code", "status", "message", "errors"?}.
+"""One error shape everywhere: {"code", "status", "message", "errors"?}, where `errors` maps
+each field to its reasons: {"field": ["reason", ...]} (a list or object field keeps its nested
+errors under its name).
+
+Request validation (webargs) reports errors by location ({"query": {...}, "json": {...}});
+they are flattened to the field names, so a client reads a bad query parameter and a bad body
+field alike. A name refused in two locations of one request (rare: one schema parses each
+request) is given as "location.name" for each, e.g. "query.page" and "json.page".
 
 Every failure, from a bad query parameter to an unexpected bug, leaves through here, so no
 response ever carries a stack trace.
@@ -8,11 +15,13 @@ from __future__ import annotations
 
 import http
 import logging
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 from flask_smorest import Api
+from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import Headers
@@ -39,12 +48,35 @@ class CatalogueApi(Api):
         self, error: HTTPException
     ) -> tuple[dict[str, Any], int, Headers | dict[str, str]]:
         payload, code, headers = super().handle_http_exception(error)
+        # The exception's own headers (Allow on a 405, Retry-After...), but not its HTML type.
+        own = {name: value for name, value in error.get_headers() if name != "Content-Type"}
+        headers = {**own, **dict(headers or {})}
+        # webargs' abort keeps the marshmallow error it reports on the exception.
+        if isinstance(getattr(error, "exc", None), ValidationError) and isinstance(
+            payload.get("errors"), Mapping
+        ):
+            payload["errors"] = by_field(payload["errors"])
         if code >= 500:
             payload.pop("errors", None)
             payload["message"] = "The server could not complete the request."
         else:
             payload.setdefault("message", error.description or http.HTTPStatus(code).phrase)
         return payload, code, headers
+
+
+def by_field(by_location: Mapping[str, Any]) -> dict[str, Any]:
+    """{"query": {"page": [...]}, "json": {"name": [...]}} -> {"page": [...], "name": [...]}."""
+    located = {
+        location: errors for location, errors in by_location.items() if isinstance(errors, Mapping)
+    }
+    seen = Counter(name for errors in located.values() for name in errors)
+    flat: dict[str, Any] = {
+        location: errors for location, errors in by_location.items() if location not in located
+    }  # a whole location refused, e.g. {"json": ["Invalid JSON body."]}
+    for location, errors in located.items():
+        for name, reasons in errors.items():
+            flat[f"{location}.{name}" if seen[name] > 1 else name] = reasons
+    return flat
 
 
 def error_body(code: int, message: str, errors: Mapping[str, Any] | None = None) -> dict[str, Any]:

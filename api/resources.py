@@ -7,6 +7,8 @@ from .capabilities.routes import blp as capabilities
 from .compare.routes import blp as compare
 from .frameworks.routes import blp as frameworks
 from .health.routes import blp as health
+from .index.routes import API_PREFIX
+from .index.routes import blp as index
 from .maturity_levels.routes import blp as maturity_levels
 from .orders.routes import blp as orders
 from .organisations.routes import blp as organisations
@@ -16,8 +18,6 @@ from .services.routes import blp as services
 from .suppliers.routes import blp as suppliers
 from .systems.routes import blp as systems
 from .tokens.routes import blp as tokens
-
-API_PREFIX = "/api/v1"
 
 VERSIONED = [
     frameworks,
@@ -40,3 +40,4 @@ def register_resources(api: Api) -> None:
     for blueprint in VERSIONED:
         api.register_blueprint(blueprint, url_prefix=API_PREFIX)
     api.register_blueprint(health)
+    api.register_blueprint(index)

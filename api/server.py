@@ -17,13 +17,28 @@ reach a worker, and it can limit connections per client address, which this serv
 
 from __future__ import annotations
 
+import http
+import json
 import logging
 import os
 import shutil
+import socket
+import ssl
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from gunicorn import util
 from gunicorn.app.base import BaseApplication
+from gunicorn.http import errors as gunicorn_errors
+from gunicorn.http.errors import (
+    ExpectationFailed,
+    ForbiddenProxyRequest,
+    LimitRequestHeaders,
+    LimitRequestLine,
+    ParseException,
+    UnsupportedTransferCoding,
+)
+from gunicorn.workers.base import Worker
 from gunicorn.workers.base_async import AsyncWorker
 from gunicorn.workers.ggevent import GeventWorker
 
@@ -31,7 +46,7 @@ from catalogue.config import Settings
 
 if TYPE_CHECKING:
     from gunicorn._types import _WSGIAppType  # the stubs' name for a WSGI app
-    from gunicorn.workers.base import Worker
+    from gunicorn.http.message import Request
 
 METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 WORKER_CONNECTIONS = 1000
@@ -70,6 +85,68 @@ class _GeventWorker(GeventWorker):
         AsyncWorker.handle(self, listener, client, addr)
 
 
+# A response header the app sent that gunicorn refuses is the app's fault (gunicorn 27 names
+# these; older stubs do not know them).
+_APP_FAULTS = tuple(
+    getattr(gunicorn_errors, name)
+    for name in ("InvalidResponseHeader", "InvalidResponseHeaderName")
+    if hasattr(gunicorn_errors, name)
+)
+
+# What gunicorn answers itself, before the app sees a request: the statuses are gunicorn's own.
+_GUNICORN_STATUSES: tuple[
+    tuple[type[BaseException] | tuple[type[BaseException], ...], int], ...
+] = (
+    (_APP_FAULTS, 500),
+    (LimitRequestLine, 414),
+    (LimitRequestHeaders, 431),
+    (ExpectationFailed, 417),
+    (UnsupportedTransferCoding, 501),
+    ((ForbiddenProxyRequest, ssl.SSLError), 403),
+    (ParseException, 400),
+)
+
+
+def gunicorn_error_body(error: BaseException) -> tuple[int, bytes]:
+    """The status and the body, in the API's one error shape, of a request gunicorn refuses
+    before the app sees it (a request line over the limit, too many headers, a malformed
+    request...), or of a failure it catches."""
+    status = next((code for kind, code in _GUNICORN_STATUSES if isinstance(error, kind)), 500)
+    message = str(error) if status < 500 else "The server could not complete the request."
+    body = {"code": status, "status": http.HTTPStatus(status).phrase, "message": message}
+    return status, json.dumps(body).encode()
+
+
+def _answer_in_json(
+    worker: Worker,
+    _req: Request | None,
+    client: socket.socket,
+    addr: Any,
+    error: BaseException,
+) -> None:
+    status, body = gunicorn_error_body(error)
+    if status >= 500:
+        worker.log.exception("Error handling request")
+    else:
+        worker.log.warning("Invalid request from %s: %s", (addr or ("",))[0], error)
+    head = (
+        f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}\r\n"
+        "Connection: close\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    try:
+        util.write_nonblock(client, head.encode("latin-1") + body)
+    except Exception:  # the client has gone: nothing more to tell it
+        worker.log.debug("Failed to send error message.")
+
+
+def json_errors(worker_class: type[Worker]) -> type[Worker]:
+    """`worker_class` answering gunicorn's own errors (400, 414, 431...) in the API's JSON
+    error shape rather than gunicorn's HTML page; wrap whichever worker class serves."""
+    return type(f"Json{worker_class.__name__}", (worker_class,), {"handle_error": _answer_in_json})
+
+
 def _worker_exited(_server: object, worker: Worker) -> None:
     from prometheus_client import multiprocess
 
@@ -95,7 +172,7 @@ def serve(host: str, port: int, workers: int, **options: Any) -> None:
         {
             "bind": f"{host}:{port}",
             "workers": workers,
-            "worker_class": _GeventWorker,
+            "worker_class": json_errors(_GeventWorker),
             "worker_connections": WORKER_CONNECTIONS,
             "keepalive": KEEPALIVE,
             "timeout": WORKER_TIMEOUT,

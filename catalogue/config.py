@@ -7,6 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
 DEFAULT_SEARCH_CACHE = 256
 # The largest request body accepted (413 above it): generous for any real listing or order.
 DEFAULT_MAX_REQUEST_BYTES = 1_048_576
@@ -39,6 +42,7 @@ class Settings:
         env = os.environ if environ is None else environ
         data_dir = Path(env.get("GPSOC_DATA_DIR") or "./data")
         database_url = env.get("DATABASE_URL") or f"sqlite:///{(data_dir / 'gpsoc.sqlite3')}"
+        _check_database_url(database_url)
         return cls(
             data_dir=data_dir,
             database_url=database_url,
@@ -52,6 +56,25 @@ class Settings:
 
     def ensure_data_dir(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _check_database_url(url: str) -> None:
+    """A URL SQLAlchemy can parse, of a dialect and driver that are installed. The value is not
+    repeated in the message: a database URL may hold a password."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise ConfigurationError(
+            "DATABASE_URL is not a database URL; give a SQLAlchemy URL such as "
+            "sqlite:///data/gpsoc.sqlite3 or postgresql+psycopg://user@host:5432/db."
+        ) from error
+    try:
+        parsed.get_dialect().import_dbapi()
+    except (NoSuchModuleError, ImportError) as error:
+        raise ConfigurationError(
+            f"DATABASE_URL names a database or driver that is not installed "
+            f"({parsed.drivername}); use sqlite or postgresql+psycopg."
+        ) from error
 
 
 def _count(env: Mapping[str, str], name: str, default: int) -> int:

@@ -2,7 +2,9 @@
 
 Free text has a small syntax of its own, parsed here once so that every engine means the same
 thing by it: words (each must match, typos tolerated), "quoted phrases" (must match as written)
-and a leading minus to exclude a word or phrase. Anything else is a QuerySyntaxError.
+and a leading minus to exclude a word or phrase. Anything else is a QuerySyntaxError, and so is
+a word or phrase with no letter or digit in it (brackets, wildcards, operators), which would
+otherwise match everything.
 """
 
 from __future__ import annotations
@@ -54,6 +56,17 @@ class ParsedText:
 _TOKEN = re.compile(r'\s*(-?)(?:"([^"]*)("?)|([^\s"]+))')
 
 
+def _require_searchable(shown: str, text: str | None = None) -> None:
+    """Operators and wildcards are not part of the syntax: a word or phrase with no letter or
+    digit in it (`(`, `)(`, `[`, `*`, `&&`) would silently match everything, so it is refused."""
+    if not any(character.isalnum() for character in (shown if text is None else text)):
+        raise QuerySyntaxError(
+            f"{shown} has no letter or digit to search for. The query takes words, "
+            '"quoted phrases" and -exclusions; brackets, wildcards and operators are not '
+            "supported."
+        )
+
+
 def parse_text(text: str) -> ParsedText:
     words: list[str] = []
     phrases: list[str] = []
@@ -71,10 +84,12 @@ def parse_text(text: str) -> ParsedText:
                 raise QuerySyntaxError("The query has a quote that is never closed.")
             if not phrase.strip():
                 raise QuerySyntaxError("The query has an empty quoted phrase.")
+            _require_searchable(f'"{phrase}"', phrase)
             (excluded_phrases if minus else phrases).append(" ".join(phrase.split()))
         else:
             if word == "-" or word.startswith("-"):
                 raise QuerySyntaxError("A minus sign must be followed by a word or a phrase.")
+            _require_searchable(word)
             (excluded_words if minus else words).append(word)
         position = match.end()
     return ParsedText(tuple(words), tuple(phrases), tuple(excluded_words), tuple(excluded_phrases))

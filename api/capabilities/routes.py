@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 
 from api.auth import requires
 from api.common.editable import Editable
+from api.common.pagination import PageArgsSchema, page_of, page_of_list
 from api.common.writes import CREATE_DOC, WRITE_DOC, ViewResult
 from api.database import get_session
 from catalogue import reference
@@ -23,10 +24,11 @@ CAPABILITIES: Editable[Capability] = Editable(
 
 @blp.route("/capabilities")
 @blp.doc(operationId="listCapabilities")
-@blp.response(200, CapabilitySchema(many=True))
-def list_capabilities() -> list[Capability]:
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_of(CapabilitySchema))
+def list_capabilities(args: dict[str, Any]) -> dict[str, Any]:
     """Every capability, by code."""
-    return reference.list_capabilities(get_session())
+    return page_of_list(args, reference.list_capabilities(get_session()))
 
 
 @blp.route("/capabilities", methods=["POST"])

@@ -68,7 +68,35 @@ class Money(fields.Field):
         return amount
 
 
-class Id(fields.Integer):
+class CapabilityCode(fields.String):
+    """A capability code in a filter, in any case: codes are lower-case slugs ("eps",
+    "choose-and-book"), so `EPS` means `eps` rather than silently matching nothing."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("validate", validate.Length(min=1, max=64))
+        metadata = kwargs.pop("metadata", {})
+        metadata.setdefault("description", "A capability code, in any case (eps, EPS).")
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip().lower()
+
+
+class Integer(fields.Integer):
+    """An integer as JSON Schema, and so the document, counts one: 536 and 536.0 alike (one JSON
+    number), never 536.5 (refused, where marshmallow would truncate it) nor true."""
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise self.make_error("invalid", input=value)
+            value = int(value)
+        return super()._validated(value)
+
+
+class Id(Integer):
     """A reference to a stored object by id: a positive 32-bit integer."""
 
     def __init__(self, **kwargs: Any) -> None:

@@ -46,3 +46,14 @@ def page_response(
     items, total = fetch(page, page_size)
     shown = list(items) if present is None else [present(item) for item in items]
     return {"total": total, "page": page, "page_size": page_size, "items": shown}
+
+
+def page_of_list(args: Mapping[str, Any], items: Sequence[Any]) -> dict[str, Any]:
+    """The page `args` ask for of a list already in hand (reference data, an item's prices):
+    short lists, so the same envelope as every other list without a query per page."""
+
+    def fetch(page: int, page_size: int) -> tuple[Sequence[Any], int]:
+        start = (page - 1) * page_size
+        return items[start : start + page_size], len(items)
+
+    return page_response(args, fetch)

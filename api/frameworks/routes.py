@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from api.auth import principal, requires
 from api.common.concurrency import check_if_match
 from api.common.editable import Editable
+from api.common.pagination import PageArgsSchema, page_of, page_of_list
 from api.common.transitions import add_transition, camel_case, transition_summary
 from api.common.writes import CREATE_DOC, WRITE_DOC, ViewResult, write_response
 from api.database import get_session, writing_session
@@ -36,10 +37,11 @@ LOTS: Editable[Lot] = Editable(
 
 @blp.route("/frameworks")
 @blp.doc(operationId="listFrameworks")
-@blp.response(200, FrameworkSchema(many=True))
-def list_frameworks() -> list[Framework]:
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_of(FrameworkSchema))
+def list_frameworks(args: dict[str, Any]) -> dict[str, Any]:
     """All frameworks, oldest first."""
-    return reference.list_frameworks(get_session())
+    return page_of_list(args, reference.list_frameworks(get_session()))
 
 
 @blp.route("/frameworks", methods=["POST"])
@@ -97,10 +99,11 @@ for _name, (_source, _target) in reference.FRAMEWORK_TRANSITIONS.items():
 
 @blp.route("/frameworks/<string:slug>/lots")
 @blp.doc(operationId="listLots")
-@blp.response(200, LotSchema(many=True))
-def list_lots(slug: str) -> list[Lot]:
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_of(LotSchema))
+def list_lots(args: dict[str, Any], slug: str) -> dict[str, Any]:
     """The lots of a framework."""
-    return reference.get_framework(get_session(), slug).lots
+    return page_of_list(args, reference.get_framework(get_session(), slug).lots)
 
 
 @blp.route("/frameworks/<string:slug>/lots", methods=["POST"])

@@ -2,13 +2,14 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from api.common.fields import Integer
 from catalogue.models import FrameworkStatus, Funding
 from catalogue.reference import MAX_TERM_MONTHS, SLUG_PATTERN
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX
 
 
 class LotSchema(Schema):
-    number = fields.Integer(required=True)
+    number = Integer(required=True)
     name = fields.String(required=True)
     description = fields.String(required=True)
     default_funding = fields.Enum(Funding, by_value=True, required=True)
@@ -23,7 +24,7 @@ class FrameworkSchema(Schema):
     start_date = fields.Date(required=True)
     end_date = fields.Date(required=True)
     continuity_end_date = fields.Date(allow_none=True)
-    max_term_months = fields.Integer(required=True)
+    max_term_months = Integer(required=True)
     funding_types = fields.List(fields.String(), required=True)
     lots = fields.List(fields.Nested(LotSchema), required=True)
 
@@ -45,7 +46,7 @@ class FrameworkCreateSchema(Schema):
     start_date = fields.Date(required=True)
     end_date = fields.Date(required=True)
     continuity_end_date = fields.Date(allow_none=True)
-    max_term_months = fields.Integer(
+    max_term_months = Integer(
         required=True, strict=True, validate=validate.Range(min=1, max=MAX_TERM_MONTHS)
     )
     funding_types = _funding_types(required=True)
@@ -57,14 +58,12 @@ class FrameworkUpdateSchema(Schema):
     start_date = fields.Date()
     end_date = fields.Date()
     continuity_end_date = fields.Date(allow_none=True)
-    max_term_months = fields.Integer(
-        strict=True, validate=validate.Range(min=1, max=MAX_TERM_MONTHS)
-    )
+    max_term_months = Integer(strict=True, validate=validate.Range(min=1, max=MAX_TERM_MONTHS))
     funding_types = _funding_types()
 
 
 class LotCreateSchema(Schema):
-    number = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
+    number = Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
     name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
     description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX))
     default_funding = fields.Enum(Funding, by_value=True, required=True)

@@ -60,7 +60,8 @@ def metrics() -> Response:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = current_app.extensions[METRICS].registry
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: CONTENT_TYPE_LATEST names its charset already.
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 def _database_check() -> str | None:

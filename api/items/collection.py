@@ -15,11 +15,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema
 
 from api.auth import requires
-from api.common.pagination import page_of
+from api.common.pagination import PageArgsSchema, page_of
 from api.common.transitions import add_transition, camel_case, transition_summary
 from api.common.writes import NOT_FOUND_DOC, WRITE_DOC, ViewResult
 from catalogue.listings import lifecycle
-from catalogue.models import CatalogueItem, ItemKind, Price
+from catalogue.models import CatalogueItem, ItemKind
 from catalogue.principal import Role
 
 from . import views
@@ -88,10 +88,11 @@ def _add_reads(blp: Blueprint, items: ItemCollection) -> None:
 
     @blp.route(f"{items.one}/prices", endpoint=f"list_{noun.lower()}_prices")
     @blp.doc(operationId=f"list{noun}Prices")
-    @blp.response(200, PriceSchema(many=True))
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, page_of(PriceSchema))
     @_docstring(items.prices_doc)
-    def list_prices(item_id: int) -> list[Price]:
-        return views.list_prices(kinds, item_id)
+    def list_prices(args: dict[str, Any], item_id: int) -> dict[str, Any]:
+        return views.list_prices(kinds, args, item_id)
 
 
 def _docstring(text: str) -> Callable[[F], F]:

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from api.capabilities.schemas import CapabilityRefSchema
-from api.common.fields import Id, Money
+from api.common.fields import CapabilityCode, Id, Money
 from api.common.pagination import PageArgsSchema
 from api.suppliers.schemas import SupplierRefSchema
 from catalogue.models import (
@@ -110,9 +110,9 @@ class ItemQueryArgsSchema(PageArgsSchema):
     lot = fields.Integer(validate=validate.Range(min=1, max=1000))
     supplier = Id()
     capability = fields.List(
-        fields.String(validate=validate.Length(min=1, max=64)),
+        CapabilityCode(),
         validate=validate.Length(max=50),
-        metadata={"description": "Capability code; repeat it to require several."},
+        metadata={"description": "Capability code, in any case; repeat it to require several."},
     )
     maturity_level = fields.Integer(
         validate=validate.Range(min=0, max=100), metadata={"description": "The minimum level."}

@@ -18,12 +18,13 @@ from flask_smorest import Blueprint
 
 from api.auth import current_principal, principal
 from api.common.concurrency import check_if_match, etag_header, set_etag
+from api.common.pagination import page_of_list
 from api.common.writes import ViewResult, write_response
 from api.database import get_session, writing_session
 from catalogue import listings
 from catalogue.errors import NotFound
 from catalogue.listings import accreditation, lifecycle, revisions, rules, writes
-from catalogue.models import CatalogueItem, ItemKind, ItemRevision, Price
+from catalogue.models import CatalogueItem, ItemKind, ItemRevision
 from catalogue.principal import Principal, Role
 
 from .filters import item_filters
@@ -49,9 +50,9 @@ def get_item(blp: Blueprint, kinds: Kinds, item_id: int) -> CatalogueItem:
     return item
 
 
-def list_prices(kinds: Kinds, item_id: int) -> list[Price]:
+def list_prices(kinds: Kinds, args: Mapping[str, Any], item_id: int) -> dict[str, Any]:
     visibility = viewer_visibility()
-    return listings.get_item(get_session(), item_id, kinds, visibility).prices
+    return page_of_list(args, listings.get_item(get_session(), item_id, kinds, visibility).prices)
 
 
 # ----------------------------------------------------------------------- the write tail

@@ -6,7 +6,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.common.converters import MAX_ID
-from api.common.fields import BoundedList, Money
+from api.common.fields import BoundedList, Integer, Money
 from catalogue.models import Funding, PricePeriod, PriceUnit, RevisionStatus, TierCalculation
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, REASON_MAX, SUMMARY_MAX
 
@@ -15,8 +15,8 @@ BOUND = validate.Range(min=1, max=MAX_ID)
 
 
 class PriceTierInputSchema(Schema):
-    lower_bound = fields.Integer(required=True, strict=True, validate=BOUND)
-    upper_bound = fields.Integer(
+    lower_bound = Integer(required=True, strict=True, validate=BOUND)
+    upper_bound = Integer(
         required=True,
         strict=True,
         allow_none=True,
@@ -95,15 +95,13 @@ class AccreditationSchema(Schema):
 
 
 class ProposedTierSchema(Schema):
-    lower_bound = fields.Integer(required=True)
-    upper_bound = fields.Integer(allow_none=True, required=True)
+    lower_bound = Integer(required=True)
+    upper_bound = Integer(allow_none=True, required=True)
     amount = fields.String(required=True, metadata={"description": "A decimal string."})
 
 
 class ProposedPriceSchema(Schema):
-    id = fields.Integer(
-        allow_none=True, required=True, metadata={"description": "null: a new price."}
-    )
+    id = Integer(allow_none=True, required=True, metadata={"description": "null: a new price."})
     name = fields.String(required=True)
     description = fields.String(required=True)
     unit = fields.String(required=True)
@@ -135,10 +133,10 @@ class RevisionDiffSchema(Schema):
 
 
 class RevisionSchema(Schema):
-    id = fields.Integer(required=True)
-    item_id = fields.Integer(required=True)
+    id = Integer(required=True)
+    item_id = Integer(required=True)
     status = fields.Enum(RevisionStatus, by_value=True, required=True)
-    base_version = fields.Integer(
+    base_version = Integer(
         required=True, metadata={"description": "The item version the revision started from."}
     )
     proposed = fields.Nested(ProposalSchema, required=True)

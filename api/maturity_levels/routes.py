@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 
 from api.auth import requires
 from api.common.editable import Editable
+from api.common.pagination import PageArgsSchema, page_of, page_of_list
 from api.common.writes import CREATE_DOC, WRITE_DOC, ViewResult
 from api.database import get_session
 from catalogue import reference
@@ -45,10 +46,11 @@ MATURITY_LEVELS: Editable[MaturityLevel] = Editable(
 
 @blp.route("/maturity-levels")
 @blp.doc(operationId="listMaturityLevels")
-@blp.response(200, MaturityLevelSchema(many=True))
-def list_maturity_levels() -> list[MaturityLevel]:
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_of(MaturityLevelSchema))
+def list_maturity_levels(args: dict[str, Any]) -> dict[str, Any]:
     """The levels, lowest first, with the capabilities each requires."""
-    return reference.list_maturity_levels(get_session())
+    return page_of_list(args, reference.list_maturity_levels(get_session()))
 
 
 @blp.route("/maturity-levels", methods=["POST"])

@@ -3,11 +3,12 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from api.capabilities.schemas import CapabilityRefSchema
+from api.common.fields import Integer
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX
 
 
 class MaturityLevelSchema(Schema):
-    level = fields.Integer(required=True)
+    level = Integer(required=True)
     name = fields.String(required=True)
     description = fields.String(required=True)
     required_capabilities = fields.List(
@@ -27,7 +28,7 @@ def _codes(**kwargs: Any) -> fields.List:
 
 
 class MaturityLevelCreateSchema(Schema):
-    level = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100))
+    level = Integer(required=True, strict=True, validate=validate.Range(min=1, max=100))
     name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
     description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX))
     required_capabilities = _codes(required=True)
@@ -40,6 +41,6 @@ class MaturityLevelUpdateSchema(Schema):
 
 
 class MaturityLevelChangeSchema(MaturityLevelSchema):
-    items_relevelled = fields.Integer(
+    items_relevelled = Integer(
         required=True, metadata={"description": "Items whose derived level changed."}
     )

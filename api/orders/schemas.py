@@ -3,7 +3,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.common.fields import BoundedDict, BoundedList, Money
+from api.common.fields import BoundedDict, BoundedList, Integer, Money
 from api.common.pagination import PageArgsSchema
 from catalogue.models import AuditTrailOption, OrderStatus
 from catalogue.orders import Transition
@@ -49,12 +49,12 @@ class SignedPennies(Money):
 
 
 class OrderItemInputSchema(Schema):
-    catalogue_item_id = fields.Integer(required=True, validate=ID)
-    price_id = fields.Integer(required=True, validate=ID)
+    catalogue_item_id = Integer(required=True, validate=ID)
+    price_id = Integer(required=True, validate=ID)
     quantities = BoundedDict(
         max_entries=MAX_RECIPIENTS,
         keys=fields.String(validate=ODS_CODE),
-        values=fields.Integer(
+        values=Integer(
             strict=True, validate=validate.Range(min=1, max=10_000_000, error="At least 1.")
         ),
         load_default=dict,
@@ -66,7 +66,7 @@ class OrderItemInputSchema(Schema):
 
 
 class MigrationInputSchema(Schema):
-    previous_system_id = fields.Integer(
+    previous_system_id = Integer(
         allow_none=True,
         validate=ID,
         metadata={
@@ -77,7 +77,7 @@ class MigrationInputSchema(Schema):
     )
     planned_go_live = fields.Date(allow_none=True)
     audit_trail_option = fields.Enum(AuditTrailOption, by_value=True, allow_none=True)
-    audit_trail_quantity = fields.Integer(
+    audit_trail_quantity = Integer(
         allow_none=True,
         validate=validate.Range(min=1, max=1000),
         metadata={"description": "Users kept (single-user retention) or retrieval requests."},
@@ -100,7 +100,7 @@ class RecipientMigrationInputSchema(MigrationInputSchema):
 class _OrderFields(Schema):
     description = fields.String(validate=validate.Length(max=500))
     commencement_date = fields.Date(allow_none=True)
-    term_months = fields.Integer(
+    term_months = Integer(
         allow_none=True,
         validate=validate.Range(min=1, max=1200),
         metadata={"description": "At most the framework's maximum call-off term."},
@@ -136,8 +136,8 @@ class _OrderFields(Schema):
 
 class OrderCreateSchema(_OrderFields):
     framework = fields.String(validate=validate.Length(min=1, max=64))
-    supplier_id = fields.Integer(validate=ID)
-    selection_id = fields.Integer(
+    supplier_id = Integer(validate=ID)
+    selection_id = Integer(
         validate=ID,
         metadata={
             "description": "A locked selection: prefills the supplier, the winning system and "
@@ -193,7 +193,7 @@ class OrderQueryArgsSchema(PageArgsSchema):
 
 
 class OrderPartySchema(Schema):
-    id = fields.Integer(required=True)
+    id = Integer(required=True)
     name = fields.String(required=True)
 
 
@@ -205,27 +205,27 @@ class OrderFrameworkSchema(Schema):
     slug = fields.String(required=True)
     name = fields.String(required=True)
     status = fields.String(required=True)
-    max_term_months = fields.Integer(required=True)
+    max_term_months = Integer(required=True)
 
 
 class OrderRecipientSchema(Schema):
     ods_code = fields.String(required=True)
     name = fields.String(required=True)
-    list_size = fields.Integer(required=True)
+    list_size = Integer(required=True)
 
 
 class OrderQuantitySchema(Schema):
     ods_code = fields.String(required=True)
-    quantity = fields.Integer(required=True)
+    quantity = Integer(required=True)
 
 
 class OrderItemSchema(Schema):
-    id = fields.Integer(required=True)
-    catalogue_item_id = fields.Integer(required=True)
+    id = Integer(required=True)
+    catalogue_item_id = Integer(required=True)
     item_name = fields.String(required=True)
     kind = fields.String(required=True)
-    lot = fields.Integer(required=True)
-    price_id = fields.Integer(
+    lot = Integer(required=True)
+    price_id = Integer(
         required=True,
         allow_none=True,
         metadata={"description": "The catalogue price; null once the supplier deleted it."},
@@ -243,7 +243,7 @@ class OrderItemSchema(Schema):
 
 
 class AuditTrailPriceSchema(Schema):
-    price_id = fields.Integer(required=True)
+    price_id = Integer(required=True)
     name = fields.String(required=True)
     unit = fields.String(required=True)
     period = fields.String(required=True)
@@ -255,7 +255,7 @@ class AuditTrailOptionSchema(Schema):
     description = fields.String(required=True)
     available = fields.Boolean(required=True)
     chosen = fields.Boolean(required=True)
-    catalogue_item_id = fields.Integer(allow_none=True)
+    catalogue_item_id = Integer(allow_none=True)
     item_name = fields.String(allow_none=True)
     prices = fields.List(fields.Nested(AuditTrailPriceSchema), required=True)
     cost = Money(
@@ -322,7 +322,7 @@ class OrderMigrationSchema(_MigrationDatesSchema):
     planned_go_live = fields.Date(allow_none=True)
     go_live_date = fields.Date(allow_none=True)
     audit_trail_option = fields.String(allow_none=True)
-    audit_trail_quantity = fields.Integer(allow_none=True)
+    audit_trail_quantity = Integer(allow_none=True)
     audit_trail_options = fields.List(fields.Nested(AuditTrailOptionSchema), required=True)
     audit_trail_options_order = fields.String(
         required=True, metadata={"description": "How the options are ordered, in words."}
@@ -346,15 +346,15 @@ class MigrationNoticeSchema(_MigrationDatesSchema):
 
 class OrderSummarySchema(Schema):
     call_off_id = fields.String(required=True, metadata={"examples": ["C000014-01"]})
-    number = fields.Integer(required=True)
-    revision = fields.Integer(required=True)
+    number = Integer(required=True)
+    revision = Integer(required=True)
     status = fields.Enum(OrderStatus, by_value=True, required=True)
     commissioner = fields.Nested(OrderCommissionerSchema, required=True)
     supplier = fields.Nested(OrderPartySchema, required=True)
     framework = fields.Nested(OrderFrameworkSchema, required=True)
     description = fields.String(required=True)
     commencement_date = fields.Date(allow_none=True)
-    term_months = fields.Integer(allow_none=True)
+    term_months = Integer(allow_none=True)
     go_live_date = fields.Date(allow_none=True)
     status_reason = fields.String(allow_none=True)
     created_at = fields.DateTime(required=True)
@@ -364,7 +364,7 @@ class OrderSummarySchema(Schema):
 
 
 class OrderSchema(OrderSummarySchema):
-    selection_id = fields.Integer(allow_none=True)
+    selection_id = Integer(allow_none=True)
     amends = fields.String(allow_none=True, metadata={"description": "The revision amended."})
     revisions = fields.List(fields.String(), required=True)
     allowed_transitions = fields.List(fields.Enum(Transition, by_value=True), required=True)
@@ -421,14 +421,14 @@ class CostChangeSplitSchema(Schema):
 
 
 class CostYearSchema(Schema):
-    year = fields.Integer(required=True)
+    year = Integer(required=True)
     start = fields.Date(required=True)
     end = fields.Date(required=True)
-    months = fields.Integer(required=True)
+    months = Integer(required=True)
 
 
 class CostYearSummarySchema(Schema):
-    year = fields.Integer(required=True)
+    year = Integer(required=True)
     one_off = fields.Nested(CostSplitSchema, required=True)
     recurring = fields.Nested(CostSplitSchema, required=True)
     central = Pennies(required=True, metadata={"description": "One-off and recurring."})
@@ -470,14 +470,14 @@ LINE_KINDS = ["item", "previous_system", "bedding_in", "notice", "audit_trail", 
 
 class CostLineSchema(Schema):
     kind = fields.String(required=True, metadata={"enum": LINE_KINDS})
-    catalogue_item_id = fields.Integer(required=True)
+    catalogue_item_id = Integer(required=True)
     item_name = fields.String(required=True)
     supplier_name = fields.String(required=True)
-    price_id = fields.Integer(required=True, allow_none=True)
+    price_id = Integer(required=True, allow_none=True)
     price_name = fields.String(required=True)
     unit = fields.String(required=True)
     period = fields.String(required=True)
-    quantity = fields.Integer(required=True)
+    quantity = Integer(required=True)
     funding = fields.String(required=True, allow_none=True)
     funding_reason = fields.String(required=True)
     first_day = fields.Date(required=True, metadata={"description": "Charged from (inclusive)."})
@@ -491,7 +491,7 @@ class CostLineSchema(Schema):
 class RecipientEstimateSchema(Schema):
     ods_code = fields.String(required=True)
     name = fields.String(required=True)
-    list_size = fields.Integer(required=True)
+    list_size = Integer(required=True)
     lines = fields.List(fields.Nested(CostLineSchema), required=True)
     summary = fields.Nested(CostSummarySchema, required=True)
     current_system = fields.String(
@@ -516,7 +516,7 @@ BASELINE_NOTE = (
 class CostEstimateSchema(Schema):
     call_off_id = fields.String(required=True)
     commencement_date = fields.Date(required=True)
-    term_months = fields.Integer(required=True)
+    term_months = Integer(required=True)
     years = fields.List(fields.Nested(CostYearSchema), required=True)
     recipients = fields.List(fields.Nested(RecipientEstimateSchema), required=True)
     totals = fields.Nested(CostSummarySchema, required=True)

@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from api.common.fields import Id
+from api.common.fields import Id, Integer
 from api.common.pagination import PageArgsSchema
 from api.items.schemas import ItemRefSchema
 from catalogue.models import OrganisationKind
@@ -9,20 +9,20 @@ from catalogue.validation import NAME_MAX
 
 
 class OrganisationRefSchema(Schema):
-    id = fields.Integer(required=True)
+    id = Integer(required=True)
     ods_code = fields.String(required=True)
     name = fields.String(required=True)
 
 
 class OrganisationSchema(Schema):
-    id = fields.Integer(required=True)
+    id = Integer(required=True)
     kind = fields.Enum(OrganisationKind, by_value=True, required=True)
     ods_code = fields.String(required=True)
     name = fields.String(required=True)
     commissioner_type = fields.String(allow_none=True)
     postcode = fields.String(allow_none=True)
     commissioner = fields.Nested(OrganisationRefSchema, allow_none=True)
-    list_size = fields.Integer(
+    list_size = Integer(
         allow_none=True, metadata={"description": "Registered patients (practices only)."}
     )
     current_system = fields.Nested(ItemRefSchema, allow_none=True)
@@ -49,7 +49,7 @@ class OrganisationCreateSchema(Schema):
     )
     postcode = fields.String(allow_none=True, validate=validate.Length(max=10))
     commissioner_id = Id(allow_none=True, metadata={"description": "Practices only."})
-    list_size = fields.Integer(
+    list_size = Integer(
         allow_none=True,
         strict=True,
         validate=validate.Range(min=0, max=10_000_000),
@@ -63,7 +63,7 @@ class OrganisationUpdateSchema(Schema):
     commissioner_type = fields.String(allow_none=True, validate=validate.OneOf(COMMISSIONER_TYPES))
     postcode = fields.String(allow_none=True, validate=validate.Length(max=10))
     commissioner_id = Id(allow_none=True)
-    list_size = fields.Integer(
+    list_size = Integer(
         allow_none=True, strict=True, validate=validate.Range(min=0, max=10_000_000)
     )
     current_system_id = Id(allow_none=True)

@@ -28,10 +28,13 @@ blp = Blueprint(
 # every declared field, about a third of a cached search's time). Loading keeps no state.
 @blp.arguments(SearchArgsSchema(), location="query")
 @blp.response(200, SearchResultsSchema)
-@blp.alt_response(400, description="The query text cannot be parsed.")
-@blp.alt_response(503, description="The search engine is unavailable.")
+@blp.alt_response(400, schema="Error", description="The query text cannot be parsed.")
+@blp.alt_response(503, schema="Error", description="The search engine is unavailable.")
 def search(args: dict[str, Any]) -> Response:
-    """Search the catalogue."""
+    """Search the catalogue.
+
+    Pages reach at most the 10,000th hit: page x page_size may not exceed 10,000 (a 422).
+    """
     query = search_query(args, sort=args["sort"], page=args["page"], page_size=args["page_size"])
     # The body is built JSON-ready here and returned as a response, which flask-smorest passes
     # through: marshmallow's dump of 20 hits and 7 facets cost more than the search itself.

@@ -5,13 +5,23 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.capabilities.schemas import CapabilityRefSchema
-from api.common.fields import Id, Money
+from api.common.fields import CapabilityCode, Id, Money
 from api.common.pagination import PageArgsSchema
 from catalogue.models import Hosting, ItemKind
 from search.query import MAX_RESULT_WINDOW, Facet, Sort
 
 
 class SearchArgsSchema(PageArgsSchema):
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=MAX_RESULT_WINDOW),
+        metadata={
+            "description": (
+                f"Pages reach at most hit {MAX_RESULT_WINDOW:,}: page x page_size may not "
+                f"exceed {MAX_RESULT_WINDOW:,} (a 422 beyond; narrow the search instead)."
+            )
+        },
+    )
     q = fields.String(
         load_default="",
         validate=validate.Length(max=200),
@@ -20,7 +30,9 @@ class SearchArgsSchema(PageArgsSchema):
                 "Free text. Every word must match (typos tolerated, English stemming) in a "
                 'name, summary, supplier, capability or lot; "quoted phrases" match as '
                 "written; a leading minus excludes a word or phrase. Descriptions add to the "
-                "score but do not make an item match on their own."
+                "score but do not make an item match on their own. Brackets, wildcards and "
+                "operators are not part of the syntax: a word or phrase with no letter or "
+                "digit (`(`, `*`) is a 400, as is an unclosed quote."
             )
         },
     )
@@ -29,10 +41,12 @@ class SearchArgsSchema(PageArgsSchema):
     kind = fields.Enum(ItemKind, by_value=True)
     supplier = Id(metadata={"description": "Supplier id."})
     capability = fields.List(
-        fields.String(validate=validate.Length(min=1, max=64)),
+        CapabilityCode(),
         load_default=list,
         validate=validate.Length(max=50),
-        metadata={"description": "Capability code; repeat it to require several (all hold)."},
+        metadata={
+            "description": "Capability code, in any case; repeat it to require several (all hold)."
+        },
     )
     maturity_level = fields.Integer(
         validate=validate.Range(min=0, max=100), metadata={"description": "The minimum level."}

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from api.auth import principal, requires
 from api.common.concurrency import check_if_match, set_etag
 from api.common.downloads import BINARY, CSV, XLSX, download
-from api.common.pagination import page_of, page_response
+from api.common.pagination import PageArgsSchema, page_of, page_of_list, page_response
 from api.common.search_query import search_query
 from api.common.writes import NOT_FOUND_DOC, WRITE_DOC, ViewResult, write_response
 from api.database import get_session, writing_session
@@ -270,10 +270,12 @@ def remove_criterion(selection_id: int, criterion_id: int) -> ViewResult:
 @blp.route(f"{ONE}/scores", methods=["GET"])
 @requires(*READERS)
 @blp.doc(operationId="listSelectionScores", **NOT_FOUND_DOC)
-@blp.response(200, SelectionScoreSchema(many=True))
-def list_scores(selection_id: int) -> list[SelectionScore]:
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_of(SelectionScoreSchema))
+def list_scores(args: dict[str, Any], selection_id: int) -> dict[str, Any]:
     """The scores entered so far (automatic scores are in the result's breakdown)."""
-    return selections.get_selection(get_session(), principal(), selection_id).scores
+    scores = selections.get_selection(get_session(), principal(), selection_id).scores
+    return page_of_list(args, scores)
 
 
 @blp.route(f"{ONE}/scores", methods=["PUT"])

@@ -4,7 +4,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.common.fields import BoundedList, Id, Money
+from api.common.fields import BoundedList, CapabilityCode, Id, Money
 from api.common.pagination import PageArgsSchema
 from api.compare.schemas import WholeLifeCostSchema
 from api.items.schemas import FrameworkRefSchema
@@ -92,9 +92,7 @@ class SearchFiltersSchema(Schema):
     lot = fields.Integer(validate=validate.Range(min=1, max=1000))
     kind = fields.Enum(ItemKind, by_value=True)
     supplier = Id()
-    capability = fields.List(
-        fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=50)
-    )
+    capability = fields.List(CapabilityCode(), validate=validate.Length(max=50))
     maturity_level = fields.Integer(
         validate=validate.Range(min=0, max=100), metadata={"description": "The minimum level."}
     )

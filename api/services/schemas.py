@@ -2,7 +2,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, post_load, validate
 
-from api.common.fields import BoundedList, Id
+from api.common.fields import BoundedList, Id, Integer
 from api.items.schemas import ItemQueryArgsSchema
 from api.items.write_schemas import RFA_MAX, ItemFieldsUpdateSchema, PriceCreateSchema
 from catalogue.models import Hosting, ItemKind, ServiceCategory
@@ -10,8 +10,18 @@ from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, SUMMARY_MAX
 
 
 class ServiceQueryArgsSchema(ItemQueryArgsSchema):
-    kind = fields.String(validate=validate.OneOf([ItemKind.SERVICE.value]))
-    category = fields.Enum(ServiceCategory, by_value=True)
+    kind = fields.String(
+        validate=validate.OneOf([ItemKind.SERVICE.value]),
+        metadata={
+            "description": "Always `service` here (systems and modules are under /systems); "
+            "narrow services with `category`."
+        },
+    )
+    category = fields.Enum(
+        ServiceCategory,
+        by_value=True,
+        metadata={"description": "The kind of service: migration, training, hosting..."},
+    )
     system = Id(metadata={"description": "Services of this system."})
 
 
@@ -22,7 +32,7 @@ class ServiceCreateSchema(Schema):
     framework = fields.String(
         required=True, validate=validate.Length(min=1, max=64), metadata={"description": "Slug."}
     )
-    lot = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
+    lot = Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
     category = fields.Enum(ServiceCategory, by_value=True, required=True)
     hosting = fields.Enum(Hosting, by_value=True, required=True)
     rfa_version = fields.String(allow_none=True, validate=validate.Length(max=RFA_MAX))

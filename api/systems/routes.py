@@ -1,11 +1,13 @@
+from typing import Any
+
 from flask_smorest import Blueprint
 
+from api.common.pagination import PageArgsSchema, page_of, page_of_list
 from api.database import get_session
 from api.items.collection import ItemCollection, add_item_routes
 from api.items.schemas import CatalogueItemSchema
 from api.items.views import viewer_visibility
 from catalogue import listings
-from catalogue.models import CatalogueItem
 
 from .schemas import SystemCreateSchema, SystemQueryArgsSchema, SystemUpdateSchema
 
@@ -32,10 +34,11 @@ add_item_routes(blp, SYSTEMS)
 
 @blp.route("/systems/<int:item_id>/services")
 @blp.doc(operationId="listSystemServices")
-@blp.response(200, CatalogueItemSchema(many=True))
-def list_system_services(item_id: int) -> list[CatalogueItem]:
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_of(CatalogueItemSchema))
+def list_system_services(args: dict[str, Any], item_id: int) -> dict[str, Any]:
     """Services offered for a system: its own and its supplier's on the same framework."""
     session = get_session()
     visibility = viewer_visibility()
     system = listings.get_item(session, item_id, listings.SYSTEM_KINDS, visibility)
-    return listings.services_for_system(session, system, visibility)
+    return page_of_list(args, listings.services_for_system(session, system, visibility))

@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from api.common.fields import BoundedList, Id
+from api.common.fields import BoundedList, Id, Integer
 from api.items.schemas import ItemQueryArgsSchema
 from api.items.write_schemas import RFA_MAX, ItemFieldsUpdateSchema, PriceCreateSchema
 from catalogue.models import Hosting, ItemKind
@@ -21,7 +21,7 @@ class SystemCreateSchema(Schema):
     framework = fields.String(
         required=True, validate=validate.Length(min=1, max=64), metadata={"description": "Slug."}
     )
-    lot = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
+    lot = Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
     hosting = fields.Enum(Hosting, by_value=True, required=True)
     rfa_version = fields.String(allow_none=True, validate=validate.Length(max=RFA_MAX))
     parent_id = Id(

@@ -3,9 +3,9 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from api.auth import principal, requires
+from api.common.pagination import PageArgsSchema, page_of, page_of_list
 from api.database import get_session, writing_session
 from catalogue import accounts
-from catalogue.models import ApiToken
 from catalogue.principal import Role
 
 from .schemas import IssuedTokenSchema, TokenCreateSchema, TokenSchema
@@ -30,10 +30,11 @@ def issue_token(body: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/tokens", methods=["GET"])
 @blp.doc(operationId="listTokens")
 @requires(Role.AUTHORITY)
-@blp.response(200, TokenSchema(many=True))
-def list_tokens() -> list[ApiToken]:
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_of(TokenSchema))
+def list_tokens(args: dict[str, Any]) -> dict[str, Any]:
     """Every token, without secrets."""
-    return accounts.list_tokens(get_session())
+    return page_of_list(args, accounts.list_tokens(get_session()))
 
 
 @blp.route("/tokens/<int:token_id>", methods=["DELETE"])

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from catalogue import audit
@@ -54,7 +54,7 @@ def _visible_to(query: Select, viewer: Principal) -> Select:
         )
     if viewer.role is Role.AUTHORITY:
         return query
-    return query.where(False)
+    return query.where(false())
 
 
 def _loading() -> tuple[Any, ...]:

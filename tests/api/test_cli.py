@@ -94,3 +94,30 @@ def test_create_token_issues_a_practice_token_bound_to_a_practice(empty_database
     )
     assert refused.exit_code != 0
     assert "practice organisation" in refused.output
+
+
+COMMANDS = [
+    ["init-db"],
+    ["seed"],
+    ["create-token", "--role", "authority"],
+    ["reindex"],
+    ["index-worker", "--once"],
+    ["serve"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command[0])
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("GPSOC_SEARCH_CACHE", "abc"), ("DATABASE_URL", "nonsense"), ("DATABASE_URL", "foo://x")],
+)
+def test_a_bad_setting_is_one_line_naming_it_and_exit_code_2(
+    tmp_path, monkeypatch, command, variable, value
+):
+    monkeypatch.setenv("GPSOC_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv(variable, value)
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and variable in lines[0], result.output
+    assert "Traceback" not in result.output

@@ -5,7 +5,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from api.common.fields import Money, format_money, format_scaled_money
+from api.common.fields import (
+    CapabilityCode,
+    Id,
+    Integer,
+    Money,
+    format_money,
+    format_scaled_money,
+)
 
 
 @pytest.mark.parametrize(
@@ -41,3 +48,29 @@ def test_money_input_is_exact():
 def test_money_beyond_a_trillion_is_refused(huge):
     with pytest.raises(ValidationError, match="at most"):
         Money().deserialize(huge)
+
+
+@pytest.mark.parametrize("strict", [True, False])
+@pytest.mark.parametrize(("given_", "read"), [(536, 536), (536.0, 536), (-2.0, -2)])
+def test_an_integer_is_what_json_schema_calls_one(strict, given_, read):
+    assert Integer(strict=strict).deserialize(given_) == read
+
+
+@pytest.mark.parametrize("strict", [True, False])
+@pytest.mark.parametrize("bad", [536.5, True, float("inf"), float("nan")])
+def test_a_fraction_is_refused_not_truncated(strict, bad):
+    with pytest.raises(ValidationError):
+        Integer(strict=strict).deserialize(bad)
+
+
+def test_an_id_is_an_integer_too():
+    assert Id().deserialize(7.0) == 7
+    with pytest.raises(ValidationError):
+        Id().deserialize(7.5)
+
+
+@pytest.mark.parametrize(
+    ("given_", "read"), [("EPS", "eps"), ("Choose-And-Book", "choose-and-book")]
+)
+def test_a_capability_code_is_read_in_any_case(given_, read):
+    assert CapabilityCode().deserialize(given_) == read

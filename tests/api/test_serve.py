@@ -27,8 +27,10 @@ def _get(url: str) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
-@pytest.fixture
-def served(tmp_path):
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    # One server for the module: starting one (migrate, seed, two workers) is most of its time.
+    tmp_path = tmp_path_factory.mktemp("served")
     env = {
         **os.environ,
         "GPSOC_DATA_DIR": str(tmp_path),
@@ -74,3 +76,39 @@ def test_serve_answers_and_metrics_cover_every_worker(served):
         if line.startswith("gpsoc_http_requests_total{") and '"/api/v1/systems"' in line
     )
     assert float(line.rsplit(" ", 1)[1]) == 10.0
+
+
+def _raw(base: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(request)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in header_lines)
+    return int(status_line.split()[1]), headers, body
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        (
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+            + b"".join(b"X-Filler-%d: 1\r\n" % n for n in range(120))
+            + b"\r\n",
+            431,
+        ),
+        (b"NOT HTTP AT ALL\r\n\r\n", 400),
+        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Name: 1\r\n\r\n", 400),
+    ],
+    ids=["request line too long", "too many headers", "not http", "bad header"],
+)
+def test_what_gunicorn_refuses_is_answered_in_the_error_shape(served, request_bytes, status):
+    answered, headers, body = _raw(served, request_bytes)
+    assert answered == status
+    assert headers["Content-Type"] == "application/json"
+    error = json.loads(body)
+    assert error["code"] == status and error["status"] and error["message"]

@@ -46,3 +46,15 @@ def test_environment_overrides():
 def test_an_unusable_cache_size_is_refused_with_its_name(bad):
     with pytest.raises(ConfigurationError, match="GPSOC_SEARCH_CACHE"):
         Settings.from_env({"GPSOC_SEARCH_CACHE": bad})
+
+
+@pytest.mark.parametrize("bad", ["nonsense", "foo://x", "postgresql+nosuch://db/gpsoc"])
+def test_an_unusable_database_url_is_refused_with_its_name(bad):
+    with pytest.raises(ConfigurationError, match="DATABASE_URL"):
+        Settings.from_env({"DATABASE_URL": bad})
+
+
+def test_the_database_url_is_not_repeated_in_the_error():
+    with pytest.raises(ConfigurationError) as refused:
+        Settings.from_env({"DATABASE_URL": "postgresql+nosuch://gpsoc:s3cret@db/gpsoc"})
+    assert "s3cret" not in str(refused.value)

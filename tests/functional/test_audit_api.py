@@ -48,7 +48,7 @@ def test_the_actor_cannot_be_given_in_the_request(supplier):
         "/api/v1/systems", json={"name": "Sneaky", "actor": "authority:console"}
     )
     assert response.status_code == 422
-    assert "actor" in response.get_json()["errors"]["json"]
+    assert "actor" in response.get_json()["errors"]
 
 
 def test_each_caller_sees_the_events_on_its_own_objects(

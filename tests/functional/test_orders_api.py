@@ -250,7 +250,7 @@ def test_items_must_be_the_suppliers_and_quantities_positive(db, commissioner):
         )
         response = commissioner.post(ORDERS, json=zero)
         assert response.status_code == 422
-        assert "items" in response.get_json()["errors"]["json"]
+        assert "items" in response.get_json()["errors"]
     assert order_count(db) == before
 
 

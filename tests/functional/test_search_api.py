@@ -155,3 +155,12 @@ def test_the_openapi_document_describes_search_and_its_facets(client):
     assert {"400", "503"} <= set(operation["responses"])
     facets = spec["components"]["schemas"]["SearchResults"]["properties"]["facets"]
     assert "every other filter" in facets["description"]
+
+
+@pytest.mark.parametrize("text", ["(", ")(", "[", "*", "emis *", "a && b"])
+def test_operators_and_wildcards_are_a_400_not_everything(client, indexed_search, text):
+    response = client.get("/api/v1/search", query_string={"q": text})
+    assert response.status_code == 400, response.json
+    body = response.json
+    assert body["code"] == 400 and body["status"] == "Bad Request"
+    assert "no letter or digit" in body["message"]

@@ -17,7 +17,10 @@ def test_parses_words_phrases_and_exclusions(text, parsed):
     assert parse_text(text) == parsed
 
 
-@pytest.mark.parametrize("text", ['"never closed', "emis -", '""', 'a"b', "--x"])
+@pytest.mark.parametrize(
+    "text",
+    ['"never closed', "emis -", '""', 'a"b', "--x", "(", ")(", "[", "*", "emis *", '"()"', "-&&"],
+)
 def test_rejects_what_it_cannot_parse(text):
     with pytest.raises(QuerySyntaxError):
         parse_text(text)
