@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_SEARCH_CACHE = 256
+# Seconds between a serving process's background drains of the search outbox (0: none).
+DEFAULT_SEARCH_DRAIN_INTERVAL = 2.0
+# Seconds the oldest pending outbox row may wait before /readyz says not ready.
+DEFAULT_OUTBOX_LAG_LIMIT = 60.0
 
 
 class ConfigurationError(ValueError):
@@ -27,6 +31,11 @@ class Settings:
     # Reverse proxies in front of the service whose X-Forwarded-For/-Proto headers to trust, so
     # that the client address (throttling, logs) is the caller's, not the proxy's.
     trusted_proxies: int = 0
+    # How often each serving process drains the outbox and checks its index (0: never; the
+    # after-commit drain and `gpsoc index-worker` remain).
+    search_drain_interval: float = DEFAULT_SEARCH_DRAIN_INTERVAL
+    # How old the oldest pending outbox row may be before /readyz says not ready.
+    outbox_lag_limit: float = DEFAULT_OUTBOX_LAG_LIMIT
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -40,6 +49,10 @@ class Settings:
             search_cache_size=_count(env, "GPSOC_SEARCH_CACHE", DEFAULT_SEARCH_CACHE),
             throttle_storage_uri=env.get("GPSOC_THROTTLE_STORAGE") or "memory://",
             trusted_proxies=_count(env, "GPSOC_TRUSTED_PROXIES", 0),
+            search_drain_interval=_seconds(
+                env, "GPSOC_SEARCH_DRAIN_INTERVAL", DEFAULT_SEARCH_DRAIN_INTERVAL
+            ),
+            outbox_lag_limit=_seconds(env, "GPSOC_OUTBOX_LAG_LIMIT", DEFAULT_OUTBOX_LAG_LIMIT),
         )
 
     def ensure_data_dir(self) -> None:
@@ -56,4 +69,19 @@ def _count(env: Mapping[str, str], name: str, default: int) -> int:
         value = -1
     if value < 0:
         raise ConfigurationError(f"{name} must be a whole number of 0 or more, not {raw!r}.")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not (0 <= value <= 86_400):  # also refuses nan and inf
+        raise ConfigurationError(
+            f"{name} must be a number of seconds from 0 to 86400, not {raw!r}."
+        )
     return value

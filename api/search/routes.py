@@ -1,14 +1,20 @@
 from typing import Any
 
 from flask import Response
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, abort
 
 from api.common.search_query import search_query
 from api.json import json_response
-from search import FacetCount, SearchResults
+from search import FacetCount, SearchResults, SearchUnavailable
 
-from .extension import state
+from .extension import state, unusable_reason
 from .schemas import SearchArgsSchema, SearchResultsSchema
+
+# What search answers while its index is rebuilt (never an empty result).
+REBUILDING = (
+    "The search index is being rebuilt from the database; search answers again when it is "
+    "done. Try again shortly."
+)
 
 blp = Blueprint(
     "search",
@@ -29,7 +35,9 @@ blp = Blueprint(
 @blp.arguments(SearchArgsSchema(), location="query")
 @blp.response(200, SearchResultsSchema)
 @blp.alt_response(400, description="The query text cannot be parsed.")
-@blp.alt_response(503, description="The search engine is unavailable.")
+@blp.alt_response(
+    503, description="The search engine is unavailable, or its index is being rebuilt."
+)
 def search(args: dict[str, Any]) -> Response:
     """Search the catalogue."""
     query = search_query(args, sort=args["sort"], page=args["page"], page_size=args["page_size"])
@@ -37,7 +45,15 @@ def search(args: dict[str, Any]) -> Response:
     # through: marshmallow's dump of 20 hits and 7 facets cost more than the search itself.
     # SearchResultsSchema still documents it, and the OpenAPI conformance tests check it.
     # The app's JSON provider encodes it with orjson.
-    return json_response(_body(state().engine.search(query)))
+    if unusable_reason() is not None:
+        abort(503, message=REBUILDING)
+    try:
+        results = state().engine.search(query)
+    except SearchUnavailable:
+        if unusable_reason() is not None:  # found broken since the check above
+            abort(503, message=REBUILDING)
+        raise
+    return json_response(_body(results))
 
 
 def _body(results: SearchResults) -> dict[str, Any]:
