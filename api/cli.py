@@ -75,10 +75,7 @@ def _index_in_step(rebuild: bool) -> None:
     wrote, or rebuild the index when it needs it (none yet, broken, an older format, empty)
     or `rebuild` says so. An unreachable engine is reported, not fatal: the rows stay pending
     and the server's keeper drains them once it answers."""
-    from search import SearchUnavailable
-    from search.documents import count_public
-    from search.indexer import outbox_backlog
-    from search.keeper import rebuild_reason
+    from search import SearchUnavailable, count_public, outbox_backlog, rebuild_reason
 
     engine, lock, read_session, write_session = _search_context()
     try:
@@ -239,7 +236,7 @@ def index_worker(interval: float, once: bool) -> None:
     process's keeper, it also rebuilds an index that is missing, broken or outdated."""
     import time
 
-    from search.keeper import IndexKeeper
+    from search import IndexKeeper
 
     engine, lock, read_session, write_session = _search_context()
     keeper = IndexKeeper(engine, lock, read_session, write_session)
@@ -262,8 +259,7 @@ def search_check(repair: bool) -> None:
     """Compare the database's searchable items with the search index: documents missing,
     extra, or stale (differing from the database). Exits 1 when it found drift (after
     repairing it, with --repair), 2 when the engine cannot be read."""
-    from search import SearchUnavailable
-    from search.drift import find_drift, repair_drift
+    from search import SearchUnavailable, find_drift, repair_drift
 
     engine, lock, read_session, _ = _search_context()
     try:

@@ -1,9 +1,10 @@
 from typing import Any
 
 from flask import Response
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from api.common.search_query import search_query
+from api.errors import error_body
 from api.json import json_response
 from search import FacetCount, SearchResults, SearchUnavailable
 
@@ -46,14 +47,22 @@ def search(args: dict[str, Any]) -> Response:
     # SearchResultsSchema still documents it, and the OpenAPI conformance tests check it.
     # The app's JSON provider encodes it with orjson.
     if unusable_reason() is not None:
-        abort(503, message=REBUILDING)
+        return _rebuilding()
     try:
         results = state().engine.search(query)
     except SearchUnavailable:
         if unusable_reason() is not None:  # found broken since the check above
-            abort(503, message=REBUILDING)
+            return _rebuilding()
         raise
     return json_response(_body(results))
+
+
+def _rebuilding() -> Response:
+    # Built here: the error handlers give every other 5xx a generic message.
+    response = json_response(error_body(503, REBUILDING))
+    response.status_code = 503
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def _body(results: SearchResults) -> dict[str, Any]:

@@ -39,3 +39,19 @@ def test_environment_overrides():
 def test_an_unusable_cache_size_is_refused_with_its_name(bad):
     with pytest.raises(ConfigurationError, match="GPSOC_SEARCH_CACHE"):
         Settings.from_env({"GPSOC_SEARCH_CACHE": bad})
+
+
+def test_search_keeper_settings_default_and_override():
+    defaults = Settings.from_env({})
+    assert defaults.search_drain_interval == 2.0 and defaults.outbox_lag_limit == 60.0
+    settings = Settings.from_env(
+        {"GPSOC_SEARCH_DRAIN_INTERVAL": "0", "GPSOC_OUTBOX_LAG_LIMIT": "12.5"}
+    )
+    assert settings.search_drain_interval == 0 and settings.outbox_lag_limit == 12.5
+
+
+@pytest.mark.parametrize("name", ["GPSOC_SEARCH_DRAIN_INTERVAL", "GPSOC_OUTBOX_LAG_LIMIT"])
+@pytest.mark.parametrize("bad", ["-1", "soon", "nan", "inf", "100000"])
+def test_unusable_seconds_are_refused_with_their_name(name, bad):
+    with pytest.raises(ConfigurationError, match=name):
+        Settings.from_env({name: bad})
