@@ -88,7 +88,23 @@ class SearchDocument:
     def fingerprint(self) -> str:
         """A digest of everything the document holds: an indexed document whose fingerprint
         differs from the database's is stale (`gpsoc search-check`)."""
-        return hashlib.blake2b(repr(self).encode(), digest_size=8).hexdigest()
+        # Joined by hand: repr() of the dataclass costs four times as much (a tenth of a reindex).
+        parts = [
+            f"{self.id}|{self.kind}|{self.status}|{self.hosting}|{self.category}|"
+            f"{self.maturity_level}|{self.supplier_id}|{self.lot}|{self.annual_price}|"
+            f"{len(self.capabilities)}|{len(self.prices)}",
+            self.name,
+            self.summary,
+            self.description,
+            self.supplier_name,
+            self.framework,
+            self.framework_name,
+            self.lot_name,
+            *self.capabilities,
+            *self.capability_names,
+            *[f"{p.name}|{p.unit}|{p.period}|{p.amount}" for p in self.prices],
+        ]
+        return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).hexdigest()
 
     @property
     def name_sort(self) -> str:
