@@ -28,6 +28,7 @@ from search.locking import DrainLock
 log = logging.getLogger(__name__)
 
 EXTENSION = "gpsoc_search"
+SERVING = "GPSOC_SERVING"  # config: the app is built to serve (start the keeper's thread)
 
 
 @dataclass
@@ -41,9 +42,11 @@ class SearchState:
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    """Set up search for the app. The keeper's thread is started here, in each serving
-    process (gunicorn loads the app in every worker), unless the interval is 0 or the app is
-    TESTING: tests drive the keeper themselves (keeper.tick(), or start_keeper(app))."""
+    """Set up search for the app. The keeper's thread is started here when the app is built to
+    serve (config GPSOC_SERVING: `gpsoc serve` builds the app in each gunicorn worker, and
+    wsgi.py for other servers), unless GPSOC_SEARCH_DRAIN_INTERVAL is 0. An app built for
+    anything else (a test, a script) never writes to an index behind its back: tests drive the
+    keeper themselves (keeper.tick(), or start_keeper(app))."""
     db = app.extensions[database.EXTENSION]
     engine = make_search_engine(settings)
     lock = make_drain_lock(engine, db.engine, settings.data_dir)
@@ -66,7 +69,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     add_readiness_check(app, "index", lambda: _index_check(app))
     add_readiness_check(app, "outbox", lambda: _outbox_check(app))
     app.after_request(_drain_after_commit)
-    if settings.search_drain_interval > 0 and not app.testing:
+    if settings.search_drain_interval > 0 and app.config.get(SERVING):
         start_keeper(app)
 
 
