@@ -85,7 +85,56 @@ def seed(synthetic: int | None, random_seed: int) -> None:
         click.echo(f"Seeded: {report}")
     else:
         click.echo(f"Added {added} synthetic items (random seed {random_seed}).")
-        click.echo("Bulk-loaded items reach search with `gpsoc reindex`.")
+    # Bulk-loaded synthetic items bypass the outbox: only a rebuild brings them in.
+    _index_in_step(rebuild=synthetic is not None)
+
+
+def _index_in_step(rebuild: bool) -> None:
+    """Leave the search index in step with the database: drain the outbox rows the command
+    wrote, or rebuild the index when it needs it (none yet, broken, an older format, empty)
+    or `rebuild` says so. An unreachable engine is reported, not fatal: the rows stay pending
+    and the server's keeper drains them once it answers."""
+    from search import SearchUnavailable, count_public, outbox_backlog, rebuild_reason
+
+    engine, lock, read_session, write_session = _search_context()
+    try:
+        status = engine.index_status()
+
+        def searchable() -> int:
+            with read_session() as session:
+                return count_public(session)
+
+        reason = "synthetic items were bulk-loaded" if rebuild else None
+        reason = reason or rebuild_reason(status, searchable)
+        if reason is not None:
+            click.echo(f"Building the search index ({reason}).")
+            _rebuild_with_progress(engine, lock, read_session, write_session)
+            return
+        pending = outbox_backlog(read_session).pending
+        if pending:
+            _drain_with_progress(engine, lock, read_session, write_session, pending)
+    except SearchUnavailable as error:
+        click.echo(
+            f"Search is not in step yet ({error}); its changes stay in the outbox until the "
+            "engine answers (gpsoc serve and gpsoc index-worker drain them).",
+            err=True,
+        )
+
+
+def _drain_with_progress(
+    engine: SearchEngine,
+    lock: DrainLock,
+    read_session: sessionmaker[Session],
+    write_session: sessionmaker[Session],
+    pending: int,
+) -> None:
+    from search import SearchUnavailable, drain_outbox
+
+    with tqdm(total=pending, unit="change", desc=f"index ({engine.name})", file=sys.stderr) as bar:
+        report = drain_outbox(engine, lock, read_session, write_session, on_progress=bar.update)
+    if report.failed:
+        raise SearchUnavailable(report.error or "the engine refused the changes")
+    click.echo(f"Indexed {report.acknowledged} changes into the search index.")
 
 
 @main.command("create-token")
@@ -231,26 +280,36 @@ def _search_context() -> tuple[
 def reindex() -> None:
     """Rebuild the search index from the database and switch to it atomically."""
     from search import SearchUnavailable
-    from search import reindex as rebuild
 
     engine, lock, read_session, write_session = _search_context()
+    try:
+        _rebuild_with_progress(engine, lock, read_session, write_session)
+    except SearchUnavailable as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _rebuild_with_progress(
+    engine: SearchEngine,
+    lock: DrainLock,
+    read_session: sessionmaker[Session],
+    write_session: sessionmaker[Session],
+) -> None:
+    from search import reindex as rebuild
+
     with tqdm(unit="item", desc=f"reindex ({engine.name})", file=sys.stderr) as bar:
 
         def set_total(total: int) -> None:
             bar.total = total
             bar.refresh()
 
-        try:
-            report = rebuild(
-                engine,
-                lock,
-                read_session,
-                write_session,
-                on_total=set_total,
-                on_progress=bar.update,
-            )
-        except SearchUnavailable as error:
-            raise click.ClickException(str(error)) from error
+        report = rebuild(
+            engine,
+            lock,
+            read_session,
+            write_session,
+            on_total=set_total,
+            on_progress=bar.update,
+        )
     rate = report.indexed / bar.format_dict["elapsed"] if bar.format_dict["elapsed"] else 0
     click.echo(
         f"Indexed {report.indexed} items ({rate:,.0f} items/s); "
@@ -262,16 +321,18 @@ def reindex() -> None:
 @click.option("--interval", default=1.0, type=click.FloatRange(min=0.05), show_default=True)
 @click.option("--once", is_flag=True, help="Drain what is pending and stop.")
 def index_worker(interval: float, once: bool) -> None:
-    """Drain the search outbox continuously (for multi-process deployments)."""
+    """Drain the search outbox continuously (for multi-process deployments); like a serving
+    process's keeper, it also rebuilds an index that is missing, broken or outdated."""
     import time
 
-    from search import drain_outbox
+    from search import IndexKeeper
 
     engine, lock, read_session, write_session = _search_context()
+    keeper = IndexKeeper(engine, lock, read_session, write_session)
     click.echo(f"Draining the search outbox into the {engine.name} engine every {interval}s.")
     while True:
-        report = drain_outbox(engine, lock, read_session, write_session)
-        if report.acknowledged or report.failed:
+        report = keeper.tick()
+        if report is not None and (report.acknowledged or report.failed):
             click.echo(
                 f"indexed {report.indexed}, deleted {report.deleted}, "
                 f"failed {report.failed}" + (f" ({report.error})" if report.error else "")
@@ -279,3 +340,39 @@ def index_worker(interval: float, once: bool) -> None:
         if once:
             return
         time.sleep(interval)
+
+
+@main.command("search-check")
+@click.option("--repair", is_flag=True, help="Index the differences found.")
+def search_check(repair: bool) -> None:
+    """Compare the database's searchable items with the search index: documents missing,
+    extra, or stale (differing from the database). Exits 1 when it found drift (after
+    repairing it, with --repair), 2 when the engine cannot be read."""
+    from search import SearchUnavailable, find_drift, repair_drift
+
+    engine, lock, read_session, _ = _search_context()
+    try:
+        drift = find_drift(engine, read_session)
+    except SearchUnavailable as error:
+        click.echo(f"Cannot read the search index: {error}", err=True)
+        sys.exit(2)
+    click.echo(
+        f"{drift.searchable} searchable items in the database, {drift.indexed} documents in "
+        f"the {engine.name} index, {drift.pending} changes pending in the outbox."
+    )
+    for label, ids in (("missing", drift.missing), ("extra", drift.extra), ("stale", drift.stale)):
+        shown = ", ".join(map(str, ids[:20])) + (" ..." if len(ids) > 20 else "")
+        click.echo(f"{label}: {len(ids)}" + (f" ({shown})" if ids else ""))
+    if not drift.found:
+        click.echo("The index is in step with the database.")
+        return
+    if repair:
+        try:
+            sent = repair_drift(engine, lock, read_session, drift)
+        except SearchUnavailable as error:
+            click.echo(f"Repair failed: {error}", err=True)
+            sys.exit(2)
+        click.echo(f"Repaired: {sent} items re-indexed or removed.")
+    else:
+        click.echo("Drift found; `gpsoc search-check --repair` fixes it.")
+    sys.exit(1)

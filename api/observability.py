@@ -9,7 +9,7 @@ import time
 import uuid
 
 from flask import Flask, Response, g, request
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 log = logging.getLogger("gpsoc.access")
 EXTENSION = "gpsoc_metrics"
@@ -31,6 +31,42 @@ class Metrics:
             ["endpoint"],
             registry=self.registry,
             buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+        )
+        # Search: the outbox and the index (set by api.search.extension; under gunicorn the
+        # most recent value any worker saw is reported).
+        self.outbox_pending = Gauge(
+            "gpsoc_search_outbox_pending",
+            "Search outbox rows waiting to be indexed.",
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
+        )
+        self.outbox_oldest_age = Gauge(
+            "gpsoc_search_outbox_oldest_age_seconds",
+            "How long the oldest pending search outbox row has waited.",
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
+        )
+        self.index_documents = Gauge(
+            "gpsoc_search_index_documents",
+            "Documents in the search index.",
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
+        )
+        self.drain_duration = Histogram(
+            "gpsoc_search_drain_duration_seconds",
+            "Time to drain the search outbox into the engine, per drain that found work.",
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.drain_failures = Counter(
+            "gpsoc_search_drain_failures",
+            "Drains of the search outbox that the engine failed (the rows stay pending).",
+            registry=self.registry,
+        )
+        self.index_rebuilds = Counter(
+            "gpsoc_search_index_rebuilds",
+            "Rebuilds of a missing, damaged, outdated or empty search index by the keeper.",
+            registry=self.registry,
         )
 
 

@@ -73,7 +73,8 @@ class _Server(BaseApplication):
         from api import create_app
 
         # Flask takes the environ as a dict, gunicorn's stubs say MutableMapping: the same call.
-        return cast("_WSGIAppType", create_app())
+        # GPSOC_SERVING: this worker keeps search in step (api/search/extension.py).
+        return cast("_WSGIAppType", create_app({"GPSOC_SERVING": True}))
 
 
 class _GeventWorker(GeventWorker):

@@ -13,6 +13,10 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 DEFAULT_SEARCH_CACHE = 256
 # The largest request body accepted (413 above it): generous for any real listing or order.
 DEFAULT_MAX_REQUEST_BYTES = 1_048_576
+# Seconds between a serving process's background drains of the search outbox (0: none).
+DEFAULT_SEARCH_DRAIN_INTERVAL = 2.0
+# Seconds the oldest pending outbox row may wait before /readyz says not ready.
+DEFAULT_OUTBOX_LAG_LIMIT = 60.0
 
 
 class ConfigurationError(ValueError):
@@ -36,6 +40,11 @@ class Settings:
     # The HMAC key that signs the audit chain's head (GET /audit-events/head); unset, the head
     # is served unsigned and anchors cannot be checked.
     audit_anchor_key: str | None = None
+    # How often each serving process drains the outbox and checks its index (0: never; the
+    # after-commit drain and `gpsoc index-worker` remain).
+    search_drain_interval: float = DEFAULT_SEARCH_DRAIN_INTERVAL
+    # How old the oldest pending outbox row may be before /readyz says not ready.
+    outbox_lag_limit: float = DEFAULT_OUTBOX_LAG_LIMIT
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -52,6 +61,10 @@ class Settings:
             trusted_proxies=_count(env, "GPSOC_TRUSTED_PROXIES", 0),
             max_request_bytes=_count(env, "GPSOC_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
             audit_anchor_key=env.get("GPSOC_AUDIT_ANCHOR_KEY") or None,
+            search_drain_interval=_seconds(
+                env, "GPSOC_SEARCH_DRAIN_INTERVAL", DEFAULT_SEARCH_DRAIN_INTERVAL
+            ),
+            outbox_lag_limit=_seconds(env, "GPSOC_OUTBOX_LAG_LIMIT", DEFAULT_OUTBOX_LAG_LIMIT),
         )
 
     def ensure_data_dir(self) -> None:
@@ -87,4 +100,19 @@ def _count(env: Mapping[str, str], name: str, default: int) -> int:
         value = -1
     if value < 0:
         raise ConfigurationError(f"{name} must be a whole number of 0 or more, not {raw!r}.")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not (0 <= value <= 86_400):  # also refuses nan and inf
+        raise ConfigurationError(
+            f"{name} must be a number of seconds from 0 to 86400, not {raw!r}."
+        )
     return value

@@ -70,6 +70,7 @@ class SearchClient(Protocol):
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]: ...
     def count(self, index: str) -> int: ...
     def indices_behind(self, alias: str) -> list[str]: ...
+    def mapping_meta(self, index: str) -> dict[str, dict[str, Any]]: ...
     def create_index(self, name: str, body: dict[str, Any]) -> None: ...
     def put_settings(self, index: str, settings: dict[str, Any]) -> None: ...
     def refresh(self, index: str) -> None: ...
@@ -170,6 +171,10 @@ class ElasticClient:
         except NotFound:
             return []
 
+    def mapping_meta(self, index: str) -> dict[str, dict[str, Any]]:
+        found = self._call(self.raw.indices.get_mapping, index=index).body
+        return {name: body["mappings"].get("_meta", {}) for name, body in found.items()}
+
     def create_index(self, name: str, body: dict[str, Any]) -> None:
         self._call(
             self.raw.options(request_timeout=WRITE_TIMEOUT).indices.create, index=name, **body
@@ -253,6 +258,10 @@ class OpenSearchClient:
             return sorted(self._call(self.raw.indices.get_alias, name=alias))
         except NotFound:
             return []
+
+    def mapping_meta(self, index: str) -> dict[str, dict[str, Any]]:
+        found = self._call(self.raw.indices.get_mapping, index=index)
+        return {name: body["mappings"].get("_meta", {}) for name, body in found.items()}
 
     def create_index(self, name: str, body: dict[str, Any]) -> None:
         self._call(

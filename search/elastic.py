@@ -23,7 +23,7 @@ from .clients import (
     ServerError,
     connect,
 )
-from .documents import FACET_FIELDS, SearchDocument
+from .documents import DOCUMENT_FORMAT, FACET_FIELDS, SearchDocument
 from .engine import (
     FACET_SIZE,
     FIELD_BOOSTS,
@@ -33,6 +33,7 @@ from .engine import (
     HIGHLIGHT_FIELDS,
     WHOLE_NAME_BOOST,
     Degraded,
+    IndexStatus,
     facet_counts,
     fuzziness,
 )
@@ -40,6 +41,7 @@ from .errors import PartialIndexingFailure, QuerySyntaxError, SearchUnavailable
 from .query import Facet, SearchHit, SearchQuery, SearchResults, Sort
 
 DEFAULT_ALIAS = "gpsoc-catalogue"
+MISSING = "the search index is missing"
 ANALYZER = "gpsoc_english"
 MATCHABLE = "matchable"
 # Text fields copied into MATCHABLE, where every word of a query must be found.
@@ -85,6 +87,7 @@ def index_body() -> dict[str, Any]:
             },
         },
         "mappings": {
+            "_meta": {"format": DOCUMENT_FORMAT},
             "dynamic": "strict",
             "properties": {
                 "id": integer,
@@ -105,6 +108,7 @@ def index_body() -> dict[str, Any]:
                 # Exact to the ten-thousandth of a pound, like the database's Money.
                 "annual_price": {"type": "scaled_float", "scaling_factor": 10000},
                 "payload": {"type": "object", "enabled": False},
+                "fingerprint": {"type": "keyword", "index": False},
             },
         },
     }
@@ -133,6 +137,7 @@ def to_source(document: SearchDocument) -> dict[str, Any]:
         "supplier_id": document.supplier_id,
         "annual_price": None if document.annual_price is None else float(document.annual_price),
         "payload": document.display(),
+        "fingerprint": document.fingerprint,
     }
 
 
@@ -387,19 +392,14 @@ class ElasticsearchEngine:
     def _indices_behind_alias(self) -> list[str]:
         return self.connection().indices_behind(self.alias)
 
-    def _ensure_alias(self) -> None:
-        if self._indices_behind_alias():
-            return
-        name = versioned_name(self.alias)
-        body = index_body()
-        body["aliases"] = {self.alias: {}}
-        self.connection().create_index(name, body)
-
     def apply(self, upserts: Sequence[SearchDocument], deletions: Sequence[int]) -> None:
+        """Writes go through the alias; with no index behind it (none built yet, or deleted)
+        they fail and stay pending until the index is rebuilt, never filling an empty one."""
         if not upserts and not deletions:
             return
         try:
-            self._ensure_alias()
+            if not self._indices_behind_alias():
+                raise SearchUnavailable(MISSING)
             failures = self.connection().bulk(
                 bulk_actions(self.alias, upserts, deletions),
                 refresh=True,  # searchable on return: "visible right after approval"
@@ -420,6 +420,43 @@ class ElasticsearchEngine:
             return self.connection().count(self.alias)
         except NotFound:
             return 0
+        except ServerError as error:
+            raise _unavailable(error) from error
+
+    def index_status(self) -> IndexStatus:
+        try:
+            indices = self._indices_behind_alias()
+            if not indices:
+                return IndexStatus(None)
+            meta = self.connection().mapping_meta(self.alias)
+            count = self.connection().count(self.alias)
+        except NotFound:
+            return IndexStatus(None)
+        except ServerError as error:
+            raise _unavailable(error) from error
+        formats = {entry.get("format") for entry in meta.values()}
+        format = formats.pop() if len(formats) == 1 else None
+        return IndexStatus(",".join(indices), count, format)
+
+    def fingerprints(self) -> dict[int, str]:
+        """Every document's id and fingerprint, a page at a time in id order (search_after)."""
+        prints: dict[int, str] = {}
+        body: dict[str, Any] = {
+            "query": {"match_all": {}},
+            "size": 5000,
+            "sort": [{"id": {"order": "asc"}}],
+            "_source": ["id", "fingerprint"],
+        }
+        try:
+            while True:
+                hits = self.connection().search(self.alias, body)["hits"]["hits"]
+                for hit in hits:
+                    prints[int(hit["_source"]["id"])] = hit["_source"].get("fingerprint") or ""
+                if len(hits) < body["size"]:
+                    return prints
+                body["search_after"] = hits[-1]["sort"]
+        except NotFound:
+            return prints
         except ServerError as error:
             raise _unavailable(error) from error
 
@@ -447,8 +484,8 @@ class ElasticsearchEngine:
     def search(self, query: SearchQuery) -> SearchResults:
         try:
             response = self.connection().search(self.alias, search_body(query))
-        except NotFound:  # nothing indexed yet
-            return SearchResults(0, query.page, query.page_size, [], {f.value: [] for f in Facet})
+        except NotFound:  # no index (yet, or any more): never an empty answer
+            raise SearchUnavailable(MISSING) from None
         except BadRequest as error:
             raise QuerySyntaxError(f"The search engine cannot run the query: {error}") from None
         except ServerError as error:

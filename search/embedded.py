@@ -5,16 +5,30 @@ Layout under its root directory:
     index-<stamp>/ tantivy indexes; reindex builds a new one and then rewrites CURRENT
     drain.lock     serialises the processes that write (see search.locking)
 
+    readers/       each process's private copy of the index it searches (see _Mirror)
+
 Every search checks (with two stat calls) whether CURRENT or the index's meta.json changed and
 reopens or reloads, so a commit or a swap made by another process is seen by the next search.
+
+Searches never read the shared index files themselves: tantivy maps them into memory, and a
+mapped file that is truncated under a process (a full disk, an operator, a bad copy) kills it
+with SIGBUS on the next read. Each process reads a private copy instead, refreshed file by file
+(segment files never change once written, so a commit copies only its new segment), and every
+file is checked against the CRC32 in its tantivy footer as it is copied: a truncated or corrupt
+file is reported as a damaged index (search.keeper rebuilds it), never mapped. Writers check the
+footers of the shared files before they open them.
 """
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
 import shutil
+import struct
 import threading
 import uuid
+import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,7 +54,7 @@ from tantivy import (
 
 from catalogue.config import DEFAULT_SEARCH_CACHE
 
-from .documents import FACET_FIELDS, SearchDocument
+from .documents import DOCUMENT_FORMAT, FACET_FIELDS, SearchDocument
 from .engine import (
     ENGLISH_STOP_WORDS,
     FACET_SIZE,
@@ -49,6 +63,7 @@ from .engine import (
     FUZZY_OTHER_BOOST,
     HIGHLIGHT_FIELDS,
     WHOLE_NAME_BOOST,
+    IndexStatus,
     facet_counts,
     fuzziness,
 )
@@ -65,6 +80,9 @@ from .query import (
 
 ANALYZER = "gpsoc_en"
 CURRENT = "CURRENT"
+FORMAT_FILE = "FORMAT"  # in each index directory: the DOCUMENT_FORMAT of its documents
+READERS = "readers"
+FOOTER_MAGIC = 1337  # tantivy's footer: [content][footer json][its length u32][1337 u32]
 # Words must match in these fields; the description only adds to the score (see README).
 MATCHABLE = "matchable"
 DEFAULT_CACHE_SIZE = DEFAULT_SEARCH_CACHE  # results kept per process (see EmbeddedEngine)
@@ -98,6 +116,7 @@ def _schema() -> tantivy.Schema:
         builder.add_integer_field(name, indexed=True, fast=True)
     builder.add_float_field("annual_price", indexed=True, fast=True)
     builder.add_bytes_field("payload", stored=True)
+    builder.add_text_field("fingerprint", stored=True, tokenizer_name="raw")
     return builder.build()
 
 
@@ -136,10 +155,124 @@ def to_tantivy(document: SearchDocument) -> Document:
         "maturity_level": document.maturity_level,
         "supplier_id": document.supplier_id,
         "payload": orjson.dumps(document.display()),
+        "fingerprint": document.fingerprint,
     }
     if document.annual_price is not None:
         fields["annual_price"] = float(document.annual_price)
     return Document.from_dict(fields, SCHEMA)
+
+
+class IndexDamaged(Exception):
+    """A file of the index is missing, truncated or corrupt."""
+
+
+def _segment_files(directory: Path) -> list[str]:
+    """The names of the files of the segments that the index's meta.json lists."""
+    try:
+        meta = json.loads((directory / "meta.json").read_bytes())
+        segments = {segment["segment_id"].replace("-", "") for segment in meta["segments"]}
+    except FileNotFoundError as error:
+        raise IndexDamaged(f"{directory.name} has no meta.json") from error
+    except (ValueError, KeyError, TypeError) as error:
+        raise IndexDamaged(f"{directory.name}/meta.json is unreadable: {error}") from error
+    names = sorted(name for name in os.listdir(directory) if name.split(".", 1)[0] in segments)
+    found = {name.split(".", 1)[0] for name in names}
+    if found != segments:
+        missing = len(segments - found)
+        raise IndexDamaged(f"{directory.name} lacks the files of {missing} segment(s)")
+    return names
+
+
+def _footer(name: str, size: int, tail: bytes) -> dict[str, Any]:
+    """The footer of a tantivy file from its last bytes (`tail`, at most the whole file)."""
+    if size < 8 or len(tail) < 8 or struct.unpack("<I", tail[-4:])[0] != FOOTER_MAGIC:
+        raise IndexDamaged(f"{name} is truncated (no footer)")
+    length = struct.unpack("<I", tail[-8:-4])[0]
+    if length + 8 > min(size, len(tail)):
+        raise IndexDamaged(f"{name} is truncated (a footer longer than the file)")
+    try:
+        footer = json.loads(tail[-8 - length : -8])
+        footer["crc"] = int(footer["crc"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise IndexDamaged(f"{name} has an unreadable footer") from error
+    return dict(footer, length=length + 8)
+
+
+def _check_footers(directory: Path) -> None:
+    """Cheap: every segment file of the index ends with a footer (truncation removes it)."""
+    for name in _segment_files(directory):
+        with open(directory / name, "rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            file.seek(max(0, size - 512))
+            _footer(name, size, file.read())
+
+
+def _verified_copy(source: Path, target: Path) -> None:
+    """Copy a segment file, checking its content against the CRC32 its footer records."""
+    data = source.read_bytes()  # read(2), never mapped: a truncated file reads short
+    footer = _footer(source.name, len(data), data[-512:])
+    if zlib.crc32(memoryview(data)[: len(data) - footer["length"]]) != footer["crc"]:
+        raise IndexDamaged(f"{source.name} is corrupt (its checksum does not match)")
+    temporary = target.with_name(f"{target.name}.{uuid.uuid4().hex}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, target)
+
+
+class _Mirror:
+    """This process's private, verified copy of the indexes it searches (readers/<pid>-<n>)."""
+
+    def __init__(self, root: Path):
+        self.readers = root / READERS
+        self.pid = os.getpid()
+        self.directory = self.readers / f"{self.pid}-{uuid.uuid4().hex[:8]}"
+        _remove_dead_mirrors(self.readers)
+        atexit.register(shutil.rmtree, self.directory, True)
+
+    def sync(self, source: Path) -> Path:
+        """Bring the copy of index `source` up to date; returns its directory."""
+        target = self.directory / source.name
+        target.mkdir(parents=True, exist_ok=True)
+        meta = (source / "meta.json").read_bytes()
+        try:
+            wanted = _segment_files(source)
+            for name in wanted:
+                if not (target / name).exists():
+                    _verified_copy(source / name, target / name)
+        except FileNotFoundError as error:  # a merge removed it meanwhile, or damage
+            raise IndexDamaged(f"{source.name} lost a file: {error.filename}") from error
+        if (source / "meta.json").read_bytes() != meta:
+            raise IndexDamaged(f"{source.name} changed while it was copied; try again")
+        temporary = target / f"meta.json.{uuid.uuid4().hex}.tmp"
+        temporary.write_bytes(meta)
+        os.replace(temporary, target / "meta.json")
+        keep = {*wanted, "meta.json"}
+        for path in target.iterdir():  # open maps of removed files stay valid (unlinked)
+            if path.name not in keep and not path.name.startswith("."):
+                path.unlink(missing_ok=True)
+        for other in self.directory.iterdir():  # copies of indexes no longer searched
+            if other != target and other.is_dir():
+                shutil.rmtree(other, ignore_errors=True)
+        return target
+
+
+def _remove_dead_mirrors(readers: Path) -> None:
+    if not readers.is_dir():
+        return
+    for mirror in readers.iterdir():
+        pid = mirror.name.split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        shutil.rmtree(mirror, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass
@@ -165,6 +298,9 @@ def _open(directory: Path) -> Index:
     return index
 
 
+MISSING = "the search index is missing"
+
+
 class EmbeddedEngine:
     """Searches and writes the index under `root`.
 
@@ -173,6 +309,10 @@ class EmbeddedEngine:
     meta.json, which every commit and swap replaces, in this process or another): a change
     to the index is a new generation, so no result of an older one is served again. Cached
     results are shared: callers must not modify them.
+
+    There is no index until the first build is published (`gpsoc reindex`, or the keeper):
+    until then, and whenever the index is missing or damaged, searches and writes raise
+    SearchUnavailable rather than answering from an empty index.
     """
 
     name = "embedded"
@@ -181,6 +321,7 @@ class EmbeddedEngine:
         self.root = Path(root)
         self._analyzer = _analyzer()
         self._opened: _Opened | None = None
+        self._mirror: _Mirror | None = None
         self._guard = threading.Lock()
         self.cache_size = cache_size
         self._cache: OrderedDict[SearchQuery, SearchResults] = OrderedDict()
@@ -191,14 +332,6 @@ class EmbeddedEngine:
 
     def _pointer(self) -> Path:
         return self.root / CURRENT
-
-    def _ensure_current(self) -> None:
-        if self._pointer().exists():
-            return
-        self.root.mkdir(parents=True, exist_ok=True)
-        directory = self._new_directory()
-        _open(directory)  # an empty index
-        self._write_pointer(directory)
 
     def _new_directory(self) -> Path:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
@@ -211,25 +344,50 @@ class EmbeddedEngine:
         temporary.write_text(directory.name)
         os.replace(temporary, self._pointer())  # atomic: readers see the old or the new name
 
+    def _shared_directory(self) -> Path:
+        """The directory CURRENT names; SearchUnavailable when there is none."""
+        try:
+            name = self._pointer().read_text().strip()
+        except FileNotFoundError:
+            raise SearchUnavailable(MISSING) from None
+        directory = self.root / name
+        if not name or not (directory / "meta.json").is_file():
+            raise SearchUnavailable(MISSING)
+        return directory
+
+    def _mirror_of_this_process(self) -> _Mirror:
+        if self._mirror is None or self._mirror.pid != os.getpid():  # new after a fork
+            self._mirror = _Mirror(self.root)
+        return self._mirror
+
     def _index(self) -> Index:
         return self._current()[0]
 
     def _current(self) -> tuple[Index, tuple]:
-        """The index to search now, and its generation."""
+        """The index to search now (this process's verified copy), and its generation."""
         with self._guard:
             pointer_stamp = _stamp(self._pointer())
             if pointer_stamp is None:
-                self._ensure_current()
-                pointer_stamp = _stamp(self._pointer())
+                raise SearchUnavailable(MISSING)
             opened = self._opened
-            if opened is None or opened.pointer_stamp != pointer_stamp:
-                directory = self.root / self._pointer().read_text().strip()
-                opened = _Opened(directory, _open(directory), pointer_stamp, None)
-                self._opened = opened
-            meta_stamp = _stamp(opened.directory / "meta.json")
-            if meta_stamp != opened.meta_stamp:
-                opened.index.reload()
-                opened.meta_stamp = meta_stamp
+            try:
+                if opened is None or opened.pointer_stamp != pointer_stamp:
+                    directory = self._shared_directory()
+                    copy = self._mirror_of_this_process().sync(directory)
+                    meta_stamp = _stamp(directory / "meta.json")
+                    opened = _Opened(directory, _open(copy), pointer_stamp, meta_stamp)
+                    self._opened = opened
+                meta_stamp = _stamp(opened.directory / "meta.json")
+                if meta_stamp is None:
+                    raise SearchUnavailable(MISSING)
+                if meta_stamp != opened.meta_stamp:
+                    self._mirror_of_this_process().sync(opened.directory)
+                    opened.index.reload()
+                    opened.meta_stamp = meta_stamp
+            except IndexDamaged as error:
+                raise SearchUnavailable(f"the search index is damaged: {error}") from error
+            except (OSError, ValueError) as error:
+                raise SearchUnavailable(f"the search index cannot be opened: {error}") from error
             return opened.index, (opened.directory.name, pointer_stamp, meta_stamp)
 
     # -- writing
@@ -237,9 +395,13 @@ class EmbeddedEngine:
     def apply(self, upserts: Sequence[SearchDocument], deletions: Sequence[int]) -> None:
         if not upserts and not deletions:
             return
+        directory = self._shared_directory()
         try:
-            index = self._index()
+            _check_footers(directory)  # never map a truncated file (SIGBUS)
+            index = _open(directory)
             writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        except IndexDamaged as error:
+            raise SearchUnavailable(f"the search index is damaged: {error}") from error
         except (OSError, ValueError) as error:
             raise SearchUnavailable(f"the search index cannot be written: {error}") from error
         try:
@@ -256,11 +418,15 @@ class EmbeddedEngine:
         self._index()  # reload now: this process's next search must see the change
 
     def start_build(self) -> EmbeddedBuild:
-        self._ensure_current()
+        self.root.mkdir(parents=True, exist_ok=True)
         return EmbeddedBuild(self, self._new_directory())
 
     def _published(self, directory: Path) -> None:
-        previous = self.root / self._pointer().read_text().strip()
+        (directory / FORMAT_FILE).write_text(str(DOCUMENT_FORMAT))
+        try:
+            previous: Path | None = self.root / self._pointer().read_text().strip()
+        except FileNotFoundError:
+            previous = None
         self._write_pointer(directory)
         self._index()
         # Keep the index just replaced (another process may be mid-search in it); older go.
@@ -273,18 +439,42 @@ class EmbeddedEngine:
     def document_count(self) -> int:
         return self._index().searcher().num_docs
 
-    def check(self) -> str | None:
+    def index_status(self) -> IndexStatus:
         try:
-            self._index().searcher()
-        except (OSError, ValueError) as error:
-            return f"search index unavailable: {error}"
-        return None
+            directory = self._shared_directory()
+        except SearchUnavailable:
+            return IndexStatus(None)
+        try:
+            stored = (directory / FORMAT_FILE).read_text().strip()
+            format: int | None = int(stored) if stored.isdigit() else None
+        except FileNotFoundError:
+            format = None
+        try:
+            _check_footers(directory)
+            count = self._index().searcher().num_docs
+        except (IndexDamaged, SearchUnavailable, OSError, ValueError) as error:
+            return IndexStatus(directory.name, 0, format, problem=str(error))
+        return IndexStatus(directory.name, count, format)
+
+    def fingerprints(self) -> dict[int, str]:
+        searcher = self._index().searcher()
+        if not searcher.num_docs:
+            return {}
+        found = searcher.search(Query.all_query(), limit=searcher.num_docs)
+        prints = {}
+        for _, address in found.hits:
+            doc = searcher.doc(address)
+            prints[cast(int, doc.get_first("id"))] = str(doc.get_first("fingerprint") or "")
+        return prints
+
+    def check(self) -> str | None:
+        status = self.index_status()
+        if status.generation is None:
+            return MISSING
+        return status.problem
 
     def search(self, query: SearchQuery) -> SearchResults:
-        try:
-            index, generation = self._current()
-        except (OSError, ValueError) as error:
-            raise SearchUnavailable(f"the search index cannot be opened: {error}") from error
+        index, generation = self._current()
         if not self.cache_size:
             return self._search(index, query)
         with self._guard:

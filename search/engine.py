@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from .documents import SearchDocument, split_facet_key
@@ -107,6 +108,17 @@ class Degraded(str):
     ready = True
 
 
+@dataclass(frozen=True)
+class IndexStatus:
+    """What the engine's current index is: `generation` names it (None: there is none), with
+    its document count and document format; `problem` says why it cannot be read."""
+
+    generation: str | None
+    document_count: int = 0
+    format: int | None = None
+    problem: str | None = None
+
+
 class IndexBuild(Protocol):
     """A new index being filled while the current one keeps answering."""
 
@@ -129,6 +141,12 @@ class SearchEngine(Protocol):
     def start_build(self) -> IndexBuild: ...
 
     def document_count(self) -> int: ...
+
+    def index_status(self) -> IndexStatus:
+        """The current index; raises SearchUnavailable when the engine cannot be asked."""
+
+    def fingerprints(self) -> dict[int, str]:
+        """Every indexed document's id and fingerprint (for `gpsoc search-check`)."""
 
     def check(self) -> str | None:
         """None when the engine answers, a Degraded note when it answers with something

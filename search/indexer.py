@@ -15,11 +15,12 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from catalogue.models import SearchOutbox
+from catalogue.models import SearchOutbox, utcnow
 
 from .documents import count_public, documents_for, iter_public_documents
 from .engine import SearchEngine
@@ -42,7 +43,7 @@ class DrainReport:
     error: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class ReindexReport:
     indexed: int
     acknowledged: int
@@ -56,12 +57,16 @@ def drain_outbox(
     write_session: SessionFactory,
     *,
     batch_size: int = DRAIN_BATCH,
+    on_progress: Callable[[int], object] | None = None,
 ) -> DrainReport:
-    """Index every pending change; returns at once if another drainer holds the lock."""
+    """Index every pending change; returns at once if another drainer holds the lock.
+    `on_progress` is told how many rows each batch acknowledged."""
     report = DrainReport()
     while lock.acquire(blocking=False):
         try:
-            ok = _drain_pending(engine, read_session, write_session, batch_size, report)
+            ok = _drain_pending(
+                engine, read_session, write_session, batch_size, report, on_progress
+            )
         finally:
             lock.release()
         if not ok or pending_count(read_session) == 0:
@@ -80,6 +85,7 @@ def _drain_pending(
     write_session: SessionFactory,
     batch_size: int,
     report: DrainReport,
+    on_progress: Callable[[int], object] | None = None,
 ) -> bool:
     """Drain until nothing is pending (True) or the engine fails (False). Lock held."""
     while True:
@@ -116,6 +122,8 @@ def _drain_pending(
             report.error = str(error)
             return False
         _acknowledge(write_session, row_ids)
+        if on_progress is not None:
+            on_progress(len(row_ids))
         report.indexed += len(documents)
         report.deleted += len(gone)
         report.acknowledged += len(row_ids)
@@ -175,30 +183,80 @@ def reindex(
     whole rebuild, so changes committed meanwhile stay in the outbox and are drained into the
     new index right after the switch.
     """
-    indexed = 0
-    drained = DrainReport()
     with held(lock):
-        build = engine.start_build()
-        try:
-            with read_session() as session, _no_cyclic_gc():
-                # Outbox rows seen before the documents are read are covered by the rebuild.
-                covered = list(session.scalars(select(SearchOutbox.id)))
-                if on_total is not None:
-                    on_total(count_public(session))
-                for documents in iter_public_documents(session, batch_size):
-                    build.add(documents)
-                    indexed += len(documents)
-                    if on_progress is not None:
-                        on_progress(len(documents))
-            build.publish()
-        except BaseException:
-            build.abandon()
-            raise
-        _acknowledge(write_session, covered)
-        _drain_pending(engine, read_session, write_session, DRAIN_BATCH, drained)
+        report = reindex_holding_lock(
+            engine,
+            read_session,
+            write_session,
+            on_total=on_total,
+            on_progress=on_progress,
+            batch_size=batch_size,
+        )
     if pending_count(read_session):  # committed after the drain above, while we held the lock
         extra = drain_outbox(engine, lock, read_session, write_session)
-        drained.indexed += extra.indexed
-        drained.deleted += extra.deleted
-        drained.acknowledged += extra.acknowledged
+        report.drained.indexed += extra.indexed
+        report.drained.deleted += extra.deleted
+        report.drained.acknowledged += extra.acknowledged
+    return report
+
+
+def reindex_holding_lock(
+    engine: SearchEngine,
+    read_session: SessionFactory,
+    write_session: SessionFactory,
+    *,
+    on_total: Callable[[int], object] | None = None,
+    on_progress: Callable[[int], object] | None = None,
+    batch_size: int = 2000,
+) -> ReindexReport:
+    """reindex() for a caller that already holds the drain lock (the index keeper)."""
+    indexed = 0
+    drained = DrainReport()
+    build = engine.start_build()
+    try:
+        with read_session() as session, _no_cyclic_gc():
+            # Outbox rows seen before the documents are read are covered by the rebuild.
+            covered = list(session.scalars(select(SearchOutbox.id)))
+            if on_total is not None:
+                on_total(count_public(session))
+            for documents in iter_public_documents(session, batch_size):
+                build.add(documents)
+                indexed += len(documents)
+                if on_progress is not None:
+                    on_progress(len(documents))
+        build.publish()
+    except BaseException:
+        build.abandon()
+        raise
+    _acknowledge(write_session, covered)
+    _drain_pending(engine, read_session, write_session, DRAIN_BATCH, drained)
     return ReindexReport(indexed, len(covered), drained)
+
+
+def drain_holding_lock(
+    engine: SearchEngine, read_session: SessionFactory, write_session: SessionFactory
+) -> DrainReport:
+    """Drain what is pending, for a caller that already holds the drain lock."""
+    report = DrainReport()
+    _drain_pending(engine, read_session, write_session, DRAIN_BATCH, report)
+    return report
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The outbox's pending rows: how many, and how long the oldest has waited (seconds)."""
+
+    pending: int
+    oldest_age: float
+
+
+def outbox_backlog(read_session: SessionFactory) -> Backlog:
+    with read_session() as session:
+        pending, oldest = session.execute(
+            select(func.count(SearchOutbox.id), func.min(SearchOutbox.created_at))
+        ).one()
+    if not pending or oldest is None:
+        return Backlog(0, 0.0)
+    if oldest.tzinfo is None:  # SQLite's MIN() comes back as a naive UTC value
+        oldest = oldest.replace(tzinfo=UTC)
+    return Backlog(pending, max(0.0, (utcnow() - oldest).total_seconds()))

@@ -29,6 +29,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from api import create_app
 from api.auth import EXTENSION as AUTH
 from api.database import EXTENSION as DATABASE
+from api.search.extension import EXTENSION as SEARCH
+from catalogue.db import make_session_factory
+from search import reindex
 from tests.databases import fresh_database, joining_sessions, rolled_back
 
 
@@ -48,7 +51,7 @@ def empty_engine(tmp_path_factory) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def app(engine: Engine, tmp_path_factory) -> Flask:
-    return create_app(
+    app = create_app(
         {
             "TESTING": True,
             "DATABASE_ENGINE": engine,
@@ -58,6 +61,12 @@ def app(engine: Engine, tmp_path_factory) -> Flask:
             "AUTH_THROTTLE_STORAGE_URI": "memory://",
         }
     )
+    # Its search index holds the seed, as `gpsoc seed` leaves a fresh install (with no index,
+    # search and /readyz would rightly answer 503); search tests use indexes of their own.
+    search = app.extensions[SEARCH]
+    sessions = make_session_factory(engine)
+    reindex(search.engine, search.lock, sessions, sessions)
+    return app
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app
@@ -19,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from api import database
 from api.common.readiness import readiness_checks
 from api.observability import EXTENSION as METRICS
+from api.search.extension import refresh_metrics as refresh_search_metrics
 
 from .schemas import HealthSchema, ReadinessSchema
 
@@ -38,10 +40,16 @@ def healthz() -> dict[str, str]:
 @blp.response(200, ReadinessSchema)
 @blp.alt_response(503, schema=ReadinessSchema, description="A dependency is unavailable.")
 def readyz() -> tuple[dict[str, Any], int]:
-    """The database (and every other dependency) answers."""
+    """Each dependency, checked: the database (answers and takes writes), the search engine
+    (reachable), the index (its generation and document count against the database's
+    searchable items; not ready while it is rebuilt) and the search outbox (the age of the
+    oldest pending change; not ready past GPSOC_OUTBOX_LAG_LIMIT seconds)."""
     checks = {"database": _database_check()}
     for name, check in readiness_checks(current_app).items():
-        checks[name] = check()
+        try:
+            checks[name] = check()
+        except SQLAlchemyError as error:
+            checks[name] = f"unknown: the database failed ({type(error).__name__})"
     ready = all(problem is None or getattr(problem, "ready", False) for problem in checks.values())
     body = {
         "status": "ready" if ready else "unavailable",
@@ -60,14 +68,28 @@ def metrics() -> Response:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = current_app.extensions[METRICS].registry
+    refresh_search_metrics(current_app)
     # content_type, not mimetype: CONTENT_TYPE_LATEST names its charset already.
     return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 def _database_check() -> str | None:
+    engine = database.state().engine
     try:
-        with database.state().engine.connect() as connection:
+        with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+            if engine.dialect.name == "postgresql":
+                read_only = connection.scalar(
+                    text("SELECT current_setting('transaction_read_only')")
+                )
+                if read_only == "on" or connection.scalar(text("SELECT pg_is_in_recovery()")):
+                    return "database is read-only (a standby, or transaction_read_only)"
     except SQLAlchemyError as error:
         return f"database unreachable: {type(error).__name__}"
+    if engine.dialect.name == "sqlite":
+        path = engine.url.database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            file = Path(path)
+            if not os.access(file, os.W_OK) or not os.access(file.parent, os.W_OK):
+                return "database is read-only (its file or directory cannot be written)"
     return None

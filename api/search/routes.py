@@ -4,11 +4,18 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from api.common.search_query import search_query
+from api.errors import error_body
 from api.json import json_response
-from search import FacetCount, SearchResults
+from search import FacetCount, SearchResults, SearchUnavailable
 
-from .extension import state
+from .extension import state, unusable_reason
 from .schemas import SearchArgsSchema, SearchResultsSchema
+
+# What search answers while its index is rebuilt (never an empty result).
+REBUILDING = (
+    "The search index is being rebuilt from the database; search answers again when it is "
+    "done. Try again shortly."
+)
 
 blp = Blueprint(
     "search",
@@ -29,7 +36,11 @@ blp = Blueprint(
 @blp.arguments(SearchArgsSchema(), location="query")
 @blp.response(200, SearchResultsSchema)
 @blp.alt_response(400, schema="Error", description="The query text cannot be parsed.")
-@blp.alt_response(503, schema="Error", description="The search engine is unavailable.")
+@blp.alt_response(
+    503,
+    schema="Error",
+    description="The search engine is unavailable, or its index is being rebuilt.",
+)
 def search(args: dict[str, Any]) -> Response:
     """Search the catalogue.
 
@@ -40,7 +51,23 @@ def search(args: dict[str, Any]) -> Response:
     # through: marshmallow's dump of 20 hits and 7 facets cost more than the search itself.
     # SearchResultsSchema still documents it, and the OpenAPI conformance tests check it.
     # The app's JSON provider encodes it with orjson.
-    return json_response(_body(state().engine.search(query)))
+    if unusable_reason() is not None:
+        return _rebuilding()
+    try:
+        results = state().engine.search(query)
+    except SearchUnavailable:
+        if unusable_reason() is not None:  # found broken since the check above
+            return _rebuilding()
+        raise
+    return json_response(_body(results))
+
+
+def _rebuilding() -> Response:
+    # Built here: the error handlers give every other 5xx a generic message.
+    response = json_response(error_body(503, REBUILDING))
+    response.status_code = 503
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def _body(results: SearchResults) -> dict[str, Any]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from api.cli import main
 from catalogue.db import make_session_factory
-from catalogue.models import CatalogueItem, Price
+from catalogue.models import CatalogueItem, Price, SearchOutbox
 from tests.databases import fresh_database
 
 
@@ -17,6 +20,9 @@ def empty_database(tmp_path, monkeypatch):
     with fresh_database(tmp_path, seed=False, migrate=False) as engine:
         monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
         monkeypatch.setenv("GPSOC_DATA_DIR", str(tmp_path / "data"))
+        # The seed builds the search index: the embedded one of this test, never a shared
+        # cluster's default index.
+        monkeypatch.delenv("ELASTICSEARCH_URL", raising=False)
         yield engine
 
 
@@ -121,3 +127,35 @@ def test_a_bad_setting_is_one_line_naming_it_and_exit_code_2(
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and variable in lines[0], result.output
     assert "Traceback" not in result.output
+
+
+def test_seed_leaves_search_in_step_and_search_check_finds_and_repairs_drift(empty_database):
+    from search import SearchQuery
+    from search.embedded import EmbeddedEngine
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["init-db"]).exit_code == 0
+    seeded = runner.invoke(main, ["seed"])
+    assert seeded.exit_code == 0, seeded.output
+    engine = EmbeddedEngine(Path(os.environ["GPSOC_DATA_DIR"]) / "search")
+    assert engine.search(SearchQuery("sistmone")).hits[0].document["name"] == "SystmOne"
+    with make_session_factory(empty_database)() as session:
+        assert session.scalar(select(func.count(SearchOutbox.id))) == 0
+
+    clean = runner.invoke(main, ["search-check"])
+    assert clean.exit_code == 0, clean.output
+    assert "in step" in clean.output
+
+    with make_session_factory(empty_database)() as session:
+        systmone = session.scalars(
+            select(CatalogueItem.id).where(CatalogueItem.slug == "systmone")
+        ).one()
+    engine.apply([], [systmone])  # a document lost by hand
+    found = runner.invoke(main, ["search-check"])
+    assert found.exit_code == 1
+    assert f"missing: 1 ({systmone})" in found.output
+
+    repaired = runner.invoke(main, ["search-check", "--repair"])
+    assert repaired.exit_code == 1 and "Repaired: 1" in repaired.output
+    assert runner.invoke(main, ["search-check"]).exit_code == 0
+    assert engine.search(SearchQuery("sistmone")).hits[0].document["name"] == "SystmOne"

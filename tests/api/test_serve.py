@@ -37,6 +37,7 @@ def served(tmp_path_factory):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env.pop("ELASTICSEARCH_URL", None)  # the seed would build a shared cluster's default index
     for command in (["init-db"], ["seed"]):
         subprocess.run([GPSOC, *command], env=env, check=True, capture_output=True, timeout=120)
     port = _free_port()

@@ -58,3 +58,19 @@ def test_the_database_url_is_not_repeated_in_the_error():
     with pytest.raises(ConfigurationError) as refused:
         Settings.from_env({"DATABASE_URL": "postgresql+nosuch://gpsoc:s3cret@db/gpsoc"})
     assert "s3cret" not in str(refused.value)
+
+
+def test_search_keeper_settings_default_and_override():
+    defaults = Settings.from_env({})
+    assert defaults.search_drain_interval == 2.0 and defaults.outbox_lag_limit == 60.0
+    settings = Settings.from_env(
+        {"GPSOC_SEARCH_DRAIN_INTERVAL": "0", "GPSOC_OUTBOX_LAG_LIMIT": "12.5"}
+    )
+    assert settings.search_drain_interval == 0 and settings.outbox_lag_limit == 12.5
+
+
+@pytest.mark.parametrize("name", ["GPSOC_SEARCH_DRAIN_INTERVAL", "GPSOC_OUTBOX_LAG_LIMIT"])
+@pytest.mark.parametrize("bad", ["-1", "soon", "nan", "inf", "100000"])
+def test_unusable_seconds_are_refused_with_their_name(name, bad):
+    with pytest.raises(ConfigurationError, match=name):
+        Settings.from_env({name: bad})

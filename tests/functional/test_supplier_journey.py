@@ -23,6 +23,8 @@ def database(tmp_path, monkeypatch):
     with fresh_database(tmp_path) as engine:
         monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
         monkeypatch.setenv("GPSOC_DATA_DIR", str(tmp_path / "data"))
+        # Its app keeps a search index in step: an embedded one of its own, not a shared cluster's.
+        monkeypatch.delenv("ELASTICSEARCH_URL", raising=False)
         yield engine
 
 

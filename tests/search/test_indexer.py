@@ -41,6 +41,7 @@ def test_a_drainer_that_finds_the_lock_taken_leaves_the_rows_to_its_holder(
     tmp_path, db, session_factory, drain_lock
 ):
     embedded = EmbeddedEngine(tmp_path / "search")
+    reindex(embedded, drain_lock, session_factory, session_factory)
     rename_item(db, "synergy", "Synergy Nebula")
     assert drain_lock.acquire(blocking=False)
     try:
