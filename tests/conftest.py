@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api import create_app
 from api.auth import EXTENSION as AUTH
-from api.database import EXTENSION as DATABASE
+from service.database import EXTENSION as DATABASE
 from tests.databases import fresh_database, joining_sessions, rolled_back
 
 

@@ -14,6 +14,7 @@ from threading import Lock
 from urllib.parse import urlencode
 
 from flask import g, request, session
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -21,17 +22,16 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from api.database import get_session
-from api.search.extension import state as search_state
-from api.search.routes import search_query
-from api.search.schemas import SearchArgsSchema
 from catalogue import reference
 from catalogue.models import Framework, Hosting, ItemKind
 from search import QuerySyntaxError, SearchResults, Sort
 from search.query import MAX_RESULT_WINDOW
+from service.database import get_session
+from service.search import SearchArgsSchema, search_query
+from service.search import state as search_state
 
 from . import presenting
-from .pages import blueprint, compared_ids, render
+from .pages import Page, Problems, blueprint, compared_ids, render
 
 PAGE_SIZE = 20
 ARGS_SCHEMA = SearchArgsSchema()
@@ -241,7 +241,7 @@ class RenderedPages:
     TOKEN = "\x00csrf\x00"
     NONCE = "\x00nonce\x00"
 
-    def __init__(self, size: int = 128):
+    def __init__(self, size: int = 128) -> None:
         self.size = size
         self._pages: OrderedDict[tuple, tuple[SearchResults, str]] = OrderedDict()
         self._lock = Lock()
@@ -272,9 +272,9 @@ rendered_pages = RenderedPages()
 
 
 @blueprint.get("/search")
-def search():
+def search() -> ResponseReturnValue:
     args, notes = parse_args(request.args)
-    errors = [(None, note) for note in notes]
+    errors: Problems = [(None, note) for note in notes]
     results = None
     try:
         query = search_query(args, sort=args["sort"], page=args["page"], page_size=PAGE_SIZE)
@@ -294,7 +294,7 @@ def search():
     return body, status
 
 
-def _search_page(args: dict, results: SearchResults | None, errors: list):
+def _search_page(args: dict, results: SearchResults | None, errors: Problems) -> Page:
     groups = _facet_groups(results, args)
     total = results.total if results is not None else 0
     pages = min(ceil(total / PAGE_SIZE), MAX_RESULT_WINDOW // PAGE_SIZE)

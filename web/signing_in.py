@@ -9,10 +9,10 @@ from flask import Flask, current_app, request
 from flask_login import LoginManager, UserMixin, current_user
 from limits import parse, storage, strategies
 
-from api.database import get_session
 from catalogue import accounts
 from catalogue.models import UserAccount
 from catalogue.principal import Principal
+from service.database import get_session
 
 EXTENSION = "gpsoc_web_sign_in"
 login_manager = LoginManager()
@@ -51,7 +51,7 @@ class SignInThrottle:
     limit refuses further tries for a while, so neither guessing one account's password from
     many places nor many accounts' from one place gets far."""
 
-    def __init__(self, storage_uri: str, per_client: str, per_account: str):
+    def __init__(self, storage_uri: str, per_client: str, per_account: str) -> None:
         self.storage = storage.storage_from_string(storage_uri)
         self.limiter = strategies.MovingWindowRateLimiter(self.storage)
         self.per_client = parse(per_client)

@@ -3,9 +3,9 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from api.auth import principal, requires
-from api.database import get_session
 from catalogue import audit
 from catalogue.principal import Role
+from service.database import get_session
 
 from .schemas import AuditEventPageSchema, AuditEventQueryArgsSchema, ChainReportSchema
 

@@ -16,9 +16,9 @@ from prometheus_client import (
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api import database
-from api.common.readiness import readiness_checks
 from api.observability import EXTENSION as METRICS
+from service import database
+from service.readiness import readiness_checks
 
 from .schemas import HealthSchema, ReadinessSchema
 

@@ -5,11 +5,11 @@ from flask_smorest import Blueprint
 from api.auth import requires
 from api.common.editable import Editable
 from api.common.writes import CREATE_DOC, WRITE_DOC, ViewResult
-from api.database import get_session
 from catalogue import reference
 from catalogue.models import MaturityLevel
 from catalogue.principal import Role
 from catalogue.reference import LevelChange
+from service.database import get_session
 
 from .schemas import (
     MaturityLevelChangeSchema,

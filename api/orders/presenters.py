@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.common.fields import format_money
 from catalogue import orders
 from catalogue.models import CallOffOrder, CatalogueItem, Organisation, Price, Supplier
 from catalogue.orders.costs import CostLine, Estimate, Split, Summary
 from catalogue.pricing import to_pennies
+from service.fields import format_money
 
 
 def _party(thing: Supplier | Organisation | CatalogueItem) -> dict[str, Any]:

@@ -3,12 +3,11 @@ from typing import Any
 from flask import Response
 from flask_smorest import Blueprint
 
-from api.common.search_query import search_query
 from api.json import json_response
 from search import FacetCount, SearchResults
+from service.search import SearchArgsSchema, search_query, state
 
-from .extension import state
-from .schemas import SearchArgsSchema, SearchResultsSchema
+from .schemas import SearchResultsSchema
 
 blp = Blueprint(
     "search",

@@ -1,64 +1,11 @@
-"""Search arguments and results."""
+"""Search results (the arguments are service.search.SearchArgsSchema: the search page parses
+its query with it too)."""
 
-from typing import Any
-
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields
 
 from api.capabilities.schemas import CapabilityRefSchema
-from api.common.fields import Id, Money
-from api.common.pagination import PageArgsSchema
 from catalogue.models import Hosting, ItemKind
-from search.query import MAX_RESULT_WINDOW, Facet, Sort
-
-
-class SearchArgsSchema(PageArgsSchema):
-    q = fields.String(
-        load_default="",
-        validate=validate.Length(max=200),
-        metadata={
-            "description": (
-                "Free text. Every word must match (typos tolerated, English stemming) in a "
-                'name, summary, supplier, capability or lot; "quoted phrases" match as '
-                "written; a leading minus excludes a word or phrase. Descriptions add to the "
-                "score but do not make an item match on their own."
-            )
-        },
-    )
-    framework = fields.String(validate=validate.Length(min=1, max=64))
-    lot = fields.Integer(validate=validate.Range(min=1, max=1000))
-    kind = fields.Enum(ItemKind, by_value=True)
-    supplier = Id(metadata={"description": "Supplier id."})
-    capability = fields.List(
-        fields.String(validate=validate.Length(min=1, max=64)),
-        load_default=list,
-        metadata={"description": "Capability code; repeat it to require several (all hold)."},
-    )
-    maturity_level = fields.Integer(
-        validate=validate.Range(min=0, max=100), metadata={"description": "The minimum level."}
-    )
-    hosting = fields.Enum(Hosting, by_value=True)
-    price_max = Money(
-        metadata={
-            "description": (
-                "Most the item costs a practice per year (its per-practice yearly prices in "
-                "effect, summed); items without such a price are left out."
-            )
-        },
-    )
-    sort = fields.Enum(
-        Sort,
-        by_value=True,
-        load_default=Sort.RELEVANCE,
-        metadata={"description": "relevance (by name when there is no text), name or price."},
-    )
-
-    @validates_schema
-    def _within_window(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        if data.get("page", 1) * data.get("page_size", 20) > MAX_RESULT_WINDOW:
-            raise ValidationError(
-                f"page x page_size may not exceed {MAX_RESULT_WINDOW}; narrow the search.",
-                field_name="page",
-            )
+from search.query import Facet
 
 
 class SupplierNameSchema(Schema):

@@ -1,11 +1,11 @@
 from flask_smorest import Blueprint
 
-from api.database import get_session
 from api.items.collection import ItemCollection, add_item_routes
 from api.items.schemas import CatalogueItemSchema
 from api.items.views import viewer_visibility
 from catalogue import listings
 from catalogue.models import CatalogueItem
+from service.database import get_session
 
 from .schemas import SystemCreateSchema, SystemQueryArgsSchema, SystemUpdateSchema
 

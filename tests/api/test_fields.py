@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from api.common.fields import Money, format_money, format_scaled_money
+from service.fields import Money, format_money, format_scaled_money
 
 
 @pytest.mark.parametrize(
