@@ -134,7 +134,15 @@ def create_token(
     show_default=True,
     help="Where the service is served (for the link).",
 )
-def create_user(email, name, role, supplier_id, organisation_id, link, base_url) -> None:
+def create_user(
+    email: str,
+    name: str,
+    role: str,
+    supplier_id: int | None,
+    organisation_id: int | None,
+    link: bool,
+    base_url: str,
+) -> None:
     """Make an account for a person to sign in to the web pages: set a password at the prompt,
     or print a one-time sign-in link (valid 24 hours) with --link."""
     from catalogue import accounts

@@ -79,7 +79,12 @@ def _published(ids: list[int]) -> list[int]:
 def _practice_and_term(problems: Problems) -> tuple[str | None, int, str]:
     principal = current_principal()
     practice = (request.args.get("practice") or "").strip().upper() or None
-    if practice is None and principal is not None and principal.role is Role.PRACTICE:
+    if (
+        practice is None
+        and principal is not None
+        and principal.role is Role.PRACTICE
+        and principal.organisation_id is not None
+    ):
         # A practice's own people see its costs without typing its code.
         practice = get_organisation(get_session(), principal.organisation_id).ods_code
     raw_term = (request.args.get("term_months") or "").strip()

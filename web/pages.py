@@ -55,7 +55,7 @@ def _money(amount: Decimal | str | None) -> str:
 
 
 @blueprint.app_template_filter("words")
-def _words(value: object) -> str:
+def _words(value: Any) -> str:
     return presenting.words(value)
 
 

@@ -8,6 +8,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 from flask import Blueprint, Flask, Response, g, request
 from flask.typing import ResponseReturnValue
@@ -125,7 +126,7 @@ def _pages_for_unknown_addresses(app: Flask) -> None:
                 404, "If you typed the web address, check it is correct."
             )
             return _security_headers(Response(body, status, mimetype="text/html"), force=True)
-        return api_handler(error)
+        return cast(ResponseReturnValue, api_handler(error))  # the API's handlers are not async
 
     app.register_error_handler(404, not_found)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, request
 from flask_login import LoginManager, UserMixin, current_user
-from limits import parse, storage, strategies
+from limits import RateLimitItem, parse, storage, strategies
 
 from catalogue import accounts
 from catalogue.models import UserAccount
@@ -57,10 +57,12 @@ class SignInThrottle:
         self.per_client = parse(per_client)
         self.per_account = parse(per_account)
 
-    def _keys(self, email: str | None):
+    def _keys(self, email: str | None) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
         """The counters a try is held to: the client's, and the account's when one is named (a
         sign-in link names none, so that nobody can lock every link out)."""
-        keys = [(self.per_client, ("web-sign-in", "client", request.remote_addr or "unknown"))]
+        keys: list[tuple[RateLimitItem, tuple[str, ...]]] = [
+            (self.per_client, ("web-sign-in", "client", request.remote_addr or "unknown"))
+        ]
         if email is not None:
             account = accounts.users.normalise_email(email)
             keys.append((self.per_account, ("web-sign-in", "account", account)))
