@@ -21,7 +21,7 @@ from catalogue.accounts import issue_token
 from catalogue.db import make_engine, make_session_factory
 from catalogue.migrate import upgrade_to_head
 from catalogue.models import CatalogueItem, Organisation, OrganisationKind, Price, Supplier
-from catalogue.orders.dates import add_months
+from catalogue.orders.dates import period_end
 from catalogue.principal import CONSOLE, Principal, Role
 
 BUDGET_MS = 50
@@ -35,11 +35,18 @@ ITEMS = (
 
 
 def _practices(session: Session, commissioner: Organisation, count: int) -> list[str]:
-    """`count` practices of the commissioner, made once, with assorted list sizes."""
+    """`count` practices of the commissioner, made once, with assorted list sizes, all on
+    EMIS LV (each practice's previous system is the one it runs)."""
+    emis_lv = session.scalars(select(CatalogueItem).where(CatalogueItem.slug == "emis-lv")).one()
     codes = [f"B{90000 + n}" for n in range(count)]
-    have = set(
-        session.scalars(select(Organisation.ods_code).where(Organisation.ods_code.in_(codes)))
-    )
+    have = {
+        practice.ods_code: practice
+        for practice in session.scalars(
+            select(Organisation).where(Organisation.ods_code.in_(codes))
+        )
+    }
+    for practice in have.values():
+        practice.current_system = emis_lv
     for n, code in enumerate(codes):
         if code not in have:
             session.add(
@@ -49,6 +56,7 @@ def _practices(session: Session, commissioner: Organisation, count: int) -> list
                     name=f"Benchmark Practice {n}",
                     commissioner_id=commissioner.id,
                     list_size=2_000 + 173 * n,
+                    current_system=emis_lv,
                 )
             )
     session.flush()
@@ -69,7 +77,6 @@ def _order_body(session: Session, codes: list[str]) -> dict:
         # Training days vary by practice, so not every line costs the same.
         quantities = {code: 1 + n % 5 for n, code in enumerate(codes)} if "day" in name else {}
         items.append({"catalogue_item_id": item_id, "price_id": price_id, "quantities": quantities})
-    emis_lv = session.scalars(select(CatalogueItem.id).where(CatalogueItem.slug == "emis-lv")).one()
     start = date.today().replace(day=1)
     return {
         "framework": "gpsoc-r",
@@ -79,8 +86,7 @@ def _order_body(session: Session, codes: list[str]) -> dict:
         "recipients": codes,
         "items": items,
         "migration": {
-            "previous_system_id": emis_lv,
-            "planned_go_live": add_months(start, 2),
+            "planned_go_live": period_end(start, 2),
             "audit_trail_option": "audit_trail_retrieval",
         },
     }
@@ -108,7 +114,10 @@ def main() -> None:
         actor = Principal(Role.COMMISSIONER, "benchmark", organisation_id=commissioner.id)
         # The idempotency key makes a rerun find the order made the first time.
         placed = orders.create_order(
-            session, actor, _order_body(session, codes), idempotency_key=f"bench-{len(codes)}"
+            session,
+            actor,
+            _order_body(session, codes),
+            idempotency_key=f"bench-migrations-{len(codes)}",
         )
         call_off_id = placed.order.call_off_id
         secret = issue_token(

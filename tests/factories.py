@@ -24,7 +24,7 @@ from catalogue.models import (
     Price,
     Supplier,
 )
-from catalogue.orders.dates import add_months
+from catalogue.orders.dates import period_end
 from catalogue.principal import CONSOLE, Principal, Role
 
 # --------------------------------------------------------------------------- the seed catalogue
@@ -166,6 +166,12 @@ def order_lines(db: Session, slug: str, *names: str, **quantities: int) -> list[
     ]
 
 
+def migration_go_live(start: date) -> date:
+    """Business go-live on the last day of the term's second month: the new system is charged
+    from the third month, the previous system kept through months 3 to 5 for bedding-in."""
+    return period_end(start, 2)
+
+
 def migration_order_body(db: Session, **overrides: Any) -> dict[str, Any]:
     """A migration order as posted: SystmOne and its deployment for Riverside, leaving EMIS LV."""
     start = commencement()
@@ -178,7 +184,7 @@ def migration_order_body(db: Session, **overrides: Any) -> dict[str, Any]:
         "items": order_lines(db, "systmone") + order_lines(db, "systmone-deployment-migration"),
         "migration": {
             "previous_system_id": item_id(db, "emis-lv"),
-            "planned_go_live": add_months(start, 2).isoformat(),
+            "planned_go_live": migration_go_live(start).isoformat(),
             "audit_trail_option": "audit_trail_retrieval",
         },
     }

@@ -22,6 +22,7 @@ from flask_smorest import Blueprint, abort
 from flask_smorest.etag import EtagMixin
 
 from catalogue.models import (
+    CallOffMigration,
     CallOffOrder,
     Capability,
     CatalogueItem,
@@ -47,6 +48,7 @@ ETAG_KEYS: dict[type, _EtagKey] = {
     Organisation: _EtagKey("organisation", "id"),
     Selection: _EtagKey("selection", "id"),
     CallOffOrder: _EtagKey("order", "call_off_id"),
+    CallOffMigration: _EtagKey("order-migration", "notice_key"),
 }
 
 

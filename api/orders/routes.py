@@ -11,17 +11,19 @@ from api.common.writes import NOT_FOUND_DOC, WRITE_DOC, ViewResult, write_respon
 from api.json import json_response
 from catalogue import orders
 from catalogue.errors import NotFound
-from catalogue.models import CallOffOrder
+from catalogue.models import CallOffMigration, CallOffOrder
 from catalogue.orders.export import estimate_csv, estimate_xlsx
 from catalogue.principal import Role
 from catalogue.validation import FieldErrors
 from service.database import get_session, writing_session
 from service.downloads import BINARY, CSV, XLSX, download
-from service.pagination import page_of, page_response
+from service.pagination import PageArgsSchema, page_of, page_response
 
 from . import presenters
 from .schemas import (
     CostEstimateSchema,
+    MigrationNoticeSchema,
+    NoticeExtensionSchema,
     OrderCompletenessSchema,
     OrderCreateSchema,
     OrderQueryArgsSchema,
@@ -200,11 +202,12 @@ def amend(call_off_id: str) -> ViewResult:
 @blp.response(200, OrderCompletenessSchema)
 @blp.alt_response(404, response="DEFAULT_ERROR")
 def completeness(call_off_id: str) -> dict[str, Any]:
-    """What is missing before the order can be submitted."""
+    """What is missing before the order can be submitted, and advice that does not stop it
+    (for a migration, the new supplier's deployment and data extract services)."""
     session = get_session()
     order = orders.get_order(session, principal(), call_off_id)
     missing = orders.completeness(session, order)
-    return {"complete": not missing, "missing": missing}
+    return {"complete": not missing, "missing": missing, "prompts": orders.prompts(session, order)}
 
 
 @blp.route("/orders/<string:call_off_id>/cost-estimate")
@@ -250,3 +253,84 @@ def export_xlsx(call_off_id: str) -> Response:
     order = orders.get_order(session, principal(), call_off_id)
     content = estimate_xlsx(order, orders.estimate_order(session, order))
     return download(content, XLSX, f"{order.call_off_id}.xlsx")
+
+
+# -------------------------------------------------------------------- migration notices
+
+
+def _notice(migration: CallOffMigration) -> dict[str, Any]:
+    return presenters.notice(writing_session(), migration.order, migration)
+
+
+def _notice_for_change(call_off_id: str, ods_code: str) -> CallOffMigration:
+    """The notice, row-locked, after the If-Match check on its own ETag."""
+    session = writing_session()
+    migration = orders.get_notice(session, principal(), call_off_id, ods_code, for_update=True)
+    check_if_match(migration)
+    return migration
+
+
+@blp.route("/migration-notices")
+@blp.doc(operationId="listMigrationNotices")
+@requires()
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_of(MigrationNoticeSchema))
+def migration_notices(args: dict[str, Any]) -> dict[str, Any]:
+    """Migration notices: to a supplier, its departing practices on submitted orders (and
+    the migrations of orders placed with it); to a commissioner, those of its orders; to the
+    authority, all. Each is the migration only, nothing else of the order."""
+    session, caller, sources = get_session(), principal(), presenters.Sources()
+    return page_response(
+        args,
+        lambda page, page_size: orders.list_notices(session, caller, page, page_size),
+        lambda m: presenters.notice(session, m.order, m, sources),
+    )
+
+
+@blp.route("/orders/<string:call_off_id>/migrations/<string:ods_code>")
+@blp.doc(operationId="getMigrationNotice", **NOT_FOUND_DOC)
+@requires()
+@blp.etag
+@blp.response(200, MigrationNoticeSchema)
+def migration_notice(call_off_id: str, ods_code: str) -> dict[str, Any]:
+    """One practice's migration: what the previous supplier is told (go-live, bedding-in end,
+    notice date, the end of its service, the audit-trail option and its linked line) and
+    whether it acknowledged it. Its ETag guards the acknowledgement and the extension."""
+    session = get_session()
+    migration = orders.get_notice(session, principal(), call_off_id, ods_code)
+    set_etag(blp, migration)
+    return presenters.notice(session, migration.order, migration)
+
+
+# 409: already acknowledged, or the order is closed.
+@blp.route(
+    "/orders/<string:call_off_id>/migrations/<string:ods_code>/acknowledgement", methods=["POST"]
+)
+@requires(Role.SUPPLIER)
+@blp.doc(operationId="acknowledgeMigrationNotice", **WRITE_DOC)
+@blp.response(200, MigrationNoticeSchema)
+def acknowledge_notice(call_off_id: str, ods_code: str) -> ViewResult:
+    """The previous supplier acknowledges the notice as it stands (audited)."""
+    migration = _notice_for_change(call_off_id, ods_code)
+    orders.acknowledge(writing_session(), principal(), migration)
+    return write_response(migration, 200, _notice)
+
+
+# 409: the order is a draft or closed.
+@blp.route(
+    "/orders/<string:call_off_id>/migrations/<string:ods_code>/notice-extension",
+    methods=["POST"],
+)
+@requires(Role.COMMISSIONER)
+@blp.doc(operationId="extendMigrationNotice", **WRITE_DOC)
+@blp.arguments(NoticeExtensionSchema)
+@blp.response(200, MigrationNoticeSchema)
+def extend_notice(body: dict[str, Any], call_off_id: str, ods_code: str) -> ViewResult:
+    """The commissioner extends the notice period (the new system has problems): the previous
+    service runs to `service_end`, locally funded after bedding-in, as the estimate shows; the
+    previous supplier is asked to acknowledge again (audited)."""
+    migration = _notice_for_change(call_off_id, ods_code)
+    orders.extend_notice(
+        writing_session(), principal(), migration, body["service_end"], body["reason"]
+    )
+    return write_response(migration, 200, _notice)

@@ -24,6 +24,27 @@ class Pennies(Money):
         return None if value is None else super()._serialize(to_pennies(value), attr, obj)
 
 
+def signed_pennies(amount: Decimal) -> Decimal:
+    """To the penny, with no negative zero."""
+    rounded = to_pennies(amount)
+    return abs(rounded) if rounded == 0 else rounded
+
+
+class SignedPennies(Money):
+    """A change of cost, to the penny: negative when the order costs less than the baseline."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = kwargs.pop("metadata", {})
+        metadata.setdefault("pattern", r"^-?\d{1,12}\.\d{2}$")
+        metadata.setdefault("examples", ["-1250.00"])
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(
+        self, value: Decimal | None, attr: str | None, obj: Any, **kwargs: Any
+    ) -> str | None:
+        return None if value is None else super()._serialize(signed_pennies(value), attr, obj)
+
+
 # ------------------------------------------------------------------------------------ input
 
 
@@ -44,13 +65,34 @@ class OrderItemInputSchema(Schema):
 
 
 class MigrationInputSchema(Schema):
-    previous_system_id = fields.Integer(required=True, validate=ID)
+    previous_system_id = fields.Integer(
+        allow_none=True,
+        validate=ID,
+        metadata={
+            "description": "The system the practice runs now; left out, the one its "
+            "organisation records. Any other is refused: a practice's previous system is the "
+            "one it runs, and never the system ordered."
+        },
+    )
     planned_go_live = fields.Date(allow_none=True)
     audit_trail_option = fields.Enum(AuditTrailOption, by_value=True, allow_none=True)
     audit_trail_quantity = fields.Integer(
         allow_none=True,
         validate=validate.Range(min=1, max=1000),
         metadata={"description": "Users kept (single-user retention) or retrieval requests."},
+    )
+    notice_given_on = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "The day notice is given to the previous supplier (default: "
+            "business go-live). The previous service ends no earlier than 3 months after it."
+        },
+    )
+
+
+class RecipientMigrationInputSchema(MigrationInputSchema):
+    ods_code = fields.String(
+        required=True, validate=ODS_CODE, metadata={"description": "A recipient of the order."}
     )
 
 
@@ -73,7 +115,21 @@ class _OrderFields(Schema):
     migration = fields.Nested(
         MigrationInputSchema,
         allow_none=True,
-        metadata={"description": "Present when the practices change system."},
+        metadata={
+            "description": "One migration for every recipient not already on the ordered "
+            "system, each from the system it runs (a `previous_system_id` given must be that "
+            "of each of them). Null: no practice changes system. Use `migrations` when "
+            "practices need different dates or options."
+        },
+    )
+    migrations = fields.List(
+        fields.Nested(RecipientMigrationInputSchema),
+        allow_none=True,
+        validate=validate.Length(max=MAX_RECIPIENTS),
+        metadata={
+            "description": "One migration per recipient that changes system (replaces the "
+            "whole list). Not with `migration`."
+        },
     )
 
 
@@ -113,6 +169,18 @@ class OrderTransitionSchema(Schema):
     )
     go_live_date = fields.Date(
         allow_none=True, metadata={"description": "Business go-live; required for go-live."}
+    )
+
+
+class NoticeExtensionSchema(Schema):
+    service_end = fields.Date(
+        required=True,
+        metadata={"description": "The new last day of the previous service (later than now)."},
+    )
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=1000),
+        metadata={"description": "Why: e.g. problems with the new system."},
     )
 
 
@@ -189,24 +257,90 @@ class AuditTrailOptionSchema(Schema):
     catalogue_item_id = fields.Integer(allow_none=True)
     item_name = fields.String(allow_none=True)
     prices = fields.List(fields.Nested(AuditTrailPriceSchema), required=True)
+    cost = Money(
+        allow_none=True,
+        metadata={"description": "Priced for this practice over cost_from to cost_to."},
+    )
+    cost_from = fields.Date(allow_none=True)
+    cost_to = fields.Date(allow_none=True)
 
 
-class OrderMigrationSchema(Schema):
+class LinkedLineSchema(Schema):
+    supplier = fields.Nested(OrderPartySchema, required=True)
+    catalogue_item_id = fields.Integer(required=True)
+    item_name = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+    prices = fields.List(fields.Nested(AuditTrailPriceSchema), required=True)
+
+
+class _MigrationDatesSchema(Schema):
+    bedding_in_end = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "The last day of bedding-in: 3 months after go-live (1 February to "
+            "30 April for a go-live on 31 January); the previous system stays at its usual "
+            "funding."
+        },
+    )
+    notice_to_be_given_by = fields.Date(allow_none=True)
+    notice_given_on = fields.Date(allow_none=True)
+    earliest_notice_end = fields.Date(
+        allow_none=True,
+        metadata={"description": "Notice is at least 3 months, and runs from go-live."},
+    )
+    service_end = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "The last day of the previous service: the end of the notice, or "
+            "later when the commissioner extended it."
+        },
+    )
+    service_end_extended = fields.Boolean(required=True)
+    service_end_reason = fields.String(allow_none=True)
+    acknowledged = fields.Boolean(
+        required=True,
+        metadata={"description": "The previous supplier acknowledged the notice as it stands."},
+    )
+    acknowledged_at = fields.DateTime(allow_none=True)
+    acknowledged_by = fields.String(allow_none=True)
+    linked_line = fields.Nested(
+        LinkedLineSchema,
+        allow_none=True,
+        metadata={
+            "description": "The chosen audit-trail service, bought from the previous supplier "
+            "(null for full support, which keeps the previous system itself)."
+        },
+    )
+
+
+class OrderMigrationSchema(_MigrationDatesSchema):
+    ods_code = fields.String(required=True)
+    practice_name = fields.String(required=True)
     previous_system = fields.Nested(OrderPartySchema, required=True)
     previous_supplier = fields.Nested(OrderPartySchema, required=True)
     planned_go_live = fields.Date(allow_none=True)
     go_live_date = fields.Date(allow_none=True)
-    bedding_in_end = fields.Date(
-        allow_none=True,
-        metadata={"description": "Go-live + 3 months: the previous system stays centrally funded."},
-    )
-    notice_to_be_given_by = fields.Date(allow_none=True)
-    earliest_notice_end = fields.Date(
-        allow_none=True, metadata={"description": "Notice is at least 3 months from go-live."}
-    )
     audit_trail_option = fields.String(allow_none=True)
     audit_trail_quantity = fields.Integer(allow_none=True)
     audit_trail_options = fields.List(fields.Nested(AuditTrailOptionSchema), required=True)
+    audit_trail_options_order = fields.String(
+        required=True, metadata={"description": "How the options are ordered, in words."}
+    )
+
+
+class MigrationNoticeSchema(_MigrationDatesSchema):
+    """What the previous supplier sees of an order: one departing practice's migration."""
+
+    call_off_id = fields.String(required=True)
+    order_status = fields.String(required=True)
+    commissioner = fields.Nested(OrderCommissionerSchema, required=True)
+    ods_code = fields.String(required=True)
+    practice_name = fields.String(required=True)
+    previous_system = fields.Nested(OrderPartySchema, required=True)
+    go_live = fields.Date(allow_none=True)
+    go_live_is_actual = fields.Boolean(required=True)
+    audit_trail_option = fields.String(allow_none=True)
+    audit_trail_quantity = fields.Integer(allow_none=True)
 
 
 class OrderSummarySchema(Schema):
@@ -235,7 +369,21 @@ class OrderSchema(OrderSummarySchema):
     allowed_transitions = fields.List(fields.Enum(Transition, by_value=True), required=True)
     recipients = fields.List(fields.Nested(OrderRecipientSchema), required=True)
     items = fields.List(fields.Nested(OrderItemSchema), required=True)
-    migration = fields.Nested(OrderMigrationSchema, allow_none=True)
+    migrations = fields.List(
+        fields.Nested(OrderMigrationSchema),
+        required=True,
+        metadata={"description": "One per recipient that changes system."},
+    )
+    migration = fields.Nested(
+        OrderMigrationSchema,
+        allow_none=True,
+        metadata={"description": "The migration when the order has exactly one (else null)."},
+    )
+    warnings = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "E.g. a principal system on the order dropped below Level 2."},
+    )
 
 
 class OrderMissingSchema(Schema):
@@ -246,6 +394,14 @@ class OrderMissingSchema(Schema):
 class OrderCompletenessSchema(Schema):
     complete = fields.Boolean(required=True)
     missing = fields.List(fields.Nested(OrderMissingSchema), required=True)
+    prompts = fields.List(
+        fields.Nested(OrderMissingSchema),
+        required=True,
+        metadata={
+            "description": "Advice that does not stop submission: for a migration, the new "
+            "supplier's deployment and data extract services when the order has none."
+        },
+    )
 
 
 # ---------------------------------------------------------------------------- cost estimate
@@ -255,6 +411,12 @@ class CostSplitSchema(Schema):
     central = Pennies(required=True)
     local = Pennies(required=True)
     total = Pennies(required=True)
+
+
+class CostChangeSplitSchema(Schema):
+    central = SignedPennies(required=True)
+    local = SignedPennies(required=True)
+    total = SignedPennies(required=True)
 
 
 class CostYearSchema(Schema):
@@ -268,6 +430,8 @@ class CostYearSummarySchema(Schema):
     year = fields.Integer(required=True)
     one_off = fields.Nested(CostSplitSchema, required=True)
     recurring = fields.Nested(CostSplitSchema, required=True)
+    central = Pennies(required=True, metadata={"description": "One-off and recurring."})
+    local = Pennies(required=True, metadata={"description": "One-off and recurring."})
     total = Pennies(required=True)
 
 
@@ -282,8 +446,29 @@ class CostSummarySchema(Schema):
     total = Pennies(required=True)
 
 
+class CostYearChangeSchema(Schema):
+    year = fields.Integer(required=True)
+    one_off = fields.Nested(CostChangeSplitSchema, required=True)
+    recurring = fields.Nested(CostChangeSplitSchema, required=True)
+    central = SignedPennies(required=True)
+    local = SignedPennies(required=True)
+    total = SignedPennies(required=True)
+
+
+class CostChangeSchema(Schema):
+    one_off = fields.Nested(CostChangeSplitSchema, required=True)
+    recurring = fields.Nested(CostChangeSplitSchema, required=True)
+    years = fields.List(fields.Nested(CostYearChangeSchema), required=True)
+    central = SignedPennies(required=True)
+    local = SignedPennies(required=True)
+    total = SignedPennies(required=True)
+
+
+LINE_KINDS = ["item", "previous_system", "bedding_in", "notice", "audit_trail", "baseline"]
+
+
 class CostLineSchema(Schema):
-    kind = fields.String(required=True, metadata={"enum": ["item", "bedding_in", "audit_trail"]})
+    kind = fields.String(required=True, metadata={"enum": LINE_KINDS})
     catalogue_item_id = fields.Integer(required=True)
     item_name = fields.String(required=True)
     supplier_name = fields.String(required=True)
@@ -294,6 +479,8 @@ class CostLineSchema(Schema):
     quantity = fields.Integer(required=True)
     funding = fields.String(required=True, allow_none=True)
     funding_reason = fields.String(required=True)
+    first_day = fields.Date(required=True, metadata={"description": "Charged from (inclusive)."})
+    last_day = fields.Date(required=True, metadata={"description": "Charged to (inclusive)."})
     one_off = Pennies(required=True)
     recurring_per_year = Pennies(required=True)
     per_year = fields.List(Pennies(), required=True)
@@ -306,6 +493,23 @@ class RecipientEstimateSchema(Schema):
     list_size = fields.Integer(required=True)
     lines = fields.List(fields.Nested(CostLineSchema), required=True)
     summary = fields.Nested(CostSummarySchema, required=True)
+    current_system = fields.String(
+        required=True, allow_none=True, metadata={"description": "What the baseline keeps."}
+    )
+    baseline_lines = fields.List(fields.Nested(CostLineSchema), required=True)
+    baseline = fields.Nested(CostSummarySchema, required=True)
+    change = fields.Nested(
+        CostChangeSchema,
+        required=True,
+        metadata={"description": "The order less the baseline, per year, central and local."},
+    )
+
+
+BASELINE_NOTE = (
+    "The baseline keeps each practice's current system over the same term at its current "
+    "catalogue prices and funding; the change is the order less the baseline (negative: the "
+    "order costs less)."
+)
 
 
 class CostEstimateSchema(Schema):
@@ -315,3 +519,6 @@ class CostEstimateSchema(Schema):
     years = fields.List(fields.Nested(CostYearSchema), required=True)
     recipients = fields.List(fields.Nested(RecipientEstimateSchema), required=True)
     totals = fields.Nested(CostSummarySchema, required=True)
+    baseline = fields.Nested(CostSummarySchema, required=True)
+    change = fields.Nested(CostChangeSchema, required=True)
+    baseline_note = fields.String(required=True, dump_default=BASELINE_NOTE)

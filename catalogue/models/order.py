@@ -62,10 +62,6 @@ class CallOffOrder(Base):
         CheckConstraint("revision > 0", name="revision_positive"),
         CheckConstraint("term_months IS NULL OR term_months > 0", name="term_positive"),
         CheckConstraint("version > 0", name="version_positive"),
-        CheckConstraint(
-            "audit_trail_quantity IS NULL OR audit_trail_quantity > 0",
-            name="audit_trail_quantity_positive",
-        ),
         Index("ix_call_off_order_commissioner", "commissioner_id", "id"),
         Index("ix_call_off_order_supplier", "supplier_id", "status", "id"),
     )
@@ -90,17 +86,6 @@ class CallOffOrder(Base):
         ForeignKey("call_off_order.id", ondelete="RESTRICT")
     )
 
-    # Migration: a practice changing system.
-    previous_system_id: Mapped[int | None] = mapped_column(
-        ForeignKey("catalogue_item.id", ondelete="RESTRICT")
-    )
-    planned_go_live: Mapped[date | None]
-    audit_trail_option: Mapped[AuditTrailOption | None] = mapped_column(
-        str_enum(AuditTrailOption, "audit_trail_option")
-    )
-    # Users kept on single-user retention, or retrieval requests expected; default 1.
-    audit_trail_quantity: Mapped[int | None]
-
     go_live_date: Mapped[date | None]  # business go-live, recorded on the live transition
     status_reason: Mapped[str | None] = mapped_column(Text)
 
@@ -117,7 +102,6 @@ class CallOffOrder(Base):
     commissioner: Mapped[Organisation] = relationship()
     supplier: Mapped[Supplier] = relationship()
     framework: Mapped[Framework] = relationship()
-    previous_system: Mapped[CatalogueItem | None] = relationship()
     amends: Mapped[CallOffOrder | None] = relationship(remote_side=[id])
     recipients: Mapped[list[CallOffRecipient]] = relationship(
         back_populates="order", order_by="CallOffRecipient.id", cascade="all, delete-orphan"
@@ -125,12 +109,68 @@ class CallOffOrder(Base):
     items: Mapped[list[CallOffItem]] = relationship(
         back_populates="order", order_by="CallOffItem.id", cascade="all, delete-orphan"
     )
+    migrations: Mapped[list[CallOffMigration]] = relationship(
+        back_populates="order", order_by="CallOffMigration.id", cascade="all, delete-orphan"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_migration(self) -> bool:
-        return self.previous_system_id is not None
+        return bool(self.migrations)
+
+
+class CallOffMigration(Base):
+    """One recipient of an order changing system: from the system it runs (its previous
+    system, with its supplier) to the order's, under the GPSoC migration rules.
+
+    The previous supplier is given notice and sees this row (and nothing else of the order);
+    the commissioner may extend the old service's end (which asks for a new acknowledgement);
+    the previous supplier acknowledges the notice as it stands."""
+
+    __tablename__ = "call_off_migration"
+    __table_args__ = (
+        UniqueConstraint("order_id", "organisation_id"),
+        CheckConstraint(
+            "audit_trail_quantity IS NULL OR audit_trail_quantity > 0",
+            name="audit_trail_quantity_positive",
+        ),
+        CheckConstraint("version > 0", name="version_positive"),
+        Index("ix_call_off_migration_previous_system", "previous_system_id", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("call_off_order.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="RESTRICT"))
+    previous_system_id: Mapped[int] = mapped_column(
+        ForeignKey("catalogue_item.id", ondelete="RESTRICT")
+    )
+    planned_go_live: Mapped[date | None]
+    audit_trail_option: Mapped[AuditTrailOption | None] = mapped_column(
+        str_enum(AuditTrailOption, "audit_trail_option")
+    )
+    # Users kept on single-user retention, or retrieval requests expected; default 1.
+    audit_trail_quantity: Mapped[int | None]
+    # The day notice is given to the previous supplier (by default business go-live).
+    notice_given_on: Mapped[date | None]
+    # The last day of the previous service when the commissioner extended the notice period
+    # (null: the end of bedding-in), and why.
+    service_end: Mapped[date | None]
+    service_end_reason: Mapped[str | None] = mapped_column(Text)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(default=1)
+
+    order: Mapped[CallOffOrder] = relationship(back_populates="migrations")
+    organisation: Mapped[Organisation] = relationship()
+    previous_system: Mapped[CatalogueItem] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def notice_key(self) -> str:
+        """How the notice is addressed: `C000014-01/A81001`."""
+        return f"{self.order.call_off_id}/{self.organisation.ods_code}"
 
 
 class CallOffRecipient(Base):

@@ -1,11 +1,15 @@
-"""Calendar arithmetic for orders: whole months, clamped to the end of shorter months."""
+"""Calendar arithmetic for orders: whole months, clamped to the end of shorter months, and the
+exact length in months of a period of days (see `months_in`)."""
 
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
+from decimal import Context, Decimal
 
 from catalogue.errors import InvalidInput
+
+_EXACT = Context(prec=34)
 
 
 def add_months(day: date, months: int) -> date:
@@ -31,3 +35,50 @@ def whole_months_between(start: date, end: date) -> int:
     if add_months(start, months) > end:
         months -= 1
     return max(months, 0)
+
+
+ONE_DAY = timedelta(days=1)
+
+
+def _is_month_end(day: date) -> bool:
+    return (day + ONE_DAY).month != day.month
+
+
+def months_after(day: date, months: int) -> date:
+    """The day `months` months after `day` by the corresponding date, the month's last day when
+    it has none (31 January + 3 months is 30 April); from the last day of a month, the last day
+    of the month reached (28 February 2027 + 3 months is 31 May), so that a period after a
+    month end is whole calendar months."""
+    moved = add_months(day, months)
+    if _is_month_end(day):
+        return add_months(moved.replace(day=1), 1) - ONE_DAY
+    return moved
+
+
+def period_end(first: date, months: int) -> date:
+    """The last day of a period of `months` months whose first day is `first`: a term from
+    1 December 2026 for 36 months ends on 30 November 2029; from 1 March 2027 for 12 months, on
+    29 February 2028."""
+    return months_after(first - ONE_DAY, months)
+
+
+def months_in(first: date, last: date) -> Decimal:
+    """The length of the period `first`..`last` (both inclusive) in months, exactly: whole
+    months by `months_after` from the day before `first`, then the days left over as a fraction
+    of the month they fall in, by that month's length in days (28, 29, 30 or 31). So 1 February
+    to 30 April is 3 months, 1 May 2027 to 30 November 2029 is 31, 1 to 14 February 2028 is
+    14/29. Zero when `last` is before `first`."""
+    if last < first:
+        return Decimal(0)
+    anchor = first - ONE_DAY
+    whole = whole_months_between(anchor, last)
+    while months_after(anchor, whole + 1) <= last:
+        whole += 1
+    while whole and months_after(anchor, whole) > last:
+        whole -= 1
+    reached = months_after(anchor, whole)
+    days = (last - reached).days
+    if days == 0:
+        return Decimal(whole)
+    month_length = (months_after(anchor, whole + 1) - reached).days
+    return Decimal(whole) + _EXACT.divide(Decimal(days), Decimal(month_length))

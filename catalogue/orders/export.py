@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -16,8 +16,8 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from catalogue.models import CallOffOrder
-from catalogue.orders.costs import Estimate, Split, Summary
-from catalogue.orders.migration import order_migration_dates
+from catalogue.orders.costs import CostLine, Estimate, Split, Summary
+from catalogue.orders.migration import dates_of, go_live_of
 from catalogue.pricing import to_pennies
 from catalogue.spreadsheets import csv_text, keep_as_text
 
@@ -45,11 +45,13 @@ def _header(estimate: Estimate) -> list[str]:
     ]
 
 
-def _total_rows(estimate: Estimate, summary: Summary, ods: str, name: str) -> Iterator[list]:
+def _total_rows(
+    estimate: Estimate, summary: Summary, ods: str, name: str, prefix: str = "total"
+) -> Iterator[list]:
     for label, pick in (
-        ("total central", lambda split: split.central),
-        ("total local", lambda split: split.local),
-        ("total", lambda split: split.total),
+        (f"{prefix} central", lambda split: split.central),
+        (f"{prefix} local", lambda split: split.local),
+        (prefix, lambda split: split.total),
     ):
         recurring = [pick(year.recurring) for year in summary.years]
         one_off = pick(summary.one_off)
@@ -65,31 +67,45 @@ def _total_rows(estimate: Estimate, summary: Summary, ods: str, name: str) -> It
         ]
 
 
+def _line_rows(
+    estimate: Estimate, ods: str, name: str, lines: Sequence[CostLine]
+) -> Iterator[list]:
+    for line in lines:
+        yield [
+            estimate.call_off_id,
+            ods,
+            name,
+            line.kind.value,
+            line.item_name,
+            line.supplier_name,
+            line.price_name,
+            line.unit,
+            line.period,
+            line.quantity,
+            line.funding.value if line.funding else "none",
+            line.funding_reason,
+            to_pennies(line.one_off),
+            *[to_pennies(amount) for amount in line.per_year],
+            to_pennies(line.total),
+        ]
+
+
 def estimate_rows(estimate: Estimate) -> Iterator[list[Any]]:
-    """The header, then a row per cost line per recipient, then the recipient's and the
-    order's totals split central / local."""
+    """The header, then per recipient a row per cost line, its totals split central / local,
+    the baseline's lines (keeping its current system) and totals, and the change (the order
+    less the baseline); then the order's totals, baseline and change."""
     yield _header(estimate)
     for recipient in estimate.recipients:
-        for line in recipient.lines:
-            yield [
-                estimate.call_off_id,
-                recipient.ods_code,
-                recipient.name,
-                line.kind.value,
-                line.item_name,
-                line.supplier_name,
-                line.price_name,
-                line.unit,
-                line.period,
-                line.quantity,
-                line.funding.value if line.funding else "none",
-                line.funding_reason,
-                to_pennies(line.one_off),
-                *[to_pennies(amount) for amount in line.per_year],
-                to_pennies(line.total),
-            ]
-        yield from _total_rows(estimate, recipient.summary, recipient.ods_code, recipient.name)
-    yield from _total_rows(estimate, estimate.totals, "ALL", "All recipients")
+        ods, name = recipient.ods_code, recipient.name
+        yield from _line_rows(estimate, ods, name, recipient.lines)
+        yield from _total_rows(estimate, recipient.summary, ods, name)
+        yield from _line_rows(estimate, ods, name, recipient.baseline_lines)
+        yield from _total_rows(estimate, recipient.baseline, ods, name, "baseline")
+        yield from _total_rows(estimate, recipient.change, ods, name, "change")
+    everyone = ("ALL", "All recipients")
+    yield from _total_rows(estimate, estimate.totals, *everyone)
+    yield from _total_rows(estimate, estimate.baseline, *everyone, "baseline")
+    yield from _total_rows(estimate, estimate.change, *everyone, "change")
 
 
 def estimate_csv(estimate: Estimate) -> str:
@@ -113,19 +129,21 @@ def _order_facts(order: CallOffOrder) -> list[tuple[str, Any]]:
         ("Term (months)", order.term_months),
         ("Recipients", ", ".join(r.organisation.ods_code for r in order.recipients)),
     ]
-    if order.previous_system is not None:
-        dates = order_migration_dates(order)
+    for migration in order.migrations:
+        dates = dates_of(order, migration)
+        previous = migration.previous_system
+        option = migration.audit_trail_option
+        go_live, actual = go_live_of(order, migration)
         facts += [
-            ("Previous system", order.previous_system.name),
-            ("Previous supplier", order.previous_system.supplier.name),
-            ("Planned go-live", order.planned_go_live),
-            ("Business go-live", order.go_live_date),
+            ("Migrating practice", migration.organisation.ods_code),
+            ("Previous system", previous.name),
+            ("Previous supplier", previous.supplier.name),
+            ("Planned go-live", migration.planned_go_live),
+            ("Business go-live", go_live if actual else None),
             ("Bedding-in ends", dates.bedding_in_end if dates else None),
-            ("Earliest end of notice", dates.earliest_notice_end if dates else None),
-            (
-                "Audit trail option",
-                order.audit_trail_option.value if order.audit_trail_option else None,
-            ),
+            ("Notice given on", dates.notice_given_on if dates else None),
+            ("Previous service ends", dates.service_end if dates else None),
+            ("Audit trail option", option.value if option else None),
         ]
     return facts
 
@@ -135,13 +153,15 @@ def _split_cells(split: Split) -> list[Decimal]:
 
 
 def estimate_xlsx(order: CallOffOrder, estimate: Estimate) -> bytes:
-    """The order's facts, the yearly summary and the cost lines, one sheet each."""
+    """The order's facts, the yearly summary, the business case against the baseline and the
+    cost lines, one sheet each."""
     workbook = Workbook()
     bold = Font(bold=True)
     _facts_sheet(cast(Worksheet, workbook.active), order, bold)
     summary = _summary_sheet(workbook.create_sheet("Summary"), estimate)
+    case = _business_case_sheet(workbook.create_sheet("Business case"), estimate)
     lines = _lines_sheet(workbook.create_sheet("Cost estimate"), estimate)
-    for sheet in (summary, lines):
+    for sheet in (summary, case, lines):
         for cell in sheet[1]:
             cell.font = bold
 
@@ -171,6 +191,21 @@ SUMMARY_HEADER = [
     "Recurring central",
     "Recurring local",
     "Total",
+]
+
+
+BUSINESS_CASE_HEADER = [
+    "ODS code",
+    "Practice",
+    "Keeps (baseline)",
+    "Year",
+    "Order central",
+    "Order local",
+    "Baseline central",
+    "Baseline local",
+    "Change central",
+    "Change local",
+    "Change total",
 ]
 
 
@@ -204,6 +239,45 @@ def _summary_sheet(summary: Worksheet, estimate: Estimate) -> Worksheet:
         for cell in row[3:]:
             cell.number_format = MONEY_FORMAT
     return summary
+
+
+def _business_case_sheet(case: Worksheet, estimate: Estimate) -> Worksheet:
+    """Per practice and for all, per year and for the term: the order, the baseline (keeping
+    the current system) and the change, central and local."""
+    case.append(BUSINESS_CASE_HEADER)
+    parties = [
+        (r.ods_code, r.name, r.current_system or "", r.summary, r.baseline, r.change)
+        for r in estimate.recipients
+    ]
+    parties.append(
+        ("ALL", "All recipients", "", estimate.totals, estimate.baseline, estimate.change)
+    )
+    for ods, name, keeps, ordered, baseline, change in parties:
+        periods: list[tuple[str, Any, Any, Any]] = [
+            (str(year.year), year, base, delta)
+            for year, base, delta in zip(ordered.years, baseline.years, change.years, strict=True)
+        ]
+        periods.append(("Term", ordered, baseline, change))
+        for label, mine, base, delta in periods:
+            case.append(
+                [
+                    ods,
+                    name,
+                    keeps,
+                    label,
+                    to_pennies(mine.central),
+                    to_pennies(mine.local),
+                    to_pennies(base.central),
+                    to_pennies(base.local),
+                    to_pennies(delta.central),
+                    to_pennies(delta.local),
+                    to_pennies(delta.central + delta.local),
+                ]
+            )
+            keep_as_text(case[case.max_row])
+            for cell in case[case.max_row][4:]:
+                cell.number_format = MONEY_FORMAT
+    return case
 
 
 def _lines_sheet(lines: Worksheet, estimate: Estimate) -> Worksheet:

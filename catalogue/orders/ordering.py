@@ -2,8 +2,12 @@
 
 Inputs are plain dicts of the API's fields (the schemas validate shapes; the rules live here):
 framework (slug), supplier_id, description, commencement_date, term_months, recipients (ODS
-codes), items ([{catalogue_item_id, price_id, quantities: {ODS: n}}]), migration
-({previous_system_id, planned_go_live, audit_trail_option, audit_trail_quantity} or None).
+codes), items ([{catalogue_item_id, price_id, quantities: {ODS: n}}]), and for practices
+changing system either `migrations` ([{ods_code, previous_system_id, planned_go_live,
+audit_trail_option, audit_trail_quantity, notice_given_on}], one per recipient that changes
+system) or the single `migration` object of the same fields but ods_code, applied to every
+recipient not already on the ordered system. A previous system left out is the practice's
+current one; one given must be it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import Select, func, select
@@ -22,8 +26,10 @@ from sqlalchemy.sql.base import ExecutableOption
 from catalogue import audit
 from catalogue.errors import Conflict, Forbidden, InvalidInput, NotFound
 from catalogue.models import (
+    AuditTrailOption,
     CallOffCounter,
     CallOffItem,
+    CallOffMigration,
     CallOffOrder,
     CallOffQuantity,
     CallOffRecipient,
@@ -37,10 +43,11 @@ from catalogue.models import (
     Organisation,
     OrganisationKind,
     Price,
+    ServiceCategory,
     Supplier,
     utcnow,
 )
-from catalogue.orders.dates import add_months
+from catalogue.orders.dates import add_months, period_end
 from catalogue.orders.from_selection import prefilled
 from catalogue.orders.lifecycle import RULES, Transition, allowed_from
 from catalogue.orders.migration import audit_trail_sources
@@ -50,6 +57,9 @@ from catalogue.principal import Principal, Role
 from catalogue.validation import FieldErrors
 
 OBJECT_TYPE = "call_off_order"
+# A practice on GPSoC must run a Level 2 system (shared/seeds: "Choose and Book and ETP must be
+# installed"); central funding requires it too.
+MIN_SYSTEM_LEVEL = 2
 MAX_COMMENCEMENT_AGE_MONTHS = 3
 # An order is placed for a service about to start: commencement at most this far ahead of
 # today, or up to the framework's (continuity) end date where that is later.
@@ -72,14 +82,17 @@ def request_fingerprint(data: Mapping[str, Any]) -> str:
 def _loading_options(lines: bool = True) -> tuple[ExecutableOption, ...]:
     """What reading an order loads; without `lines`, only the order and its items (the cost
     estimate reads recipients and quantities as plain rows)."""
+    migrations = selectinload(CallOffOrder.migrations).options(
+        joinedload(CallOffMigration.organisation),
+        joinedload(CallOffMigration.previous_system).options(
+            joinedload(CatalogueItem.supplier),
+            joinedload(CatalogueItem.lot),
+            selectinload(CatalogueItem.prices).selectinload(Price.tiers),
+        ),
+    )
     if not lines:
         return (
             joinedload(CallOffOrder.framework),
-            joinedload(CallOffOrder.previous_system).options(
-                joinedload(CatalogueItem.supplier),
-                joinedload(CatalogueItem.lot),
-                selectinload(CatalogueItem.prices).selectinload(Price.tiers),
-            ),
             selectinload(CallOffOrder.items).options(
                 joinedload(CallOffItem.catalogue_item).options(
                     joinedload(CatalogueItem.lot),
@@ -92,7 +105,7 @@ def _loading_options(lines: bool = True) -> tuple[ExecutableOption, ...]:
         joinedload(CallOffOrder.commissioner),
         joinedload(CallOffOrder.supplier),
         joinedload(CallOffOrder.framework),
-        joinedload(CallOffOrder.previous_system).joinedload(CatalogueItem.supplier),
+        migrations,
         selectinload(CallOffOrder.recipients).joinedload(CallOffRecipient.organisation),
         selectinload(CallOffOrder.items).options(
             joinedload(CallOffItem.catalogue_item).options(
@@ -205,7 +218,7 @@ def term_end(order: CallOffOrder, today: date) -> date:
     allows while the term is open, from the latest commencement while that is open)."""
     start = order.commencement_date or latest_commencement(order.framework, today)
     months = order.term_months or order.framework.max_term_months
-    return add_months(start, months) - timedelta(days=1)
+    return period_end(start, months)
 
 
 def _check_dates(order: CallOffOrder, errors: FieldErrors, today: date) -> None:
@@ -224,20 +237,42 @@ def _check_dates(order: CallOffOrder, errors: FieldErrors, today: date) -> None:
         errors.add("term_months", f"Between 1 and the framework's maximum of {maximum} months.")
 
 
-def _check_planned_go_live(order: CallOffOrder, errors: FieldErrors, today: date) -> None:
-    """The planned business go-live falls within the order's term."""
-    planned = order.planned_go_live
-    if planned is None or "commencement_date" in errors or "term_months" in errors:
-        return
-    if order.commencement_date is not None and planned < order.commencement_date:
-        errors.add("migration.planned_go_live", "Cannot be before the commencement date.")
+def migration_field(order: CallOffOrder, migration: CallOffMigration) -> str:
+    """Where errors about a migration are reported: `migration` while the order has one (as
+    the single-migration form says), `migrations.<ODS code>` otherwise."""
+    if len(order.migrations) == 1:
+        return "migration"
+    return f"migrations.{migration.organisation.ods_code}"
+
+
+def _check_migration_dates(order: CallOffOrder, errors: FieldErrors, today: date) -> None:
+    """Each planned business go-live and notice date falls within the order's term."""
+    if "commencement_date" in errors or "term_months" in errors:
         return
     end = term_end(order, today)
-    if planned > end:
-        errors.add(
-            "migration.planned_go_live",
-            f"Must fall within the order's term (by {end.isoformat()}).",
-        )
+    for migration in order.migrations:
+        field = migration_field(order, migration)
+        planned = migration.planned_go_live
+        if planned is not None:
+            if order.commencement_date is not None and planned < order.commencement_date:
+                errors.add(f"{field}.planned_go_live", "Cannot be before the commencement date.")
+            elif planned > end:
+                errors.add(
+                    f"{field}.planned_go_live",
+                    f"Must fall within the order's term (by {end.isoformat()}).",
+                )
+        notice = migration.notice_given_on
+        if notice is not None and notice > end:
+            errors.add(
+                f"{field}.notice_given_on",
+                f"Notice must be given within the order's term (by {end.isoformat()}).",
+            )
+        start = order.commencement_date or today
+        if notice is not None and notice < add_months(start, -12):
+            errors.add(
+                f"{field}.notice_given_on",
+                "Cannot be more than 12 months before the commencement date.",
+            )
 
 
 def _resolve_practices(
@@ -334,6 +369,9 @@ def _build_items(
         if item.lot.framework_id != order.framework_id:
             errors.add(field, f"{item.name} is not on {order.framework.name}.")
             continue
+        if below_level_2(item):
+            errors.add(field, level_2_message(item))
+            continue
         price = next((p for p in item.prices if p.id == line["price_id"]), None)
         frozen: PriceTerms | None = line.get("terms")  # a locked selection's snapshot
         if frozen is not None and frozen.price_id != line["price_id"]:
@@ -412,33 +450,204 @@ def may_be_previous_system(item: CatalogueItem) -> bool:
     return item.status in _ONCE_PUBLISHED and item.published_at is not None
 
 
-def _apply_migration(
-    session: Session, order: CallOffOrder, migration: Mapping[str, Any] | None, errors: FieldErrors
-) -> None:
-    if migration is None:
-        order.previous_system_id = None
-        order.previous_system = None
-        order.planned_go_live = order.audit_trail_option = order.audit_trail_quantity = None
-        return
-    previous = session.get(CatalogueItem, migration["previous_system_id"])
+def below_level_2(item: CatalogueItem) -> bool:
+    return item.kind is ItemKind.SYSTEM and item.maturity_level < MIN_SYSTEM_LEVEL
+
+
+def level_2_message(item: CatalogueItem) -> str:
+    return (
+        f"{item.name} is at Level {item.maturity_level}: a practice on GPSoC must run a Level "
+        f"{MIN_SYSTEM_LEVEL} system (Choose and Book, Spine, PDS and the Electronic "
+        "Prescription Service), so it cannot be ordered as a principal system."
+    )
+
+
+def ordered_systems(order: CallOffOrder) -> list[CatalogueItem]:
+    """The principal systems the order is for."""
+    systems: dict[int, CatalogueItem] = {}
+    for line in order.items:
+        if line.catalogue_item.kind is ItemKind.SYSTEM:
+            systems.setdefault(line.catalogue_item.id, line.catalogue_item)
+    return list(systems.values())
+
+
+_MIGRATION_FIELDS = (
+    "planned_go_live",
+    "audit_trail_option",
+    "audit_trail_quantity",
+    "notice_given_on",
+)
+
+
+def _previous_system(
+    session: Session, given: int, field: str, errors: FieldErrors
+) -> CatalogueItem | None:
+    previous = session.get(CatalogueItem, given)
     if previous is None or not may_be_previous_system(previous):
         # One message whether it does not exist or may not be seen: another supplier's draft
         # does not exist for the commissioner.
+        errors.add(field, f"{given} is not a principal system in the catalogue.")
+        return None
+    return previous
+
+
+def _wanted_migration(
+    session: Session,
+    order: CallOffOrder,
+    practice: Organisation,
+    given: Mapping[str, Any],
+    field: str,
+    errors: FieldErrors,
+    named: CatalogueItem | None,
+) -> dict[str, Any] | None:
+    """One practice's migration, checked: its previous system is the one it runs, is not the
+    system ordered, and offers the chosen audit-trail option."""
+    current = practice.current_system
+    previous = named or current
+    if previous is None:
         errors.add(
-            "migration.previous_system_id",
-            f"{migration['previous_system_id']} is not a principal system in the catalogue.",
+            f"{field}.previous_system_id",
+            f"{practice.ods_code}: the practice's current system is not recorded; name it.",
         )
-        return
-    order.previous_system = previous
-    order.planned_go_live = migration.get("planned_go_live")
-    order.audit_trail_option = migration.get("audit_trail_option")
-    order.audit_trail_quantity = migration.get("audit_trail_quantity")
-    option = order.audit_trail_option
+        return None
+    if current is not None and previous.id != current.id:
+        errors.add(
+            f"{field}.previous_system_id",
+            f"{practice.ods_code} ({practice.name}) runs {current.name}, not {previous.name}: a "
+            "practice's previous system is the one it runs. Give one migration per practice "
+            "(`migrations`) when they run different systems.",
+        )
+        return None
+    if previous.id in {system.id for system in ordered_systems(order)}:
+        errors.add(
+            f"{field}.previous_system_id",
+            f"{practice.ods_code} already runs {previous.name}, the system this order is for: "
+            "a migration is a change of system.",
+        )
+        return None
+    fields = {name: given.get(name) for name in _MIGRATION_FIELDS}
+    option = fields["audit_trail_option"]
+    if option is not None:
+        try:
+            option = fields["audit_trail_option"] = AuditTrailOption(option)
+        except ValueError:
+            errors.add(f"{field}.audit_trail_option", f"No audit-trail option {option!r}.")
+            return None
     if option is not None and not audit_trail_sources(session, previous)[option].available:
         errors.add(
-            "migration.audit_trail_option",
+            f"{field}.audit_trail_option",
             f"{previous.supplier.name} lists no such service for {previous.name}.",
         )
+    return {"organisation": practice, "previous_system": previous, **fields}
+
+
+def _single_migration(
+    session: Session,
+    order: CallOffOrder,
+    migration: Mapping[str, Any],
+    practices: Sequence[Organisation],
+    errors: FieldErrors,
+) -> list[dict[str, Any]]:
+    """The single `migration` form: every recipient not already on an ordered system."""
+    named = None
+    if migration.get("previous_system_id") is not None:
+        named = _previous_system(
+            session, migration["previous_system_id"], "migration.previous_system_id", errors
+        )
+        if named is None:
+            return []
+    ordered = {system.id for system in ordered_systems(order)}
+    wanted = []
+    for practice in practices:
+        if named is None and practice.current_system_id in ordered:
+            continue  # already on the ordered system: it does not change system
+        found = _wanted_migration(session, order, practice, migration, "migration", errors, named)
+        if found is not None:
+            wanted.append(found)
+    return wanted
+
+
+def _per_recipient(
+    session: Session,
+    order: CallOffOrder,
+    migrations: Sequence[Mapping[str, Any]],
+    practices: Sequence[Organisation],
+    errors: FieldErrors,
+) -> list[dict[str, Any]]:
+    by_ods = {practice.ods_code: practice for practice in practices}
+    wanted, seen = [], set()
+    for index, migration in enumerate(migrations):
+        code = migration["ods_code"].strip().upper()
+        field = f"migrations.{code}"
+        practice = by_ods.get(code)
+        if practice is None:
+            errors.add(f"migrations.{index}.ods_code", f"{code} is not a recipient of the order.")
+            continue
+        if code in seen:
+            errors.add(field, "One migration per practice.")
+            continue
+        seen.add(code)
+        named = None
+        if migration.get("previous_system_id") is not None:
+            named = _previous_system(
+                session, migration["previous_system_id"], f"{field}.previous_system_id", errors
+            )
+            if named is None:
+                continue
+        found = _wanted_migration(session, order, practice, migration, field, errors, named)
+        if found is not None:
+            wanted.append(found)
+    return wanted
+
+
+def _set_migrations(order: CallOffOrder, wanted: Sequence[Mapping[str, Any]]) -> None:
+    """The order's migrations as `wanted`, updating the rows of practices that keep one."""
+    have = {migration.organisation_id: migration for migration in order.migrations}
+    rows = []
+    for fields in wanted:
+        practice = fields["organisation"]
+        row = have.get(practice.id) or CallOffMigration(organisation=practice)
+        row.organisation_id = practice.id
+        row.previous_system = fields["previous_system"]
+        for name in _MIGRATION_FIELDS:
+            setattr(row, name, fields[name])
+        rows.append(row)
+    order.migrations = rows
+
+
+def _apply_migrations(
+    session: Session,
+    order: CallOffOrder,
+    data: Mapping[str, Any],
+    practices: Sequence[Organisation],
+    errors: FieldErrors,
+) -> None:
+    single, several = data.get("migration"), data.get("migrations")
+    if single is not None and several is not None:
+        errors.add("migrations", "Give either `migration` or `migrations`, not both.")
+        return
+    if several is not None:
+        _set_migrations(order, _per_recipient(session, order, several, practices, errors))
+    elif single is not None:
+        _set_migrations(order, _single_migration(session, order, single, practices, errors))
+    elif "migration" in data or "migrations" in data:
+        _set_migrations(order, [])  # null: no practice changes system
+    else:
+        # Recipients changed: the migrations of practices no longer on the order go with them.
+        recipients = {practice.id for practice in practices}
+        kept = [m for m in order.migrations if m.organisation_id in recipients]
+        if len(kept) != len(order.migrations):
+            order.migrations = kept
+    ordered = {system.id for system in ordered_systems(order)}
+    for migration in order.migrations:
+        field = f"{migration_field(order, migration)}.previous_system_id"
+        if migration.previous_system.id in ordered and field not in errors:
+            errors.add(
+                field,
+                f"{migration.organisation.ods_code} already runs "
+                f"{migration.previous_system.name}, the system this order is for: a migration "
+                "is a change of system.",
+            )
 
 
 def _apply(
@@ -464,9 +673,9 @@ def _apply(
         _reconcile_quantities(order, practices)
     if "recipients" in data:
         _set_recipients(order, practices)
-    if "migration" in data:
-        _apply_migration(session, order, data["migration"], errors)
-    _check_planned_go_live(order, errors, today)
+    if {"migration", "migrations", "recipients", "items"} & set(data):
+        _apply_migrations(session, order, data, practices, errors)
+    _check_migration_dates(order, errors, today)
 
 
 def summary(order: CallOffOrder) -> dict[str, Any]:
@@ -488,10 +697,14 @@ def summary(order: CallOffOrder) -> dict[str, Any]:
             }
             for item in order.items
         ],
-        "previous_system_id": order.previous_system.id if order.previous_system else None,
-        "planned_go_live": order.planned_go_live,
-        "audit_trail_option": order.audit_trail_option,
-        "audit_trail_quantity": order.audit_trail_quantity,
+        "migrations": [
+            {
+                "ods_code": migration.organisation.ods_code,
+                "previous_system_id": migration.previous_system.id,
+                **{name: getattr(migration, name) for name in _MIGRATION_FIELDS},
+            }
+            for migration in order.migrations
+        ],
         "go_live_date": order.go_live_date,
         "status_reason": order.status_reason,
     }
@@ -687,12 +900,18 @@ def amend_order(session: Session, actor: Principal, order: CallOffOrder) -> Call
         term_months=order.term_months,
         selection_id=order.selection_id,
         amends=order,
-        previous_system=order.previous_system,
-        planned_go_live=order.planned_go_live,
-        audit_trail_option=order.audit_trail_option,
-        audit_trail_quantity=order.audit_trail_quantity,
         created_by=actor.label,
     )
+    copy.migrations = [
+        CallOffMigration(
+            organisation=m.organisation,
+            previous_system=m.previous_system,
+            service_end=m.service_end,
+            service_end_reason=m.service_end_reason,
+            **{name: getattr(m, name) for name in _MIGRATION_FIELDS},
+        )
+        for m in order.migrations
+    ]
     copy.recipients = [CallOffRecipient(organisation=r.organisation) for r in order.recipients]
     copy.items = [_copied_item(item) for item in order.items]
     session.add(copy)
@@ -756,7 +975,8 @@ def completeness(session: Session, order: CallOffOrder, today: date | None = Non
     errors = FieldErrors()
     _check_framework(order.framework, errors)
     _check_dates(order, errors, today)
-    _check_planned_go_live(order, errors, today)
+    _check_migration_dates(order, errors, today)
+    _check_systems(order, errors)
     for field, messages in errors.items():
         missing.extend(Missing(field, message) for message in messages)
     if order.commencement_date is None:
@@ -777,19 +997,99 @@ def completeness(session: Session, order: CallOffOrder, today: date | None = Non
             missing.append(
                 Missing(f"items.{index}.quantities", "Give a quantity for every recipient.")
             )
-    if order.is_migration:
-        if order.planned_go_live is None:
+    for migration in order.migrations:
+        field = migration_field(order, migration)
+        if migration.planned_go_live is None:
             missing.append(
-                Missing("migration.planned_go_live", "Give the planned business go-live date.")
+                Missing(f"{field}.planned_go_live", "Give the planned business go-live date.")
             )
-        if order.audit_trail_option is None:
+        if migration.audit_trail_option is None:
             missing.append(
                 Missing(
-                    "migration.audit_trail_option",
+                    f"{field}.audit_trail_option",
                     "Choose how the previous system's audit trail stays accessible.",
                 )
             )
     return missing
+
+
+def _check_systems(order: CallOffOrder, errors: FieldErrors) -> None:
+    """Every principal system ordered is at Level 2 (now: a level can drop after ordering),
+    and no practice migrates to the system it already runs."""
+    for index, line in enumerate(order.items):
+        if below_level_2(line.catalogue_item):
+            errors.add(f"items.{index}", level_2_message(line.catalogue_item))
+    ordered = {system.id for system in ordered_systems(order)}
+    for migration in order.migrations:
+        if migration.previous_system.id in ordered:
+            errors.add(
+                f"{migration_field(order, migration)}.previous_system_id",
+                f"{migration.organisation.ods_code} already runs "
+                f"{migration.previous_system.name}, the system this order is for.",
+            )
+
+
+def level_warnings(order: CallOffOrder) -> list[str]:
+    """What flags an open order: a principal system on it that has dropped below Level 2."""
+    if order.status in {OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.TERMINATED}:
+        return []
+    return [level_2_message(system) for system in ordered_systems(order) if below_level_2(system)]
+
+
+@dataclass(frozen=True)
+class Prompt:
+    field: str
+    message: str
+
+
+_PROMPTED = (
+    (
+        frozenset({ServiceCategory.DEPLOYMENT, ServiceCategory.MIGRATION}),
+        "deployment",
+        "deploys the new system and migrates the practice's records",
+    ),
+    (
+        frozenset({ServiceCategory.DATA_EXTRACT}),
+        "data extract",
+        "documents the data taken from the previous system so it migrates correctly",
+    ),
+)
+
+
+def prompts(session: Session, order: CallOffOrder) -> list[Prompt]:
+    """Advice for a migration (it does not stop submission): the new supplier's deployment and
+    data extract services, when the order has none."""
+    if not order.migrations:
+        return []
+    have = {line.catalogue_item.category for line in order.items}
+    advice = []
+    for categories, label, why in _PROMPTED:
+        if have & categories:
+            continue
+        offered = session.scalars(
+            select(CatalogueItem.name)
+            .join(Lot, Lot.id == CatalogueItem.lot_id)
+            .where(
+                CatalogueItem.supplier_id == order.supplier_id,
+                CatalogueItem.kind == ItemKind.SERVICE,
+                CatalogueItem.status == ItemStatus.PUBLISHED,
+                CatalogueItem.category.in_(sorted(categories)),
+                Lot.framework_id == order.framework_id,
+            )
+            .order_by(CatalogueItem.name)
+        ).all()
+        if offered:
+            message = (
+                f"The order migrates practices but has no {label} service: "
+                f"{order.supplier.name} lists {', '.join(offered)}, which {why}."
+            )
+        else:
+            message = (
+                f"The order migrates practices but has no {label} service, and "
+                f"{order.supplier.name} lists none: agree how it {why}."
+            )
+        advice.append(Prompt("items", message))
+    return advice
 
 
 def transition(
@@ -808,6 +1108,13 @@ def transition(
     if rule.needs_reason and reason is None:
         raise InvalidInput(f"Say why you {name.value} the order.", {"reason": ["Required."]})
     if name is Transition.SUBMIT:
+        below = [line.catalogue_item for line in order.items if below_level_2(line.catalogue_item)]
+        if below:
+            raise InvalidInput(
+                f"{below[0].name} is below Level {MIN_SYSTEM_LEVEL}; the order cannot be "
+                "submitted.",
+                {"items": [level_2_message(system) for system in below]},
+            )
         _check_complete(session, order, today)
     if name is Transition.GO_LIVE:
         _check_go_live(order, go_live_date, today)
@@ -817,6 +1124,10 @@ def transition(
     now = utcnow()
     if name is Transition.SUBMIT:
         order.submitted_at = now
+        # Submitting gives notice to each previous supplier, unless a date was recorded.
+        for migration in order.migrations:
+            if migration.notice_given_on is None:
+                migration.notice_given_on = today or date.today()
     elif name is Transition.ACCEPT:
         order.accepted_at = now
     elif name is Transition.GO_LIVE:
@@ -825,7 +1136,15 @@ def transition(
         order.status_reason = reason
     order.updated_at = now
     session.flush()  # the version check: of two racing writers, one fails here
-    after = {"status": order.status.value, "reason": reason, "go_live_date": go_live_date}
+    after: dict[str, Any] = {
+        "status": order.status.value,
+        "reason": reason,
+        "go_live_date": go_live_date,
+    }
+    if name is Transition.SUBMIT and order.migrations:
+        after["notice_given_on"] = {
+            m.organisation.ods_code: m.notice_given_on for m in order.migrations
+        }
     _record(session, actor, f"order.{name.value}", order, before=before, after=after)
     if name is Transition.GO_LIVE and order.amends is not None:
         _supersede(session, actor, order.amends, order)

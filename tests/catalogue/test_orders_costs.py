@@ -13,7 +13,7 @@ from api.orders.schemas import CostEstimateSchema
 from catalogue import orders
 from catalogue.errors import InvalidInput
 from catalogue.models import Funding, OrderStatus
-from catalogue.orders.dates import add_months, whole_months_between
+from catalogue.orders.dates import add_months, period_end, whole_months_between
 from catalogue.orders.lifecycle import Transition
 from catalogue.principal import Principal
 from tests import factories
@@ -41,6 +41,7 @@ def test_whole_months_between_counts_only_completed_months():
 def test_bedding_in_and_notice_run_three_months_from_business_go_live():
     dates = orders.migration_dates(date(2026, 11, 30), actual=True)
     assert dates.bedding_in_end == date(2027, 2, 28)
+    assert dates.service_end == dates.bedding_in_end
     assert dates.notice_to_be_given_by == date(2026, 11, 30)
     assert dates.earliest_notice_end >= add_months(dates.go_live, 3)
 
@@ -115,7 +116,8 @@ def test_full_support_keeps_the_previous_system_after_bedding_in_at_local_cost(d
         items=[],
         migration={
             "previous_system_id": emis_lv.id,
-            "planned_go_live": add_months(start, 3),
+            # The last day of month 3: bedding-in is months 4 to 6.
+            "planned_go_live": period_end(start, 3),
             "audit_trail_option": "full_support",
         },
     )
@@ -124,8 +126,8 @@ def test_full_support_keeps_the_previous_system_after_bedding_in_at_local_cost(d
     after = [line for line in lines if line.kind.value == "audit_trail"]
     licence = next(line for line in bedding_in if line.price_name == "Annual practice licence")
     assert licence.funding is Funding.CENTRAL
-    assert licence.recurring_total == Decimal("3427.72") * 3 / 12  # months 3 to 6
-    # After bedding-in (months 6 to 12) the whole previous service is the commissioner's.
+    assert licence.recurring_total == Decimal("3427.72") * 3 / 12  # months 4 to 6
+    # After bedding-in (months 7 to 12) the whole previous service is the commissioner's.
     assert {line.funding for line in after} == {Funding.LOCAL}
     kept = next(line for line in after if line.price_name == "Annual practice licence")
     assert kept.recurring_total == Decimal("3427.72") * 6 / 12
@@ -142,7 +144,8 @@ def test_single_user_retention_is_priced_per_user_from_the_previous_suppliers_ca
         items=[],
         migration={
             "previous_system_id": emis_lv.id,
-            "planned_go_live": start,
+            # The last day of month 1: bedding-in is months 2 to 4.
+            "planned_go_live": period_end(start, 1),
             "audit_trail_option": "single_user_retention",
             "audit_trail_quantity": 2,
         },
@@ -155,17 +158,16 @@ def test_single_user_retention_is_priced_per_user_from_the_previous_suppliers_ca
     assert [(line.item_name, line.quantity) for line in after] == [
         ("EMIS single user retention of the previous system", 2)
     ]
-    # 1150 per user per year, 2 users, months 3 to 24 (21 months).
-    assert after[0].recurring_total == Decimal("1150") * 2 * 21 / 12
+    # 1150 per user per year, 2 users, months 5 to 24 (20 months).
+    assert after[0].recurring_total == Decimal("1150") * 2 * 20 / 12
 
 
 def test_the_fast_estimate_body_is_exactly_what_the_schema_documents(db, ccg):
-    emis_lv = factories.item(db, "emis-lv")
+    # Riverside leaves EMIS LV and Jesmond Road EMIS Web, each from the system it runs.
     order = _order(
         db,
         ccg,
         migration={
-            "previous_system_id": emis_lv.id,
             "planned_go_live": date.today().replace(day=1),
             "audit_trail_option": "audit_trail_retrieval",
         },

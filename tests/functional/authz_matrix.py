@@ -373,6 +373,44 @@ def _amend_live_order(world: World) -> Call:
     return _order_call(_order(world, "submit", "accept", "go-live"), "/amendments")
 
 
+def _submitted_migration(world: World):
+    """A81001 leaving EMIS LV (EMIS is the matrix's "supplier", the previous supplier) for
+    TPP's SystmOne: a submitted order, so notice is given."""
+    body = _order_body(world)
+    data = {
+        **body,
+        "commencement_date": date.fromisoformat(body["commencement_date"]),
+        "migration": {
+            "planned_go_live": date.fromisoformat(body["commencement_date"]),
+            "audit_trail_option": "single_user_retention",
+        },
+    }
+    order = orders.create_order(world.db, _commissioner(world), data).order
+    orders.transition(world.db, _commissioner(world), order, orders.Transition.SUBMIT)
+    world.db.flush()
+    (migration,) = order.migrations
+    return migration
+
+
+def _notice_call(migration, suffix: str, json=None) -> Call:
+    key = f"{migration.order.call_off_id}/{migration.organisation.ods_code}"
+    etag = f'"{etag_value("order-migration", key, migration.version)}"'
+    return Call(f"/orders/{key.replace('/', '/migrations/')}{suffix}", json, etag)
+
+
+def _acknowledge_notice(world: World) -> Call:
+    return _notice_call(_submitted_migration(world), "/acknowledgement")
+
+
+def _extend_notice(world: World) -> Call:
+    migration = _submitted_migration(world)
+    later = date.fromisoformat(_order_body(world)["commencement_date"]).replace(day=1)
+    extended = date(later.year + 1, later.month, 1)
+    return _notice_call(
+        migration, "/notice-extension", {"service_end": extended.isoformat(), "reason": "Issues."}
+    )
+
+
 # --------------------------------------------------------------------------- selection rows
 # A selection of 13T's for its practice A81001, arranged through the domain.
 
@@ -498,6 +536,13 @@ MATRIX: dict[tuple[str, str], Rule] = {
         frozenset({"commissioner", "other_supplier"}), _cancel_submitted_order
     ),
     ("POST", "/orders/{call_off_id}/amendments"): Rule(COMMISSIONER, _amend_live_order),
+    # Migration notices: the previous supplier (EMIS) acknowledges; the commissioner extends.
+    ("POST", "/orders/{call_off_id}/migrations/{ods_code}/acknowledgement"): Rule(
+        OWNER, _acknowledge_notice
+    ),
+    ("POST", "/orders/{call_off_id}/migrations/{ods_code}/notice-extension"): Rule(
+        COMMISSIONER, _extend_notice
+    ),
     # Selections: the owning commissioner (13T, for its practice A81001) and the authority.
     **{
         (method, f"/selections{suffix}"): Rule(frozenset({"commissioner", "authority"}), build)

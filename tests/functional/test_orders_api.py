@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from catalogue import selections
 from catalogue.models import AuditEvent, CallOffOrder, CatalogueItem, ItemStatus
-from catalogue.orders.dates import add_months
+from catalogue.orders.dates import add_months, months_after
 from catalogue.principal import Principal, Role
 from tests.factories import (
     FOREIGN_PRACTICE,
@@ -22,6 +22,7 @@ from tests.factories import (
     audit_count,
     commencement,
     item_id,
+    migration_go_live,
     migration_order_body,
     order_count,
     order_lines,
@@ -89,7 +90,7 @@ def test_a_migration_from_emis_lv_to_systmone_from_selection_to_go_live(
     db, commissioner, tpp, authority
 ):
     start = commencement()
-    go_live = add_months(start, 2)
+    go_live = migration_go_live(start)
     body = {
         "selection_id": locked_selection(db, commissioner),
         "commencement_date": start.isoformat(),
@@ -131,11 +132,12 @@ def test_a_migration_from_emis_lv_to_systmone_from_selection_to_go_live(
     estimate = commissioner.get(f"{ORDERS}/{order['call_off_id']}/cost-estimate").get_json()
     totals = estimate["totals"]
     year_1, year_2, year_3 = totals["years"]
-    # Year 1: SystmOne 4250 + 204 central, 650 local; EMIS LV for 3 months of bedding-in:
-    # 3427.72 / 4 + 204 / 4 central, 665.08 / 4 local; one-off deployment 6200 and the audit
-    # trail retrieval 295, local.
+    # Year 1: SystmOne from go-live (the end of month 2), 10 months: (4250 + 204) x 10 / 12
+    # central, 650 x 10 / 12 local; EMIS LV for months 1-2 and 3 months of bedding-in, 5
+    # months: (3427.72 + 204) x 5 / 12 central, 665.08 x 5 / 12 local; one-off deployment 6200
+    # and the audit trail retrieval 295, local.
     assert year_1["one_off"] == {"central": "0.00", "local": "6495.00", "total": "6495.00"}
-    assert year_1["recurring"] == {"central": "5361.93", "local": "816.27", "total": "6178.20"}
+    assert year_1["recurring"] == {"central": "5224.88", "local": "818.78", "total": "6043.67"}
     assert (
         year_2["recurring"]
         == year_3["recurring"]
@@ -146,11 +148,11 @@ def test_a_migration_from_emis_lv_to_systmone_from_selection_to_go_live(
         }
     )
     assert (totals["central"], totals["local"], totals["total"]) == (
-        "14269.93",
-        "8611.27",
-        "22881.20",
+        "14132.88",
+        "8613.78",
+        "22746.67",
     )
-    assert estimate["recipients"][0]["summary"]["total"] == "22881.20"
+    assert estimate["recipients"][0]["summary"]["total"] == "22746.67"
 
     # Submit, accept, go live: the dates the source documents describe.
     response = move(commissioner, order["call_off_id"], "submit", etag)
@@ -169,9 +171,9 @@ def test_a_migration_from_emis_lv_to_systmone_from_selection_to_go_live(
     live = response.get_json()
     assert live["status"] == "live"
     assert live["migration"]["go_live_date"] == go_live.isoformat()
-    assert live["migration"]["bedding_in_end"] == add_months(go_live, 3).isoformat()
+    assert live["migration"]["bedding_in_end"] == months_after(go_live, 3).isoformat()
     assert live["migration"]["notice_to_be_given_by"] == go_live.isoformat()
-    assert live["migration"]["earliest_notice_end"] == add_months(go_live, 3).isoformat()
+    assert live["migration"]["earliest_notice_end"] == months_after(go_live, 3).isoformat()
 
     # Audited, and visible to the commissioner as its own, to the supplier from submission.
     actions = db.scalars(
@@ -415,22 +417,22 @@ def test_the_estimate_exports_as_csv_and_xlsx(db, commissioner):
     assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     grand = {row["line"]: row for row in rows if row["ods_code"] == "ALL"}
-    assert grand["total central"]["total"] == "14269.93"
-    assert grand["total local"]["total"] == "8611.27"
-    assert grand["total"]["year_1_recurring"] == "6178.20"
+    assert grand["total central"]["total"] == "14132.88"
+    assert grand["total local"]["total"] == "8613.78"
+    assert grand["total"]["year_1_recurring"] == "6043.67"
     kinds = {row["line"] for row in rows if row["ods_code"] == PRACTICE}
     assert {"item", "bedding_in", "audit_trail"} <= kinds
 
     response = commissioner.get(f"{path}/export.xlsx")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.get_data()))
-    assert workbook.sheetnames == ["Order", "Summary", "Cost estimate"]
+    assert workbook.sheetnames == ["Order", "Summary", "Business case", "Cost estimate"]
     facts = {row[0]: row[1] for row in workbook["Order"].iter_rows(values_only=True)}
     assert facts["Call-off ID"] == order["call_off_id"]
     assert facts["Previous system"] == "EMIS LV"
     term = list(workbook["Summary"].iter_rows(values_only=True))[-1]
     assert term[0] == "Term"
-    assert float(term[-1]) == pytest.approx(22881.20)
+    assert float(term[-1]) == pytest.approx(22746.67)
 
 
 def test_the_estimate_needs_a_commencement_date_and_term(db, commissioner):
@@ -457,7 +459,7 @@ def test_created_orders_are_in_the_database_as_posted(db, commissioner):
     ).one()
     assert stored.commissioner_id == commissioner.organisation_id
     assert stored.term_months == 36
-    assert stored.audit_trail_option.value == "audit_trail_retrieval"
+    assert [m.audit_trail_option.value for m in stored.migrations] == ["audit_trail_retrieval"]
 
 
 def _draft_system(emis) -> int:
@@ -577,7 +579,7 @@ def _live_order(db, commissioner, tpp) -> str:
     call_off_id = order["call_off_id"]
     etag = move(commissioner, call_off_id, "submit", etag).headers["ETag"]
     etag = move(tpp, call_off_id, "accept", etag).headers["ETag"]
-    go_live = add_months(commencement(), 2).isoformat()
+    go_live = migration_go_live(commencement()).isoformat()
     response = move(tpp, call_off_id, "go-live", etag, go_live_date=go_live)
     assert response.status_code == 200, response.get_json()
     return call_off_id
@@ -589,7 +591,7 @@ def test_a_live_order_keeps_its_prices_when_the_catalogue_price_changes_or_goes(
     call_off_id = _live_order(db, commissioner, tpp)
     path = f"{ORDERS}/{call_off_id}"
     before = commissioner.get(f"{path}/cost-estimate").get_json()
-    assert before["totals"]["total"] == "22881.20"
+    assert before["totals"]["total"] == "22746.67"
     systmone = item_id(db, "systmone")
     licence = price_ids(db, "systmone")["Annual practice licence"]
 
@@ -632,7 +634,7 @@ def test_an_order_from_a_locked_selection_is_priced_from_its_snapshot(
         "items": order_lines(db, "systmone-deployment-migration"),
         "migration": {
             "previous_system_id": item_id(db, "emis-lv"),
-            "planned_go_live": add_months(start, 2).isoformat(),
+            "planned_go_live": migration_go_live(start).isoformat(),
             "audit_trail_option": "audit_trail_retrieval",
         },
     }
@@ -640,7 +642,7 @@ def test_an_order_from_a_locked_selection_is_priced_from_its_snapshot(
     path = f"{ORDERS}/{order['call_off_id']}"
     # The same business case as at the old price (4250 a year for the licence).
     estimate = commissioner.get(f"{path}/cost-estimate").get_json()
-    assert estimate["totals"]["total"] == "22881.20"
+    assert estimate["totals"]["total"] == "22746.67"
     line = next(
         line
         for line in estimate["recipients"][0]["lines"]
@@ -651,7 +653,7 @@ def test_an_order_from_a_locked_selection_is_priced_from_its_snapshot(
     # Changing the draft's items keeps the snapshot terms of the lines it already has.
     response = commissioner.patch(path, json={"items": order_items(order)}, etag=etag)
     assert response.status_code == 200, response.get_json()
-    assert commissioner.get(f"{path}/cost-estimate").get_json()["totals"]["total"] == "22881.20"
+    assert commissioner.get(f"{path}/cost-estimate").get_json()["totals"]["total"] == "22746.67"
 
 
 def order_items(order: dict) -> list[dict]:

@@ -4,13 +4,16 @@ call-off ids)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
 from catalogue.models import AuditEvent, CallOffOrder
+from catalogue.orders.dates import months_after
 from catalogue.principal import Role
-from tests.factories import migration_order_body, organisation_id
+from tests.factories import PRACTICE, migration_order_body, organisation_id, supplier_id
 from tests.functional.orders import ORDERS
 from tests.functional.races import bearer, committed_session, race
 
@@ -91,3 +94,44 @@ def test_concurrent_orders_get_distinct_call_off_ids(committed_app):
     with committed_session(committed_app) as session:
         stored = session.scalars(select(CallOffOrder.call_off_id).order_by(CallOffOrder.id))
         assert sorted(stored) == ids
+
+
+def test_an_acknowledgement_racing_an_extension_never_acknowledges_an_end_not_seen(
+    committed_app,
+):
+    """The previous supplier acknowledges while the commissioner extends the notice, both from
+    the same ETag: exactly one wins, and an acknowledgement always stands for the end it saw."""
+    auth = commissioner_headers(committed_app)
+    client = committed_app.test_client()
+    created = client.post(ORDERS, json=body_for(committed_app), headers=auth)
+    assert created.status_code == 201, created.get_json()
+    call_off_id = created.get_json()["call_off_id"]
+    submitted = client.post(
+        f"{ORDERS}/{call_off_id}/transitions/submit",
+        json={},
+        headers={**auth, "If-Match": created.headers["ETag"]},
+    )
+    assert submitted.status_code == 200, submitted.get_json()
+    with committed_session(committed_app) as session:
+        emis_id = supplier_id(session, "emis")
+    emis_auth = bearer(committed_app, Role.SUPPLIER, supplier_id=emis_id)
+    path = f"{ORDERS}/{call_off_id}/migrations/{PRACTICE}"
+    notice = client.get(path, headers=emis_auth)
+    etag, end = notice.headers["ETag"], date.fromisoformat(notice.get_json()["service_end"])
+    later = months_after(end, 1).isoformat()
+
+    def acknowledge_or_extend(client, index):
+        if index % 2:
+            return client.post(f"{path}/acknowledgement", headers={**emis_auth, "If-Match": etag})
+        return client.post(
+            f"{path}/notice-extension",
+            json={"service_end": later, "reason": "New system problems"},
+            headers={**auth, "If-Match": etag},
+        )
+
+    responses = race(committed_app, 2, acknowledge_or_extend)
+    codes = sorted(response.status_code for response in responses)
+    assert codes == [200, 412], [r.get_json() for r in responses]
+    final = client.get(path, headers=emis_auth).get_json()
+    extended = final["service_end"] == later
+    assert final["acknowledged"] is not extended
