@@ -11,13 +11,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalogue.config import Settings
 from catalogue.db import make_engine
+from service import database
+from service import search as search_extension
 from web import init_app as init_web
 
-from . import auth, database, docs, errors, observability
+from . import auth, docs, errors, observability
 from .common import converters, openapi, request_input
 from .json import OrjsonProvider
 from .resources import register_resources
-from .search import extension as search_extension
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -19,8 +19,7 @@ from limits import parse, storage, strategies
 
 from catalogue import accounts
 from catalogue.principal import Principal, Role
-
-from .database import get_session, writing_session
+from service.database import get_session, writing_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 

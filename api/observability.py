@@ -11,8 +11,10 @@ import uuid
 from flask import Flask, Response, g, request
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from service.search import METRICS_EXTENSION
+
 log = logging.getLogger("gpsoc.access")
-EXTENSION = "gpsoc_metrics"
+EXTENSION = METRICS_EXTENSION  # service.search records the search metrics there too
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -32,7 +34,7 @@ class Metrics:
             registry=self.registry,
             buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
         )
-        # Search: the outbox and the index (set by api.search.extension; under gunicorn the
+        # Search: the outbox and the index (set by service.search; under gunicorn the
         # most recent value any worker saw is reported).
         self.outbox_pending = Gauge(
             "gpsoc_search_outbox_pending",

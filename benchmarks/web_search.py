@@ -17,13 +17,13 @@ from sqlalchemy import text
 from tqdm import tqdm
 
 from api import create_app
-from api.search.extension import EXTENSION, SearchState
 from benchmarks.common import BENCH_DIR, machine, measure, summary, synthetic_database
 from benchmarks.search import as_params, cycle, query_mix
 from catalogue.db import make_session_factory
 from search import reindex
 from search.embedded import EmbeddedEngine
 from search.locking import FileLock
+from service.search import EXTENSION, SearchState
 
 
 def main() -> None:

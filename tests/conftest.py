@@ -28,10 +28,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api import create_app
 from api.auth import EXTENSION as AUTH
-from api.database import EXTENSION as DATABASE
-from api.search.extension import EXTENSION as SEARCH
 from catalogue.db import make_session_factory
 from search import reindex
+from service.database import EXTENSION as DATABASE
+from service.search import EXTENSION as SEARCH
 from tests.databases import fresh_database, joining_sessions, rolled_back
 
 

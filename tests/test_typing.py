@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["catalogue", "search", "api", "seed_data"]
+PACKAGES = ["catalogue", "search", "service", "api", "web", "seed_data"]
 
 
 def test_mypy_is_clean() -> None:

@@ -1,5 +1,6 @@
 """The web front end: server-rendered pages in the NHS.UK design system, on top of `catalogue/`
-and `search/` like the API (never calling the API over HTTP), with people signing in.
+and `search/` like the API, through the Flask plumbing they share in `service/` (never calling
+the API, over HTTP or in code), with people signing in.
 
 Modules: `setup` (wiring into the app: assets, sessions, CSRF, security headers), `signing_in`
 (Flask-Login, the throttle), `pages` (the blueprint and its error pages), `catalogue_pages`
@@ -7,15 +8,6 @@ Modules: `setup` (wiring into the app: assets, sessions, CSRF, security headers)
 `account_pages`, `presenting` (words for codes, money), `chart` (the SVG cost chart),
 `compare_export` (CSV and XLSX of a comparison)."""
 
-from flask import Flask
-
-
-def init_app(app: Flask) -> None:
-    """Wire the pages into the app (create_app calls it). Imported here on call, so that
-    importing `web` first never meets `api` half-imported (the pages import api's plumbing)."""
-    from .setup import init_app as wire
-
-    wire(app)
-
+from .setup import init_app  # create_app calls it: wires the pages into the app
 
 __all__ = ["init_app"]

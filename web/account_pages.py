@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import flash, redirect, request, session
+from flask.typing import ResponseReturnValue
 from flask_login import login_user, logout_user
 
-from api.database import writing_session
 from catalogue import accounts
+from catalogue.models import UserAccount
+from service.database import writing_session
 
-from .pages import COMPARE_SESSION_KEY, blueprint, local_path, render
+from .pages import COMPARE_SESSION_KEY, Page, Problems, blueprint, local_path, render
 from .signing_in import SignedInUser, throttle
 
 WRONG = "Enter a correct email address and password."
 THROTTLED = "There have been too many attempts to sign in. Wait 10 minutes and try again."
 
 
-def _sign_in_page(errors=(), email: str = "", status: int = 200):
+def _sign_in_page(
+    errors: Sequence[tuple[str | None, str]] = (), email: str = "", status: int = 200
+) -> Page:
     return render(
         "sign_in.html",
         title="Sign in",
@@ -28,7 +34,7 @@ def _sign_in_page(errors=(), email: str = "", status: int = 200):
     )
 
 
-def _start_session(user) -> None:
+def _start_session(user: UserAccount) -> None:
     # A fresh session for the signed-in person; only the comparison list carries over.
     compared = session.get(COMPARE_SESSION_KEY)
     session.clear()
@@ -39,15 +45,15 @@ def _start_session(user) -> None:
 
 
 @blueprint.get("/sign-in")
-def sign_in():
+def sign_in() -> Page:
     return _sign_in_page()
 
 
 @blueprint.post("/sign-in")
-def sign_in_submit():
+def sign_in_submit() -> ResponseReturnValue:
     email = request.form.get("email", "").strip()[:254]
     password = request.form.get("password", "")[:1024]
-    errors = []
+    errors: Problems = []
     if not email:
         errors.append(("#email", "Enter your email address."))
     if not password:
@@ -71,7 +77,7 @@ def sign_in_submit():
 
 
 @blueprint.get("/sign-in/link/<secret>")
-def sign_in_link(secret: str):
+def sign_in_link(secret: str) -> Page:
     # A link is used by pressing the button (a POST), so that mail scanners that follow links
     # do not use it up.
     return render(
@@ -83,7 +89,7 @@ def sign_in_link(secret: str):
 
 
 @blueprint.post("/sign-in/link/<secret>")
-def sign_in_link_submit(secret: str):
+def sign_in_link_submit(secret: str) -> ResponseReturnValue:
     limiter = throttle()
     if not limiter.allowed(None):
         return _sign_in_page([(None, THROTTLED)], status=429)
@@ -104,7 +110,7 @@ def sign_in_link_submit(secret: str):
 
 
 @blueprint.post("/sign-out")
-def sign_out():
+def sign_out() -> ResponseReturnValue:
     logout_user()
     session.clear()
     flash("You have signed out.", "success")

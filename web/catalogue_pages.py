@@ -6,12 +6,12 @@ from math import ceil
 
 from flask import request, url_for
 
-from api.database import get_session
 from catalogue import reference
 from catalogue.listings import ALL_STATUSES, ItemFilters, list_items, page_item_ids, visibility_for
 from catalogue.models import Framework, FrameworkStatus, ItemKind
+from service.database import get_session
 
-from .pages import blueprint, render
+from .pages import Page, blueprint, render
 from .signing_in import current_principal
 
 ALL_KINDS = frozenset(ItemKind)
@@ -36,7 +36,7 @@ def _lot_counts(framework: Framework) -> dict[int, int]:
 
 
 @blueprint.get("/")
-def home():
+def home() -> Page:
     frameworks = reference.list_frameworks(get_session())
     live = [f for f in frameworks if f.status is FrameworkStatus.LIVE]
     return render(
@@ -51,7 +51,7 @@ def home():
 
 
 @blueprint.get("/frameworks")
-def frameworks():
+def frameworks() -> Page:
     frameworks = reference.list_frameworks(get_session())
     return render(
         "frameworks.html",
@@ -64,7 +64,7 @@ def frameworks():
 
 
 @blueprint.get("/frameworks/<slug>")
-def framework(slug: str):
+def framework(slug: str) -> Page:
     framework = reference.get_framework(get_session(), slug)
     return render(
         "framework.html",
@@ -77,7 +77,7 @@ def framework(slug: str):
 
 
 @blueprint.get("/frameworks/<slug>/lots/<int:number>")
-def lot(slug: str, number: int):
+def lot(slug: str, number: int) -> Page:
     session = get_session()
     lot = reference.get_lot(session, slug, number)
     page = page_number()
@@ -108,7 +108,7 @@ def lot(slug: str, number: int):
 
 
 @blueprint.get("/suppliers")
-def suppliers():
+def suppliers() -> Page:
     page = page_number()
     suppliers, total = reference.list_suppliers(get_session(), page, PAGE_SIZE)
     return render(
@@ -125,7 +125,7 @@ def suppliers():
 
 
 @blueprint.get("/suppliers/<int:supplier_id>")
-def supplier(supplier_id: int):
+def supplier(supplier_id: int) -> Page:
     session = get_session()
     supplier = reference.get_supplier(session, supplier_id)
     principal = current_principal()

@@ -24,7 +24,7 @@ MONEY_FORMAT = "#,##0.00"
 def tables(comparison: Comparison) -> list[Table]:
     items = comparison.items
     practice = comparison.practice
-    summary = [
+    summary: list[list[Any]] = [
         ["items", len(items)],
         ["practice", f"{practice.name} ({practice.ods_code})" if practice else ""],
         ["list_size", practice.list_size if practice else ""],
@@ -52,7 +52,7 @@ def tables(comparison: Comparison) -> list[Table]:
         + ["yes" if row["capability_matrix"][c["code"]] else "no" for row in comparison.rows]
         for c in comparison.capabilities
     ]
-    result = [
+    result: list[Table] = [
         ("Summary", ["field", "value"], summary),
         (
             "Items",
@@ -74,8 +74,8 @@ def tables(comparison: Comparison) -> list[Table]:
         ("Capabilities", ["code", "capability", "category"] + [i.name for i in items], matrix),
     ]
     if practice is not None:
-        costs = []
-        years = []
+        costs: list[list[Any]] = []
+        years: list[list[Any]] = []
         for item, row in zip(items, comparison.rows, strict=True):
             cost = row["whole_life_cost"]
             for line in cost["lines"]:
@@ -156,7 +156,8 @@ def to_csv(comparison: Comparison) -> str:
 
 def to_xlsx(comparison: Comparison) -> bytes:
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    if workbook.active is not None:  # a new workbook has its one empty sheet
+        workbook.remove(workbook.active)
     for title, header, rows in tables(comparison):
         sheet = workbook.create_sheet(title)
         sheet.append(header)

@@ -8,20 +8,29 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import flash, redirect, request, session
+from flask.typing import ResponseReturnValue
 
-from api.common.downloads import download
-from api.database import get_session
 from catalogue.errors import NotFound
 from catalogue.listings import get_item
 from catalogue.models import ItemKind
 from catalogue.principal import Role
 from catalogue.reference import get_organisation
-from catalogue.selections import MAX_COMPARED, compare_items
+from catalogue.selections import MAX_COMPARED, Comparison, compare_items
 from catalogue.selections.compare import AUDIT_TRAIL_SERVICES, MIGRATION_SERVICES
+from service.database import get_session
+from service.downloads import download
 
 from . import compare_export, presenting
 from .chart import cost_chart, cost_per_year
-from .pages import COMPARE_SESSION_KEY, blueprint, compared_ids, local_path, render
+from .pages import (
+    COMPARE_SESSION_KEY,
+    Page,
+    Problems,
+    blueprint,
+    compared_ids,
+    local_path,
+    render,
+)
 from .signing_in import current_principal
 
 MAX_ON_PAGE = min(8, MAX_COMPARED)
@@ -37,9 +46,9 @@ def _ids_from(raw: str) -> list[int] | None:
     return list(dict.fromkeys(int(part) for part in ids))
 
 
-def _request_choice() -> tuple[list[int], list[tuple[str | None, str]]]:
+def _request_choice() -> tuple[list[int], Problems]:
     """The items to compare (from ?ids= or else the session), and problems to tell."""
-    problems: list[tuple[str | None, str]] = []
+    problems: Problems = []
     if "ids" in request.args:
         ids = _ids_from(request.args.get("ids", ""))
         if ids is None:
@@ -67,10 +76,15 @@ def _published(ids: list[int]) -> list[int]:
     return kept
 
 
-def _practice_and_term(problems):
+def _practice_and_term(problems: Problems) -> tuple[str | None, int, str]:
     principal = current_principal()
     practice = (request.args.get("practice") or "").strip().upper() or None
-    if practice is None and principal is not None and principal.role is Role.PRACTICE:
+    if (
+        practice is None
+        and principal is not None
+        and principal.role is Role.PRACTICE
+        and principal.organisation_id is not None
+    ):
         # A practice's own people see its costs without typing its code.
         practice = get_organisation(get_session(), principal.organisation_id).ods_code
     raw_term = (request.args.get("term_months") or "").strip()
@@ -86,7 +100,9 @@ def _practice_and_term(problems):
     return practice, term, raw_term
 
 
-def _comparison(ids, practice, term, problems):
+def _comparison(
+    ids: list[int], practice: str | None, term: int, problems: Problems
+) -> Comparison | None:
     session = get_session()
     try:
         return compare_items(session, ids, practice_ods=practice, term_months=term)
@@ -105,7 +121,7 @@ def _comparison(ids, practice, term, problems):
 
 
 @blueprint.get("/compare")
-def compare():
+def compare() -> Page:
     ids, problems = _request_choice()
     practice, term, raw_term = _practice_and_term(problems)
     comparison = _comparison(ids, practice, term, problems) if ids else None
@@ -144,7 +160,7 @@ def compare():
     )
 
 
-def _download(kind: str):
+def _download(kind: str) -> ResponseReturnValue:
     ids, problems = _request_choice()
     practice, term, _ = _practice_and_term(problems)
     comparison = _comparison(ids, practice, term, problems) if ids else None
@@ -161,12 +177,12 @@ def _download(kind: str):
 
 
 @blueprint.get("/compare.csv")
-def compare_csv():
+def compare_csv() -> ResponseReturnValue:
     return _download("csv")
 
 
 @blueprint.get("/compare.xlsx")
-def compare_xlsx():
+def compare_xlsx() -> ResponseReturnValue:
     return _download("xlsx")
 
 
@@ -176,7 +192,7 @@ def _form_item_id() -> int | None:
 
 
 @blueprint.post("/compare/add")
-def compare_add():
+def compare_add() -> ResponseReturnValue:
     back = local_path(request.form.get("next"), "/compare")
     item_id = _form_item_id()
     if item_id is None:
@@ -200,7 +216,7 @@ def compare_add():
 
 
 @blueprint.post("/compare/remove")
-def compare_remove():
+def compare_remove() -> ResponseReturnValue:
     back = local_path(request.form.get("next"), "/compare")
     item_id = _form_item_id()
     ids = compared_ids()
@@ -211,7 +227,7 @@ def compare_remove():
 
 
 @blueprint.post("/compare/clear")
-def compare_clear():
+def compare_clear() -> ResponseReturnValue:
     session.pop(COMPARE_SESSION_KEY, None)
     flash("Your comparison was cleared.", "success")
     return redirect("/compare", 303)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import request
 
-from api.database import get_session
 from catalogue import reference
 from catalogue.funding import CENTRAL_FUNDING_MIN_LEVEL, funding_for
 from catalogue.listings import (
@@ -16,9 +15,10 @@ from catalogue.listings import (
     visibility_for,
 )
 from catalogue.models import CatalogueItem, ItemKind, ItemStatus
+from service.database import get_session
 
 from . import presenting
-from .pages import blueprint, compared_ids, render
+from .pages import Page, blueprint, compared_ids, render
 from .signing_in import current_principal
 
 
@@ -45,7 +45,7 @@ def _prices(item: CatalogueItem) -> list[dict]:
     return rows
 
 
-def _item_page(item_id: int, kinds, api_path: str):
+def _item_page(item_id: int, kinds: frozenset[ItemKind], api_path: str) -> Page:
     session = get_session()
     visibility = visibility_for(current_principal())
     item = get_item(session, item_id, kinds, visibility)
@@ -78,10 +78,10 @@ def _item_page(item_id: int, kinds, api_path: str):
 
 
 @blueprint.get("/systems/<int:item_id>")
-def system(item_id: int):
+def system(item_id: int) -> Page:
     return _item_page(item_id, SYSTEM_KINDS, "systems")
 
 
 @blueprint.get("/services/<int:item_id>")
-def service(item_id: int):
+def service(item_id: int) -> Page:
     return _item_page(item_id, SERVICE_KINDS, "services")

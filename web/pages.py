@@ -1,18 +1,23 @@
 """The blueprint of the web pages: how a page is rendered (title, breadcrumbs, its JSON in the
-API), CSRF on every form, and error pages in the design system instead of JSON."""
+API), CSRF on every form, and error pages in the design system instead of JSON. The page modules
+add their routes to the blueprint; `setup` imports them all (nothing here imports a page)."""
 
 from __future__ import annotations
 
 import logging
 import secrets
+from decimal import Decimal
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, g, render_template, request, session
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import OperationalError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 from catalogue.errors import DomainError, NotFound
+from catalogue.validation import CONTROL_CHARACTERS, has_control_characters
 from search.errors import SearchUnavailable
 
 from . import presenting
@@ -32,23 +37,34 @@ blueprint = Blueprint(
 csrf = CSRFProtect()
 
 SERVICE_NAME = "GP IT catalogue"
+# A rendered page and its status; the views return one, a redirect or a download.
+Page = tuple[str, int]
+# Problems to show above a form: (the field's anchor, or None for the page, the message).
+Problems = list[tuple[str | None, str]]
 COMPARE_SESSION_KEY = "compare"
 
 
 @blueprint.before_request
 def _before() -> None:
     g.csp_nonce = secrets.token_urlsafe(16)
+    if any(has_control_characters(v) for v in request.args.values()):
+        # A control character in a query is never meaningful: drop it, as for other odd
+        # values (and no database sees it: PostgreSQL refuses NUL).
+        request.args = ImmutableMultiDict(
+            (name, CONTROL_CHARACTERS.sub("", value))
+            for name, value in request.args.items(multi=True)
+        )
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
 
 
 @blueprint.app_template_filter("money")
-def _money(amount) -> str:
+def _money(amount: Decimal | str | None) -> str:
     return presenting.money(amount)
 
 
 @blueprint.app_template_filter("words")
-def _words(value) -> str:
+def _words(value: Any) -> str:
     return presenting.words(value)
 
 
@@ -65,8 +81,8 @@ def render(
     breadcrumbs: list[tuple[str, str]] | None = None,
     api_url: str | None = None,
     status: int = 200,
-    **context,
-):
+    **context: Any,
+) -> Page:
     """A page: `title` is its h1 and (with the service name) the document title; `breadcrumbs`
     are the (text, url) of the pages above it; `api_url` is the same data as JSON."""
     body = render_template(
@@ -111,7 +127,7 @@ ERROR_TITLES = {
 }
 
 
-def error_page(code: int, message: str):
+def error_page(code: int, message: str) -> Page:
     title = ERROR_TITLES.get(code, ERROR_TITLES[500] if code >= 500 else ERROR_TITLES[400])
     return render(
         "error.html",
@@ -124,7 +140,7 @@ def error_page(code: int, message: str):
 
 
 @blueprint.errorhandler(CSRFError)
-def _csrf_error(error: CSRFError):
+def _csrf_error(error: CSRFError) -> Page:
     return error_page(
         400,
         "The form was out of date or did not come from this service. Go back, reload the page "
@@ -133,29 +149,29 @@ def _csrf_error(error: CSRFError):
 
 
 @blueprint.errorhandler(NotFound)
-def _not_found(error: NotFound):
+def _not_found(error: NotFound) -> Page:
     return error_page(404, "If you typed the web address, check it is correct. " + error.message)
 
 
 @blueprint.errorhandler(DomainError)
-def _domain_error(error: DomainError):
+def _domain_error(error: DomainError) -> Page:
     return error_page(422, error.message)
 
 
 @blueprint.errorhandler(SearchUnavailable)
-def _search_unavailable(error: SearchUnavailable):
+def _search_unavailable(error: SearchUnavailable) -> Page:
     log.warning("search unavailable: %s", error)
     return error_page(503, "Search is unavailable at the moment. Try again shortly.")
 
 
 @blueprint.errorhandler(OperationalError)
-def _database_unavailable(error: OperationalError):
+def _database_unavailable(error: OperationalError) -> Page:
     log.exception("database unavailable")
     return error_page(503, "The catalogue is unavailable at the moment. Try again shortly.")
 
 
 @blueprint.errorhandler(HTTPException)
-def _http_error(error: HTTPException):
+def _http_error(error: HTTPException) -> Page:
     code = error.code or 500
     if code == 404:
         return error_page(404, "If you typed the web address, check it is correct.")
@@ -163,29 +179,17 @@ def _http_error(error: HTTPException):
 
 
 @blueprint.errorhandler(Exception)
-def _unexpected(error: Exception):
+def _unexpected(error: Exception) -> Page:
     log.exception("unhandled error on a web page")
     return error_page(500, "Try again later.")
 
 
-# The routes, each in its own module, register themselves on the blueprint.
-from . import (  # noqa: E402
-    account_pages,
-    catalogue_pages,
-    compare_page,
-    item_pages,
-    search_page,
-)
-
 __all__ = [
-    "account_pages",
     "blueprint",
-    "catalogue_pages",
-    "compare_page",
     "compared_ids",
+    "Page",
+    "Problems",
     "error_page",
-    "item_pages",
     "local_path",
     "render",
-    "search_page",
 ]

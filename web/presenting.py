@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from catalogue.funding import CENTRAL_FUNDING_MIN_LEVEL
 from catalogue.models import (
@@ -86,7 +87,7 @@ def money(amount: Decimal | str | None) -> str:
     return f"£{to_pennies(value):,.2f}"
 
 
-_WORDS_BY_VOCABULARY = {
+_WORDS_BY_VOCABULARY: dict[type, dict[Any, str]] = {
     ItemKind: KIND_WORDS,
     Hosting: HOSTING_WORDS,
     PriceUnit: UNIT_WORDS,
@@ -95,7 +96,7 @@ _WORDS_BY_VOCABULARY = {
 }
 
 
-def words(value) -> str:
+def words(value: Any) -> str:
     """A readable phrase for any of the catalogue's codes (by its vocabulary: "migration" is a
     service category and a price unit)."""
     table = _WORDS_BY_VOCABULARY.get(type(value), {})

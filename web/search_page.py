@@ -7,13 +7,16 @@ from __future__ import annotations
 import difflib
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
 from math import ceil
 from threading import Lock
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import g, request, session
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -21,17 +24,16 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from api.database import get_session
-from api.search.extension import state as search_state
-from api.search.routes import search_query
-from api.search.schemas import SearchArgsSchema
 from catalogue import reference
 from catalogue.models import Framework, Hosting, ItemKind
-from search import QuerySyntaxError, SearchResults, Sort
+from search import FacetCount, QuerySyntaxError, SearchResults, Sort
 from search.query import MAX_RESULT_WINDOW
+from service.database import get_session
+from service.search import SearchArgsSchema, search_query
+from service.search import state as search_state
 
 from . import presenting
-from .pages import blueprint, compared_ids, render
+from .pages import Page, Problems, blueprint, compared_ids, render
 
 PAGE_SIZE = 20
 ARGS_SCHEMA = SearchArgsSchema()
@@ -111,16 +113,22 @@ def _facet_groups(results: SearchResults | None, args: dict) -> list[FacetGroup]
     # Names only (one light query; the lots are not needed here).
     framework_names = dict(get_session().execute(select(Framework.slug, Framework.name)).all())
 
-    def single(name: str, legend: str, label, selected, hint: str = "") -> FacetGroup:
-        selected = None if selected is None else str(selected)
-        options = [FacetOption("", "Any", None, selected is None)]
+    def single(
+        name: str,
+        legend: str,
+        label: Callable[[FacetCount], str],
+        selected: object,
+        hint: str = "",
+    ) -> FacetGroup:
+        picked = None if selected is None else str(selected)
+        options = [FacetOption("", "Any", None, picked is None)]
         values = facets.get(name, [])
         listed = {str(entry.value) for entry in values}
         for entry in values:
             value = str(entry.value)
-            options.append(FacetOption(value, label(entry), entry.count, value == selected))
-        if selected is not None and selected not in listed:  # chosen, but nothing matches now
-            options.append(FacetOption(selected, selected, 0, True))
+            options.append(FacetOption(value, label(entry), entry.count, value == picked))
+        if picked is not None and picked not in listed:  # chosen, but nothing matches now
+            options.append(FacetOption(picked, picked, 0, True))
         return FacetGroup(name, legend, False, options, hint)
 
     kind, hosting = args.get("kind"), args.get("hosting")
@@ -135,7 +143,7 @@ def _facet_groups(results: SearchResults | None, args: dict) -> list[FacetGroup]
         single(
             "kind",
             "Kind",
-            lambda e: presenting.KIND_PLURALS.get(ItemKind(e.value), str(e.value)),
+            lambda e: presenting.KIND_PLURALS.get(ItemKind(str(e.value)), str(e.value)),
             kind.value if kind else None,
         ),
         single("supplier", "Supplier", lambda e: e.label or str(e.value), args.get("supplier")),
@@ -158,9 +166,9 @@ def _facet_groups(results: SearchResults | None, args: dict) -> list[FacetGroup]
     )
     # The level filter is a minimum: an option counts the items at that level or above.
     levels = {int(e.value): e.count for e in facets.get("maturity_level", []) if int(e.value)}
-    selected_level = args.get("maturity_level")
+    selected_level: int | None = args.get("maturity_level")
     level_options = [FacetOption("", "Any", None, selected_level is None)]
-    for level in sorted(set(levels) | ({selected_level} - {None})):
+    for level in sorted(set(levels) | ({selected_level} if selected_level is not None else set())):
         at_least = sum(count for other, count in levels.items() if other >= level)
         level_options.append(
             FacetOption(str(level), f"Level {level} or above", at_least, level == selected_level)
@@ -178,14 +186,14 @@ def _facet_groups(results: SearchResults | None, args: dict) -> list[FacetGroup]
         single(
             "hosting",
             "Hosting",
-            lambda e: presenting.HOSTING_SHORT.get(Hosting(e.value), str(e.value)),
+            lambda e: presenting.HOSTING_SHORT.get(Hosting(str(e.value)), str(e.value)),
             hosting.value if hosting else None,
         )
     )
     return groups
 
 
-def url_with(args: MultiDict, **changes) -> str:
+def url_with(args: MultiDict, **changes: Any) -> str:
     """This search's URL with some arguments changed (None removes one); back to page 1 unless
     a page is given."""
     pairs = [(k, v) for k, v in args.items(multi=True) if k in KNOWN_FIELDS and v.strip()]
@@ -241,7 +249,7 @@ class RenderedPages:
     TOKEN = "\x00csrf\x00"
     NONCE = "\x00nonce\x00"
 
-    def __init__(self, size: int = 128):
+    def __init__(self, size: int = 128) -> None:
         self.size = size
         self._pages: OrderedDict[tuple, tuple[SearchResults, str]] = OrderedDict()
         self._lock = Lock()
@@ -272,9 +280,9 @@ rendered_pages = RenderedPages()
 
 
 @blueprint.get("/search")
-def search():
+def search() -> ResponseReturnValue:
     args, notes = parse_args(request.args)
-    errors = [(None, note) for note in notes]
+    errors: Problems = [(None, note) for note in notes]
     results = None
     try:
         query = search_query(args, sort=args["sort"], page=args["page"], page_size=PAGE_SIZE)
@@ -282,19 +290,19 @@ def search():
     except QuerySyntaxError as error:
         errors.append(("#search-text", f"The search text cannot be used: {error}"))
     # A page with messages (problems, or a banner waiting in the session) is never reused.
-    reusable = results is not None and not errors and not session.get("_flashes")
-    key = RenderedPages.key() if reusable else None
-    if reusable:
+    key = None
+    if results is not None and not errors and not session.get("_flashes"):
+        key = RenderedPages.key()
         body = rendered_pages.get(key, results)
         if body is not None:
             return body
     body, status = _search_page(args, results, errors)
-    if reusable:
+    if key is not None and results is not None:
         rendered_pages.put(key, results, body)
     return body, status
 
 
-def _search_page(args: dict, results: SearchResults | None, errors: list):
+def _search_page(args: dict, results: SearchResults | None, errors: Problems) -> Page:
     groups = _facet_groups(results, args)
     total = results.total if results is not None else 0
     pages = min(ceil(total / PAGE_SIZE), MAX_RESULT_WINDOW // PAGE_SIZE)

@@ -8,11 +8,21 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 from flask import Blueprint, Flask, Response, g, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from . import pages, signing_in
+from . import (
+    account_pages,
+    catalogue_pages,
+    compare_page,
+    item_pages,
+    pages,
+    search_page,
+    signing_in,
+)
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +30,10 @@ log = logging.getLogger(__name__)
 NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
 NHSUK_DIST = NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk"
 SESSION_HOURS = 8
+
+# Each page module adds its routes to pages.blueprint when imported: here, and only here, so that
+# the blueprint is complete before it is registered (and web.pages never imports a page).
+PAGE_MODULES = (account_pages, catalogue_pages, compare_page, item_pages, search_page)
 
 
 def _truthy(value: str | None) -> bool:
@@ -102,7 +116,7 @@ def _pages_for_unknown_addresses(app: Flask) -> None:
     and programs asking for JSON keep the API's error shape."""
     api_handler = app.error_handler_spec[None][None].get(HTTPException)
 
-    def not_found(error: HTTPException):
+    def not_found(error: HTTPException) -> ResponseReturnValue:
         wants_page = request.accept_mimetypes.accept_html and not request.path.startswith(
             MACHINE_PATHS
         )
@@ -112,7 +126,7 @@ def _pages_for_unknown_addresses(app: Flask) -> None:
                 404, "If you typed the web address, check it is correct."
             )
             return _security_headers(Response(body, status, mimetype="text/html"), force=True)
-        return api_handler(error)
+        return cast(ResponseReturnValue, api_handler(error))  # the API's handlers are not async
 
     app.register_error_handler(404, not_found)
 

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, request
 from flask_login import LoginManager, UserMixin, current_user
-from limits import parse, storage, strategies
+from limits import RateLimitItem, parse, storage, strategies
 
-from api.database import get_session
 from catalogue import accounts
 from catalogue.models import UserAccount
 from catalogue.principal import Principal
+from service.database import get_session
 
 EXTENSION = "gpsoc_web_sign_in"
 login_manager = LoginManager()
@@ -54,7 +54,7 @@ class SignInThrottle:
     limit refuses further tries for a while, so neither guessing one account's password from
     many places nor many accounts' from one place gets far."""
 
-    def __init__(self, storage_uri: str, per_client: str, per_account: str):
+    def __init__(self, storage_uri: str, per_client: str, per_account: str) -> None:
         # The API counts token failures in the database ("database"); sign-ins are counted
         # per process then, or in the shared `limits` store GPSOC_THROTTLE_STORAGE names.
         uri = "memory://" if storage_uri == DATABASE_THROTTLE else storage_uri
@@ -63,10 +63,12 @@ class SignInThrottle:
         self.per_client = parse(per_client)
         self.per_account = parse(per_account)
 
-    def _keys(self, email: str | None):
+    def _keys(self, email: str | None) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
         """The counters a try is held to: the client's, and the account's when one is named (a
         sign-in link names none, so that nobody can lock every link out)."""
-        keys = [(self.per_client, ("web-sign-in", "client", request.remote_addr or "unknown"))]
+        keys: list[tuple[RateLimitItem, tuple[str, ...]]] = [
+            (self.per_client, ("web-sign-in", "client", request.remote_addr or "unknown"))
+        ]
         if email is not None:
             account = accounts.users.normalise_email(email)
             keys.append((self.per_account, ("web-sign-in", "account", account)))

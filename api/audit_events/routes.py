@@ -4,9 +4,9 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from api.auth import principal, requires
-from api.database import get_session
 from catalogue import audit
 from catalogue.principal import Role
+from service.database import get_session
 
 from .schemas import (
     AuditEventPageSchema,

@@ -4,12 +4,12 @@ from flask_smorest import Blueprint
 
 from api.auth import requires
 from api.common.editable import Editable
-from api.common.pagination import PageArgsSchema, page_of, page_of_list
 from api.common.writes import CREATE_DOC, WRITE_DOC, ViewResult
-from api.database import get_session
 from catalogue import reference
 from catalogue.models import Capability
 from catalogue.principal import Role
+from service.database import get_session
+from service.pagination import PageArgsSchema, page_of, page_of_list
 
 from .schemas import CapabilityCreateSchema, CapabilitySchema, CapabilityUpdateSchema
 

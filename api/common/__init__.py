@@ -5,11 +5,13 @@
   responses of writes (`WRITE_DOC`, `CREATE_DOC`, `NOT_FOUND_DOC`).
 - editable: get-one, create and PATCH for resources of that shape (reference data).
 - transitions: lifecycle transitions, wired and documented one way.
-- pagination: page arguments, the page envelope and `page_response`.
 - request_input: what every request must be before a view sees it (size, JSON depth,
   Unicode, no control characters), checked once in a before_request hook.
-- fields, converters, downloads, readiness, search_query: shared fields, path converters,
-  file downloads, readiness checks and the search engine's query from /search's arguments.
+- openapi: the document's field types, once.
+- converters: path converters (ids).
+
+What the web pages share with the API (the request's session, the search extension and a
+search request, readiness checks, downloads, fields, page arguments) is in `service/`.
 
 Field errors use catalogue.validation.FieldErrors, answered in api.errors' one shape.
 """

@@ -10,7 +10,7 @@ from flask_smorest import Api
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from werkzeug.routing import IntegerConverter, Map
 
-MAX_ID = 2**31 - 1
+from service.fields import MAX_ID
 
 
 class IdConverter(IntegerConverter):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from api.auth import principal
 from api.common.concurrency import check_if_match, set_etag
 from api.common.writes import ViewResult, write_response
-from api.database import get_session, writing_session
+from service.database import get_session, writing_session
 
 M = TypeVar("M")
 

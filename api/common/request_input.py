@@ -34,6 +34,10 @@ MAX_JSON_DEPTH = 32
 NOT_UNICODE_REASON = "Not Unicode text: a lone surrogate (such as \\ud800) is not a character."
 
 
+# The web pages' blueprint: people's browsers, answered with pages rather than JSON errors.
+WEB_PAGES = "web"
+
+
 def init_app(app: Flask) -> None:
     app.before_request(check_request)
 
@@ -42,6 +46,8 @@ def check_request() -> None:
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if limit is not None and (request.content_length or 0) > limit:
         _too_large(limit)  # whatever its type, before a byte of it is read
+    if request.blueprint == WEB_PAGES:
+        return  # pages drop odd query text themselves (web.pages); nothing there is JSON
     errors = FieldErrors()
     for name, value in request.args.items(multi=True):
         if has_control_characters(name) or has_control_characters(value):
@@ -96,7 +102,11 @@ def _reject_invalid_json(body: bytes, error: orjson.JSONDecodeError) -> NoReturn
         # orjson refuses lone surrogates; the json module reads them, so that we can say where.
         document = json.loads(body.decode("utf-8"))
     except (ValueError, RecursionError):
-        abort(400, message=f"The request body is not valid JSON: {error}.")
+        abort(
+            400,
+            message=f"The request body is not valid JSON: {error}.",
+            errors={"json": ["Invalid JSON body."]},
+        )
     errors = FieldErrors()
     for path, text in _strings(document):
         if _has_surrogates(text):

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from flask import Response
 
 from api.common.concurrency import IF_MATCH_DOC, etag_header
-from api.database import writing_session
+from service.database import writing_session
 
 T = TypeVar("T")
 

@@ -2,8 +2,8 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from api.database import get_session
 from catalogue.selections.compare import Comparison, compare_items
+from service.database import get_session
 
 from .schemas import CompareArgsSchema, ComparisonSchema
 

@@ -1,12 +1,12 @@
 from marshmallow import Schema, fields, validate
 from webargs.fields import DelimitedList
 
-from api.common.fields import Id, Money
 from api.items.schemas import FrameworkRefSchema, LotRefSchema
 from api.organisations.schemas import OrganisationRefSchema
 from api.suppliers.schemas import SupplierRefSchema
 from catalogue.models import Funding, Hosting, ItemKind, PricePeriod, PriceUnit, ServiceCategory
 from catalogue.selections.compare import MAX_COMPARED
+from service.fields import Id, Money
 
 
 class CompareArgsSchema(Schema):

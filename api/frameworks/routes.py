@@ -6,13 +6,13 @@ from flask_smorest import Blueprint
 from api.auth import principal, requires
 from api.common.concurrency import check_if_match
 from api.common.editable import Editable
-from api.common.pagination import PageArgsSchema, page_of, page_of_list
 from api.common.transitions import add_transition, camel_case, transition_summary
 from api.common.writes import CREATE_DOC, WRITE_DOC, ViewResult, write_response
-from api.database import get_session, writing_session
 from catalogue import reference
 from catalogue.models import Framework, Lot
 from catalogue.principal import Role
+from service.database import get_session, writing_session
+from service.pagination import PageArgsSchema, page_of, page_of_list
 
 from .schemas import (
     FrameworkCreateSchema,

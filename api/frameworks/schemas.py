@@ -2,10 +2,10 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from api.common.fields import Integer
 from catalogue.models import FrameworkStatus, Funding
 from catalogue.reference import MAX_TERM_MONTHS, SLUG_PATTERN
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX
+from service.fields import Integer
 
 
 class LotSchema(Schema):

@@ -17,10 +17,10 @@ from prometheus_client import (
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api import database
-from api.common.readiness import readiness_checks
 from api.observability import EXTENSION as METRICS
-from api.search.extension import refresh_metrics as refresh_search_metrics
+from service import database
+from service.readiness import readiness_checks
+from service.search import refresh_metrics as refresh_search_metrics
 
 from .schemas import HealthSchema, ReadinessSchema
 

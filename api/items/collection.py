@@ -15,12 +15,12 @@ from flask_smorest import Blueprint
 from marshmallow import Schema
 
 from api.auth import requires
-from api.common.pagination import PageArgsSchema, page_of
 from api.common.transitions import add_transition, camel_case, transition_summary
 from api.common.writes import NOT_FOUND_DOC, WRITE_DOC, ViewResult
 from catalogue.listings import lifecycle
 from catalogue.models import CatalogueItem, ItemKind
 from catalogue.principal import Role
+from service.pagination import PageArgsSchema, page_of
 
 from . import views
 from .schemas import CatalogueItemSchema, PriceSchema

@@ -14,10 +14,10 @@ from typing import Any
 from flask import Response, jsonify
 from sqlalchemy.orm import Session
 
-from api.common.fields import format_scaled_money
-from api.common.pagination import page_response
 from catalogue import listings
 from catalogue.listings.pages import ItemRecord, PriceRecord, item_records
+from service.fields import format_scaled_money
+from service.pagination import page_response
 
 
 def _value(value: Any) -> Any:

@@ -3,8 +3,6 @@
 from marshmallow import Schema, fields, validate
 
 from api.capabilities.schemas import CapabilityRefSchema
-from api.common.fields import CapabilityCode, Id, Money
-from api.common.pagination import PageArgsSchema
 from api.suppliers.schemas import SupplierRefSchema
 from catalogue.models import (
     Funding,
@@ -16,6 +14,8 @@ from catalogue.models import (
     ServiceCategory,
     TierCalculation,
 )
+from service.fields import CapabilityCode, Id, Money
+from service.pagination import PageArgsSchema
 
 
 class PriceTierSchema(Schema):

@@ -18,14 +18,14 @@ from flask_smorest import Blueprint
 
 from api.auth import current_principal, principal
 from api.common.concurrency import check_if_match, etag_header, set_etag
-from api.common.pagination import page_of_list
 from api.common.writes import ViewResult, write_response
-from api.database import get_session, writing_session
 from catalogue import listings
 from catalogue.errors import NotFound
 from catalogue.listings import accreditation, lifecycle, revisions, rules, writes
 from catalogue.models import CatalogueItem, ItemKind, ItemRevision
 from catalogue.principal import Principal, Role
+from service.database import get_session, writing_session
+from service.pagination import page_of_list
 
 from .filters import item_filters
 from .representation import item_page_response

@@ -5,10 +5,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.common.converters import MAX_ID
-from api.common.fields import BoundedList, Integer, Money
 from catalogue.models import Funding, PricePeriod, PriceUnit, RevisionStatus, TierCalculation
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, REASON_MAX, SUMMARY_MAX
+from service.fields import MAX_ID, BoundedList, Integer, Money
 
 RFA_MAX = 32
 BOUND = validate.Range(min=1, max=MAX_ID)

@@ -4,13 +4,13 @@ from flask_smorest import Blueprint
 
 from api.auth import requires
 from api.common.editable import Editable
-from api.common.pagination import PageArgsSchema, page_of, page_of_list
 from api.common.writes import CREATE_DOC, WRITE_DOC, ViewResult
-from api.database import get_session
 from catalogue import reference
 from catalogue.models import MaturityLevel
 from catalogue.principal import Role
 from catalogue.reference import LevelChange
+from service.database import get_session
+from service.pagination import PageArgsSchema, page_of, page_of_list
 
 from .schemas import (
     MaturityLevelChangeSchema,

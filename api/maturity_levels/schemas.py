@@ -3,8 +3,8 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from api.capabilities.schemas import CapabilityRefSchema
-from api.common.fields import Integer
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX
+from service.fields import Integer
 
 
 class MaturityLevelSchema(Schema):

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.common.fields import format_money
 from api.orders.schemas import BASELINE_NOTE, signed_pennies
 from catalogue import orders
 from catalogue.models import (
@@ -22,6 +21,7 @@ from catalogue.models import (
 from catalogue.orders.costs import CostLine, Estimate, RecipientEstimate, Split, Summary
 from catalogue.orders.migration import AuditTrailSource
 from catalogue.pricing import to_pennies
+from service.fields import format_money
 
 
 def _party(thing: Supplier | Organisation | CatalogueItem) -> dict[str, Any]:

@@ -6,11 +6,8 @@ from flask_smorest import Blueprint
 
 from api.auth import principal, requires
 from api.common.concurrency import check_if_match, set_etag
-from api.common.downloads import BINARY, CSV, XLSX, download
-from api.common.pagination import PageArgsSchema, page_of, page_response
 from api.common.transitions import add_transition
 from api.common.writes import NOT_FOUND_DOC, WRITE_DOC, ViewResult, write_response
-from api.database import get_session, writing_session
 from api.json import json_response
 from catalogue import orders
 from catalogue.errors import NotFound
@@ -18,6 +15,9 @@ from catalogue.models import CallOffMigration, CallOffOrder
 from catalogue.orders.export import estimate_csv, estimate_xlsx
 from catalogue.principal import Role
 from catalogue.validation import FieldErrors
+from service.database import get_session, writing_session
+from service.downloads import BINARY, CSV, XLSX, download
+from service.pagination import PageArgsSchema, page_of, page_response
 
 from . import presenters
 from .schemas import (

@@ -3,11 +3,11 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.common.fields import BoundedDict, BoundedList, Integer, Money
-from api.common.pagination import PageArgsSchema
 from catalogue.models import AuditTrailOption, OrderStatus
 from catalogue.orders import Transition
 from catalogue.pricing import to_pennies
+from service.fields import BoundedDict, BoundedList, Integer, Money
+from service.pagination import PageArgsSchema
 
 ID = validate.Range(min=1, max=2**31 - 1)
 ODS_CODE = validate.Regexp(r"^[A-Za-z0-9]{3,8}$", error="Not an ODS code.")

@@ -1,11 +1,11 @@
 from marshmallow import Schema, fields, validate
 
-from api.common.fields import Id, Integer
-from api.common.pagination import PageArgsSchema
 from api.items.schemas import ItemRefSchema
 from catalogue.models import OrganisationKind
 from catalogue.reference import COMMISSIONER_TYPES
 from catalogue.validation import NAME_MAX
+from service.fields import Id, Integer
+from service.pagination import PageArgsSchema
 
 
 class OrganisationRefSchema(Schema):

@@ -3,13 +3,12 @@ from typing import Any
 from flask import Response
 from flask_smorest import Blueprint
 
-from api.common.search_query import search_query
 from api.errors import error_body
 from api.json import json_response
 from search import FacetCount, SearchResults, SearchUnavailable
+from service.search import SearchArgsSchema, search_query, state, unusable_reason
 
-from .extension import state, unusable_reason
-from .schemas import SearchArgsSchema, SearchResultsSchema
+from .schemas import SearchResultsSchema
 
 # What search answers while its index is rebuilt (never an empty result).
 REBUILDING = (

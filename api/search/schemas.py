@@ -1,79 +1,11 @@
-"""Search arguments and results."""
+"""Search results (the arguments are service.search.SearchArgsSchema: the search page parses
+its query with it too)."""
 
-from typing import Any
-
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields
 
 from api.capabilities.schemas import CapabilityRefSchema
-from api.common.fields import CapabilityCode, Id, Money
-from api.common.pagination import PageArgsSchema
 from catalogue.models import Hosting, ItemKind
-from search.query import MAX_RESULT_WINDOW, Facet, Sort
-
-
-class SearchArgsSchema(PageArgsSchema):
-    page = fields.Integer(
-        load_default=1,
-        validate=validate.Range(min=1, max=MAX_RESULT_WINDOW),
-        metadata={
-            "description": (
-                f"Pages reach at most hit {MAX_RESULT_WINDOW:,}: page x page_size may not "
-                f"exceed {MAX_RESULT_WINDOW:,} (a 422 beyond; narrow the search instead)."
-            )
-        },
-    )
-    q = fields.String(
-        load_default="",
-        validate=validate.Length(max=200),
-        metadata={
-            "description": (
-                "Free text. Every word must match (typos tolerated, English stemming) in a "
-                'name, summary, supplier, capability or lot; "quoted phrases" match as '
-                "written; a leading minus excludes a word or phrase. Descriptions add to the "
-                "score but do not make an item match on their own. Brackets, wildcards and "
-                "operators are not part of the syntax: a word or phrase with no letter or "
-                "digit (`(`, `*`) is a 400, as is an unclosed quote."
-            )
-        },
-    )
-    framework = fields.String(validate=validate.Length(min=1, max=64))
-    lot = fields.Integer(validate=validate.Range(min=1, max=1000))
-    kind = fields.Enum(ItemKind, by_value=True)
-    supplier = Id(metadata={"description": "Supplier id."})
-    capability = fields.List(
-        CapabilityCode(),
-        load_default=list,
-        validate=validate.Length(max=50),
-        metadata={
-            "description": "Capability code, in any case; repeat it to require several (all hold)."
-        },
-    )
-    maturity_level = fields.Integer(
-        validate=validate.Range(min=0, max=100), metadata={"description": "The minimum level."}
-    )
-    hosting = fields.Enum(Hosting, by_value=True)
-    price_max = Money(
-        metadata={
-            "description": (
-                "Most the item costs a practice per year (its per-practice yearly prices in "
-                "effect, summed); items without such a price are left out."
-            )
-        },
-    )
-    sort = fields.Enum(
-        Sort,
-        by_value=True,
-        load_default=Sort.RELEVANCE,
-        metadata={"description": "relevance (by name when there is no text), name or price."},
-    )
-
-    @validates_schema
-    def _within_window(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        if data.get("page", 1) * data.get("page_size", 20) > MAX_RESULT_WINDOW:
-            raise ValidationError(
-                f"page x page_size may not exceed {MAX_RESULT_WINDOW}; narrow the search.",
-                field_name="page",
-            )
+from search.query import Facet
 
 
 class SupplierNameSchema(Schema):

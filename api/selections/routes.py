@@ -10,13 +10,8 @@ from flask_smorest import Blueprint
 
 from api.auth import principal, requires
 from api.common.concurrency import check_if_match, set_etag
-from api.common.downloads import BINARY, CSV, XLSX, download
-from api.common.pagination import PageArgsSchema, page_of, page_of_list, page_response
-from api.common.search_query import search_query
 from api.common.writes import NOT_FOUND_DOC, WRITE_DOC, ViewResult, write_response
-from api.database import get_session, writing_session
 from api.items.filters import item_filters
-from api.search.extension import state as search_state
 from catalogue import selections
 from catalogue.models import (
     CriterionGroup,
@@ -29,6 +24,11 @@ from catalogue.principal import Role
 from catalogue.selections.export import to_csv, to_xlsx
 from catalogue.selections.pdf import to_pdf
 from catalogue.selections.report import result_report
+from service.database import get_session, writing_session
+from service.downloads import BINARY, CSV, XLSX, download
+from service.pagination import PageArgsSchema, page_of, page_of_list, page_response
+from service.search import search_query
+from service.search import state as search_state
 
 from .schemas import (
     CandidatesAddSchema,

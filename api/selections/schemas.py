@@ -4,8 +4,6 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.common.fields import BoundedList, CapabilityCode, Id, Money
-from api.common.pagination import PageArgsSchema
 from api.compare.schemas import WholeLifeCostSchema
 from api.items.schemas import FrameworkRefSchema
 from api.organisations.schemas import OrganisationRefSchema
@@ -22,6 +20,8 @@ from catalogue.models import (
 )
 from catalogue.selections.scoring import MAX_CANDIDATES, MAX_SCORE, MIN_SCORE
 from catalogue.selections.signoff import signatures
+from service.fields import BoundedList, CapabilityCode, Id, Money
+from service.pagination import PageArgsSchema
 
 NAME = validate.Length(min=1, max=200)
 TERM = validate.Range(min=1, max=120)

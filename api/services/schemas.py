@@ -2,11 +2,11 @@ from typing import Any
 
 from marshmallow import Schema, fields, post_load, validate
 
-from api.common.fields import BoundedList, Id, Integer
 from api.items.schemas import ItemQueryArgsSchema
 from api.items.write_schemas import RFA_MAX, ItemFieldsUpdateSchema, PriceCreateSchema
 from catalogue.models import Hosting, ItemKind, ServiceCategory
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, SUMMARY_MAX
+from service.fields import BoundedList, Id, Integer
 
 
 class ServiceQueryArgsSchema(ItemQueryArgsSchema):

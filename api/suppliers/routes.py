@@ -3,10 +3,10 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from api.common.pagination import PageArgsSchema, page_of, page_response
-from api.database import get_session
 from catalogue import reference
 from catalogue.models import Supplier
+from service.database import get_session
+from service.pagination import PageArgsSchema, page_of, page_response
 
 from .schemas import SupplierSchema
 

@@ -2,12 +2,12 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from api.common.pagination import PageArgsSchema, page_of, page_of_list
-from api.database import get_session
 from api.items.collection import ItemCollection, add_item_routes
 from api.items.schemas import CatalogueItemSchema
 from api.items.views import viewer_visibility
 from catalogue import listings
+from service.database import get_session
+from service.pagination import PageArgsSchema, page_of, page_of_list
 
 from .schemas import SystemCreateSchema, SystemQueryArgsSchema, SystemUpdateSchema
 

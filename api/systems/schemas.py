@@ -1,10 +1,10 @@
 from marshmallow import Schema, fields, validate
 
-from api.common.fields import BoundedList, Id, Integer
 from api.items.schemas import ItemQueryArgsSchema
 from api.items.write_schemas import RFA_MAX, ItemFieldsUpdateSchema, PriceCreateSchema
 from catalogue.models import Hosting, ItemKind
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, SUMMARY_MAX
+from service.fields import BoundedList, Id, Integer
 
 SYSTEM_KIND_VALUES = [ItemKind.SYSTEM.value, ItemKind.MODULE.value]
 

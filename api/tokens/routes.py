@@ -3,10 +3,10 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from api.auth import principal, requires
-from api.common.pagination import PageArgsSchema, page_of, page_of_list
-from api.database import get_session, writing_session
 from catalogue import accounts
 from catalogue.principal import Role
+from service.database import get_session, writing_session
+from service.pagination import PageArgsSchema, page_of, page_of_list
 
 from .schemas import IssuedTokenSchema, TokenCreateSchema, TokenSchema
 

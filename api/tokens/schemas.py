@@ -1,8 +1,8 @@
 from marshmallow import Schema, fields, validate
 
-from api.common.fields import Id
 from catalogue.accounts import MAX_EXPIRY_DAYS
 from catalogue.principal import Role
+from service.fields import Id
 
 
 class TokenCreateSchema(Schema):

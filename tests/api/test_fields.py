@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from api.common.fields import (
+from service.fields import (
     CapabilityCode,
     Id,
     Integer,

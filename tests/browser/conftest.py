@@ -17,11 +17,11 @@ from sqlalchemy.orm import sessionmaker
 from werkzeug.serving import make_server
 
 from api import create_app
-from api.search.extension import state as search_state
 from catalogue import accounts
 from catalogue.models import Organisation
 from catalogue.principal import CONSOLE, Role
 from search import reindex
+from service.search import state as search_state
 from tests.databases import fresh_database
 
 REPOSITORY = Path(__file__).resolve().parents[2]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from api.search.extension import EXTENSION as SEARCH
-from api.search.extension import SearchState
 from search import reindex
 from search.locking import FileLock
+from service.search import EXTENSION as SEARCH
+from service.search import SearchState
 from tests.search.engines import ENGINES, make_engine
 
 

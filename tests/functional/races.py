@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from api.database import EXTENSION as DATABASE
 from catalogue.db import make_session_factory
 from catalogue.principal import Role
+from service.database import EXTENSION as DATABASE
 from tests.factories import token
 
 

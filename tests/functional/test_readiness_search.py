@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import insert
 
-from api.search.extension import IndexKeeper
 from catalogue.models import SearchOutbox, table_of, utcnow
+from service.search import IndexKeeper
 from tests.factories import item_id
 
 

@@ -7,12 +7,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from api.database import writing_session
-from api.search.extension import EXTENSION as SEARCH
-from api.search.extension import SearchState
 from catalogue.models import CatalogueItem
 from search.elastic import ElasticsearchEngine
 from search.locking import FileLock
+from service.database import writing_session
+from service.search import EXTENSION as SEARCH
+from service.search import SearchState
 from tests.factories import item_id
 from tests.functional.actors import (  # noqa: F401 (fixtures)
     authority_caller,

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from api import create_app
 from api.auth import EXTENSION as AUTH
 from api.auth import AuthState
-from api.database import EXTENSION as DATABASE
 from catalogue.accounts import FailureLimit, is_throttled, issue_token, record_failure
 from catalogue.db import make_session_factory
 from catalogue.models import ApiToken, utcnow
 from catalogue.principal import CONSOLE, Role
+from service.database import EXTENSION as DATABASE
 from tests.databases import fresh_database
 from tests.factories import supplier_id
 from tests.functional.actors import (  # noqa: F401 (fixtures)

@@ -17,14 +17,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from api.database import writing_session
-from api.search.extension import EXTENSION as SEARCH
-from api.search.extension import SearchState, drain_now
 from catalogue.models import CatalogueItem, ItemStatus, SearchOutbox
 from search import SearchQuery, SearchUnavailable, drain_outbox, reindex
 from search import elastic as elastic_module
 from search.elastic import ElasticsearchEngine
 from search.locking import FileLock
+from service.database import writing_session
+from service.search import EXTENSION as SEARCH
+from service.search import SearchState, drain_now
 from tests.search.engines import make_engine
 
 CONTROL_URL_DEFAULT = "http://127.0.0.1:9299"

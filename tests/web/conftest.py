@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from api.search.extension import EXTENSION as SEARCH
-from api.search.extension import SearchState
 from catalogue import accounts
 from catalogue.models import Organisation
 from catalogue.principal import CONSOLE, Role
 from search import reindex
 from search.embedded import EmbeddedEngine
 from search.locking import FileLock
+from service.search import EXTENSION as SEARCH
+from service.search import SearchState
 from web.signing_in import EXTENSION as SIGN_IN
 
 PASSWORD = "a long enough passphrase"

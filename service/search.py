@@ -1,33 +1,61 @@
-"""Per-app search state: the engine, its drain lock, the index keeper (the background drain and
-self-healing, search.keeper), the after-commit drain, readiness and metrics."""
+"""Per-app search state, shared by the API and the web pages: the engine, its drain lock, the
+index keeper (the background drain and self-healing, search.keeper), the after-commit drain,
+readiness and metrics; and a search request (its arguments and the query they make)."""
 
 from __future__ import annotations
 
 import atexit
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol, cast
 
 from flask import Flask, Response, current_app, g
+from marshmallow import ValidationError, fields, validate, validates_schema
+from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy.orm import Session
 
-from api import database
-from api.common.readiness import ReadyNote, add_readiness_check
-from api.observability import EXTENSION as METRICS
-from api.observability import Metrics
 from catalogue.config import Settings
 from catalogue.db import writer_engine
+from catalogue.models import Hosting, ItemKind
 from catalogue.outbox import take_committed
-from search import DrainReport, SearchEngine, drain_outbox, make_drain_lock, make_search_engine
+from search import (
+    DrainReport,
+    SearchEngine,
+    SearchQuery,
+    drain_outbox,
+    make_drain_lock,
+    make_search_engine,
+)
 from search.documents import count_public
 from search.indexer import outbox_backlog
 from search.keeper import IndexKeeper, KeeperEvents
 from search.locking import DrainLock
+from search.query import MAX_RESULT_WINDOW, Sort
+from service import database
+from service.fields import CapabilityCode, Id, Money
+from service.pagination import PageArgsSchema
+from service.readiness import ReadyNote, add_readiness_check
 
 log = logging.getLogger(__name__)
 
 EXTENSION = "gpsoc_search"
+# Where the app keeps its Prometheus metrics (api.observability installs them).
+METRICS_EXTENSION = "gpsoc_metrics"
+
+
+class SearchMetrics(Protocol):
+    """The search metrics this module records, when the app records metrics."""
+
+    drain_duration: Histogram
+    drain_failures: Counter
+    index_rebuilds: Counter
+    outbox_pending: Gauge
+    outbox_oldest_age: Gauge
+    index_documents: Gauge
+
+
 SERVING = "GPSOC_SERVING"  # config: the app is built to serve (start the keeper's thread)
 
 
@@ -102,8 +130,8 @@ def _database(app: Flask | None) -> database.DatabaseState:
     return (app or current_app).extensions[database.EXTENSION]
 
 
-def _metrics(app: Flask) -> Metrics | None:
-    return app.extensions.get(METRICS)
+def _metrics(app: Flask) -> SearchMetrics | None:
+    return cast("SearchMetrics | None", app.extensions.get(METRICS_EXTENSION))
 
 
 def _drain_observer(app: Flask) -> Callable[[float, DrainReport], None]:
@@ -208,3 +236,87 @@ def refresh_metrics(app: Flask) -> None:
         metrics.index_documents.set(current.engine.index_status().document_count)
     except Exception as error:  # metrics never fail the scrape
         log.warning("could not measure the search outbox or index: %s", error)
+
+
+# --------------------------------------------------------------------------- a search request
+
+
+class SearchArgsSchema(PageArgsSchema):
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=MAX_RESULT_WINDOW),
+        metadata={
+            "description": (
+                f"Pages reach at most hit {MAX_RESULT_WINDOW:,}: page x page_size may not "
+                f"exceed {MAX_RESULT_WINDOW:,} (a 422 beyond; narrow the search instead)."
+            )
+        },
+    )
+    q = fields.String(
+        load_default="",
+        validate=validate.Length(max=200),
+        metadata={
+            "description": (
+                "Free text. Every word must match (typos tolerated, English stemming) in a "
+                'name, summary, supplier, capability or lot; "quoted phrases" match as '
+                "written; a leading minus excludes a word or phrase. Descriptions add to the "
+                "score but do not make an item match on their own. Brackets, wildcards and "
+                "operators are not part of the syntax: a word or phrase with no letter or "
+                "digit (`(`, `*`) is a 400, as is an unclosed quote."
+            )
+        },
+    )
+    framework = fields.String(validate=validate.Length(min=1, max=64))
+    lot = fields.Integer(validate=validate.Range(min=1, max=1000))
+    kind = fields.Enum(ItemKind, by_value=True)
+    supplier = Id(metadata={"description": "Supplier id."})
+    capability = fields.List(
+        CapabilityCode(),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={
+            "description": "Capability code, in any case; repeat it to require several (all hold)."
+        },
+    )
+    maturity_level = fields.Integer(
+        validate=validate.Range(min=0, max=100), metadata={"description": "The minimum level."}
+    )
+    hosting = fields.Enum(Hosting, by_value=True)
+    price_max = Money(
+        metadata={
+            "description": (
+                "Most the item costs a practice per year (its per-practice yearly prices in "
+                "effect, summed); items without such a price are left out."
+            )
+        },
+    )
+    sort = fields.Enum(
+        Sort,
+        by_value=True,
+        load_default=Sort.RELEVANCE,
+        metadata={"description": "relevance (by name when there is no text), name or price."},
+    )
+
+    @validates_schema
+    def _within_window(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if data.get("page", 1) * data.get("page_size", 20) > MAX_RESULT_WINDOW:
+            raise ValidationError(
+                f"page x page_size may not exceed {MAX_RESULT_WINDOW}; narrow the search.",
+                field_name="page",
+            )
+
+
+def search_query(args: Mapping[str, Any], **overrides: Any) -> SearchQuery:
+    kind, hosting = args.get("kind"), args.get("hosting")
+    return SearchQuery(
+        text=args.get("q") or "",
+        framework=args.get("framework"),
+        lot=args.get("lot"),
+        kind=kind.value if kind else None,
+        supplier_id=args.get("supplier"),
+        capabilities=tuple(args.get("capability") or ()),
+        min_maturity_level=args.get("maturity_level"),
+        hosting=hosting.value if hosting else None,
+        price_max=args.get("price_max"),
+        **overrides,
+    )

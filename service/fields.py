@@ -10,7 +10,8 @@ from marshmallow import ValidationError, fields, validate
 
 from catalogue.models.base import MONEY_SCALE
 
-from .converters import MAX_ID
+# Ids fit a 32-bit integer column on every database.
+MAX_ID = 2**31 - 1
 
 
 def format_money(value: Decimal) -> str:
