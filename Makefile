@@ -39,8 +39,7 @@ install-test: $(VENV)/.installed-test node_modules/.installed
 
 serve: install
 	$(BIN)/gpsoc init-db
-	$(BIN)/gpsoc seed
-	$(BIN)/gpsoc reindex
+	$(BIN)/gpsoc seed  # leaves the search index in step (builds it when there is none)
 	$(BIN)/gpsoc serve --host 127.0.0.1 --port 8000
 
 # Tests marked `cluster` stop and start search nodes: `make test-cluster` runs them alone.
