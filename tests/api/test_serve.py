@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-GPSOC = Path(sys.executable).with_name("gpsoc")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.api.servers import gpsoc_serve
 
 
 def _get(url: str) -> tuple[int, bytes]:
@@ -30,38 +19,8 @@ def _get(url: str) -> tuple[int, bytes]:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     # One server for the module: starting one (migrate, seed, two workers) is most of its time.
-    tmp_path = tmp_path_factory.mktemp("served")
-    env = {
-        **os.environ,
-        "GPSOC_DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
-    }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    env.pop("ELASTICSEARCH_URL", None)  # the seed would build a shared cluster's default index
-    for command in (["init-db"], ["seed"]):
-        subprocess.run([GPSOC, *command], env=env, check=True, capture_output=True, timeout=120)
-    port = _free_port()
-    server = subprocess.Popen(
-        [GPSOC, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                _get(f"{base}/healthz")
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.2)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with gpsoc_serve(tmp_path_factory.mktemp("served")) as server:
+        yield server.base
 
 
 def test_serve_answers_and_metrics_cover_every_worker(served):

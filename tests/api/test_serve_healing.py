@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -17,14 +14,9 @@ from pathlib import Path
 
 import pytest
 
-GPSOC = Path(sys.executable).with_name("gpsoc")
+from tests.api.servers import gpsoc_serve
+
 HEAL_WITHIN = 60  # seconds, as the issue asks
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _get(url: str) -> tuple[int, dict]:
@@ -50,38 +42,9 @@ def _workers(master: int) -> set[int]:
 
 @pytest.fixture
 def server(tmp_path):
-    env = {
-        **os.environ,
-        "GPSOC_DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
-        "GPSOC_SEARCH_DRAIN_INTERVAL": "0.5",
-    }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    env.pop("ELASTICSEARCH_URL", None)  # the embedded engine: its files are what we damage
-    for command in (["init-db"], ["seed"]):  # no `gpsoc reindex`
-        subprocess.run([GPSOC, *command], env=env, check=True, capture_output=True, timeout=120)
-    port = _free_port()
-    process = subprocess.Popen(
-        [GPSOC, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=5)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.2)
-        yield base, process, tmp_path / "search"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    # `gpsoc seed` alone, no `gpsoc reindex`; the embedded engine, whose files are damaged.
+    with gpsoc_serve(tmp_path, env={"GPSOC_SEARCH_DRAIN_INTERVAL": "0.5"}) as served:
+        yield served.base, served.process, tmp_path / "search"
 
 
 def _heals(base: str, expected_total: int) -> list[int]:

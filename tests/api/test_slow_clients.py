@@ -5,26 +5,16 @@ then closes the first within its keep-alive time and answers the second 408."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from api.server import SOCKET_TIMEOUT
+from tests.api.servers import gpsoc_serve
 
-GPSOC = Path(sys.executable).with_name("gpsoc")
 SLOW_CONNECTIONS = 50
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _get(url: str) -> int:
@@ -35,39 +25,8 @@ def _get(url: str) -> int:
 
 @pytest.fixture
 def server(tmp_path):
-    env = {
-        **os.environ,
-        "GPSOC_DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'slow.sqlite3'}",
-    }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    subprocess.run([GPSOC, "init-db"], env=env, check=True, capture_output=True, timeout=120)
-    port = _free_port()
-    process = subprocess.Popen(
-        [GPSOC, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        # Booting is not what is measured: on a loaded machine the workers take a while.
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                _get(f"http://127.0.0.1:{port}/healthz")
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.2)
-        yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    with gpsoc_serve(tmp_path, prepare=[("init-db",)]) as served:
+        yield served.port
 
 
 def _slow_connection(port: int, index: int) -> socket.socket:
