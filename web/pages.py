@@ -17,6 +17,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 from catalogue.errors import DomainError, NotFound
+from catalogue.principal import Principal, Role
 from catalogue.validation import CONTROL_CHARACTERS, has_control_characters
 from search.errors import SearchUnavailable
 
@@ -74,6 +75,27 @@ def compared_ids() -> list[int]:
     return [i for i in ids if isinstance(i, int)]
 
 
+PUBLIC_NAVIGATION = [
+    ("/", "Home"),
+    ("/search", "Search"),
+    ("/suppliers", "Suppliers"),
+    ("/frameworks", "Frameworks"),
+]
+# The pages of each role's own work, after the public ones.
+ROLE_NAVIGATION = {
+    Role.COMMISSIONER: [("/selections", "Selections"), ("/orders", "Orders")],
+    Role.PRACTICE: [("/selections", "Selections"), ("/orders", "Orders")],
+    Role.SUPPLIER: [("/supplier", "Your listings and orders")],
+    Role.AUTHORITY: [("/review", "Review queue")],
+}
+
+
+def navigation(principal: Principal | None) -> list[tuple[str, str]]:
+    own = ROLE_NAVIGATION.get(principal.role, []) if principal else []
+    compare = [("/compare", f"Compare ({len(compared_ids())})")]
+    return PUBLIC_NAVIGATION[:2] + compare + PUBLIC_NAVIGATION[2:] + own
+
+
 def render(
     template: str,
     *,
@@ -85,13 +107,15 @@ def render(
 ) -> Page:
     """A page: `title` is its h1 and (with the service name) the document title; `breadcrumbs`
     are the (text, url) of the pages above it; `api_url` is the same data as JSON."""
+    principal = current_principal()
     body = render_template(
         template,
         title=title,
         breadcrumbs=breadcrumbs or [],
         api_url=api_url,
         service_name=SERVICE_NAME,
-        principal=current_principal(),
+        principal=principal,
+        navigation=navigation(principal),
         compare_count=len(compared_ids()),
         csp_nonce=g.get("csp_nonce", ""),
         **context,

@@ -1,0 +1,173 @@
+"""What every form of the pages shares, written once: who may use a page, trying a write and
+turning the catalogue's refusals into the NHS.UK error summary and inline messages, and the
+version a page was drawn from (carried in the form, as If-Match is in the API) so that a stale
+page is a clear conflict and never a lost update.
+
+A form view does, in order: `person = signed_in(Role.COMMISSIONER, ...)`; read its fields from
+`request.form`; `form = Attempt()`; `result = form.run(lambda db: catalogue_call(db, ...))`; if
+`form.problems`, render the page again with the person's own entries and `form.problems`,
+otherwise commit happened and it redirects (303) with a flash message. The catalogue's own calls
+check the rules and write the audit trail, exactly as for the API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+from urllib.parse import urlencode
+
+from flask import abort, redirect, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from catalogue.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, StaleVersion
+from catalogue.principal import Principal, Role
+from service.database import writing_session
+
+from .pages import Problems, blueprint
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+VERSION_FIELD = "version"
+STALE = (
+    "Someone else changed this while you had the page open. Nothing was saved: the page now "
+    "shows their change, and your entries are kept below. Check them and send the form again."
+)
+
+
+class SignInRequired(Exception):
+    """Raised by `signed_in` for an anonymous visitor; the blueprint sends them to sign in."""
+
+
+@blueprint.errorhandler(SignInRequired)
+def _sign_in_first(_error: SignInRequired) -> ResponseReturnValue:
+    # Back to this page after signing in (a GET; a form posted while signed out is lost to a
+    # session that expired, so the page it came from is the place to return to).
+    target = request.full_path if request.method == "GET" else (request.referrer or "/")
+    return redirect("/sign-in?" + urlencode({"next": target.rstrip("?")}), 303)
+
+
+def signed_in(*roles: Role) -> Principal:
+    """The signed-in person's principal, when they hold one of `roles` (any role if none is
+    named). An anonymous visitor is sent to sign in (and back here after); a person in another
+    role sees 403."""
+    if not current_user.is_authenticated:
+        raise SignInRequired()
+    principal: Principal = current_user.principal
+    if roles and principal.role not in roles:
+        abort(403, "Your account cannot use this page.")
+    return principal
+
+
+def for_people(*roles: Role) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Decorate a view that only signed-in people in `roles` may open."""
+
+    def decorate(view: Callable[P, T]) -> Callable[P, T]:
+        @wraps(view)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
+            signed_in(*roles)
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def posted_version() -> int | None:
+    """The version of the object the page was drawn from, as the form carries it."""
+    raw = request.form.get(VERSION_FIELD, "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+def check_version(obj: Any) -> None:
+    """Refuse a write to `obj` from a page drawn at another version of it (If-Match for forms).
+    A form without its version is refused too: it did not come from a current page."""
+    if posted_version() != obj.version:
+        raise StaleVersion(STALE)
+
+
+def field_anchor(field: str) -> str:
+    """The id of a form control named after an API field (`a.b[0]` -> `a-b-0`)."""
+    cleaned = "".join(c if c.isalnum() else "-" for c in field).strip("-")
+    return "#" + "-".join(part for part in cleaned.split("-") if part)
+
+
+def problems_from(error: DomainError) -> Problems:
+    """The catalogue's reasons as (anchor, message) pairs: one per field reason, each linking
+    to the control of that field, or the message for the whole page."""
+    problems: Problems = []
+    for field, reasons in (error.errors or {}).items():
+        for reason in reasons if isinstance(reasons, list) else [reasons]:
+            if isinstance(reason, dict):  # nested reasons: per item of a list field
+                for inner, texts in reason.items():
+                    for text in texts if isinstance(texts, list) else [texts]:
+                        problems.append((field_anchor(f"{field}-{inner}"), str(text)))
+            else:
+                problems.append((field_anchor(field), str(reason)))
+    return problems or [(None, error.message)]
+
+
+def message_for(problems: Problems, anchor: str) -> str | None:
+    """The first problem of one control, for its inline message."""
+    return next((text for href, text in problems if href == anchor), None)
+
+
+class Attempt:
+    """One try at a write: runs it in the request's writing session, commits on success, rolls
+    back and records why on a refusal (the person's entries stay with the view to show again)."""
+
+    def __init__(self, problems: Problems | None = None) -> None:
+        self.problems: Problems = list(problems or [])
+        self.stale = False
+
+    def add(self, anchor: str | None, message: str) -> None:
+        self.problems.append((anchor, message))
+
+    def run(self, write: Callable[[Session], T]) -> T | None:
+        if self.problems:  # the view's own checks of the form failed: write nothing
+            return None
+        db = writing_session()
+        try:
+            result = write(db)
+            db.commit()
+        except (StaleVersion, StaleDataError):
+            db.rollback()
+            self.stale = True
+            self.problems.append((None, STALE))
+            return None
+        except InvalidInput as error:
+            db.rollback()
+            self.problems.extend(problems_from(error))
+            return None
+        except (Conflict, Forbidden) as error:
+            db.rollback()
+            self.problems.extend(problems_from(error))
+            return None
+        except NotFound:
+            db.rollback()
+            raise
+        return result
+
+
+def see_other(location: str) -> Any:
+    """After a successful form: go to the page that shows the result (POST/redirect/GET)."""
+    return redirect(location, 303)
+
+
+__all__ = [
+    "Attempt",
+    "SignInRequired",
+    "STALE",
+    "VERSION_FIELD",
+    "check_version",
+    "field_anchor",
+    "for_people",
+    "message_for",
+    "posted_version",
+    "problems_from",
+    "see_other",
+    "signed_in",
+]
