@@ -38,7 +38,8 @@ HOME = "/review"
 ALL_KINDS = frozenset(ItemKind)
 QUEUE_SIZE = 100
 REASON = "#reason"
-NO_REASON = "Enter the reason: the supplier sees it, so say what to change before it comes back."
+NO_LISTING_REASON = "Enter why the listing is sent back: the supplier sees your reason."
+NO_CHANGE_REASON = "Enter why the change is rejected: the supplier sees your reason."
 LONG_REASON = f"The reason must be {REASON_MAX:,} characters or fewer."
 
 
@@ -54,11 +55,11 @@ def _item(session: Session, person: Principal, item_id: int) -> CatalogueItem:
     return get_item(session, item_id, ALL_KINDS, visibility_for(person))
 
 
-def _posted_reason(form: Attempt) -> str:
+def _posted_reason(form: Attempt, missing: str) -> str:
     """The reason from the form, checked as the catalogue will (with a message for people)."""
     reason = request.form.get("reason", "")
     if not reason.strip():
-        form.add(REASON, NO_REASON)
+        form.add(REASON, missing)
     elif len(reason.strip()) > REASON_MAX:
         form.add(REASON, LONG_REASON)
     return reason
@@ -127,7 +128,7 @@ def review_listing(item_id: int) -> Page:
 def _decide_listing(item_id: int, name: str) -> ResponseReturnValue:
     person = _authority()
     form = Attempt()
-    reason = _posted_reason(form) if name == "reject" else None
+    reason = _posted_reason(form, NO_LISTING_REASON) if name == "reject" else None
     checked_before = bool(form.problems)
 
     def decide(db: Session) -> CatalogueItem:
@@ -200,7 +201,7 @@ def _decide_revision(
 ) -> ResponseReturnValue:
     person = _authority()
     form = Attempt()
-    reason = _posted_reason(form) if what == "rejected" else ""
+    reason = _posted_reason(form, NO_CHANGE_REASON) if what == "rejected" else ""
     checked_before = bool(form.problems)
 
     def decide(db: Session) -> CatalogueItem:

@@ -182,10 +182,10 @@ def test_the_authority_publishes_rejects_and_approves(page, site):
     page.get_by_role("link", name="Hadrian Practice System").click()
     page.get_by_role("button", name="Send back to the supplier").click()
     summary = page.locator(".nhsuk-error-summary")
-    assert "Enter the reason" in summary.inner_text()
+    assert "Enter why the listing is sent back" in summary.inner_text()
     assert page.title().startswith("Error: ")
     accessible(page, "review-reject-without-reason")
-    summary.get_by_role("link", name=re.compile("^Enter the reason")).click()
+    summary.get_by_role("link", name=re.compile("^Enter why the listing is sent back")).click()
     assert page.evaluate("document.activeElement.id") == "reason"
     page.keyboard.type("Name the RFA version the system was accredited against.")
     page.get_by_role("button", name="Send back to the supplier").click()

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import html
 import re
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
-from catalogue.listings import accreditation, revisions
+from catalogue.listings import accreditation, revisions, writes
 from catalogue.models import AuditEvent, ItemRevision, ItemStatus, RevisionStatus
 from catalogue.principal import CONSOLE, Role
-from tests.factories import item, supplier_id
+from tests.factories import item, price_body, supplier_id, supplier_principal
+from web.presenting import money
 
 from .conftest import post_form, sign_in
 from .supplier_fixtures import pending_change, submitted_listing
@@ -122,7 +124,9 @@ def test_sending_back_needs_a_reason_and_the_supplier_sees_it(db, web, reviewer,
     assert refused.status_code == 422
     text = refused.get_data(as_text=True)
     assert "There is a problem" in text and "<title>Error: " in text
-    assert '<a href="#reason">Enter the reason' in text  # summary links to the field
+    assert (
+        '<a href="#reason">Enter why the listing is sent back' in text
+    )  # summary links to the field
     assert 'id="reason-error"' in text  # and the message is beside it
     db.refresh(listing)
     assert listing.status is ItemStatus.SUBMITTED
@@ -210,6 +214,26 @@ def test_a_revision_is_shown_as_field_current_and_proposed(db, web, reviewer):
     )
 
 
+def test_price_changes_are_in_the_diff_in_words(db, web, reviewer):
+    listing = item(db, "emis-web")
+    licence = listing.prices[0]
+    supplier = supplier_principal(db, "emis")
+    # As the API's price writes do on a published listing: held in its pending revision.
+    writes.update_price(db, supplier, listing, licence.id, {"amount": Decimal("3500")})
+    writes.create_price(
+        db, supplier, listing, price_body(name="Online triage", amount=Decimal("120.50"))
+    )
+    old = money(licence.tiers[0].amount)
+    db.commit()
+    rows = diff_rows(web.get(f"/review/revisions/{listing.id}").get_data(as_text=True))
+    assert (f"Price “{licence.name}”: amount", old, "£3,500.00") in rows
+    assert (
+        "New price “Online triage”",
+        "(none)",
+        "Online triage: £120.50 per practice a year",
+    ) in rows
+
+
 def test_approving_a_revision_publishes_the_change_audited(db, web, reviewer):
     listing = pending_change(db, "emis-web", summary="Approved summary for EMIS Web.")
     db.commit()
@@ -233,7 +257,7 @@ def test_rejecting_a_revision_needs_a_reason_and_keeps_the_published_listing(db,
     version = page_version(web, url)
     refused = post_form(web, f"{url}/reject", {"version": version, "reason": ""}, url)
     assert refused.status_code == 422
-    assert '<a href="#reason">Enter the reason' in refused.get_data(as_text=True)
+    assert '<a href="#reason">Enter why the change is rejected' in refused.get_data(as_text=True)
     assert revisions.pending_revision(db, listing) is not None
 
     reason = "Summaries must describe the system, not the supplier."
