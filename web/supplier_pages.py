@@ -22,7 +22,6 @@ from catalogue.models import (
     OrderStatus,
     RevisionStatus,
 )
-from catalogue.orders.notices import previous_supplier_id
 from catalogue.principal import Principal, Role
 from service.database import get_session
 
@@ -48,6 +47,12 @@ def _supplier() -> Principal:
     return signed_in(Role.SUPPLIER)
 
 
+def _is_leaving(person: Principal, migration: CallOffMigration) -> bool:
+    """The practice leaves one of this supplier's systems (the notice is the supplier's to
+    acknowledge); the other notices it sees are of practices joining it."""
+    return migration.previous_system.supplier_id == person.supplier_id
+
+
 def _crumbs(*more: tuple[str, str]) -> list[tuple[str, str]]:
     return [("Home", "/"), ("Your listings and orders", HOME), *more]
 
@@ -71,7 +76,7 @@ def supplier_home() -> Page:
     latest = revisions.latest_revisions(session, [item.id for item in items])
     placed, placed_total = orders.list_orders(session, person, 1, SHOWN)
     notices, notices_total = orders.list_notices(session, person, 1, SHOWN)
-    leaving = [m for m in notices if previous_supplier_id(m) == person.supplier_id]
+    leaving = [m for m in notices if _is_leaving(person, m)]
     to_accept = [order for order in placed if order.status is OrderStatus.SUBMITTED]
     to_acknowledge = [m for m in leaving if m.acknowledged_at is None]
     pages = max(1, -(-total // LISTINGS_PER_PAGE))
@@ -206,7 +211,7 @@ def _notice_page(
 ) -> Page:
     problems = problems or []
     order = migration.order
-    ours = previous_supplier_id(migration) == person.supplier_id
+    ours = _is_leaving(person, migration)
     return render(
         "supplier_notice.html",
         title=f"Migration of {migration.organisation.name}",
