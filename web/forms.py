@@ -144,7 +144,9 @@ class Attempt:
             return None
         except (Conflict, Forbidden) as error:
             db.rollback()
-            self.problems.extend(problems_from(error))
+            # The message says what stands in the way; a conflict's details (the transitions
+            # allowed, say) are for programs, and name no control of the form.
+            self.problems.append((None, error.message))
             return None
         except NotFound:
             db.rollback()

@@ -21,8 +21,10 @@ from . import (
     forms,
     item_pages,
     pages,
+    review_pages,
     search_page,
     signing_in,
+    supplier_pages,
 )
 
 log = logging.getLogger(__name__)
@@ -34,7 +36,16 @@ SESSION_HOURS = 8
 
 # Each page module adds its routes to pages.blueprint when imported: here, and only here, so that
 # the blueprint is complete before it is registered (and web.pages never imports a page).
-PAGE_MODULES = (account_pages, catalogue_pages, compare_page, forms, item_pages, search_page)
+PAGE_MODULES = (
+    account_pages,
+    catalogue_pages,
+    compare_page,
+    forms,
+    item_pages,
+    review_pages,
+    search_page,
+    supplier_pages,
+)
 
 
 def _truthy(value: str | None) -> bool:

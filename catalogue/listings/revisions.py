@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from catalogue.errors import Conflict, Forbidden, InvalidInput, NotFound
 from catalogue.listings.rules import (
@@ -35,7 +35,7 @@ from catalogue.listings.rules import (
     validate_fields_for,
     validate_price,
 )
-from catalogue.models import CatalogueItem, ItemRevision, RevisionStatus, utcnow
+from catalogue.models import CatalogueItem, ItemRevision, Lot, RevisionStatus, utcnow
 from catalogue.principal import Principal
 from catalogue.validation import REASON_MAX, FieldErrors
 
@@ -275,3 +275,36 @@ def _decide(
     revision.decided_at = utcnow()
     revision.decided_by = actor.label
     revision.rejection_reason = reason
+
+
+def pending_queue(session: Session) -> list[ItemRevision]:
+    """Every pending revision, the oldest first (the authority's review queue), with its item."""
+    return list(
+        session.scalars(
+            select(ItemRevision)
+            .where(ItemRevision.status == RevisionStatus.PENDING)
+            .options(
+                joinedload(ItemRevision.item).options(
+                    joinedload(CatalogueItem.supplier),
+                    joinedload(CatalogueItem.lot).joinedload(Lot.framework),
+                )
+            )
+            .order_by(ItemRevision.created_at, ItemRevision.id)
+        )
+    )
+
+
+def latest_revisions(session: Session, item_ids: list[int]) -> dict[int, ItemRevision]:
+    """The newest revision of each of these items that has one (pending or decided), so a
+    supplier sees what is waiting for review and why a change was last rejected."""
+    latest: dict[int, ItemRevision] = {}
+    if not item_ids:
+        return latest
+    found = session.scalars(
+        select(ItemRevision)
+        .where(ItemRevision.item_id.in_(item_ids))
+        .order_by(ItemRevision.item_id, ItemRevision.created_at.desc(), ItemRevision.id.desc())
+    )
+    for revision in found:
+        latest.setdefault(revision.item_id, revision)
+    return latest
