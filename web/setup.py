@@ -20,6 +20,8 @@ from . import (
     compare_page,
     forms,
     item_pages,
+    order_form_pages,
+    order_pages,
     pages,
     search_page,
     signing_in,
@@ -34,7 +36,16 @@ SESSION_HOURS = 8
 
 # Each page module adds its routes to pages.blueprint when imported: here, and only here, so that
 # the blueprint is complete before it is registered (and web.pages never imports a page).
-PAGE_MODULES = (account_pages, catalogue_pages, compare_page, forms, item_pages, search_page)
+PAGE_MODULES = (
+    account_pages,
+    catalogue_pages,
+    compare_page,
+    forms,
+    item_pages,
+    order_form_pages,
+    order_pages,
+    search_page,
+)
 
 
 def _truthy(value: str | None) -> bool:
