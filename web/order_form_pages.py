@@ -32,6 +32,7 @@ from catalogue.models import (
     OrganisationKind,
 )
 from catalogue.orders.migration import OPTION_DESCRIPTIONS
+from catalogue.pricing import to_pennies
 from catalogue.principal import Principal, Role
 from service.database import get_session
 
@@ -475,7 +476,7 @@ def _migration_page(
             source = priced.source
             if priced.cost is not None:
                 since = show_day(priced.first_day)
-                cost = f"{money(priced.cost)} from {since} to the end of the term"
+                cost = f"{money(to_pennies(priced.cost))} from {since} to the end of the term"
             elif source.available:
                 cost = "Priced once the go-live date, commencement and term are known"
             else:

@@ -22,6 +22,7 @@ from catalogue import audit, orders
 from catalogue.errors import Conflict
 from catalogue.models import CallOffOrder, ItemKind, OrderStatus, Organisation
 from catalogue.orders.export import estimate_csv, estimate_xlsx
+from catalogue.pricing import to_pennies
 from catalogue.principal import Principal, Role
 from service.database import get_session
 from service.downloads import CSV, XLSX, download
@@ -105,12 +106,12 @@ def payers(split: Any) -> list[tuple[str, Decimal]]:
 
 
 def payer_totals(*splits: Any) -> list[tuple[str, Decimal]]:
-    """The payers of several splits added up (one-off plus recurring)."""
+    """The payers of several splits added up (one-off plus recurring), to the penny."""
     totals: dict[str, Decimal] = {}
     for split in splits:
         for name, amount in payers(split):
             totals[name] = totals.get(name, Decimal(0)) + amount
-    return list(totals.items())
+    return [(name, to_pennies(amount)) for name, amount in totals.items()]
 
 
 @dataclass(frozen=True)
@@ -291,7 +292,7 @@ def order_list() -> Page:
         api_url="/api/v1/orders" + (f"?status={status.value}" if status else ""),
         rows=rows,
         total=total,
-        status=status.value if status else "",
+        chosen_status=status.value if status else "",
         statuses=[("", "Any status")] + [(s.value, STATUS_WORDS[s][0]) for s in OrderStatus],
         status_words=STATUS_WORDS,
         page=page,
@@ -374,9 +375,9 @@ def _year_rows(estimate: orders.Estimate) -> list[dict[str, Any]]:
             {
                 "label": f"Year {span.year}",
                 "span": span,
-                "order": order_year.total,
-                "baseline": base_year.total,
-                "change": change_year.total,
+                "order": to_pennies(order_year.total),
+                "baseline": to_pennies(base_year.total),
+                "change": to_pennies(change_year.total),
                 "order_payers": payer_totals(order_year.one_off, order_year.recurring),
                 "baseline_payers": payer_totals(base_year.one_off, base_year.recurring),
                 "change_payers": payer_totals(change_year.one_off, change_year.recurring),
@@ -386,9 +387,9 @@ def _year_rows(estimate: orders.Estimate) -> list[dict[str, Any]]:
         {
             "label": "Whole term",
             "span": None,
-            "order": estimate.totals.total,
-            "baseline": estimate.baseline.total,
-            "change": change.total,
+            "order": to_pennies(estimate.totals.total),
+            "baseline": to_pennies(estimate.baseline.total),
+            "change": to_pennies(change.total),
             "order_payers": payer_totals(estimate.totals.one_off, estimate.totals.recurring),
             "baseline_payers": payer_totals(estimate.baseline.one_off, estimate.baseline.recurring),
             "change_payers": payer_totals(change.one_off, change.recurring),
@@ -450,9 +451,9 @@ def order_business_case(call_off_id: str) -> Page:
         recipients=[
             {
                 "recipient": recipient,
-                "order": recipient.summary.total,
-                "baseline": recipient.baseline.total,
-                "change": recipient.summary.total - recipient.baseline.total,
+                "order": to_pennies(recipient.summary.total),
+                "baseline": to_pennies(recipient.baseline.total),
+                "change": to_pennies(recipient.summary.total - recipient.baseline.total),
             }
             for recipient in estimate.recipients
         ],
