@@ -125,6 +125,7 @@ def _start_page(person: Principal, entries: dict[str, str], problems: Problems) 
         title="Start an order",
         breadcrumbs=order_breadcrumbs(),
         errors=problems,
+        error_count=len(problems),
         entries=entries,
         selections=[("", "Choose a selection")]
         + [(str(s.id), f"{s.name} ({s.practice.name})") for s in locked],
@@ -194,6 +195,7 @@ def _details_page(
         order=order,
         entries=entries,
         errors=list(problems),
+        error_count=len(problems),
         date_hint=DATE_HINT,
         status=409 if problems else 200,
     )
@@ -265,6 +267,7 @@ def _recipients_page(
         query=query,
         chosen=set(chosen),
         errors=list(problems),
+        error_count=len(problems),
         status=409 if problems else 200,
     )
 
@@ -345,6 +348,7 @@ def _items_page(
         choices=_catalogue_choices(order),
         add=entries.get("add", ""),
         errors=list(problems),
+        error_count=len(problems),
         status=409 if problems else 200,
     )
 
@@ -503,6 +507,7 @@ def _migration_page(
         dates=dates,
         options=options,
         errors=list(problems),
+        error_count=len(problems),
         date_hint=DATE_HINT,
         status=status,
     )

@@ -331,6 +331,7 @@ def order_page(
         own=_own_practice_dates(person, order),
         history=_history(session, person, order),
         errors=problems or [],
+        error_count=len(problems or []),
         warnings=orders.level_warnings(order),
         status=status,
     )
