@@ -30,6 +30,7 @@ from service.downloads import CSV, XLSX, download
 from .chart import cost_chart
 from .forms import Attempt, check_version, see_other, signed_in
 from .pages import Page, Problems, blueprint, render
+from .presenting import money
 
 PAGE_SIZE = 25
 HISTORY_LIMIT = 100
@@ -58,6 +59,14 @@ ACTION_WORDS = {
 
 
 # ------------------------------------------------------------------------------ shared parts
+
+
+@blueprint.app_template_filter("change")
+def _change(amount: Decimal) -> str:
+    """A change from the baseline in words: "£46.80 less", "£7,530.20 more", "No change"."""
+    if not amount:
+        return "No change"
+    return f"{money(abs(amount))} {'more' if amount > 0 else 'less'}"
 
 
 def order_url(order: CallOffOrder | str, part: str = "") -> str:

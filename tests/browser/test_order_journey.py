@@ -16,7 +16,7 @@ from catalogue.models import Organisation
 from catalogue.orders.dates import months_after, period_end
 from catalogue.principal import CONSOLE, Role
 
-from .conftest import accessible
+from .conftest import PRACTICE_EMAIL, PRACTICE_PASSWORD, accessible
 from .test_journeys import tab_to
 
 pytestmark = pytest.mark.xdist_group("browser")
@@ -179,3 +179,22 @@ def test_a_migration_order_by_keyboard_to_submit_and_the_business_case(
     assert "Submitted" in page.locator("h1").inner_text()
     assert "Order submitted" in page.locator("table").last.inner_text()
     accessible(page, "order-submitted")
+
+    # The practice sees the order, read only, with the dates that matter to it.
+    _press(page, "form[action='/sign-out'] button")
+    page.goto("/sign-in")
+    _type_into(page, "#email", PRACTICE_EMAIL)
+    _type_into(page, "#password", PRACTICE_PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _press(page, "a[href='/orders']")
+    bedding_in_end = months_after(go_live, 3).strftime("%-d %B %Y")
+    row = page.get_by_role("row", name=re.compile(call_off_id))
+    assert bedding_in_end in row.inner_text()
+    assert go_live.strftime("%-d %B %Y") in row.inner_text()
+    accessible(page, "order-list-practice")
+    _press(page, f"a[href='/orders/{call_off_id}']")
+    dates = page.locator("#your-dates").inner_text()
+    assert bedding_in_end in dates and "read only" in dates
+    assert page.locator("main form").count() == 0  # nothing to change
+    accessible(page, "order-practice")
