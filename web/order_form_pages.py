@@ -53,7 +53,9 @@ def parse_day(raw: str, anchor: str, label: str, problems: Problems) -> date | N
     if not raw.strip():
         return None
     match = _DAY.match(raw)
-    parts = (match.group(3), match.group(2), match.group(1)) if match else None
+    parts: tuple[str, ...] | None = (
+        (match.group(3), match.group(2), match.group(1)) if match else None
+    )
     if parts is None and (iso := _ISO.match(raw)):
         parts = iso.groups()
     try:
@@ -181,7 +183,7 @@ def order_create() -> ResponseReturnValue:
 
 
 def _details_page(
-    order: CallOffOrder, entries: dict[str, str] | None = None, problems: Problems = ()
+    order: CallOffOrder, entries: dict[str, str] | None = None, problems: Problems | None = None
 ) -> Page:
     entries = entries or {
         "description": order.description or "",
@@ -194,8 +196,8 @@ def _details_page(
         breadcrumbs=order_breadcrumbs(order),
         order=order,
         entries=entries,
-        errors=list(problems),
-        error_count=len(problems),
+        errors=list(problems or []),
+        error_count=len(problems or []),
         date_hint=DATE_HINT,
         status=409 if problems else 200,
     )
@@ -248,7 +250,7 @@ def _recipients_page(
     person: Principal,
     order: CallOffOrder,
     chosen: list[str] | None = None,
-    problems: Problems = (),
+    problems: Problems | None = None,
 ) -> Page:
     query = request.args.get("q", "").strip()[:100]
     on_order = [r.organisation for r in order.recipients]
@@ -266,8 +268,8 @@ def _recipients_page(
         more=len(found) - len(shown & {p.ods_code for p in found}) > MAX_PRACTICES_SHOWN,
         query=query,
         chosen=set(chosen),
-        errors=list(problems),
-        error_count=len(problems),
+        errors=list(problems or []),
+        error_count=len(problems or []),
         status=409 if problems else 200,
     )
 
@@ -316,7 +318,7 @@ def _catalogue_choices(order: CallOffOrder) -> list[tuple[str, str]]:
 
 
 def _items_page(
-    order: CallOffOrder, entries: dict[str, str] | None = None, problems: Problems = ()
+    order: CallOffOrder, entries: dict[str, str] | None = None, problems: Problems | None = None
 ) -> Page:
     entries = entries or {}
     lines = []
@@ -347,8 +349,8 @@ def _items_page(
         lines=lines,
         choices=_catalogue_choices(order),
         add=entries.get("add", ""),
-        errors=list(problems),
-        error_count=len(problems),
+        errors=list(problems or []),
+        error_count=len(problems or []),
         status=409 if problems else 200,
     )
 
@@ -442,11 +444,35 @@ def _local_anchor(anchor: str | None) -> str | None:
     return "#" + name if name else None
 
 
+def _priced_options(order: CallOffOrder, planned: PlannedMigration) -> list[tuple[str, str, str]]:
+    """The three audit-trail options as radios, dearest first for this practice, each with its
+    service and its cost from the day after the previous service ends to the end of the term."""
+    options = []
+    previous = planned.previous_system
+    for priced in orders.option_costs(get_session(), order, planned):  # type: ignore[arg-type]
+        source = priced.source
+        if priced.cost is not None:
+            since = show_day(priced.first_day)
+            cost = f"{money(to_pennies(priced.cost))} from {since} to the end of the term"
+        elif source.available:
+            cost = "Priced once the go-live date, commencement and term are known"
+        else:
+            cost = f"Not offered: {previous.supplier.name} lists no such service"
+        options.append(
+            (
+                source.option.value,
+                OPTION_DESCRIPTIONS[source.option],
+                f"{source.item.name if source.item else 'No service'}. {cost}.",
+            )
+        )
+    return options
+
+
 def _migration_page(
     order: CallOffOrder,
     practice: Organisation,
     entries: dict[str, str] | None = None,
-    problems: Problems = (),
+    problems: Problems | None = None,
     status: int = 200,
 ) -> Page:
     saved = next((m for m in order.migrations if m.organisation_id == practice.id), None)
@@ -462,36 +488,20 @@ def _migration_page(
     ignored: Problems = []
     go_live = parse_day(entries["planned_go_live"], "", "", ignored)
     notice = parse_day(entries["notice_given_on"], "", "", ignored)
-    planned = PlannedMigration(
-        practice,
-        previous,
-        go_live,
-        notice,
-        saved.service_end if saved else None,
-        None,
-        saved.audit_trail_quantity if saved else None,
-    )
     # Worked out on the server from what the form holds (saved or not).
     dates = orders.migration_dates(go_live, notice_given_on=notice) if go_live else None
-    session = get_session()
     options = []
     if previous is not None:
-        for priced in orders.option_costs(session, order, planned):  # type: ignore[arg-type]
-            source = priced.source
-            if priced.cost is not None:
-                since = show_day(priced.first_day)
-                cost = f"{money(to_pennies(priced.cost))} from {since} to the end of the term"
-            elif source.available:
-                cost = "Priced once the go-live date, commencement and term are known"
-            else:
-                cost = f"Not offered: {previous.supplier.name} lists no such service"
-            options.append(
-                (
-                    source.option.value,
-                    OPTION_DESCRIPTIONS[source.option],
-                    f"{source.item.name if source.item else 'No service'}. {cost}.",
-                )
-            )
+        planned = PlannedMigration(
+            practice,
+            previous,
+            go_live,
+            notice,
+            saved.service_end if saved else None,
+            None,
+            saved.audit_trail_quantity if saved else None,
+        )
+        options = _priced_options(order, planned)
     ordered = [
         line.catalogue_item for line in order.items if line.catalogue_item.kind is ItemKind.SYSTEM
     ]
@@ -506,8 +516,8 @@ def _migration_page(
         entries=entries,
         dates=dates,
         options=options,
-        errors=list(problems),
-        error_count=len(problems),
+        errors=list(problems or []),
+        error_count=len(problems or []),
         date_hint=DATE_HINT,
         status=status,
     )

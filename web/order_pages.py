@@ -107,10 +107,11 @@ def changing_system(order: CallOffOrder) -> list[Organisation]:
 def payers(split: Any) -> list[tuple[str, Decimal]]:
     """Who pays what in a split of the estimate, in its own order and by its own names: the
     payers are the estimate's (its fields), never a list of ours."""
-    if isinstance(split, dict):
-        pairs = split.items()
-    else:
-        pairs = ((f.name, getattr(split, f.name)) for f in dataclasses.fields(split))
+    pairs: list[tuple[str, Decimal]] = (
+        list(split.items())
+        if isinstance(split, dict)
+        else [(f.name, getattr(split, f.name)) for f in dataclasses.fields(split)]
+    )
     return [(name, value) for name, value in pairs if name != "total"]
 
 
