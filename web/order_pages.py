@@ -218,8 +218,8 @@ def task_problems(order: CallOffOrder, problems: Problems) -> Problems:
     shown: Problems = []
     for anchor, message in problems:
         name = (anchor or "").lstrip("#")
-        if not name:
-            target = None
+        if not name or name in {"transition", "status"}:
+            target = None  # about the whole order: the summary says it, linking nowhere
         elif name.startswith("migrations-"):
             target = "task-migration-" + name.split("-")[1].upper()
         elif name.startswith("migration"):

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from catalogue import orders
+from catalogue import orders, selections
 from catalogue.models import AuditEvent, CallOffOrder, OrderStatus
 from catalogue.orders.dates import months_after
 from catalogue.principal import Role
@@ -396,3 +396,89 @@ def test_the_order_list_filters_by_status(db, commissioner):
     assert submitted.call_off_id in only_submitted and draft.call_off_id not in only_submitted
     everything = _text(commissioner.get("/orders"))
     assert submitted.call_off_id in everything and draft.call_off_id in everything
+
+
+def test_an_order_starts_from_a_locked_selection(db, commissioner):
+    actor = commissioner_principal(db)
+    chosen = selections.create_selection(
+        db,
+        actor,
+        name="Riverside system change",
+        practice=PRACTICE,
+        framework="gpsoc-r",
+        term_months=36,
+    )
+    selections.add_candidates(db, actor, chosen, [item_id(db, "systmone")])
+    selections.lock_selection(db, actor, chosen)
+    db.commit()
+
+    form = _text(commissioner.get("/orders/new"))
+    assert "Riverside system change (Riverside Medical Practice)" in form
+    started = post_form(
+        commissioner,
+        "/orders/new",
+        {"start": "selection", "selection_id": chosen.id, "key": "from-selection"},
+        page="/orders/new",
+    )
+    assert started.status_code == 303
+    page = _text(commissioner.get(started.headers["Location"]))
+    # The winner, its supplier and the practice, and the practice's change of system.
+    assert "SystmOne" in page and "TPP" in page and "Riverside Medical Practice" in page
+    assert f"Migration: Riverside Medical Practice ({PRACTICE})" in page
+
+    # The same form sent twice places one order.
+    again = post_form(
+        commissioner,
+        "/orders/new",
+        {"start": "selection", "selection_id": chosen.id, "key": "from-selection"},
+        page="/orders/new",
+    )
+    assert again.headers["Location"] == started.headers["Location"]
+
+
+def test_a_stale_migration_step_keeps_the_dates_and_the_option_chosen(db, commissioner):
+    order = _placed(db, migration={"previous_system_id": None})
+    url = f"/orders/{order.call_off_id}/migrations/{PRACTICE}"
+    stale = _version(commissioner, url)
+    current = orders.get_order(db, commissioner_principal(db), order.call_off_id)
+    orders.update_order(db, commissioner_principal(db), current, {"term_months": 24})
+    db.commit()
+    go_live = migration_go_live(order.commencement_date)
+    response = post_form(
+        commissioner,
+        url,
+        {
+            "planned_go_live": _day(go_live),
+            "audit_trail_option": "single_user_retention",
+            "action": "save",
+            "version": stale,
+        },
+        page=url,
+    )
+    assert response.status_code == 409
+    page = _text(response)
+    assert "Someone else changed this" in page
+    assert f'value="{_day(go_live)}"' in page
+    assert re.search(r'value="single_user_retention"\s+checked', page)
+    db.expire_all()
+    assert db.get(CallOffOrder, order.id).migrations[0].planned_go_live is None
+
+
+def test_a_submitted_order_offers_no_forms_and_says_why(db, commissioner):
+    order = _placed(db)
+    orders.transition(db, commissioner_principal(db), order, orders.Transition.SUBMIT)
+    db.commit()
+    url = f"/orders/{order.call_off_id}"
+    page = _text(commissioner.get(url))
+    assert "Submit the order" not in page and f"{url}/details" not in page
+    refused = commissioner.get(f"{url}/details")
+    assert refused.status_code == 409
+    assert "only a draft can be changed" in _text(refused)
+    posted = post_form(
+        commissioner,
+        f"{url}/submit",
+        {"version": str(db.get(CallOffOrder, order.id).version)},
+        page=url,
+    )
+    assert posted.status_code == 409
+    assert "Allowed from submitted: " in _text(posted)
