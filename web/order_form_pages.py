@@ -28,6 +28,7 @@ from catalogue.models import (
     CatalogueItem,
     FrameworkStatus,
     ItemKind,
+    OrderStatus,
     Organisation,
     OrganisationKind,
 )
@@ -81,12 +82,17 @@ def _whole_number(raw: str, anchor: str, label: str, problems: Problems) -> int 
     return int(text)
 
 
+def _identifier(raw: str) -> int | None:
+    """A row id from a form: digits, small enough for the database."""
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
 def _changing(call_off_id: str) -> tuple[Principal, CallOffOrder]:
     """The commissioner and its order, for a form: only a draft is changed (the page says so
     otherwise, rather than offering a form the catalogue would refuse)."""
     person = signed_in(Role.COMMISSIONER)
     order = read_order(person, call_off_id)
-    if order.status.value != "draft":
+    if order.status is not OrderStatus.DRAFT:
         abort(
             409,
             f"Order {order.call_off_id} is {order.status.value}; only a draft can be changed.",
@@ -152,18 +158,20 @@ def order_create() -> ResponseReturnValue:
     problems: Problems = []
     data: dict[str, Any] = {"description": entries["description"]}
     if entries["start"] == "selection":
-        if not entries["selection_id"].isdigit():
+        selection_id = _identifier(entries["selection_id"])
+        if selection_id is None:
             problems.append(("#selection-id", "Choose the signed-off selection to order from."))
         else:
-            data["selection_id"] = int(entries["selection_id"])
+            data["selection_id"] = selection_id
         if not entries["description"]:
             del data["description"]  # the selection names the order
     elif entries["start"] == "hand":
         if not entries["framework"]:
             problems.append(("#framework", "Choose the framework to order from."))
-        if not entries["supplier_id"].isdigit():
+        chosen_supplier = _identifier(entries["supplier_id"])
+        if chosen_supplier is None:
             problems.append(("#supplier-id", "Choose the supplier to order from."))
-        data.update(framework=entries["framework"], supplier_id=int(entries["supplier_id"] or 0))
+        data.update(framework=entries["framework"], supplier_id=chosen_supplier)
     else:
         problems.append(("#start", "Choose how to start the order."))
     form = Attempt(problems)
@@ -390,15 +398,14 @@ def order_items_save(call_off_id: str) -> ResponseReturnValue:
         )
     added = entries.get("add", "")
     if added:
-        item_id, _, price_id = added.partition(":")
-        if not (item_id.isdigit() and price_id.isdigit()):
+        raw_item, _, raw_price = added.partition(":")
+        item_id, price_id = _identifier(raw_item), _identifier(raw_price)
+        if item_id is None or price_id is None:
             problems.append(("#add", "Choose an item from the list."))
         else:
             # No quantities given: the catalogue fills them in (a per-patient price from each
             # practice's list size).
-            lines.append(
-                {"catalogue_item_id": int(item_id), "price_id": int(price_id), "quantities": {}}
-            )
+            lines.append({"catalogue_item_id": item_id, "price_id": price_id, "quantities": {}})
     form = Attempt(problems)
     if _update(person, order.call_off_id, {"items": lines}, form) is None:
         return _items_page(_fresh(person, call_off_id), entries, form.problems)

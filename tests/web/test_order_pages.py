@@ -482,3 +482,26 @@ def test_a_submitted_order_offers_no_forms_and_says_why(db, commissioner):
     )
     assert posted.status_code == 409
     assert "Allowed from submitted: " in _text(posted)
+
+
+def test_odd_form_values_are_explained_never_a_server_error(db, commissioner):
+    huge = "9" * 40
+    started = post_form(
+        commissioner,
+        "/orders/new",
+        {"start": "hand", "framework": "gpsoc-r", "supplier_id": huge, "key": "odd"},
+        page="/orders/new",
+    )
+    assert started.status_code == 400
+    assert "Choose the supplier to order from." in _text(started)
+    order = _placed(db)
+    url = f"/orders/{order.call_off_id}/items"
+    added = post_form(
+        commissioner,
+        url,
+        {"add": f"{huge}:1", "version": _version(commissioner, url)},
+        page=url,
+    )
+    assert added.status_code == 409
+    assert "Choose an item from the list." in _text(added)
+    assert commissioner.get(f"/orders/{order.call_off_id}/migrations/Z99999").status_code == 404
