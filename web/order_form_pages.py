@@ -147,7 +147,12 @@ def _start_page(person: Principal, entries: dict[str, str], problems: Problems) 
 @blueprint.get("/orders/new")
 def order_new() -> Page:
     person = signed_in(Role.COMMISSIONER)
-    return _start_page(person, {"key": secrets.token_urlsafe(16)}, [])
+    entries = {"key": secrets.token_urlsafe(16)}
+    # A selection's page may link here with the selection chosen.
+    selection = request.args.get("selection", "")
+    if _identifier(selection) is not None:
+        entries.update(start="selection", selection_id=selection)
+    return _start_page(person, entries, [])
 
 
 @blueprint.post("/orders/new")

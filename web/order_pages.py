@@ -106,13 +106,18 @@ def changing_system(order: CallOffOrder) -> list[Organisation]:
 
 def payers(split: Any) -> list[tuple[str, Decimal]]:
     """Who pays what in a split of the estimate, in its own order and by its own names: the
-    payers are the estimate's (its fields), never a list of ours."""
-    pairs: list[tuple[str, Decimal]] = (
-        list(split.items())
-        if isinstance(split, dict)
-        else [(f.name, getattr(split, f.name)) for f in dataclasses.fields(split)]
-    )
-    return [(name, value) for name, value in pairs if name != "total"]
+    payers are the estimate's (a mapping, or the amounts of a dataclass), never a list of ours."""
+    if isinstance(split, dict):
+        pairs = list(split.items())
+    elif dataclasses.is_dataclass(split):
+        pairs = [(f.name, getattr(split, f.name)) for f in dataclasses.fields(split)]
+    else:
+        pairs = list(vars(split).items())
+    return [
+        (str(name), value)
+        for name, value in pairs
+        if str(name) != "total" and isinstance(value, Decimal)
+    ]
 
 
 def payer_totals(*splits: Any) -> list[tuple[str, Decimal]]:
@@ -501,6 +506,7 @@ __all__ = [
     "order_breadcrumbs",
     "order_page",
     "order_url",
+    "payer_totals",
     "payers",
     "read_order",
     "task_list",

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -30,6 +32,7 @@ from tests.factories import (
     price_ids,
     supplier_id,
 )
+from web.order_pages import payer_totals, payers
 
 from .conftest import post_form, sign_in
 
@@ -412,8 +415,10 @@ def test_an_order_starts_from_a_locked_selection(db, commissioner):
     selections.lock_selection(db, actor, chosen)
     db.commit()
 
-    form = _text(commissioner.get("/orders/new"))
-    assert "Riverside system change (Riverside Medical Practice)" in form
+    # A selection's page links to the form with the selection chosen.
+    form = _text(commissioner.get(f"/orders/new?selection={chosen.id}"))
+    assert f'<option value="{chosen.id}" selected>Riverside system change (Riverside' in form
+    assert re.search(r'value="selection"\s+checked', form)
     started = post_form(
         commissioner,
         "/orders/new",
@@ -505,3 +510,34 @@ def test_odd_form_values_are_explained_never_a_server_error(db, commissioner):
     assert added.status_code == 409
     assert "Choose an item from the list." in _text(added)
     assert commissioner.get(f"/orders/{order.call_off_id}/migrations/Z99999").status_code == 404
+
+
+def test_the_business_case_shows_the_payers_the_estimate_has():
+    """Payers are the estimate's own (two today, three once the practice pays its share), in
+    its order; the page never names them itself."""
+
+    @dataclass
+    class ThreeWay:
+        central: Decimal
+        commissioner: Decimal
+        practice: Decimal
+
+        @property
+        def total(self) -> Decimal:
+            return self.central + self.commissioner + self.practice
+
+    split = ThreeWay(Decimal("1.00"), Decimal("2.00"), Decimal("3.00"))
+    assert payers(split) == [
+        ("central", Decimal("1.00")),
+        ("commissioner", Decimal("2.00")),
+        ("practice", Decimal("3.00")),
+    ]
+    assert payers({"central": Decimal(1), "local": Decimal(2), "total": Decimal(3)}) == [
+        ("central", Decimal(1)),
+        ("local", Decimal(2)),
+    ]
+    assert payer_totals(split, split) == [
+        ("central", Decimal("2.00")),
+        ("commissioner", Decimal("4.00")),
+        ("practice", Decimal("6.00")),
+    ]
