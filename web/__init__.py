@@ -6,7 +6,8 @@ Modules: `setup` (wiring into the app: assets, sessions, CSRF, security headers)
 (Flask-Login, the throttle), `pages` (the blueprint and its error pages), `catalogue_pages`
 (home, frameworks, lots, suppliers), `search_page`, `item_pages`, `compare_page`,
 `account_pages`, `presenting` (words for codes, money), `chart` (the SVG cost chart),
-`compare_export` (CSV and XLSX of a comparison)."""
+`compare_export` (CSV and XLSX of a comparison), `order_pages` (order list, order page with its
+task list and history, business case, submit), `order_form_pages` (a commissioner's draft)."""
 
 from .setup import init_app  # create_app calls it: wires the pages into the app
 

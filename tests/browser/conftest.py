@@ -41,6 +41,8 @@ PRACTICE_EMAIL = "practice.manager@riverside.example.nhs.uk"
 PRACTICE_PASSWORD = "a long practice passphrase"
 
 pytestmark = pytest.mark.xdist_group("browser")
+# The served app's sessions, for tests that make their own accounts (served_sessions).
+_SERVED: dict[str, sessionmaker] = {}
 
 
 def chromium_path() -> str:
@@ -74,6 +76,7 @@ def served(tmp_path_factory) -> Iterator[str]:
                 organisation_id=practice.id,
                 password=PRACTICE_PASSWORD,
             )
+        _SERVED["sessions"] = sessions
         state = search_state(app)
         reindex(state.engine, state.lock, sessions, sessions)
         server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -84,6 +87,12 @@ def served(tmp_path_factory) -> Iterator[str]:
         finally:
             server.shutdown()
             thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def served_sessions(served) -> sessionmaker:
+    """Sessions on the served app's database, for a test to make its own accounts."""
+    return _SERVED["sessions"]
 
 
 @pytest.fixture(scope="session")
