@@ -115,6 +115,15 @@ def message_for(problems: Problems, anchor: str) -> str | None:
     return next((text for href, text in problems if href == anchor), None)
 
 
+def _sentences(error: DomainError) -> Problems:
+    """A refusal's details that are sentences, each linked to its field's control."""
+    return [
+        (anchor, text)
+        for anchor, text in problems_from(error)
+        if text != error.message and " " in text.strip()
+    ]
+
+
 class Attempt:
     """One try at a write: runs it in the request's writing session, commits on success, rolls
     back and records why on a refusal (the person's entries stay with the view to show again)."""
@@ -144,9 +153,11 @@ class Attempt:
             return None
         except (Conflict, Forbidden) as error:
             db.rollback()
-            # The message says what stands in the way; a conflict's details (the transitions
-            # allowed, say) are for programs, and name no control of the form.
+            # The message says what stands in the way; the details that are sentences ("A81001
+            # belongs to another commissioner.") follow it, while bare values (the names of the
+            # transitions allowed, say) are for programs.
             self.problems.append((None, error.message))
+            self.problems.extend(_sentences(error))
             return None
         except NotFound:
             db.rollback()
