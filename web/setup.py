@@ -22,6 +22,8 @@ from . import (
     item_pages,
     pages,
     search_page,
+    selection_pages,
+    selection_scoring_pages,
     signing_in,
 )
 
@@ -34,7 +36,16 @@ SESSION_HOURS = 8
 
 # Each page module adds its routes to pages.blueprint when imported: here, and only here, so that
 # the blueprint is complete before it is registered (and web.pages never imports a page).
-PAGE_MODULES = (account_pages, catalogue_pages, compare_page, forms, item_pages, search_page)
+PAGE_MODULES = (
+    account_pages,
+    catalogue_pages,
+    compare_page,
+    forms,
+    item_pages,
+    search_page,
+    selection_pages,
+    selection_scoring_pages,
+)
 
 
 def _truthy(value: str | None) -> bool:
