@@ -17,9 +17,12 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from catalogue import selections
+from catalogue.errors import NotFound
+from catalogue.listings.queries import get_item
 from catalogue.models import (
     CriterionGroup,
     CriterionKind,
+    ItemKind,
     Moderation,
     Organisation,
     OrganisationKind,
@@ -420,6 +423,36 @@ def _candidate_write(
         return _candidates_page(person, chosen, fixed, entries or {})
     flash(done, "success")
     return see_other(f"/selections/{selection_id}/candidates")
+
+
+def _ids_to_add() -> list[int]:
+    """The items a commissioner compared: those named in the address, else the compare list."""
+    raw = request.args.get("ids", "")
+    named = [whole_number(part) for part in raw.split(",")] if raw else []
+    if named:
+        return [i for i in named if i is not None][: selections.MAX_CANDIDATES]
+    return [i for i in session.get(COMPARE_SESSION_KEY) or [] if isinstance(i, int)]
+
+
+@blueprint.get("/selections/add-compared")
+def selection_add_compared() -> Page:
+    """From the compare page: choose the selection to add the compared items to."""
+    person = signed_in(Role.COMMISSIONER)
+    found, _ = selections.list_selections(get_session(), person, 1, LIST_PAGE_SIZE)
+    ids = _ids_to_add()
+    items = {}
+    for item_id in ids:
+        try:  # published items only: a withdrawn one is left out, as on the compare page
+            items[item_id] = get_item(get_session(), item_id, frozenset(ItemKind))
+        except NotFound:
+            continue
+    return render(
+        "selection_add_compared.html",
+        title="Add the compared items to a selection",
+        breadcrumbs=[("Home", "/"), ("Compare", "/compare")],
+        items=list(items.values()),
+        open_selections=[s for s in found if may_change(person, s)],
+    )
 
 
 def _posted_ids() -> list[int]:

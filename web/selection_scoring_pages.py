@@ -345,10 +345,15 @@ def sensitivity_in_words(report: Mapping[str, Any]) -> str | None:
     else:
         outcome = f"would make {others} the leader instead of {leader}"
     words = f"{direction} the price weight to {found['at_price_weight']} % {outcome}."
-    if found["break_even_price_weight"] is not None and found["break_even_item_id"] in names:
+    even = found["break_even_price_weight"]
+    if (
+        even is not None
+        and found["break_even_item_id"] in names
+        and even != found["at_price_weight"]
+    ):
         words += (
-            f" They draw level at a price weight of {found['break_even_price_weight']} % "
-            f"(with {names[found['break_even_item_id']]})."
+            f" {leader} and {names[found['break_even_item_id']]} draw level at a price weight "
+            f"of {even} %."
         )
     return words
 

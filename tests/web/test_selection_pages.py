@@ -415,3 +415,84 @@ def test_signed_off_selection_refuses_changes_on_the_page(people, db):
     refused = send(client, page, {"item_id": item_id(db, "SystmOne")}, result)
     assert refused.status_code == 422
     assert "being signed off" in text_of(refused)
+
+
+def test_compared_items_go_to_a_selection_from_the_compare_page(people, db):
+    client = people["commissioner"]
+    selection_id = start_selection(client)
+    ids = compare(client, db, "Vision 3", "SystmOne")
+    assert 'id="add-to-selection"' in text_of(client.get("/compare"))
+    page = "/selections/add-compared"
+    chooser = text_of(client.get(page))
+    assert "Vision 3" in chooser and "Add to Replacement clinical system" in chooser
+    response = send(client, f"/selections/{selection_id}/candidates", {"item_id": ids}, page)
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/selections/{selection_id}/candidates"
+    # A practice compares too, but has no selection to add to.
+    assert 'id="add-to-selection"' not in text_of(people["one"].get("/compare"))
+    assert people["one"].get(page).status_code == 403
+
+
+def test_only_the_commissioners_and_the_practices_people_are_invited(people, db, make_user):
+    client = people["commissioner"]
+    selection_id = start_selection(client)
+    outsider, _ = make_user(Role.PRACTICE, "olga@elsewhere.example.nhs.uk", ods="A81002")
+    page = f"/selections/{selection_id}/evaluators"
+    assert "Olga" not in text_of(client.get(page))
+    refused = send(client, page, {"user_id": str(outsider.id)}, page)
+    assert refused.status_code == 422
+    assert '<a href="#user-id">An evaluator is one of the commissioner' in text_of(refused)
+    missing = send(client, page, {}, page)
+    assert '<a href="#user-id">Choose the person to invite.' in text_of(missing)
+    # Closing scoring before anyone is invited is refused with the reason.
+    early = send(client, f"/selections/{selection_id}/close-scoring", {}, page)
+    assert early.status_code == 422 and "Name the evaluators first" in text_of(early)
+
+
+def test_without_evaluators_the_commissioner_scores_directly(people, db):
+    client = people["commissioner"]
+    selection_id, items = set_up_competition(client, db)
+    page = f"/selections/{selection_id}/moderation"
+    shown = text_of(client.get(page))
+    assert "No evaluators were invited" in shown
+    assert "Save the agreed scores" in shown
+    criterion = db.get(Selection, selection_id).criteria[0].id
+    key = f"{criterion}-{items['Vision 3']}"
+    refused = send(client, page, {f"score-{key}": "7", f"justification-{key}": "x"}, page)
+    assert refused.status_code == 422
+    assert f'<a href="#score-{key}">Choose a score from 1 to 5' in text_of(refused)
+    saved = send(client, page, {f"score-{key}": "4", f"justification-{key}": "Demo"}, page)
+    assert saved.status_code == 303
+    result = text_of(client.get(f"/selections/{selection_id}/result"))
+    assert "score(s) are still to be entered" in result  # the other cells wait
+    # The practice reads the agreed scores; the commissioner moderates this selection.
+    practice = people["one"]
+    read_only = text_of(practice.get(page))
+    assert "Save the agreed scores" not in read_only
+    refused = send(practice, page, {f"score-{key}": "1", f"justification-{key}": "No"}, page)
+    assert refused.status_code == 422
+    assert "The commissioner moderates this selection." in text_of(refused)
+
+
+def test_the_sensitivity_is_said_in_words():
+    from web.selection_scoring_pages import sensitivity_in_words
+
+    ranked = [{"item_id": 1, "name": "EMIS Web"}, {"item_id": 2, "name": "Vision 3"}]
+    report = {
+        "ranked": ranked,
+        "sensitivity": {
+            "leader_item_id": 1,
+            "price_weight": 50,
+            "at_price_weight": 75,
+            "new_leader_item_ids": [2],
+            "outcome": "overtaken",
+            "break_even_price_weight": "72.50",
+            "break_even_item_id": 2,
+        },
+    }
+    assert sensitivity_in_words(report) == (
+        "Raising the price weight to 75 % would make Vision 3 the leader instead of EMIS Web. "
+        "EMIS Web and Vision 3 draw level at a price weight of 72.50 %."
+    )
+    report["sensitivity"] |= {"at_price_weight": None, "new_leader_item_ids": []}
+    assert "leads at every price weight from 30 % to 90 %" in sensitivity_in_words(report)
