@@ -217,8 +217,7 @@ def selection_create() -> ResponseReturnValue:
         )
     )
     if form.problems or chosen is None:
-        problems = _retarget(form.problems, {"#term_months": "#term-months"})
-        return _new_page(person, entries, problems)
+        return _new_page(person, entries, form.problems)
     flash(f"Selection {chosen.name} started. Set the weights, then add candidates.", "success")
     return see_other(f"/selections/{chosen.id}")
 
@@ -349,11 +348,8 @@ def selection_settings_save(selection_id: int) -> ResponseReturnValue:
     )
     if form.problems:
         chosen = selection_for(person, selection_id)
-        anchors = {
-            "#term_months": "#term-months",
-            "#price_weight": "#price-weight",
-            "#non_price_weights": f"#weight-{CriterionGroup.FEATURES.value}",
-        }
+        # The catalogue's fields, as forms.field_anchor names them, to this page's controls.
+        anchors = {"#non-price-weights": f"#weight-{CriterionGroup.FEATURES.value}"}
         return _settings_page(chosen, entries, _retarget(form.problems, anchors))
     flash("The settings and weights are saved.", "success")
     return see_other(f"/selections/{selection_id}")
@@ -601,12 +597,7 @@ def _criterion_input(entries: Mapping[str, Any], form: Attempt) -> selections.Cr
     )
 
 
-CRITERION_ANCHORS = {
-    "#name": "#criterion-name",
-    "#min_maturity_level": "#min-maturity-level",
-    "#max_whole_life_cost": "#max-whole-life-cost",
-    "#capabilities": "#capabilities",
-}
+CRITERION_ANCHORS = {"#name": "#criterion-name"}
 
 
 @blueprint.post("/selections/<int:selection_id>/requirements")
@@ -618,13 +609,14 @@ def selection_requirement_add(selection_id: int) -> ResponseReturnValue:
     entries["capabilities"] = request.form.getlist("capabilities")
     form = Attempt()
     data = _criterion_input(entries, form)
-    form.run(
-        changing(
-            person,
-            selection_id,
-            lambda db, chosen: selections.add_criterion(db, person, chosen, data),
+    if data is not None:  # else the form's own problems are shown and nothing is tried
+        form.run(
+            changing(
+                person,
+                selection_id,
+                lambda db, chosen: selections.add_criterion(db, person, chosen, data),
+            )
         )
-    )
     if form.problems:
         chosen = selection_for(person, selection_id)
         problems = _retarget(form.problems, CRITERION_ANCHORS)
@@ -689,8 +681,7 @@ def _evaluator_write(
     form.run(changing(person, selection_id, lambda db, chosen: change(db, person, chosen)))
     if form.problems:
         chosen = selection_for(person, selection_id)
-        fixed = _retarget(form.problems, {"#user-id": "#user-id"})
-        return _evaluators_page(person, chosen, entries or {}, fixed)
+        return _evaluators_page(person, chosen, entries or {}, form.problems)
     flash(done, "success")
     return see_other(then or f"/selections/{selection_id}/evaluators")
 

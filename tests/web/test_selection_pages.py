@@ -165,11 +165,17 @@ def test_weights_are_checked_on_the_server_and_say_what_is_left(people):
     refused = send(client, page, entries, page)
     assert refused.status_code == 422
     shown = text_of(refused)
-    assert "The group weights must add up to 100; they add up to 85." in shown
+    assert (
+        '<a href="#weight-features">The group weights must add up to 100; they add up to 85.'
+        in shown
+    )
+    assert 'id="weight-features-error"' in shown  # and beside the controls
     assert "15 left to allocate" in shown
     assert 'value="5" data-group-weight' in shown  # the person's entries are kept
     off_step = send(client, page, {**entries, "price_weight": "62"}, page)
-    assert "in steps of 5" in text_of(off_step)
+    assert '<a href="#price-weight">The price weight is 30 to 90 % in steps of 5' in text_of(
+        off_step
+    )
     saved = send(client, page, {**entries, "weight-service_levels": "20"}, page)
     assert saved.status_code == 303
     assert "Price 60 %" in text_of(client.get(f"/selections/{selection_id}"))
