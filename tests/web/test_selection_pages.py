@@ -421,6 +421,12 @@ def test_signed_off_selection_refuses_changes_on_the_page(people, db):
     refused = send(client, page, {"item_id": item_id(db, "SystmOne")}, result)
     assert refused.status_code == 422
     assert "being signed off" in text_of(refused)
+    # Withdrawn, the signature is gone and the selection changes again.
+    withdrawn = send(client, f"/selections/{selection_id}/sign-off/withdraw", {}, result)
+    assert withdrawn.status_code == 303
+    assert "Sign off the result" in text_of(client.get(result))
+    added = add_candidate(client, selection_id, item_id(db, "SystmOne"), "SystmOne")
+    assert added.status_code == 303
 
 
 def test_compared_items_go_to_a_selection_from_the_compare_page(people, db):
@@ -450,6 +456,13 @@ def test_only_the_commissioners_and_the_practices_people_are_invited(people, db,
     assert '<a href="#user-id">An evaluator is one of the commissioner' in text_of(refused)
     missing = send(client, page, {}, page)
     assert '<a href="#user-id">Choose the person to invite.' in text_of(missing)
+    # An invited person can be taken off again while scoring is open.
+    pat = re.search(r'<option value="(\d+)">Pat \(practice', text_of(client.get(page))).group(1)
+    assert send(client, page, {"user_id": pat}, page).status_code == 303
+    (evaluator,) = evaluators_of(db, selection_id)
+    removed = send(client, f"{page}/{evaluator.id}/remove", {}, page)
+    assert removed.status_code == 303
+    assert evaluators_of(db, selection_id) == []
     # Closing scoring before anyone is invited is refused with the reason.
     early = send(client, f"/selections/{selection_id}/close-scoring", {}, page)
     assert early.status_code == 422 and "Name the evaluators first" in text_of(early)
