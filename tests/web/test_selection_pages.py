@@ -515,3 +515,25 @@ def test_the_sensitivity_is_said_in_words():
     )
     report["sensitivity"] |= {"at_price_weight": None, "new_leader_item_ids": []}
     assert "leads at every price weight from 30 % to 90 %" in sensitivity_in_words(report)
+
+
+PAGES = {
+    "": (200, 200),
+    "/settings": (200, 403),
+    "/candidates": (200, 200),
+    "/requirements": (200, 200),
+    "/evaluators": (200, 200),
+    "/moderation": (200, 200),
+    "/result": (200, 200),
+    "/scoring": (403, 403),  # neither is an evaluator of it
+}
+
+
+def test_every_page_of_a_new_selection_opens_for_those_taking_part(people):
+    selection_id = start_selection(people["commissioner"])
+    for path, statuses in PAGES.items():
+        for who, status in zip(("commissioner", "one"), statuses, strict=True):
+            response = people[who].get(f"/selections/{selection_id}{path}")
+            assert response.status_code == status, (who, path)
+            if status == 200:
+                assert "Replacement clinical system" in text_of(response)
