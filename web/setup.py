@@ -25,6 +25,8 @@ from . import (
     pages,
     review_pages,
     search_page,
+    selection_pages,
+    selection_scoring_pages,
     signing_in,
     supplier_pages,
 )
@@ -48,6 +50,8 @@ PAGE_MODULES = (
     order_pages,
     review_pages,
     search_page,
+    selection_pages,
+    selection_scoring_pages,
     supplier_pages,
 )
 

@@ -263,6 +263,11 @@ class SelectionEvaluatorSchema(Schema):
     name = fields.String(required=True)
     side = fields.Enum(EvaluatorSide, by_value=True, required=True)
     token_id = fields.Integer(allow_none=True, required=True)
+    user_id = fields.Integer(
+        allow_none=True,
+        required=True,
+        metadata={"description": "The person's account, when named on the web pages."},
+    )
     added_at = fields.DateTime(required=True)
     scores_entered = fields.Function(lambda e: len(e.evaluations), required=True)
 

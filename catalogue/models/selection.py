@@ -278,11 +278,13 @@ class SelectionScore(Base):
 
 class SelectionEvaluator(Base):
     """A person who scores the candidates apart: one of the commissioner's or the practice's
-    principals (a token), named by the commissioner."""
+    principals (an API token, or a person's account on the web pages), named by the
+    commissioner."""
 
     __tablename__ = "selection_evaluator"
     __table_args__ = (
         UniqueConstraint("selection_id", "token_id"),
+        Index("ix_selection_evaluator_selection_user", "selection_id", "user_id", unique=True),
         CheckConstraint("version > 0", name="version_positive"),
     )
 
@@ -290,6 +292,9 @@ class SelectionEvaluator(Base):
     selection_id: Mapped[int] = mapped_column(ForeignKey("selection.id", ondelete="CASCADE"))
     # None only for the evaluator that stands for scores entered before evaluators existed.
     token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id", ondelete="RESTRICT"))
+    # A person who signs in to the web pages (instead of a token); an account that evaluated
+    # cannot be deleted (it is disabled instead).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     name: Mapped[str] = mapped_column(String(200))
     side: Mapped[EvaluatorSide] = mapped_column(str_enum(EvaluatorSide, "evaluator_side"))
     added_by: Mapped[str] = mapped_column(String(64))

@@ -47,7 +47,10 @@ from .evaluation import (
     evaluations_by_cell,
     get_sheet,
     name_evaluator,
+    people_to_name,
     remove_evaluator,
+    sheet_of,
+    spread,
 )
 from .export import to_csv, to_xlsx
 from .facts import load_candidate_facts
@@ -78,7 +81,10 @@ __all__ = [
     "sign_off",
     "signoff",
     "evaluation",
+    "people_to_name",
     "remove_evaluator",
+    "sheet_of",
+    "spread",
     "name_evaluator",
     "get_sheet",
     "evaluations_by_cell",

@@ -28,6 +28,7 @@ from catalogue.models import (
     Selection,
     SelectionEvaluation,
     SelectionEvaluator,
+    UserAccount,
     utcnow,
 )
 from catalogue.principal import Principal, Role
@@ -71,6 +72,51 @@ def _evaluator_token(session: Session, selection: Selection, token_id: int) -> A
     return token
 
 
+def _evaluator_account(session: Session, selection: Selection, user_id: int) -> UserAccount:
+    user = session.get(UserAccount, user_id)
+    belongs = user is not None and (
+        (user.role is Role.COMMISSIONER and user.organisation_id == selection.commissioner_id)
+        or (user.role is Role.PRACTICE and user.organisation_id == selection.practice_id)
+    )
+    if user is None or not belongs:
+        raise InvalidInput(
+            "The evaluator cannot be named.",
+            {
+                "user_id": [
+                    "An evaluator is one of the commissioner's or the practice's people "
+                    "(an account of the selection's commissioner or of its practice)."
+                ]
+            },
+        )
+    if user.disabled_at is not None:
+        raise InvalidInput(
+            "The evaluator cannot be named.", {"user_id": ["That account is disabled."]}
+        )
+    return user
+
+
+def people_to_name(session: Session, selection: Selection) -> list[UserAccount]:
+    """The accounts that may be named evaluators and are not yet: the commissioner's people
+    and the practice's, active."""
+    named = {e.user_id for e in selection.evaluators if e.user_id is not None}
+    people = session.scalars(
+        select(UserAccount)
+        .where(
+            UserAccount.disabled_at.is_(None),
+            (
+                (UserAccount.role == Role.COMMISSIONER)
+                & (UserAccount.organisation_id == selection.commissioner_id)
+            )
+            | (
+                (UserAccount.role == Role.PRACTICE)
+                & (UserAccount.organisation_id == selection.practice_id)
+            ),
+        )
+        .order_by(UserAccount.role, UserAccount.name, UserAccount.id)
+    )
+    return [person for person in people if person.id not in named]
+
+
 def _ensure_scoring_open(selection: Selection) -> None:
     if selection.scoring_closed:
         raise Conflict(
@@ -85,6 +131,7 @@ def evaluator_summary(evaluator: SelectionEvaluator) -> dict[str, Any]:
         "name": evaluator.name,
         "side": evaluator.side.value,
         "token_id": evaluator.token_id,
+        "user_id": evaluator.user_id,
     }
 
 
@@ -92,19 +139,31 @@ def name_evaluator(
     session: Session,
     actor: Principal,
     selection: Selection,
-    token_id: int,
+    token_id: int | None = None,
     name: str | None = None,
+    *,
+    user_id: int | None = None,
 ) -> SelectionEvaluator:
-    """Name a principal of the commissioner or the practice as an evaluator."""
+    """Name a principal of the commissioner or the practice as an evaluator: a token (the
+    API), or a person's account (`user_id`, the web pages)."""
     ensure_writable(actor, selection)
     _ensure_scoring_open(selection)
-    token = _evaluator_token(session, selection, token_id)
-    if any(e.token_id == token_id for e in selection.evaluators):
-        raise Conflict(f"Token {token_id} is already an evaluator of this selection.")
+    principal: ApiToken | UserAccount
+    if user_id is not None:
+        principal = _evaluator_account(session, selection, user_id)
+        if any(e.user_id == user_id for e in selection.evaluators):
+            raise Conflict(f"{principal.name} is already an evaluator of this selection.")
+    else:
+        if token_id is None:
+            raise InvalidInput("The evaluator cannot be named.", {"token_id": ["Name a token."]})
+        principal = _evaluator_token(session, selection, token_id)
+        if any(e.token_id == token_id for e in selection.evaluators):
+            raise Conflict(f"Token {token_id} is already an evaluator of this selection.")
     evaluator = SelectionEvaluator(
-        token_id=token.id,
-        name=(name or token.name).strip(),
-        side=_SIDES[token.role],
+        token_id=principal.id if isinstance(principal, ApiToken) else None,
+        user_id=principal.id if isinstance(principal, UserAccount) else None,
+        name=(name or principal.name).strip(),
+        side=_SIDES[principal.role],
         added_by=actor.label,
     )
     selection.evaluators.append(evaluator)
@@ -147,7 +206,14 @@ def get_sheet(viewer: Principal, selection: Selection, evaluator_id: int) -> Sel
 
 
 def _is_evaluator(viewer: Principal, evaluator: SelectionEvaluator) -> bool:
+    if viewer.user_id is not None:
+        return viewer.user_id == evaluator.user_id
     return viewer.token_id is not None and viewer.token_id == evaluator.token_id
+
+
+def sheet_of(viewer: Principal, selection: Selection) -> SelectionEvaluator | None:
+    """The viewer's own score sheet in the selection, if they are one of its evaluators."""
+    return next((e for e in selection.evaluators if _is_evaluator(viewer, e)), None)
 
 
 def enter_evaluations(
