@@ -8,12 +8,14 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
 from api import create_app
@@ -42,7 +44,6 @@ PRACTICE_PASSWORD = "a long practice passphrase"
 
 pytestmark = pytest.mark.xdist_group("browser")
 # The served app's sessions, for tests that make their own accounts (served_sessions).
-_SERVED: dict[str, sessionmaker] = {}
 
 
 def chromium_path() -> str:
@@ -57,42 +58,67 @@ def chromium_path() -> str:
     )
 
 
-@pytest.fixture(scope="session")
-def served(tmp_path_factory) -> Iterator[str]:
-    """The base URL of the app served on a free loopback port, over a seeded, indexed
-    database with a practice manager's account for A81001."""
-    data = tmp_path_factory.mktemp("browser-data")
+@dataclass(frozen=True)
+class Site:
+    """An app served for real: its base URL, and sessions on its database for a test's own
+    accounts and records."""
+
+    url: str
+    sessions: sessionmaker[Session]
+
+
+@contextmanager
+def serving(data: Path, prepare: Callable[[Session], object]) -> Iterator[Site]:
+    """Serve the app on a free loopback port over a fresh seeded database in `data`, after
+    `prepare` has added what the tests need (accounts, say), with the search index built."""
     with fresh_database(data) as engine:
         app = create_app({"DATABASE_ENGINE": engine, "GPSOC_DATA_DIR": str(data)})
         sessions = sessionmaker(bind=engine)
         with sessions.begin() as session:
-            practice = session.query(Organisation).filter_by(ods_code="A81001").one()
-            accounts.create_user(
-                session,
-                CONSOLE,
-                email=PRACTICE_EMAIL,
-                name="Priya Manager",
-                role=Role.PRACTICE,
-                organisation_id=practice.id,
-                password=PRACTICE_PASSWORD,
-            )
-        _SERVED["sessions"] = sessions
+            prepare(session)
         state = search_state(app)
         reindex(state.engine, state.lock, sessions, sessions)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            yield f"http://127.0.0.1:{server.server_port}"
+            yield Site(f"http://127.0.0.1:{server.server_port}", sessions)
         finally:
             server.shutdown()
             thread.join(timeout=10)
 
 
+def _practice_manager(session: Session) -> None:
+    practice = session.query(Organisation).filter_by(ods_code="A81001").one()
+    accounts.create_user(
+        session,
+        CONSOLE,
+        email=PRACTICE_EMAIL,
+        name="Priya Manager",
+        role=Role.PRACTICE,
+        organisation_id=practice.id,
+        password=PRACTICE_PASSWORD,
+    )
+
+
 @pytest.fixture(scope="session")
-def served_sessions(served) -> sessionmaker:
-    """Sessions on the served app's database, for a test to make its own accounts."""
-    return _SERVED["sessions"]
+def shared_site(tmp_path_factory) -> Iterator[Site]:
+    """The site most browser tests share: seeded, with a practice manager's account for
+    A81001."""
+    with serving(tmp_path_factory.mktemp("browser-data"), _practice_manager) as site:
+        yield site
+
+
+@pytest.fixture(scope="session")
+def served(shared_site: Site) -> str:
+    """The base URL the `page` fixture opens (a module may serve a site of its own)."""
+    return shared_site.url
+
+
+@pytest.fixture(scope="session")
+def served_sessions(shared_site: Site) -> sessionmaker:
+    """Sessions on the shared site's database, for a test to make its own accounts."""
+    return shared_site.sessions
 
 
 @pytest.fixture(scope="session")

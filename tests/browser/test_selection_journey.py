@@ -8,23 +8,18 @@ axe-core finds nothing on any page."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
-from werkzeug.serving import make_server
+from sqlalchemy.orm import Session
 
-from api import create_app
 from catalogue import accounts
 from catalogue.models import Organisation
 from catalogue.principal import CONSOLE, Role
-from search import reindex
-from service.search import state as search_state
-from tests.databases import fresh_database
 
-from .conftest import accessible, axe_source
+from .conftest import accessible, axe_source, serving
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -37,37 +32,25 @@ PEOPLE = {
 CANDIDATES = ("Vision 3", "SystmOne", "EMIS Web", "Synergy")
 
 
+def _people(session: Session) -> None:
+    for email, (name, role, ods) in PEOPLE.items():
+        organisation = session.scalar(select(Organisation.id).where(Organisation.ods_code == ods))
+        accounts.create_user(
+            session,
+            CONSOLE,
+            email=email,
+            name=name,
+            role=role,
+            organisation_id=organisation,
+            password=PASSWORD,
+        )
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[str]:
     """The app served over a seeded database of its own, with the three people's accounts."""
-    data = tmp_path_factory.mktemp("selection-journey")
-    with fresh_database(data) as engine:
-        app = create_app({"DATABASE_ENGINE": engine, "GPSOC_DATA_DIR": str(data)})
-        sessions = sessionmaker(bind=engine)
-        with sessions.begin() as session:
-            for email, (name, role, ods) in PEOPLE.items():
-                organisation = session.scalar(
-                    select(Organisation.id).where(Organisation.ods_code == ods)
-                )
-                accounts.create_user(
-                    session,
-                    CONSOLE,
-                    email=email,
-                    name=name,
-                    role=role,
-                    organisation_id=organisation,
-                    password=PASSWORD,
-                )
-        state = search_state(app)
-        reindex(state.engine, state.lock, sessions, sessions)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}"
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
+    with serving(tmp_path_factory.mktemp("selection-journey"), _people) as site:
+        yield site.url
 
 
 @pytest.fixture
@@ -150,19 +133,19 @@ def test_a_whole_selection_from_start_to_the_signed_pdf(person, tmp_path):
     cara.get_by_label("Price weight").select_option("60")
     cara.get_by_label("Features (%)").fill("60")
     allocation = cara.locator("[data-allocation]")
-    assert "Allocated 135 of 100" in allocation.inner_text()
-    assert "35 too many" in allocation.inner_text()
+    expect(allocation).to_contain_text("Allocated 135 of 100")
+    expect(allocation).to_contain_text("35 too many")
     cara.get_by_label("Implementation (%)").fill("40")
     cara.get_by_label("Interoperability (%)").fill("0")
     cara.get_by_label("Service levels (%)").fill("5")
-    assert "5 too many" in allocation.inner_text()
+    expect(allocation).to_contain_text("5 too many")
     accessible(cara, "selection-weights-live")
     cara.get_by_role("button", name="Save settings and weights").click()
     summary = cara.locator(".nhsuk-error-summary").inner_text()
     assert "must add up to 100; they add up to 105" in summary
     accessible(cara, "selection-weights-error")
     cara.get_by_label("Service levels (%)").fill("0")
-    assert "nothing left to allocate" in allocation.inner_text()
+    expect(allocation).to_contain_text("nothing left to allocate")
     cara.get_by_role("button", name="Save settings and weights").click()
     assert "settings and weights are saved" in banner(cara)
 

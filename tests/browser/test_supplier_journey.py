@@ -9,21 +9,14 @@ of this module's own (the app is served over it as `served` is for the other jou
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
-from werkzeug.serving import make_server
+from sqlalchemy.orm import Session
 
-from api import create_app
 from catalogue import accounts
 from catalogue.models import CallOffOrder, CatalogueItem, ItemStatus, OrderStatus
 from catalogue.principal import CONSOLE, Role
-from search import reindex
-from service.search import state as search_state
-from tests.databases import fresh_database
 from tests.factories import supplier_id
 from tests.web.supplier_fixtures import (
     order_leaving_tpp,
@@ -32,7 +25,7 @@ from tests.web.supplier_fixtures import (
     submitted_order,
 )
 
-from .conftest import accessible
+from .conftest import Site, accessible, serving
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -41,48 +34,32 @@ SUPPLIER_EMAIL = "orders@tpp.example.com"
 AUTHORITY_EMAIL = "reviewer@authority.example.nhs.uk"
 
 
-@dataclass(frozen=True)
-class Site:
-    url: str
-    sessions: sessionmaker[Session]
+def _people(session: Session) -> None:
+    accounts.create_user(
+        session,
+        CONSOLE,
+        email=SUPPLIER_EMAIL,
+        name="Sam Orders",
+        role=Role.SUPPLIER,
+        supplier_id=supplier_id(session, "tpp"),
+        password=PASSWORD,
+    )
+    accounts.create_user(
+        session,
+        CONSOLE,
+        email=AUTHORITY_EMAIL,
+        name="Rita Reviewer",
+        role=Role.AUTHORITY,
+        password=PASSWORD,
+    )
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[Site]:
     """The app served over a seeded database of this module's own, with a TPP account and an
     authority account."""
-    data = tmp_path_factory.mktemp("supplier-journeys")
-    with fresh_database(data) as engine:
-        app = create_app({"DATABASE_ENGINE": engine, "GPSOC_DATA_DIR": str(data)})
-        sessions = sessionmaker(bind=engine)
-        with sessions.begin() as session:
-            accounts.create_user(
-                session,
-                CONSOLE,
-                email=SUPPLIER_EMAIL,
-                name="Sam Orders",
-                role=Role.SUPPLIER,
-                supplier_id=supplier_id(session, "tpp"),
-                password=PASSWORD,
-            )
-            accounts.create_user(
-                session,
-                CONSOLE,
-                email=AUTHORITY_EMAIL,
-                name="Rita Reviewer",
-                role=Role.AUTHORITY,
-                password=PASSWORD,
-            )
-        state = search_state(app)
-        reindex(state.engine, state.lock, sessions, sessions)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield Site(f"http://127.0.0.1:{server.server_port}", sessions)
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
+    with serving(tmp_path_factory.mktemp("supplier-journeys"), _people) as site:
+        yield site
 
 
 @pytest.fixture(scope="module")

@@ -28,4 +28,7 @@ if (form) {
 
   form.addEventListener("input", update);
   form.addEventListener("change", update);
+  // Entries made before this script ran (a slow page, or values the browser restored on
+  // going back) count too.
+  update();
 }
