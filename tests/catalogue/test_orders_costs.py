@@ -128,7 +128,7 @@ def test_full_support_keeps_the_previous_system_after_bedding_in_at_local_cost(d
     assert licence.funding is Funding.CENTRAL
     assert licence.recurring_total == Decimal("3427.72") * 3 / 12  # months 4 to 6
     # After bedding-in (months 7 to 12) the whole previous service is the commissioner's.
-    assert {line.funding for line in after} == {Funding.LOCAL}
+    assert {line.funding for line in after} == {Funding.COMMISSIONER}
     kept = next(line for line in after if line.price_name == "Annual practice licence")
     assert kept.recurring_total == Decimal("3427.72") * 6 / 12
 
