@@ -202,7 +202,7 @@ def _agreement(line: CallOffItem) -> dict[str, Any] | None:
         return None
     return {
         "agreed_by": line.funding_agreed_by,
-        "agreed_at": line.funding_agreed_at.isoformat(),
+        "agreed_at": line.funding_agreed_at,
         "reason": line.funding_agreement_reason,
     }
 

@@ -190,7 +190,15 @@ def _costs(report: dict[str, Any]) -> list[Flowable]:
         ]
         for c in report["ranked"] + report["eliminated"]
     ]
-    header = ["Candidate", "One-off", "Per year", "Whole life", "Central", "Commissioner", "Practice"]
+    header = [
+        "Candidate",
+        "One-off",
+        "Per year",
+        "Whole life",
+        "Central",
+        "Commissioner",
+        "Practice",
+    ]
     widths = [39, 22, 22, 22, 22, 26, 22]
     return [*_heading("Whole-life costs for the practice"), _table(header, rows, widths)]
 
