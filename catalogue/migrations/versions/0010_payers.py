@@ -78,8 +78,8 @@ def _set_payers(values: Sequence[str]) -> None:
     """Make every payer column's CHECK constraint allow `values`."""
     if not _sqlite():
         for table, column, name in PAYER_COLUMNS:
-            op.drop_constraint(name, table, type_="check")
-            op.create_check_constraint(name, table, _in(column, values))
+            op.drop_constraint(op.f(name), table, type_="check")
+            op.create_check_constraint(op.f(name), table, _in(column, values))
         return
     bind = op.get_bind()
     version = bind.exec_driver_sql("PRAGMA schema_version").scalar_one()
@@ -189,17 +189,17 @@ def upgrade() -> None:
             "catalogue_item", sa.Column("infrastructure_class", sa.String(32), nullable=True)
         )
         op.create_check_constraint(
-            "ck_catalogue_item_infrastructure_category",
+            op.f("ck_catalogue_item_infrastructure_category"),
             "catalogue_item",
             _in("infrastructure_category", CATEGORIES),
         )
         op.create_check_constraint(
-            "ck_catalogue_item_infrastructure_class",
+            op.f("ck_catalogue_item_infrastructure_class"),
             "catalogue_item",
             _in("infrastructure_class", CLASSES),
         )
         op.create_check_constraint(
-            "ck_catalogue_item_infrastructure_category_with_class",
+            op.f("ck_catalogue_item_infrastructure_category_with_class"),
             "catalogue_item",
             "(infrastructure_category IS NULL) = (infrastructure_class IS NULL)",
         )
@@ -220,7 +220,7 @@ def downgrade() -> None:
             "ck_catalogue_item_infrastructure_class",
             "ck_catalogue_item_infrastructure_category",
         ):
-            op.drop_constraint(name, "catalogue_item", type_="check")
+            op.drop_constraint(op.f(name), "catalogue_item", type_="check")
     # The class first: its CHECK constraints name the category too.
     op.drop_column("catalogue_item", "infrastructure_class")
     op.drop_column("catalogue_item", "infrastructure_category")
