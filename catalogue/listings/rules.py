@@ -373,8 +373,9 @@ def apply_fields(item: CatalogueItem, fields: Mapping[str, Any]) -> None:
     item.category = ServiceCategory(fields["category"]) if fields["category"] else None
     item.parent_id = fields["parent_id"]
     category = fields.get("infrastructure_category")
-    item.infrastructure_category = InfrastructureCategory(category) if category else None
-    item.infrastructure_class = class_of(item.infrastructure_category) if category else None
+    heading = InfrastructureCategory(category) if category else None
+    item.infrastructure_category = heading
+    item.infrastructure_class = class_of(heading) if heading is not None else None
 
 
 def ensure_editable(item: CatalogueItem) -> None:

@@ -217,3 +217,22 @@ def test_the_three_payers_add_up_to_the_total(db, commissioner):
         for part in (summary, summary["one_off"], summary["recurring"], *summary["years"]):
             central, commissioner_part, practice, total = (Decimal(v) for v in payers(part))
             assert central + commissioner_part + practice == total
+
+
+def test_a_supplier_states_the_heading_and_the_class_follows(supplier):
+    system, etag = create_system(supplier, infrastructure_category="servers")
+    assert (system["infrastructure_category"], system["infrastructure_class"]) == (
+        "servers",
+        "core",
+    )
+    path = f"/api/v1/systems/{system['id']}"
+    response = supplier.patch(
+        path, json={"infrastructure_category": "wireless_networking"}, etag=etag
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["infrastructure_class"] == "additional"
+    response = supplier.patch(
+        path, json={"infrastructure_category": "toasters"}, etag=response.headers["ETag"]
+    )
+    assert response.status_code == 422
+    assert "infrastructure_category" in response.get_json()["errors"]
