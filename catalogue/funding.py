@@ -110,7 +110,7 @@ def decide_funding(
     ):
         return FundingDecision(
             Funding.PRACTICE,
-            f"{title_of(infrastructure_category)} is additional IT in {SPECIFICATION}: the "
+            f"{title_of(infrastructure_category)}: additional IT in {SPECIFICATION}, which the "
             "practice pays unless the commissioner agrees to fund it.",
             agreement_possible=True,
         )
@@ -158,7 +158,7 @@ def _why_local(
     central funding."""
     if infrastructure_category is not None:
         return (
-            f"{title_of(infrastructure_category)} is core IT in {SPECIFICATION}, which the "
+            f"{title_of(infrastructure_category)}: core IT in {SPECIFICATION}, which the "
             "commissioner funds"
         )
     if lot_default is not Funding.CENTRAL:

@@ -211,9 +211,9 @@ def test_additional_it_is_paid_by_the_practice_whatever_the_lot_or_price_states(
         assert decision.funding is Funding.PRACTICE, stated
         assert decision.agreement_possible
         assert decision.reason == (
-            "Scanning and document management is additional IT in the GP practice IT "
-            "infrastructure specification: the practice pays unless the commissioner agrees "
-            "to fund it."
+            "Scanning and document management: additional IT in the GP practice IT "
+            "infrastructure specification, which the practice pays unless the commissioner "
+            "agrees to fund it."
         )
 
 
@@ -222,7 +222,7 @@ def test_core_it_is_funded_by_the_commissioner_with_the_specification_as_the_rea
     assert decision.funding is Funding.COMMISSIONER
     assert not decision.agreement_possible
     assert decision.reason == (
-        "Servers is core IT in the GP practice IT infrastructure specification, which the "
+        "Servers: core IT in the GP practice IT infrastructure specification, which the "
         "commissioner funds."
     )
 

@@ -130,7 +130,7 @@ def test_local_becomes_commissioner_and_comes_back_exactly(tmp_path):
                 for (column,) in connection.execute(
                     text(
                         "SELECT column_name FROM information_schema.columns "
-                        "WHERE table_name = 'catalogue_item'"
+                        "WHERE table_schema = current_schema() AND table_name = 'catalogue_item'"
                     )
                     if connection.dialect.name == "postgresql"
                     else text("SELECT name FROM pragma_table_info('catalogue_item')")
