@@ -67,7 +67,7 @@ def _price(price_id: int, unit: PriceUnit, period: PricePeriod, tiers, calculati
         period=period,
         tier_calculation=calculation,
         tiers=tuple(tiers),
-        funding=Funding.CENTRAL if price_id % 2 else Funding.LOCAL,
+        funding=Funding.CENTRAL if price_id % 2 else Funding.COMMISSIONER,
         funding_reason="benchmark",
         effective_from=date(2015, 1, 1),
     )

@@ -298,8 +298,18 @@ class WholeLifeCost:
         return self._funded(Funding.CENTRAL)
 
     @property
+    def commissioner(self) -> Decimal:
+        return self._funded(Funding.COMMISSIONER)
+
+    @property
+    def practice(self) -> Decimal:
+        return self._funded(Funding.PRACTICE)
+
+    @property
     def local(self) -> Decimal:
-        return self._funded(Funding.LOCAL)
+        """What is not central: the commissioner's and the practice's (the one "local" figure
+        of before schema revision 0010, kept for its readers)."""
+        return self.commissioner + self.practice
 
 
 def whole_life_cost_of(
@@ -362,6 +372,8 @@ def cost_report(cost: WholeLifeCost) -> dict[str, Any]:
         "recurring": to_pennies(cost.recurring),
         "total": to_pennies(cost.total),
         "central": to_pennies(cost.central),
+        "commissioner": to_pennies(cost.commissioner),
+        "practice": to_pennies(cost.practice),
         "local": to_pennies(cost.local),
         "lines": [
             {

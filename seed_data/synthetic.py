@@ -312,7 +312,12 @@ def _prices(
     if len(prices) < 2:
         prices.append(
             _price(
-                "Expenses", "day", "one_off", _flat(_money(rng, 50, 200)), "local", effective_from
+                "Expenses",
+                "day",
+                "one_off",
+                _flat(_money(rng, 50, 200)),
+                "commissioner",
+                effective_from,
             )
         )
     return prices
@@ -333,7 +338,7 @@ def _system_prices(rng: random.Random, effective_from: date) -> list[dict[str, A
             "practice",
             "year",
             _flat(_money(rng, 400, 900)),
-            "local",
+            "commissioner",
             effective_from,
         ),
     ]
@@ -364,7 +369,7 @@ def _module_prices(rng: random.Random, effective_from: date) -> list[dict[str, A
         "practice",
         "one_off",
         _flat(_money(rng, 100, 2000)),
-        "local",
+        "commissioner",
         effective_from,
     )
     return [licence, set_up]
@@ -395,7 +400,7 @@ def _service_prices(
             unit,
             period,
             _flat(_money(rng, low, high)),
-            "local",
+            "commissioner",
             effective_from,
         )
     ]
@@ -406,7 +411,7 @@ def _service_prices(
                 "patient",
                 "year",
                 _patient_tiers(rng),
-                "local",
+                "commissioner",
                 effective_from,
                 rng.choice(("volume", "cumulative")),
             )

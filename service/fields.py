@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
+from catalogue.funding import payer_error
+from catalogue.models import Funding
 from catalogue.models.base import MONEY_SCALE
 
 # Ids fit a 32-bit integer column on every database.
@@ -130,3 +132,21 @@ class BoundedList(fields.List):
                 if isinstance(validator, validate.Length) and validator.max is not None:
                     validator(value[: validator.max + 1])  # raises with its own message
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Payer(fields.Enum):
+    """Who pays (`catalogue.models.Funding`): central, commissioner or practice, or those of
+    them given. A client still sending the retired "local" (before the three payers) is told
+    what it became, in a 422 naming the values (catalogue.funding.payer_error)."""
+
+    def __init__(self, allowed: Sequence[Funding] = tuple(Funding), **kwargs: Any) -> None:
+        self.allowed = tuple(allowed)
+        kwargs.setdefault("validate", validate.OneOf([payer.value for payer in self.allowed]))
+        super().__init__(Funding, by_value=True, **kwargs)
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> Funding:
+        if value not in {payer.value for payer in self.allowed}:
+            raise ValidationError(payer_error(value, self.allowed))
+        return Funding(value)

@@ -102,7 +102,8 @@ def tables(comparison: Comparison) -> list[Table]:
                     "",
                     "",
                     "",
-                    f"central {cost['central']} / local {cost['local']}",
+                    f"central {cost['central']} / commissioner {cost['commissioner']} / "
+                    f"practice {cost['practice']}",
                     cost["one_off"],
                     cost["recurring_per_year"],
                     cost["recurring"],

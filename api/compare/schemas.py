@@ -50,7 +50,22 @@ class WholeLifeCostSchema(Schema):
     recurring = Money(required=True, metadata={"description": "Recurring charges over the term."})
     total = Money(required=True)
     central = Money(required=True, metadata={"description": "Centrally funded part."})
-    local = Money(required=True, metadata={"description": "Part the commissioner pays."})
+    commissioner = Money(required=True, metadata={"description": "Part the commissioner pays."})
+    practice = Money(
+        required=True,
+        metadata={
+            "description": "Part the practice pays: additional IT (the GP practice IT "
+            "infrastructure specification), unless the commissioner agrees to fund it."
+        },
+    )
+    local = Money(
+        required=True,
+        metadata={
+            "description": "Deprecated: commissioner + practice, the one 'local' figure before "
+            "the three payers; read commissioner and practice.",
+            "deprecated": True,
+        },
+    )
     lines = fields.List(fields.Nested(WholeLifeCostLineSchema), required=True)
 
 

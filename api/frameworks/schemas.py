@@ -2,10 +2,11 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from catalogue.funding import LOT_DEFAULT_PAYERS
 from catalogue.models import FrameworkStatus, Funding
 from catalogue.reference import MAX_TERM_MONTHS, SLUG_PATTERN
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX
-from service.fields import Integer
+from service.fields import Integer, Payer
 
 
 class LotSchema(Schema):
@@ -30,9 +31,7 @@ class FrameworkSchema(Schema):
 
 
 def _funding_types(**kwargs: Any) -> fields.List:
-    return fields.List(
-        fields.Enum(Funding, by_value=True), validate=validate.Length(min=1, max=2), **kwargs
-    )
+    return fields.List(Payer(), validate=validate.Length(min=1, max=len(Funding)), **kwargs)
 
 
 class FrameworkCreateSchema(Schema):
@@ -66,10 +65,10 @@ class LotCreateSchema(Schema):
     number = Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
     name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
     description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX))
-    default_funding = fields.Enum(Funding, by_value=True, required=True)
+    default_funding = Payer(LOT_DEFAULT_PAYERS, required=True)
 
 
 class LotUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=NAME_MAX))
     description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX))
-    default_funding = fields.Enum(Funding, by_value=True)
+    default_funding = Payer(LOT_DEFAULT_PAYERS)

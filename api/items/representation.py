@@ -89,6 +89,8 @@ def item_json(record: ItemRecord) -> dict[str, Any]:
         ),
         "category": _value(item["category"]),
         "hosting": _value(item["hosting"]),
+        "infrastructure_category": _value(item["infrastructure_category"]),
+        "infrastructure_class": _value(item["infrastructure_class"]),
         "rfa_version": item["rfa_version"],
         "status": _value(item["status"]),
         "rejection_reason": item["rejection_reason"],

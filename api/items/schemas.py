@@ -7,6 +7,8 @@ from api.suppliers.schemas import SupplierRefSchema
 from catalogue.models import (
     Funding,
     Hosting,
+    InfrastructureCategory,
+    InfrastructureClass,
     ItemKind,
     ItemStatus,
     PricePeriod,
@@ -43,7 +45,12 @@ class PriceSchema(Schema):
     )
     tier_calculation = fields.Enum(TierCalculation, by_value=True, required=True)
     tiers = fields.List(fields.Nested(PriceTierSchema), required=True)
-    funding = fields.Enum(Funding, by_value=True, allow_none=True)
+    funding = fields.Enum(
+        Funding,
+        by_value=True,
+        allow_none=True,
+        metadata={"description": "The payer the price states, if it states one; null: the rules."},
+    )
     effective_from = fields.Date(required=True)
     effective_to = fields.Date(allow_none=True)
     illustrative = fields.Boolean(
@@ -82,6 +89,27 @@ class CatalogueItemSchema(Schema):
     parent = fields.Nested(ItemRefSchema, allow_none=True)
     category = fields.Enum(ServiceCategory, by_value=True, allow_none=True)
     hosting = fields.Enum(Hosting, by_value=True, required=True)
+    infrastructure_category = fields.Enum(
+        InfrastructureCategory,
+        by_value=True,
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The item's heading in the GP practice IT infrastructure "
+            "specification; null where the item is not practice IT infrastructure."
+        },
+    )
+    infrastructure_class = fields.Enum(
+        InfrastructureClass,
+        by_value=True,
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "core: the commissioner funds it; additional: the practice pays "
+            "unless the commissioner agrees to fund it (recorded on an order line); null: not "
+            "practice IT infrastructure."
+        },
+    )
     rfa_version = fields.String(allow_none=True)
     status = fields.Enum(ItemStatus, by_value=True, required=True)
     rejection_reason = fields.String(

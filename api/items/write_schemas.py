@@ -5,11 +5,22 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from catalogue.models import Funding, PricePeriod, PriceUnit, RevisionStatus, TierCalculation
+from catalogue.models import (
+    InfrastructureCategory,
+    PricePeriod,
+    PriceUnit,
+    RevisionStatus,
+    TierCalculation,
+)
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, REASON_MAX, SUMMARY_MAX
-from service.fields import MAX_ID, BoundedList, Integer, Money
+from service.fields import MAX_ID, BoundedList, Integer, Money, Payer
 
 RFA_MAX = 32
+INFRASTRUCTURE_CATEGORY_DESCRIPTION = (
+    "The item's heading in the GP practice IT infrastructure specification (null: not practice "
+    "IT infrastructure); it sets the item's infrastructure_class: core (the commissioner funds "
+    "it) or additional (the practice pays unless the commissioner agrees to fund it)."
+)
 BOUND = validate.Range(min=1, max=MAX_ID)
 
 
@@ -31,8 +42,13 @@ class _PriceFieldsSchema(Schema):
         validate=validate.OneOf(["GBP"]), metadata={"description": "GBP only (the default)."}
     )
     tier_calculation = fields.Enum(TierCalculation, by_value=True)
-    funding = fields.Enum(
-        Funding, by_value=True, allow_none=True, metadata={"description": "null: the lot's."}
+    funding = Payer(
+        allow_none=True,
+        metadata={
+            "description": "Who pays: central, commissioner or practice; null: the rules "
+            "decide (the lot's default, the item's infrastructure class...). The retired "
+            "'local' is refused with a message saying what it became."
+        },
     )
     effective_to = fields.Date(allow_none=True)
     amount = Money(allow_none=True, metadata={"description": "A flat price; or give tiers."})
@@ -75,6 +91,12 @@ class ItemFieldsUpdateSchema(Schema):
     summary = fields.String(validate=validate.Length(max=SUMMARY_MAX))
     description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX))
     rfa_version = fields.String(allow_none=True, validate=validate.Length(max=RFA_MAX))
+    infrastructure_category = fields.Enum(
+        InfrastructureCategory,
+        by_value=True,
+        allow_none=True,
+        metadata={"description": INFRASTRUCTURE_CATEGORY_DESCRIPTION},
+    )
 
 
 class ReasonSchema(Schema):

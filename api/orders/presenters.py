@@ -11,6 +11,7 @@ from api.orders.schemas import BASELINE_NOTE, signed_pennies
 from catalogue import orders
 from catalogue.models import (
     AuditTrailOption,
+    CallOffItem,
     CallOffMigration,
     CallOffOrder,
     CatalogueItem,
@@ -192,13 +193,29 @@ def notice(
     }
 
 
+def _value(member: Any) -> Any:
+    return member.value if member is not None else None
+
+
+def _agreement(line: CallOffItem) -> dict[str, Any] | None:
+    if line.funding_agreed_at is None:
+        return None
+    return {
+        "agreed_by": line.funding_agreed_by,
+        "agreed_at": line.funding_agreed_at,
+        "reason": line.funding_agreement_reason,
+    }
+
+
 def detail(session: Session, order: CallOffOrder) -> dict[str, Any]:
     sources = Sources()
     shown = [migration(session, order, found, sources) for found in order.migrations]
     ods = {r.organisation_id: r.organisation.ods_code for r in order.recipients}
     items = []
     for item in order.items:
-        # The terms the line was ordered at, not the catalogue's current price.
+        # The terms the line was ordered at, not the catalogue's current price; paid by whom
+        # the order says (the commissioner's agreement to fund additional IT counts).
+        funding = orders.funding_of(item)
         items.append(
             {
                 "id": item.id,
@@ -210,8 +227,11 @@ def detail(session: Session, order: CallOffOrder) -> dict[str, Any]:
                 "price_name": item.price_name,
                 "unit": item.unit.value,
                 "period": item.period.value,
-                "funding": item.funding.value if item.funding else None,
-                "funding_reason": item.funding_reason,
+                "funding": funding.funding.value if funding.funding else None,
+                "funding_reason": funding.reason,
+                "infrastructure_class": _value(item.catalogue_item.infrastructure_class),
+                "funding_agreement_possible": orders.agreement_possible(item),
+                "funding_agreement": _agreement(item),
                 "quantities": [
                     {"ods_code": ods.get(q.organisation_id, "?"), "quantity": q.quantity}
                     for q in item.quantities
@@ -261,6 +281,8 @@ class _EstimateShaper:
         money = self.money
         return {
             "central": money(part.central),
+            "commissioner": money(part.commissioner),
+            "practice": money(part.practice),
             "local": money(part.local),
             "total": money(part.total),
         }
@@ -278,12 +300,16 @@ class _EstimateShaper:
                         "one_off": split(year.one_off),
                         "recurring": split(year.recurring),
                         "central": money(year.central),
+                        "commissioner": money(year.commissioner),
+                        "practice": money(year.practice),
                         "local": money(year.local),
                         "total": money(year.total),
                     }
                     for year in summary.years
                 ],
                 "central": money(summary.central),
+                "commissioner": money(summary.commissioner),
+                "practice": money(summary.practice),
                 "local": money(summary.local),
                 "total": money(summary.total),
             }

@@ -3,9 +3,10 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from catalogue.models import AuditTrailOption, OrderStatus
+from catalogue.models import AuditTrailOption, Funding, OrderStatus
 from catalogue.orders import Transition
 from catalogue.pricing import to_pennies
+from catalogue.validation import REASON_MAX
 from service.fields import BoundedDict, BoundedList, Integer, Money
 from service.pagination import PageArgsSchema
 
@@ -219,6 +220,20 @@ class OrderQuantitySchema(Schema):
     quantity = Integer(required=True)
 
 
+class FundingAgreementSchema(Schema):
+    agreed_by = fields.String(required=True, metadata={"description": "Who agreed."})
+    agreed_at = fields.DateTime(required=True)
+    reason = fields.String(required=True, metadata={"description": "Why, in their words."})
+
+
+class FundingAgreementInputSchema(Schema):
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=REASON_MAX),
+        metadata={"description": "Why the commissioner agrees to fund the line, in words."},
+    )
+
+
 class OrderItemSchema(Schema):
     id = Integer(required=True)
     catalogue_item_id = Integer(required=True)
@@ -236,9 +251,40 @@ class OrderItemSchema(Schema):
     unit = fields.String(required=True)
     period = fields.String(required=True)
     funding = fields.String(
-        required=True, allow_none=True, metadata={"description": "central, local or null (none)"}
+        required=True,
+        allow_none=True,
+        metadata={
+            "enum": [payer.value for payer in Funding] + [None],
+            "description": "Who pays: central, commissioner or practice; null: nobody (it costs "
+            "nothing). The commissioner where it agreed to fund additional IT. Before the three "
+            "payers this read 'local' where it now reads 'commissioner'.",
+        },
     )
-    funding_reason = fields.String(required=True)
+    funding_reason = fields.String(
+        required=True,
+        metadata={"description": "Why, in words (with the commissioner's agreement, if any)."},
+    )
+    infrastructure_class = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "enum": ["core", "additional", None],
+            "description": "The item's class in the GP practice IT infrastructure specification.",
+        },
+    )
+    funding_agreement_possible = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "True where the practice pays only because the item is additional "
+            "IT: the ordering commissioner may agree to fund it (PUT .../funding-agreement)."
+        },
+    )
+    funding_agreement = fields.Nested(
+        FundingAgreementSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The commissioner's agreement to fund the line; null: none."},
+    )
     quantities = fields.List(fields.Nested(OrderQuantitySchema), required=True)
 
 
@@ -408,16 +454,34 @@ class OrderCompletenessSchema(Schema):
 # ---------------------------------------------------------------------------- cost estimate
 
 
-class CostSplitSchema(Schema):
-    central = Pennies(required=True)
-    local = Pennies(required=True)
-    total = Pennies(required=True)
+PAYERS_NOTE = (
+    "Who pays: central (the framework authority), commissioner, practice (additional IT the "
+    "commissioner has not agreed to fund); total is their exact sum (each shown rounded)."
+)
+LOCAL_NOTE = (
+    "Deprecated: commissioner + practice, the one 'local' figure before the three payers; "
+    "read commissioner and practice."
+)
 
 
-class CostChangeSplitSchema(Schema):
-    central = SignedPennies(required=True)
-    local = SignedPennies(required=True)
-    total = SignedPennies(required=True)
+def _payer_fields(money: type[fields.Field], **total: Any) -> dict[str, fields.Field]:
+    """The three payers' parts, the deprecated local, and the total."""
+    return {
+        "central": money(required=True),
+        "commissioner": money(required=True),
+        "practice": money(required=True),
+        "local": money(required=True, metadata={"description": LOCAL_NOTE, "deprecated": True}),
+        "total": money(required=True, **total),
+    }
+
+
+CostSplitSchema = Schema.from_dict(
+    _payer_fields(Pennies, metadata={"description": PAYERS_NOTE}), name="CostSplitSchema"
+)
+CostChangeSplitSchema = Schema.from_dict(
+    _payer_fields(SignedPennies, metadata={"description": PAYERS_NOTE}),
+    name="CostChangeSplitSchema",
+)
 
 
 class CostYearSchema(Schema):
@@ -427,42 +491,48 @@ class CostYearSchema(Schema):
     months = Integer(required=True)
 
 
-class CostYearSummarySchema(Schema):
-    year = Integer(required=True)
-    one_off = fields.Nested(CostSplitSchema, required=True)
-    recurring = fields.Nested(CostSplitSchema, required=True)
-    central = Pennies(required=True, metadata={"description": "One-off and recurring."})
-    local = Pennies(required=True, metadata={"description": "One-off and recurring."})
-    total = Pennies(required=True)
+CostYearSummarySchema = Schema.from_dict(
+    {
+        "year": Integer(required=True),
+        "one_off": fields.Nested(CostSplitSchema, required=True),
+        "recurring": fields.Nested(CostSplitSchema, required=True),
+        # One-off and recurring together, per payer.
+        **_payer_fields(Pennies, metadata={"description": "One-off and recurring."}),
+    },
+    name="CostYearSummarySchema",
+)
 
+CostSummarySchema = Schema.from_dict(
+    {
+        "one_off": fields.Nested(CostSplitSchema, required=True),
+        "recurring": fields.Nested(
+            CostSplitSchema, required=True, metadata={"description": "Whole term."}
+        ),
+        "years": fields.List(fields.Nested(CostYearSummarySchema), required=True),
+        **_payer_fields(Pennies, metadata={"description": "One-off and recurring, whole term."}),
+    },
+    name="CostSummarySchema",
+)
 
-class CostSummarySchema(Schema):
-    one_off = fields.Nested(CostSplitSchema, required=True)
-    recurring = fields.Nested(
-        CostSplitSchema, required=True, metadata={"description": "Whole term."}
-    )
-    years = fields.List(fields.Nested(CostYearSummarySchema), required=True)
-    central = Pennies(required=True)
-    local = Pennies(required=True)
-    total = Pennies(required=True)
+CostYearChangeSchema = Schema.from_dict(
+    {
+        "year": fields.Integer(required=True),
+        "one_off": fields.Nested(CostChangeSplitSchema, required=True),
+        "recurring": fields.Nested(CostChangeSplitSchema, required=True),
+        **_payer_fields(SignedPennies),
+    },
+    name="CostYearChangeSchema",
+)
 
-
-class CostYearChangeSchema(Schema):
-    year = fields.Integer(required=True)
-    one_off = fields.Nested(CostChangeSplitSchema, required=True)
-    recurring = fields.Nested(CostChangeSplitSchema, required=True)
-    central = SignedPennies(required=True)
-    local = SignedPennies(required=True)
-    total = SignedPennies(required=True)
-
-
-class CostChangeSchema(Schema):
-    one_off = fields.Nested(CostChangeSplitSchema, required=True)
-    recurring = fields.Nested(CostChangeSplitSchema, required=True)
-    years = fields.List(fields.Nested(CostYearChangeSchema), required=True)
-    central = SignedPennies(required=True)
-    local = SignedPennies(required=True)
-    total = SignedPennies(required=True)
+CostChangeSchema = Schema.from_dict(
+    {
+        "one_off": fields.Nested(CostChangeSplitSchema, required=True),
+        "recurring": fields.Nested(CostChangeSplitSchema, required=True),
+        "years": fields.List(fields.Nested(CostYearChangeSchema), required=True),
+        **_payer_fields(SignedPennies),
+    },
+    name="CostChangeSchema",
+)
 
 
 LINE_KINDS = ["item", "previous_system", "bedding_in", "notice", "audit_trail", "baseline"]
@@ -502,7 +572,7 @@ class RecipientEstimateSchema(Schema):
     change = fields.Nested(
         CostChangeSchema,
         required=True,
-        metadata={"description": "The order less the baseline, per year, central and local."},
+        metadata={"description": "The order less the baseline, per year and per payer."},
     )
 
 

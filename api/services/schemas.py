@@ -3,8 +3,13 @@ from typing import Any
 from marshmallow import Schema, fields, post_load, validate
 
 from api.items.schemas import ItemQueryArgsSchema
-from api.items.write_schemas import RFA_MAX, ItemFieldsUpdateSchema, PriceCreateSchema
-from catalogue.models import Hosting, ItemKind, ServiceCategory
+from api.items.write_schemas import (
+    INFRASTRUCTURE_CATEGORY_DESCRIPTION,
+    RFA_MAX,
+    ItemFieldsUpdateSchema,
+    PriceCreateSchema,
+)
+from catalogue.models import Hosting, InfrastructureCategory, ItemKind, ServiceCategory
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, SUMMARY_MAX
 from service.fields import BoundedList, Id, Integer
 
@@ -36,6 +41,12 @@ class ServiceCreateSchema(Schema):
     category = fields.Enum(ServiceCategory, by_value=True, required=True)
     hosting = fields.Enum(Hosting, by_value=True, required=True)
     rfa_version = fields.String(allow_none=True, validate=validate.Length(max=RFA_MAX))
+    infrastructure_category = fields.Enum(
+        InfrastructureCategory,
+        by_value=True,
+        allow_none=True,
+        metadata={"description": INFRASTRUCTURE_CATEGORY_DESCRIPTION},
+    )
     parent_id = Id(
         allow_none=True, metadata={"description": "The system (one of yours) it is for, if any."}
     )

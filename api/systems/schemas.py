@@ -1,8 +1,13 @@
 from marshmallow import Schema, fields, validate
 
 from api.items.schemas import ItemQueryArgsSchema
-from api.items.write_schemas import RFA_MAX, ItemFieldsUpdateSchema, PriceCreateSchema
-from catalogue.models import Hosting, ItemKind
+from api.items.write_schemas import (
+    INFRASTRUCTURE_CATEGORY_DESCRIPTION,
+    RFA_MAX,
+    ItemFieldsUpdateSchema,
+    PriceCreateSchema,
+)
+from catalogue.models import Hosting, InfrastructureCategory, ItemKind
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, SUMMARY_MAX
 from service.fields import BoundedList, Id, Integer
 
@@ -24,6 +29,12 @@ class SystemCreateSchema(Schema):
     lot = Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
     hosting = fields.Enum(Hosting, by_value=True, required=True)
     rfa_version = fields.String(allow_none=True, validate=validate.Length(max=RFA_MAX))
+    infrastructure_category = fields.Enum(
+        InfrastructureCategory,
+        by_value=True,
+        allow_none=True,
+        metadata={"description": INFRASTRUCTURE_CATEGORY_DESCRIPTION},
+    )
     parent_id = Id(
         allow_none=True,
         metadata={"description": "A module's principal system (one of yours); null for one."},

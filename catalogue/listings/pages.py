@@ -36,6 +36,8 @@ ITEM_COLUMNS = (
     CatalogueItem.description,
     _raw(CatalogueItem.category),
     _raw(CatalogueItem.hosting),
+    _raw(CatalogueItem.infrastructure_category),
+    _raw(CatalogueItem.infrastructure_class),
     CatalogueItem.rfa_version,
     _raw(CatalogueItem.status),
     CatalogueItem.rejection_reason,

@@ -19,11 +19,14 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from catalogue import audit
 from catalogue.errors import Conflict, Forbidden
+from catalogue.funding import payer_error
+from catalogue.infrastructure import class_of
 from catalogue.models import (
     CatalogueItem,
     FrameworkStatus,
     Funding,
     Hosting,
+    InfrastructureCategory,
     ItemKind,
     ItemStatus,
     Price,
@@ -61,6 +64,7 @@ EDITABLE_FIELDS = (
     "rfa_version",
     "category",
     "parent_id",
+    "infrastructure_category",
 )
 
 
@@ -150,6 +154,16 @@ def enum_value(
         return None
 
 
+def _payer(errors: FieldErrors, field: str, value: Any) -> str | None:
+    """A price's own payer, or None (the rules decide)."""
+    if value is None:
+        return None
+    if plain(value) not in {payer.value for payer in Funding}:
+        errors.add(field, payer_error(plain(value)))
+        return None
+    return Funding(plain(value)).value
+
+
 def validate_fields(
     session: Session,
     errors: FieldErrors,
@@ -174,6 +188,13 @@ def validate_fields(
         )
     elif clean["category"] is not None:
         errors.add("category", "Only services have a category.")
+    clean["infrastructure_category"] = enum_value(
+        errors,
+        "infrastructure_category",
+        InfrastructureCategory,
+        clean["infrastructure_category"],
+        required=False,
+    )
     parent_id = clean["parent_id"]
     if kind is ItemKind.SYSTEM and parent_id is not None:
         errors.add("parent_id", "A principal system belongs to no other item.")
@@ -223,9 +244,7 @@ def validate_price(
         data.get("tier_calculation") or TierCalculation.VOLUME,
         required=True,
     )
-    spec["funding"] = enum_value(
-        errors, key("funding"), Funding, data.get("funding"), required=False
-    )
+    spec["funding"] = _payer(errors, key("funding"), data.get("funding"))
     spec["effective_from"], spec["effective_to"] = _effective_dates(errors, data, key)
     spec["tiers"] = _tier_specs(errors, data, key)
     return spec
@@ -353,6 +372,10 @@ def apply_fields(item: CatalogueItem, fields: Mapping[str, Any]) -> None:
     item.rfa_version = fields["rfa_version"]
     item.category = ServiceCategory(fields["category"]) if fields["category"] else None
     item.parent_id = fields["parent_id"]
+    category = fields.get("infrastructure_category")
+    heading = InfrastructureCategory(category) if category else None
+    item.infrastructure_category = heading
+    item.infrastructure_class = class_of(heading) if heading is not None else None
 
 
 def ensure_editable(item: CatalogueItem) -> None:

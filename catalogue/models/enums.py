@@ -11,8 +11,44 @@ class FrameworkStatus(StrEnum):
 
 
 class Funding(StrEnum):
+    """Who pays: the centre, the commissioner (PCT, CCG, ICB) or the practice itself. Until
+    schema revision 0010 the commissioner was "local" (see catalogue.funding)."""
+
     CENTRAL = "central"
-    LOCAL = "local"
+    COMMISSIONER = "commissioner"
+    PRACTICE = "practice"
+
+
+class InfrastructureClass(StrEnum):
+    """The GP practice IT infrastructure specification's two classes of a practice's IT:
+    core (the commissioner must fund it) and additional (the commissioner funds it only where
+    it agrees with the practice; otherwise the practice pays)."""
+
+    CORE = "core"
+    ADDITIONAL = "additional"
+
+
+class InfrastructureCategory(StrEnum):
+    """The headings of the GP practice IT infrastructure specification's requirements (its
+    appendix classes each as core or additional: catalogue.infrastructure)."""
+
+    SERVERS = "servers"
+    PCS = "pcs"
+    MONITORS = "monitors"
+    PRINTERS = "printers"
+    BUSINESS_APPLICATIONS = "business_applications"
+    MICROSOFT_OFFICE = "microsoft_office"
+    ANTI_VIRUS = "anti_virus"
+    DESKTOP_ASSET_PATCH_MANAGEMENT = "desktop_asset_patch_management"
+    DISASTER_RECOVERY = "disaster_recovery"
+    CABLING = "cabling"
+    WIRELESS_NETWORKING = "wireless_networking"
+    SWITCHES = "switches"
+    ROUTERS_FIREWALLS = "routers_firewalls"
+    N3_CONNECTION = "n3_connection"
+    BRANCH_LINKS = "branch_links"
+    SCANNING_DOCUMENT_MANAGEMENT = "scanning_document_management"
+    ADDITIONAL_CLINICAL_APPLICATIONS = "additional_clinical_applications"
 
 
 class ItemKind(StrEnum):

@@ -18,7 +18,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, str_enum, utcnow
 from .capability import Capability
-from .enums import Hosting, ItemKind, ItemStatus, ServiceCategory
+from .enums import (
+    Hosting,
+    InfrastructureCategory,
+    InfrastructureClass,
+    ItemKind,
+    ItemStatus,
+    ServiceCategory,
+)
 from .framework import Lot
 from .price import Price
 from .supplier import Supplier
@@ -39,6 +46,10 @@ class CatalogueItem(Base):
         CheckConstraint("maturity_level >= 0", name="maturity_level_non_negative"),
         CheckConstraint("kind = 'service' OR category IS NULL", name="category_only_on_services"),
         CheckConstraint("kind <> 'system' OR parent_id IS NULL", name="system_has_no_parent"),
+        CheckConstraint(
+            "(infrastructure_category IS NULL) = (infrastructure_class IS NULL)",
+            name="infrastructure_category_with_class",
+        ),
         # Name order within a status, so a page can be read in order without sorting every
         # match (kind is carried along so that checking it needs no table read).
         Index("ix_catalogue_item_listing", "status", "name", "id", "kind"),
@@ -78,6 +89,15 @@ class CatalogueItem(Base):
         str_enum(ServiceCategory, "service_category")
     )
     rfa_version: Mapped[str | None] = mapped_column(String(32))
+    # Where the item is part of a practice's IT infrastructure: the specification's heading
+    # and its class (core: the commissioner funds it; additional: the practice, unless the
+    # commissioner agrees). Both or neither (catalogue.infrastructure keeps them in step).
+    infrastructure_category: Mapped[InfrastructureCategory | None] = mapped_column(
+        str_enum(InfrastructureCategory, "infrastructure_category")
+    )
+    infrastructure_class: Mapped[InfrastructureClass | None] = mapped_column(
+        str_enum(InfrastructureClass, "infrastructure_class")
+    )
     hosting: Mapped[Hosting] = mapped_column(str_enum(Hosting, "hosting"))
     status: Mapped[ItemStatus] = mapped_column(
         str_enum(ItemStatus, "item_status"), default=ItemStatus.DRAFT

@@ -219,6 +219,11 @@ class CallOffItem(Base):
     funding_reason: Mapped[str] = mapped_column(Text)
     effective_from: Mapped[date]
     effective_to: Mapped[date | None]
+    # The commissioner's agreement to fund a line of additional IT (catalogue.orders.agreements):
+    # who agreed, when, and why in their words. Null: no agreement, the practice pays.
+    funding_agreed_by: Mapped[str | None] = mapped_column(String(200))
+    funding_agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    funding_agreement_reason: Mapped[str | None] = mapped_column(Text)
 
     order: Mapped[CallOffOrder] = relationship(back_populates="items")
     catalogue_item: Mapped[CatalogueItem] = relationship()

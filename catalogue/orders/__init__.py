@@ -1,7 +1,9 @@
 """Call-off orders: placing, the lifecycle, the GPSoC migration rules (one migration per
-practice changing system, the previous supplier's notice and acknowledgement), the cost
-estimate against its baseline, and its export."""
+practice changing system, the previous supplier's notice and acknowledgement), the
+commissioner's agreement to fund additional IT, the cost estimate against its baseline (split
+between the three payers), and its export."""
 
+from catalogue.orders.agreements import agree_funding, withdraw_agreement
 from catalogue.orders.costs import Estimate, OptionCost, estimate_order, option_costs
 from catalogue.orders.lifecycle import Transition, allowed_from
 from catalogue.orders.migration import (
@@ -27,6 +29,7 @@ from catalogue.orders.ordering import (
     transition,
     update_order,
 )
+from catalogue.orders.terms import agreement_possible, funding_of
 
 __all__ = [
     "AuditTrailSource",
@@ -38,6 +41,8 @@ __all__ = [
     "Prompt",
     "Transition",
     "acknowledge",
+    "agreement_possible",
+    "agree_funding",
     "allowed_from",
     "amend_order",
     "audit_trail_sources",
@@ -46,6 +51,7 @@ __all__ = [
     "dates_of",
     "estimate_order",
     "extend_notice",
+    "funding_of",
     "get_notice",
     "get_order",
     "level_warnings",
@@ -57,4 +63,5 @@ __all__ = [
     "revisions_of",
     "transition",
     "update_order",
+    "withdraw_agreement",
 ]

@@ -1,8 +1,11 @@
 """The cost estimate of an order: the business case.
 
-One-off and recurring costs for every year of the term, split central / local, per recipient
-and in total, against a baseline of keeping each practice's current system over the same term
-(its current catalogue prices, at their funding), with the change per year.
+One-off and recurring costs for every year of the term, split between the three payers
+(central, commissioner, practice: catalogue.funding), per recipient and in total, against a
+baseline of keeping each practice's current system over the same term (its current catalogue
+prices, at their funding), with the change per year. An order line of additional IT is the
+practice's unless the order records the commissioner's agreement to fund it
+(catalogue.orders.agreements), and then the commissioner's.
 
 When each charge runs (periods are inclusive, day by day):
 
@@ -16,13 +19,13 @@ When each charge runs (periods are inclusive, day by day):
   arrangement, as every period "after go-live" starts the next day (the corresponding-date
   rule). Its previous system is costed as well, so that the business case is whole: at its
   usual funding from commencement through go-live day (under its current call-off) and
-  through the 3 months of bedding-in that follow (the licence stays central); then locally to
-  the end of the notice when notice was given late or extended; then the chosen audit-trail
-  option, paid locally to the previous supplier, to the end of the term. So with commencement
-  on 1 December 2026 and go-live on 31 January 2027 over 36 months: the previous system
-  December and January, the new system February 2027 to November 2029 (34 months), bedding-in
-  February to April, single-user retention May 2027 to November 2029 (31 months: 1150.00 a
-  year is 2970.83);
+  through the 3 months of bedding-in that follow (the licence stays central); then by the
+  commissioner to the end of the notice when notice was given late or extended; then the
+  chosen audit-trail option, paid by the commissioner to the previous supplier, to the end of
+  the term. So with commencement on 1 December 2026 and go-live on 31 January 2027 over 36
+  months: the previous system December and January, the new system February 2027 to
+  November 2029 (34 months), bedding-in February to April, single-user retention May 2027 to
+  November 2029 (31 months: 1150.00 a year is 2970.83);
 - a one-off charge falls in the year its period starts (commencement, or the day after
   go-live for a practice changing system; the start of the option for the audit-trail
   retrieval service).
@@ -75,7 +78,7 @@ from catalogue.orders.migration import (
     dates_of,
     migration_dates,
 )
-from catalogue.orders.terms import terms_of
+from catalogue.orders.terms import funding_of, terms_of
 from catalogue.pricing import ZERO, PriceTerms, charge_for_units, default_quantity_for
 
 MONTHS_PER_YEAR = 12
@@ -101,26 +104,49 @@ class YearSpan:
 
 @dataclass
 class Split:
+    """An amount split between the three payers. Every amount is added to exactly one of them
+    (an unfunded line costs nothing), so the total is their exact sum."""
+
     central: Decimal = ZERO
-    local: Decimal = ZERO
+    commissioner: Decimal = ZERO
+    practice: Decimal = ZERO
+
+    @property
+    def local(self) -> Decimal:
+        """What is not central (the one "local" figure before the three payers)."""
+        return self.commissioner + self.practice
 
     @property
     def total(self) -> Decimal:
-        return self.central + self.local
+        return self.central + self.commissioner + self.practice
 
     def add(self, funding: Funding | None, amount: Decimal) -> None:
-        # An unfunded line costs nothing, so it changes neither side.
+        # An unfunded line costs nothing, so it changes no payer's part.
         if funding is Funding.CENTRAL:
             self.central += amount
-        elif funding is Funding.LOCAL:
-            self.local += amount
+        elif funding is Funding.COMMISSIONER:
+            self.commissioner += amount
+        elif funding is Funding.PRACTICE:
+            self.practice += amount
 
     def merge(self, other: Split) -> None:
         self.central += other.central
-        self.local += other.local
+        self.commissioner += other.commissioner
+        self.practice += other.practice
 
     def minus(self, other: Split) -> Split:
-        return Split(self.central - other.central, self.local - other.local)
+        return Split(
+            self.central - other.central,
+            self.commissioner - other.commissioner,
+            self.practice - other.practice,
+        )
+
+    def plus(self, other: Split) -> Split:
+        return Split(
+            self.central + other.central,
+            self.commissioner + other.commissioner,
+            self.practice + other.practice,
+        )
 
 
 @dataclass
@@ -128,6 +154,11 @@ class YearSummary:
     year: int
     one_off: Split = field(default_factory=Split)
     recurring: Split = field(default_factory=Split)
+
+    @property
+    def whole(self) -> Split:
+        """One-off and recurring together, per payer."""
+        return self.one_off.plus(self.recurring)
 
     @property
     def total(self) -> Decimal:
@@ -138,8 +169,16 @@ class YearSummary:
         return self.one_off.central + self.recurring.central
 
     @property
+    def commissioner(self) -> Decimal:
+        return self.one_off.commissioner + self.recurring.commissioner
+
+    @property
+    def practice(self) -> Decimal:
+        return self.one_off.practice + self.recurring.practice
+
+    @property
     def local(self) -> Decimal:
-        return self.one_off.local + self.recurring.local
+        return self.commissioner + self.practice
 
 
 @dataclass
@@ -153,16 +192,29 @@ class Summary:
         return cls(years=[YearSummary(span.year) for span in spans])
 
     @property
+    def whole(self) -> Split:
+        """One-off and recurring together, per payer."""
+        return self.one_off.plus(self.recurring)
+
+    @property
     def central(self) -> Decimal:
         return self.one_off.central + self.recurring.central
 
     @property
+    def commissioner(self) -> Decimal:
+        return self.one_off.commissioner + self.recurring.commissioner
+
+    @property
+    def practice(self) -> Decimal:
+        return self.one_off.practice + self.recurring.practice
+
+    @property
     def local(self) -> Decimal:
-        return self.one_off.local + self.recurring.local
+        return self.commissioner + self.practice
 
     @property
     def total(self) -> Decimal:
-        return self.central + self.local
+        return self.central + self.commissioner + self.practice
 
     def add(self, line: CostLine) -> None:
         self.one_off.add(line.funding, line.one_off)
@@ -374,14 +426,14 @@ _UNTIL_GO_LIVE = (
     "at its usual funding."
 )
 _AFTER_BEDDING_IN = FundingDecision(
-    Funding.LOCAL,
+    Funding.COMMISSIONER,
     "After the 3 months of bedding-in the previous system is no longer centrally funded; the "
     "commissioner pays the previous supplier.",
 )
 _NOTICE = FundingDecision(
-    Funding.LOCAL,
+    Funding.COMMISSIONER,
     "After bedding-in, to the end of the notice given to the previous supplier (3 months at "
-    "least, or as extended), the previous system is paid locally.",
+    "least, or as extended), the commissioner pays for the previous system.",
 )
 
 # (kind, item, terms, fixed quantity or None for the practice's default, window, decision)
@@ -609,12 +661,12 @@ def _migration_rows(session: Session, order: CallOffOrder) -> dict[int, _Migrati
 
 
 def _ordered_lines(order: CallOffOrder) -> list[_OrderedLine]:
-    """Each line at the terms it was ordered at, not the catalogue's current price."""
+    """Each line at the terms it was ordered at, not the catalogue's current price, paid by
+    whom the order says (the commissioner where it agreed to fund additional IT)."""
     ordered = []
     for item in order.items:
         terms = terms_of(item)
-        decision = FundingDecision(terms.funding, terms.funding_reason)
-        ordered.append((item.id, item.catalogue_item, terms, decision))
+        ordered.append((item.id, item.catalogue_item, terms, funding_of(item)))
     return ordered
 
 

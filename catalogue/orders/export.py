@@ -1,13 +1,16 @@
 """The order and its cost estimate as CSV and as an XLSX workbook (the business case).
 
-Amounts are rounded to the penny here, at presentation, as catalogue.pricing prescribes.
+Every total is split between the three payers: central, commissioner and practice
+(catalogue.funding). Amounts are rounded to the penny here, at presentation, as
+catalogue.pricing prescribes: each is the exact amount rounded, so a rounded total may differ
+by a penny from the sum of its rounded parts.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -22,6 +25,12 @@ from catalogue.pricing import to_pennies
 from catalogue.spreadsheets import append_row, csv_text
 
 MONEY_FORMAT = "#,##0.00"
+# The payers in the order every split is shown (the attributes of costs.Split).
+PAYERS = ("central", "commissioner", "practice")
+
+
+def _part(payer: str) -> Callable[[Split], Decimal]:
+    return lambda split: cast(Decimal, getattr(split, payer))
 
 
 def _header(estimate: Estimate) -> list[str]:
@@ -49,8 +58,7 @@ def _total_rows(
     estimate: Estimate, summary: Summary, ods: str, name: str, prefix: str = "total"
 ) -> Iterator[list]:
     for label, pick in (
-        (f"{prefix} central", lambda split: split.central),
-        (f"{prefix} local", lambda split: split.local),
+        *((f"{prefix} {payer}", _part(payer)) for payer in PAYERS),
         (prefix, lambda split: split.total),
     ):
         recurring = [pick(year.recurring) for year in summary.years]
@@ -91,7 +99,7 @@ def _line_rows(
 
 
 def estimate_rows(estimate: Estimate) -> Iterator[list[Any]]:
-    """The header, then per recipient a row per cost line, its totals split central / local,
+    """The header, then per recipient a row per cost line, its totals split per payer,
     the baseline's lines (keeping its current system) and totals, and the change (the order
     less the baseline); then the order's totals, baseline and change."""
     yield _header(estimate)
@@ -149,7 +157,7 @@ def _order_facts(order: CallOffOrder) -> list[tuple[str, Any]]:
 
 
 def _split_cells(split: Split) -> list[Decimal]:
-    return [to_pennies(split.central), to_pennies(split.local)]
+    return [to_pennies(getattr(split, payer)) for payer in PAYERS]
 
 
 def estimate_xlsx(order: CallOffOrder, estimate: Estimate) -> bytes:
@@ -181,14 +189,16 @@ def _facts_sheet(facts: Worksheet, order: CallOffOrder, bold: Font) -> None:
     facts.column_dimensions["B"].width = 48
 
 
+def _per_payer(prefix: str) -> list[str]:
+    return [f"{prefix} {payer}" for payer in PAYERS]
+
+
 SUMMARY_HEADER = [
     "Year",
     "From",
     "To",
-    "One-off central",
-    "One-off local",
-    "Recurring central",
-    "Recurring local",
+    *_per_payer("One-off"),
+    *_per_payer("Recurring"),
     "Total",
 ]
 
@@ -198,12 +208,11 @@ BUSINESS_CASE_HEADER = [
     "Practice",
     "Keeps (baseline)",
     "Year",
-    "Order central",
-    "Order local",
-    "Baseline central",
-    "Baseline local",
-    "Change central",
-    "Change local",
+    *_per_payer("Order"),
+    "Order total",
+    *_per_payer("Baseline"),
+    "Baseline total",
+    *_per_payer("Change"),
     "Change total",
 ]
 
@@ -242,7 +251,7 @@ def _summary_sheet(summary: Worksheet, estimate: Estimate) -> Worksheet:
 
 def _business_case_sheet(case: Worksheet, estimate: Estimate) -> Worksheet:
     """Per practice and for all, per year and for the term: the order, the baseline (keeping
-    the current system) and the change, central and local."""
+    the current system) and the change, per payer and in total."""
     case.append(BUSINESS_CASE_HEADER)
     parties = [
         (r.ods_code, r.name, r.current_system or "", r.summary, r.baseline, r.change)
@@ -265,13 +274,12 @@ def _business_case_sheet(case: Worksheet, estimate: Estimate) -> Worksheet:
                     name,
                     keeps,
                     label,
-                    to_pennies(mine.central),
-                    to_pennies(mine.local),
-                    to_pennies(base.central),
-                    to_pennies(base.local),
-                    to_pennies(delta.central),
-                    to_pennies(delta.local),
-                    to_pennies(delta.central + delta.local),
+                    *_split_cells(mine.whole),
+                    to_pennies(mine.total),
+                    *_split_cells(base.whole),
+                    to_pennies(base.total),
+                    *_split_cells(delta.whole),
+                    to_pennies(delta.total),
                 ],
             )
             for cell in list(cells)[4:]:

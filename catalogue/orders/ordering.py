@@ -957,7 +957,8 @@ def _next_revision(session: Session, order: CallOffOrder) -> int:
 
 
 def _copied_item(item: CallOffItem) -> CallOffItem:
-    """A line of the amendment: it keeps the terms the live revision was ordered at."""
+    """A line of the amendment: it keeps the terms the live revision was ordered at, and the
+    commissioner's agreement to fund it, if any."""
     line = CallOffItem(
         catalogue_item=item.catalogue_item,
         price_id=item.price_id,
@@ -967,6 +968,9 @@ def _copied_item(item: CallOffItem) -> CallOffItem:
         ],
     )
     copy_terms(line, terms_of(item))
+    line.funding_agreed_by = item.funding_agreed_by
+    line.funding_agreed_at = item.funding_agreed_at
+    line.funding_agreement_reason = item.funding_agreement_reason
     return line
 
 

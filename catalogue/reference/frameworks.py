@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from catalogue import audit
 from catalogue.errors import Conflict, NotFound
+from catalogue.funding import payer_error
 from catalogue.models import (
     Framework,
     FrameworkStatus,
@@ -71,8 +72,9 @@ def _validate_framework(errors: FieldErrors, values: Mapping[str, Any]) -> None:
         errors.add("max_term_months", f"A whole number of months from 1 to {MAX_TERM_MONTHS}.")
     funding = values.get("funding_types") or []
     allowed = {f.value for f in Funding}
-    if not funding or any(plain(f) not in allowed for f in funding):
-        errors.add("funding_types", f"One or more of: {', '.join(sorted(allowed))}.")
+    wrong = [plain(f) for f in funding if plain(f) not in allowed]
+    if not funding or wrong:
+        errors.add("funding_types", payer_error(wrong[0] if wrong else None))
 
 
 def create_framework(session: Session, actor: Principal, data: Mapping[str, Any]) -> Framework:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from catalogue import audit
 from catalogue.errors import Conflict, NotFound
+from catalogue.funding import LOT_DEFAULT_PAYERS, payer_error
 from catalogue.models import (
     Framework,
     Funding,
@@ -26,8 +27,9 @@ LOT_FIELDS = ("number", "name", "description", "default_funding")
 def _validate_lot(errors: FieldErrors, values: Mapping[str, Any]) -> None:
     errors.text("name", values.get("name"), NAME_MAX, required=True)
     errors.text("description", values.get("description") or "", DESCRIPTION_MAX, required=False)
-    if plain(values.get("default_funding")) not in {f.value for f in Funding}:
-        errors.add("default_funding", "One of: central, local.")
+    value = plain(values.get("default_funding"))
+    if value not in {payer.value for payer in LOT_DEFAULT_PAYERS}:
+        errors.add("default_funding", payer_error(value, LOT_DEFAULT_PAYERS))
 
 
 def create_lot(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 import seed_data
 from catalogue.errors import DomainError
+from catalogue.infrastructure import class_of
 from catalogue.models import (
     COMMISSIONER_TYPES,
     Capability,
@@ -27,6 +28,8 @@ from catalogue.models import (
     FrameworkStatus,
     Funding,
     Hosting,
+    InfrastructureCategory,
+    InfrastructureClass,
     ItemKind,
     ItemStatus,
     Lot,
@@ -420,6 +423,19 @@ def _read_item(
     parent = r.str("parent", None)
     if kind is ItemKind.SYSTEM and parent is not None:
         raise r.fail("a principal system has no parent")
+    infrastructure_category = r.enum("infrastructure_category", InfrastructureCategory, None)
+    infrastructure_class = r.enum("infrastructure_class", InfrastructureClass, None)
+    if infrastructure_category is not None and infrastructure_class is None:
+        raise r.fail("an item with an infrastructure_category needs its infrastructure_class")
+    if infrastructure_category is None and infrastructure_class is not None:
+        raise r.fail("an infrastructure_class needs the infrastructure_category it comes from")
+    if infrastructure_category is not None and infrastructure_class is not class_of(
+        infrastructure_category
+    ):
+        raise r.fail(
+            f"the infrastructure specification classes {infrastructure_category.value} as "
+            f"{class_of(infrastructure_category).value}, not {infrastructure_class.value}"
+        )
     status = r.enum("status", ItemStatus, ItemStatus.PUBLISHED)
     accredited_on = r.date("accredited_on", None)
     if status is ItemStatus.PUBLISHED and accredited_on is None:
@@ -437,6 +453,8 @@ def _read_item(
             "category": category,
             "rfa_version": r.str("rfa_version", None),
             "hosting": r.enum("hosting", Hosting),
+            "infrastructure_category": infrastructure_category,
+            "infrastructure_class": infrastructure_class,
             "status": status,
             "accredited_on": accredited_on,
         },

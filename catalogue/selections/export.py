@@ -22,7 +22,16 @@ Table = tuple[str, list[str], list[list[Any]]]  # title, header, rows
 
 MONEY_FORMAT = "#,##0.00"
 SCORE_FORMAT = "0.0000"
-MONEY_COLUMNS = {"one_off", "recurring_per_year", "recurring", "total", "central", "local"}
+MONEY_COLUMNS = {
+    "one_off",
+    "recurring_per_year",
+    "recurring",
+    "total",
+    "central",
+    "commissioner",
+    "practice",
+    "local",
+}
 SCORE_COLUMNS = {"price_points", "non_price_points", "total_score", "points", "weight_percent"}
 
 
@@ -267,7 +276,8 @@ def _costs_table(report: dict[str, Any]) -> Table:
                 "",
                 "",
                 "",
-                f"central {cost['central']} / local {cost['local']}",
+                f"central {cost['central']} / commissioner {cost['commissioner']} / "
+                f"practice {cost['practice']}",
                 cost["one_off"],
                 cost["recurring_per_year"],
                 cost["recurring"],

@@ -55,7 +55,7 @@ def load_candidate_facts(session: Session, item_ids: Sequence[int]) -> list[Cand
 
 
 # id, name, version, level, kind, parent's level, supplier name, lot number, lot's default
-# funding, framework's funding types
+# funding, framework's funding types, infrastructure category
 _ItemRow = Row[*tuple[Any, ...]]
 
 
@@ -74,6 +74,7 @@ def _items(session: Session, item_ids: Sequence[int]) -> dict[int, _ItemRow]:
             Lot.number,
             Lot.default_funding,
             Framework.funding_types,
+            CatalogueItem.infrastructure_category,
         )
         .join(Supplier, Supplier.id == CatalogueItem.supplier_id)
         .join(Lot, Lot.id == CatalogueItem.lot_id)
@@ -132,9 +133,9 @@ def _price_terms(
     ).all()
     terms: dict[int, list[PriceTerms]] = defaultdict(list)
     for item_id, price_id, name, unit, period, calculation, funding, start, end in prices:
-        (_, _, _, level, kind, parent_level, _, lot_number, lot_default, funding_types) = by_id[
-            item_id
-        ]
+        row = by_id[item_id]
+        level, kind, parent_level = row[3], row[4], row[5]
+        lot_number, lot_default, funding_types, category = row[7], row[8], row[9], row[10]
         price_tiers = tuple(tiers.get(price_id, ()))
         decision = decide_funding(
             kind=kind,
@@ -148,6 +149,7 @@ def _price_terms(
             price_funding=funding,
             costs_nothing=all(tier.amount == 0 for tier in price_tiers),
             framework_funding_types=funding_types,
+            infrastructure_category=category,
         )
         terms[item_id].append(
             PriceTerms(

@@ -185,12 +185,22 @@ def _costs(report: dict[str, Any]) -> list[Flowable]:
             f"£{c['whole_life_cost']['recurring_per_year']}",
             f"£{c['whole_life_cost']['total']}",
             f"£{c['whole_life_cost']['central']}",
-            f"£{c['whole_life_cost']['local']}",
+            f"£{c['whole_life_cost']['commissioner']}",
+            f"£{c['whole_life_cost']['practice']}",
         ]
         for c in report["ranked"] + report["eliminated"]
     ]
-    header = ["Candidate", "One-off", "Per year", "Whole life", "Central", "Local"]
-    return [*_heading("Whole-life costs for the practice"), _table(header, rows, [45] + [26] * 5)]
+    header = [
+        "Candidate",
+        "One-off",
+        "Per year",
+        "Whole life",
+        "Central",
+        "Commissioner",
+        "Practice",
+    ]
+    widths = [39, 22, 22, 22, 22, 26, 22]
+    return [*_heading("Whole-life costs for the practice"), _table(header, rows, widths)]
 
 
 def _ranking(report: dict[str, Any]) -> list[Flowable]:

@@ -87,14 +87,16 @@ def test_find_compare_cost_and_download(journey_page, tmp_path):
     cost_table = page.get_by_role("region", name="Whole-life costs")
     totals = cost_table.get_by_role("row", name=re.compile("^Whole-life cost")).locator("td")
     central = cost_table.get_by_role("row", name=re.compile("^Centrally funded")).locator("td")
-    local = cost_table.get_by_role("row", name=re.compile("^Paid locally")).locator("td")
+    commissioner = cost_table.get_by_role("row", name=re.compile("^Paid by the commissioner"))
+    practice = cost_table.get_by_role("row", name=re.compile("^Paid by the practice"))
     for index in range(3):
         total = money_in(totals.nth(index).inner_text())
         assert total > 0
-        assert (
-            money_in(central.nth(index).inner_text()) + money_in(local.nth(index).inner_text())
-            == total
-        )
+        parts = [
+            money_in(row.nth(index).inner_text())
+            for row in (central, commissioner.locator("td"), practice.locator("td"))
+        ]
+        assert sum(parts) == total
     assert page.locator("#chart-title").text_content() == "Cost per year of the term"
 
     with page.expect_download() as download_info:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from catalogue.funding import decide_funding, funding_for
-from catalogue.models import Framework, Funding, ItemKind
+from catalogue.infrastructure import class_of
+from catalogue.models import (
+    Framework,
+    Funding,
+    InfrastructureCategory,
+    InfrastructureClass,
+    ItemKind,
+)
 from tests import factories
 
 REFUSED = "the price's own 'central' does not apply"
@@ -33,39 +40,41 @@ def test_a_level_2_system_licence_on_lot_1_is_central():
 
 def test_central_funding_requires_level_2():
     decision = decide(maturity_level=1)
-    assert decision.funding is Funding.LOCAL
+    assert decision.funding is Funding.COMMISSIONER
     assert "Level 2" in decision.reason
     # Even a price that claims central funding cannot lift a Level 1 system.
     claimed = decide(maturity_level=1, price_funding=Funding.CENTRAL)
-    assert claimed.funding is Funding.LOCAL
+    assert claimed.funding is Funding.COMMISSIONER
     assert "Level 2" in claimed.reason and REFUSED in claimed.reason
 
 
-def test_support_training_and_deployment_are_local_on_lot_1():
-    assert decide(price_name="System support").funding is Funding.LOCAL
-    assert decide(price_name="Deployment and data migration").funding is Funding.LOCAL
-    assert decide(kind=ItemKind.SERVICE, price_name="Training day").funding is Funding.LOCAL
+def test_support_training_and_deployment_are_the_commissioners_on_lot_1():
+    assert decide(price_name="System support").funding is Funding.COMMISSIONER
+    assert decide(price_name="Deployment and data migration").funding is Funding.COMMISSIONER
+    assert decide(kind=ItemKind.SERVICE, price_name="Training day").funding is Funding.COMMISSIONER
 
 
-def test_lot_2_and_lot_3_are_local():
+def test_lot_2_and_lot_3_are_the_commissioners():
     for lot in (2, 3):
-        decision = decide(lot_number=lot, lot_default=Funding.LOCAL, kind=ItemKind.SERVICE)
-        assert decision.funding is Funding.LOCAL
+        decision = decide(lot_number=lot, lot_default=Funding.COMMISSIONER, kind=ItemKind.SERVICE)
+        assert decision.funding is Funding.COMMISSIONER
         assert f"Lot {lot}" in decision.reason
         assert REFUSED not in decision.reason
 
 
 def test_nothing_is_central_on_a_framework_that_does_not_allow_it():
-    decision = decide(framework_funding_types=["local"])
-    assert decision.funding is Funding.LOCAL
+    decision = decide(framework_funding_types=["commissioner"])
+    assert decision.funding is Funding.COMMISSIONER
     assert "framework" in decision.reason
 
 
-def test_a_price_can_always_make_itself_local():
-    decision = decide(price_funding=Funding.LOCAL)
-    assert decision.funding is Funding.LOCAL
-    assert "locally funded" in decision.reason
-    assert decide(maturity_level=3, price_funding=Funding.LOCAL).funding is Funding.LOCAL
+def test_a_price_can_always_make_itself_the_commissioners():
+    decision = decide(price_funding=Funding.COMMISSIONER)
+    assert decision.funding is Funding.COMMISSIONER
+    assert "commissioner pays" in decision.reason
+    assert (
+        decide(maturity_level=3, price_funding=Funding.COMMISSIONER).funding is Funding.COMMISSIONER
+    )
 
 
 def test_a_price_stating_central_where_the_rules_allow_it_is_central():
@@ -82,12 +91,12 @@ def test_a_price_stating_central_where_the_rules_allow_it_is_central():
     ("overrides", "why"),
     [
         pytest.param(
-            {"lot_number": 2, "lot_default": Funding.LOCAL, "kind": ItemKind.SERVICE},
+            {"lot_number": 2, "lot_default": Funding.COMMISSIONER, "kind": ItemKind.SERVICE},
             "Lot 2 is locally funded",
             id="lot-2-product",
         ),
         pytest.param(
-            {"lot_number": 3, "lot_default": Funding.LOCAL},
+            {"lot_number": 3, "lot_default": Funding.COMMISSIONER},
             "Lot 3 is locally funded",
             id="lot-3-product",
         ),
@@ -111,19 +120,21 @@ def test_a_price_stating_central_where_the_rules_allow_it_is_central():
             {"kind": ItemKind.MODULE, "maturity_level": 1}, "Level 2", id="module-below-level-2"
         ),
         pytest.param(
-            {"framework_funding_types": ["local"]}, "framework", id="framework-without-central"
+            {"framework_funding_types": ["commissioner"]},
+            "framework",
+            id="framework-without-central",
         ),
     ],
 )
 def test_a_price_stating_central_cannot_override_the_rules(overrides, why):
     decision = decide(price_funding=Funding.CENTRAL, **overrides)
-    assert decision.funding is Funding.LOCAL
+    assert decision.funding is Funding.COMMISSIONER
     assert why in decision.reason
     assert REFUSED in decision.reason
 
 
 def test_the_lot_2_refusal_says_why():
-    decision = decide(lot_number=2, lot_default=Funding.LOCAL, price_funding=Funding.CENTRAL)
+    decision = decide(lot_number=2, lot_default=Funding.COMMISSIONER, price_funding=Funding.CENTRAL)
     assert decision.reason == (
         "Lot 2 is locally funded by the commissioner; the price's own 'central' does not apply."
     )
@@ -141,18 +152,22 @@ def test_seeded_prices_are_funded_as_connecting_for_health_said(db):
     assert funding == {
         "Annual practice licence": Funding.CENTRAL,
         "Level 3 increment": Funding.CENTRAL,
-        "System support": Funding.LOCAL,
+        "System support": Funding.COMMISSIONER,
     }
     # A module takes its parent system's level: EMIS Patient Access rides on EMIS Web.
     module = factories.item(db, "emis-patient-access")
     assert {funding_for(module, price).funding for price in module.prices} == {Funding.CENTRAL}
+    consultation = factories.item(db, "consultnow-online-consultation")  # Lot 2
+    funded = {funding_for(consultation, price).funding for price in consultation.prices}
+    assert funded == {Funding.COMMISSIONER}
+    # Practice finance is a business application: additional IT, the practice's.
     finance = factories.item(db, "ledgerline-practice-finance")
-    assert {funding_for(finance, price).funding for price in finance.prices} == {Funding.LOCAL}
+    assert {funding_for(finance, price).funding for price in finance.prices} == {Funding.PRACTICE}
 
 
 def test_rows_stating_central_are_held_to_the_rules(db):
     """funding_for on rows: the lot, the level, the price name and the framework all count."""
-    finance = factories.item(db, "ledgerline-practice-finance")  # Lot 2
+    finance = factories.item(db, "consultnow-online-consultation")  # Lot 2
     training = factories.item(db, "emis-training")  # a Lot 1 service
     emis_web = factories.item(db, "emis-web")
     support = next(price for price in emis_web.prices if price.name == "System support")
@@ -165,11 +180,66 @@ def test_rows_stating_central_are_held_to_the_rules(db):
         (emis_web, support),
     ]:
         decision = funding_for(item, price)
-        assert decision.funding is Funding.LOCAL, price.name
+        assert decision.funding is Funding.COMMISSIONER, price.name
         assert REFUSED in decision.reason
     assert funding_for(emis_web, licence).funding is Funding.CENTRAL
     framework: Framework = emis_web.lot.framework
-    framework.funding_types = ["local"]
+    framework.funding_types = ["commissioner"]
     decision = funding_for(emis_web, licence)
-    assert decision.funding is Funding.LOCAL
+    assert decision.funding is Funding.COMMISSIONER
     assert "framework" in decision.reason and REFUSED in decision.reason
+
+
+# ------------------------------------------------------------ the three payers (issue 15)
+
+SCANNING = InfrastructureCategory.SCANNING_DOCUMENT_MANAGEMENT
+LOT_2_SERVICE = {"lot_number": 2, "lot_default": Funding.COMMISSIONER, "kind": ItemKind.SERVICE}
+
+
+def test_every_heading_of_the_specification_has_a_class():
+    classes = {category: class_of(category) for category in InfrastructureCategory}
+    assert classes[SCANNING] is InfrastructureClass.ADDITIONAL
+    assert classes[InfrastructureCategory.BUSINESS_APPLICATIONS] is InfrastructureClass.ADDITIONAL
+    assert classes[InfrastructureCategory.SERVERS] is InfrastructureClass.CORE
+    assert classes[InfrastructureCategory.N3_CONNECTION] is InfrastructureClass.CORE
+    assert set(classes.values()) == set(InfrastructureClass)
+
+
+def test_additional_it_is_paid_by_the_practice_whatever_the_lot_or_price_states():
+    for stated in (None, Funding.COMMISSIONER, Funding.CENTRAL):
+        decision = decide(**LOT_2_SERVICE, price_funding=stated, infrastructure_category=SCANNING)
+        assert decision.funding is Funding.PRACTICE, stated
+        assert decision.agreement_possible
+        assert decision.reason == (
+            "Scanning and document management: additional IT in the GP practice IT "
+            "infrastructure specification, which the practice pays unless the commissioner "
+            "agrees to fund it."
+        )
+
+
+def test_core_it_is_funded_by_the_commissioner_with_the_specification_as_the_reason():
+    decision = decide(**LOT_2_SERVICE, infrastructure_category=InfrastructureCategory.SERVERS)
+    assert decision.funding is Funding.COMMISSIONER
+    assert not decision.agreement_possible
+    assert decision.reason == (
+        "Servers: core IT in the GP practice IT infrastructure specification, which the "
+        "commissioner funds."
+    )
+
+
+def test_a_price_may_state_that_the_practice_pays():
+    decision = decide(**LOT_2_SERVICE, price_funding=Funding.PRACTICE)
+    assert decision.funding is Funding.PRACTICE
+    assert not decision.agreement_possible  # the supplier's terms, not the specification's
+
+
+def test_a_free_price_of_additional_it_is_still_funded_by_nobody():
+    decision = decide(**LOT_2_SERVICE, costs_nothing=True, infrastructure_category=SCANNING)
+    assert decision.funding is None
+
+
+def test_seeded_scanner_is_additional_it_the_practice_pays_for(db):
+    scanner = factories.item(db, "scanwise-desktop-scanner")
+    assert scanner.infrastructure_category is SCANNING
+    assert scanner.infrastructure_class is InfrastructureClass.ADDITIONAL
+    assert {funding_for(scanner, price).funding for price in scanner.prices} == {Funding.PRACTICE}

@@ -210,7 +210,7 @@ def test_a_part_month_is_charged_by_the_days_of_that_month():
             "period": "year",
             "tier_calculation": "volume",
             "tiers": [{"lower_bound": 1, "upper_bound": None, "amount": "1200.00"}],
-            "funding": "local",
+            "funding": "commissioner",
             "funding_reason": "",
             "effective_from": "2020-01-01",
             "effective_to": None,

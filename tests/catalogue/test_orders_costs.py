@@ -12,7 +12,7 @@ from api.orders import presenters
 from api.orders.schemas import CostEstimateSchema
 from catalogue import orders
 from catalogue.errors import InvalidInput
-from catalogue.models import Funding, OrderStatus
+from catalogue.models import Funding, OrderStatus, Price, PricePeriod, PriceTier, PriceUnit
 from catalogue.orders.dates import add_months, period_end, whole_months_between
 from catalogue.orders.lifecycle import Transition
 from catalogue.principal import Principal
@@ -92,17 +92,78 @@ def test_a_part_year_is_pro_rata_and_one_offs_fall_in_the_first_year(db, ccg):
     estimate = orders.estimate_order(db, _order(db, ccg))
     assert [(span.year, span.months) for span in estimate.years] == [(1, 12), (2, 6)]
     riverside, jesmond = estimate.recipients
-    # Licence 4250 central, support 650 local: 12 months then 6.
+    # Licence 4250 central, support 650 the commissioner's: 12 months then 6.
     assert riverside.summary.years[0].recurring.central == Decimal("4250")
     assert riverside.summary.years[1].recurring.central == Decimal("2125")
-    assert riverside.summary.years[1].recurring.local == Decimal("325")
-    # Training: 1 day by default, 3 days for Jesmond Road, one-off and local.
-    assert riverside.summary.one_off.local == Decimal("550")
-    assert jesmond.summary.one_off.local == Decimal("1650")
+    assert riverside.summary.years[1].recurring.commissioner == Decimal("325")
+    # Training: 1 day by default, 3 days for Jesmond Road, one-off and the commissioner's.
+    assert riverside.summary.one_off.commissioner == Decimal("550")
+    assert jesmond.summary.one_off.commissioner == Decimal("1650")
     totals = estimate.totals
     assert totals.central == 2 * Decimal("6375")
-    assert totals.local == 2 * Decimal("975") + Decimal("550") + Decimal("1650")
-    assert totals.total == totals.central + totals.local
+    assert totals.commissioner == 2 * Decimal("975") + Decimal("550") + Decimal("1650")
+    assert totals.practice == 0
+    assert totals.total == totals.central + totals.commissioner
+
+
+def test_the_business_case_splits_every_year_three_ways_to_the_exact_penny(db, ccg):
+    """A price the practice pays beside SystmOne's central licence and the commissioner's
+    support: every part of the estimate is split three ways, and the parts add up exactly
+    (Decimals, unrounded), per practice, per year, one-off and recurring, and in total."""
+    systmone = factories.item(db, "systmone")
+    extra = Price(
+        name="Practice-requested archive",
+        unit=PriceUnit.PATIENT,
+        period=PricePeriod.YEAR,
+        funding=Funding.PRACTICE,
+        effective_from=date(2014, 4, 1),
+        tiers=[PriceTier(lower_bound=1, upper_bound=None, amount=Decimal("0.0123"))],
+    )
+    systmone.prices.append(extra)
+    db.flush()
+    order = _order(db, ccg)
+    order = orders.update_order(
+        db,
+        ccg,
+        order,
+        {
+            "items": [
+                *(
+                    {"catalogue_item_id": line.catalogue_item_id, "price_id": line.price_id}
+                    for line in order.items
+                ),
+                {"catalogue_item_id": systmone.id, "price_id": extra.id},
+            ]
+        },
+    )
+    estimate = orders.estimate_order(db, order)
+    riverside, jesmond = estimate.recipients
+    # 8432 patients at 0.0123 a year: 103.7136 in year 1, half of it in the 6 months of year 2.
+    assert riverside.summary.years[0].recurring.practice == Decimal("103.7136")
+    assert riverside.summary.years[1].recurring.practice == Decimal("51.8568")
+    totals = estimate.totals
+    assert totals.central > 0 and totals.commissioner > 0 and totals.practice > 0
+    for summary in (riverside.summary, jesmond.summary, totals, estimate.baseline):
+        for split in (
+            summary.one_off,
+            summary.recurring,
+            *(year.one_off for year in summary.years),
+            *(year.recurring for year in summary.years),
+        ):
+            assert split.total == split.central + split.commissioner + split.practice
+        assert summary.total == summary.central + summary.commissioner + summary.practice
+        assert summary.practice == sum(
+            (year.one_off.practice + year.recurring.practice for year in summary.years), Decimal(0)
+        )
+    for payer in ("central", "commissioner", "practice"):
+        assert getattr(totals, payer) == sum(
+            getattr(recipient.summary, payer) for recipient in estimate.recipients
+        )
+    # The change from the baseline, payer by payer, is the order less the baseline.
+    assert estimate.change.practice == totals.practice - estimate.baseline.practice
+    assert estimate.change.total == (
+        estimate.change.central + estimate.change.commissioner + estimate.change.practice
+    )
 
 
 def test_full_support_keeps_the_previous_system_after_bedding_in_at_local_cost(db, ccg):
@@ -128,7 +189,7 @@ def test_full_support_keeps_the_previous_system_after_bedding_in_at_local_cost(d
     assert licence.funding is Funding.CENTRAL
     assert licence.recurring_total == Decimal("3427.72") * 3 / 12  # months 4 to 6
     # After bedding-in (months 7 to 12) the whole previous service is the commissioner's.
-    assert {line.funding for line in after} == {Funding.LOCAL}
+    assert {line.funding for line in after} == {Funding.COMMISSIONER}
     kept = next(line for line in after if line.price_name == "Annual practice licence")
     assert kept.recurring_total == Decimal("3427.72") * 6 / 12
 

@@ -39,7 +39,7 @@ def terms(
     unit=PriceUnit.PATIENT,
     period=PricePeriod.YEAR,
     price_id=1,
-    funding=Funding.LOCAL,
+    funding=Funding.COMMISSIONER,
     effective_from=date(2010, 1, 1),
     effective_to=None,
 ) -> PriceTerms:
@@ -207,7 +207,7 @@ def test_emis_web_for_a_practice_over_three_years(db):
     assert by_name["Annual practice licence"].total == D("10283.16")
     assert by_name["Annual practice licence"].funding is Funding.CENTRAL
     assert by_name["Level 3 increment"].total == D("612.00")
-    assert by_name["System support"].funding is Funding.LOCAL
+    assert by_name["System support"].funding is Funding.COMMISSIONER
     assert cost.central == D("10895.16")
     assert cost.local == D("1995.24")
     assert cost.total == D("12890.40")
@@ -219,8 +219,9 @@ def test_per_patient_prices_take_the_practice_list_size(db):
     licence = next(price for price in docflow.prices if price.unit is PriceUnit.PATIENT)
     assert default_quantity(licence, practice) == 19860
     cost = whole_life_cost(docflow, practice, 12, on=date(2016, 1, 1))
-    # volume: 19860 x 0.24 = 4766.40; plus a one-off installation of 950; Lot 2 is local.
+    # volume: 19860 x 0.24 = 4766.40; plus a one-off installation of 950. Document management
+    # is additional IT: the practice pays it (unless its commissioner agrees, on an order).
     assert cost.recurring == D("4766.40")
     assert cost.one_off == D("950.00")
-    assert cost.local == cost.total
-    assert cost.central == 0
+    assert cost.practice == cost.total
+    assert cost.central == cost.commissioner == 0

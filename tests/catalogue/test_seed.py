@@ -99,8 +99,8 @@ def test_frameworks_and_lots(session_factory):
         assert refresh.status is FrameworkStatus.LIVE
         assert [(lot.number, lot.default_funding.value) for lot in refresh.lots] == [
             (1, "central"),
-            (2, "local"),
-            (3, "local"),
+            (2, "commissioner"),
+            (3, "commissioner"),
         ]
 
 
@@ -176,7 +176,7 @@ def test_other_hansard_figures_and_illustrative_tpp(session_factory):
     with session_factory() as session:
         support = factories.price(session, "emis-web", "System support")
         assert support.flat_amount == Decimal("665.08")
-        assert support.funding.value == "local"
+        assert support.funding.value == "commissioner"
         increment = factories.price(session, "vision-3", "Level 3 increment")
         assert increment.flat_amount == Decimal("204")
         assert increment.funding.value == "central"

@@ -148,7 +148,7 @@ def _framework_body(slug: str) -> dict[str, Any]:
         "start_date": date(2030, 1, 1),
         "end_date": date(2034, 12, 31),
         "max_term_months": 48,
-        "funding_types": ["central", "local"],
+        "funding_types": ["central", "commissioner"],
     }
 
 
@@ -256,7 +256,8 @@ def _patch_framework(world: World) -> Call:
 
 def _new_lot(_world: World) -> Call:
     return Call(
-        "/frameworks/gpsoc-r/lots", {"number": 9, "name": "Lot 9", "default_funding": "local"}
+        "/frameworks/gpsoc-r/lots",
+        {"number": 9, "name": "Lot 9", "default_funding": "commissioner"},
     )
 
 
@@ -410,6 +411,38 @@ def _extend_notice(world: World) -> Call:
     return _notice_call(
         migration, "/notice-extension", {"service_end": extended.isoformat(), "reason": "Issues."}
     )
+
+
+def _scanner_order(world: World, agreed: bool = False):
+    """13T's draft order of Scanwise's desktop scanner for A81001: additional IT, which the
+    practice pays unless the commissioner agrees to fund it (and, if `agreed`, it has)."""
+    scanner = factories.item(world.db, "scanwise-desktop-scanner")
+    data = {
+        "framework": "gpsoc-r",
+        "supplier_id": scanner.supplier_id,
+        "commencement_date": date.today().replace(day=1),
+        "term_months": 36,
+        "recipients": ["A81001"],
+        "items": [{"catalogue_item_id": scanner.id, "price_id": p.id} for p in scanner.prices],
+    }
+    order = orders.create_order(world.db, _commissioner(world), data).order
+    if agreed:
+        orders.agree_funding(
+            world.db, _commissioner(world), order, order.items[0].id, "Paperless plan."
+        )
+    world.db.flush()
+    return order
+
+
+def _agree_funding(world: World) -> Call:
+    order = _scanner_order(world)
+    suffix = f"/items/{order.items[0].id}/funding-agreement"
+    return _order_call(order, suffix, {"reason": "Part of the practice's paperless plan."})
+
+
+def _withdraw_funding(world: World) -> Call:
+    order = _scanner_order(world, agreed=True)
+    return _order_call(order, f"/items/{order.items[0].id}/funding-agreement")
 
 
 # --------------------------------------------------------------------------- selection rows
@@ -624,6 +657,13 @@ MATRIX: dict[tuple[str, str], Rule] = {
         frozenset({"commissioner", "other_supplier"}), _cancel_submitted_order
     ),
     ("POST", "/orders/{call_off_id}/amendments"): Rule(COMMISSIONER, _amend_live_order),
+    # The ordering commissioner alone agrees to fund additional IT, or withdraws.
+    ("PUT", "/orders/{call_off_id}/items/{line_id}/funding-agreement"): Rule(
+        COMMISSIONER, _agree_funding
+    ),
+    ("DELETE", "/orders/{call_off_id}/items/{line_id}/funding-agreement"): Rule(
+        COMMISSIONER, _withdraw_funding
+    ),
     # Migration notices: the previous supplier (EMIS) acknowledges; the commissioner extends.
     ("POST", "/orders/{call_off_id}/migrations/{ods_code}/acknowledgement"): Rule(
         OWNER, _acknowledge_notice

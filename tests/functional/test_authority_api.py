@@ -72,12 +72,12 @@ def test_framework_changes_need_if_match_and_valid_dates(authority, db):
 def test_lots_and_capabilities(authority):
     lot = authority.post(
         f"{API}/frameworks/gpsoc-r/lots",
-        json={"number": 4, "name": "Lot 4", "default_funding": "local"},
+        json={"number": 4, "name": "Lot 4", "default_funding": "commissioner"},
     )
     assert lot.status_code == 201 and lot.get_json()["framework"] == "gpsoc-r"
     again = authority.post(
         f"{API}/frameworks/gpsoc-r/lots",
-        json={"number": 4, "name": "Again", "default_funding": "local"},
+        json={"number": 4, "name": "Again", "default_funding": "commissioner"},
     )
     assert again.status_code == 409
     changed = authority.patch(

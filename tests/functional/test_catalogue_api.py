@@ -136,7 +136,7 @@ def test_frameworks_lots_and_reference_data(client):
     lots = client.get("/api/v1/frameworks/gpsoc-r/lots").get_json()["items"]
     assert [lot["number"] for lot in lots] == [1, 2, 3]
     lot_2 = client.get("/api/v1/frameworks/gpsoc-r/lots/2").get_json()
-    assert lot_2["default_funding"] == "local"
+    assert lot_2["default_funding"] == "commissioner"
     assert client.get("/api/v1/frameworks/gpsoc-r/lots/9").status_code == 404
 
     levels = client.get("/api/v1/maturity-levels").get_json()["items"]

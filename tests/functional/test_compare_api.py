@@ -19,7 +19,13 @@ def test_compare_systems_side_by_side_with_whole_life_cost(client, db):
     assert emis_web["hosting"] == "hosted"
     # Hansard 2009 figures over three years: 3 x (3427.72 + 204 + 665.08)
     cost = emis_web["whole_life_cost"]
-    assert (cost["total"], cost["central"], cost["local"]) == ("12890.40", "10895.16", "1995.24")
+    assert (cost["total"], cost["central"], cost["commissioner"], cost["practice"]) == (
+        "12890.40",
+        "10895.16",
+        "1995.24",
+        "0.00",
+    )
+    assert cost["local"] == "1995.24"  # deprecated: commissioner + practice
     assert systmone["whole_life_cost"]["total"] == "15312.00"  # 3 x (4250 + 204 + 650)
     # The capability matrix covers every capability either holds.
     codes = [capability["code"] for capability in body["capabilities"]]

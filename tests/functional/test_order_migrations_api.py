@@ -277,14 +277,15 @@ def test_the_commissioner_extends_the_notice_and_the_estimate_follows(client, db
     assert extended_notice["service_end_extended"]
     assert not extended_notice["acknowledged"]  # to be acknowledged again
 
-    # The estimate keeps EMIS LV two more months, locally funded, before the option starts.
+    # The estimate keeps EMIS LV two more months, paid by the commissioner, before the option
+    # starts.
     after = commissioner.get(f"{ORDERS}/{call_off_id}/cost-estimate").get_json()
     kept = [line for line in after["recipients"][0]["lines"] if line["kind"] == "notice"]
-    assert {line["funding"] for line in kept} == {"local"}
+    assert {line["funding"] for line in kept} == {"commissioner"}
     assert {line["item_name"] for line in kept} == {"EMIS LV"}
     # Two months of each EMIS LV price: 3427.72, 204.00 and 665.08 a year.
     assert sorted(line["total"] for line in kept) == ["110.85", "34.00", "571.29"]
-    assert Decimal(after["totals"]["local"]) > Decimal(before["totals"]["local"])
+    assert Decimal(after["totals"]["commissioner"]) > Decimal(before["totals"]["commissioner"])
 
     # EMIS sees the new end and acknowledges it.
     response = emis.get(notice_path)
@@ -311,15 +312,26 @@ def test_the_business_case_shows_the_baseline_and_the_change_in_json_csv_and_xls
     riverside, quays = estimate["recipients"]
     assert riverside["current_system"] == "EMIS LV"
     assert {line["kind"] for line in riverside["baseline_lines"]} == {"baseline"}
-    # EMIS LV kept 36 months: (3427.72 + 204) x 3 central, 665.08 x 3 local.
-    assert (riverside["baseline"]["central"], riverside["baseline"]["local"]) == (
+    # EMIS LV kept 36 months: (3427.72 + 204) x 3 central, 665.08 x 3 the commissioner's.
+    baseline = riverside["baseline"]
+    assert (baseline["central"], baseline["commissioner"], baseline["practice"]) == (
         "10895.16",
         "1995.24",
+        "0.00",
     )
     # Gateshead Quays keeps SystmOne: its recurring cost does not change.
     assert quays["change"]["recurring"]["total"] == "0.00"
     for year in estimate["change"]["years"]:
-        assert set(year) == {"year", "one_off", "recurring", "central", "local", "total"}
+        assert set(year) == {
+            "year",
+            "one_off",
+            "recurring",
+            "central",
+            "commissioner",
+            "practice",
+            "local",
+            "total",
+        }
     total_change = Decimal(estimate["totals"]["total"]) - Decimal(estimate["baseline"]["total"])
     assert Decimal(estimate["change"]["total"]) == pytest.approx(total_change, abs=Decimal("0.01"))
     assert "baseline" in estimate["baseline_note"]
@@ -329,15 +341,18 @@ def test_the_business_case_shows_the_baseline_and_the_change_in_json_csv_and_xls
     )
     grand = {row["line"]: row for row in rows if row["ods_code"] == "ALL"}
     assert grand["change"]["total"] == estimate["change"]["total"]
-    assert grand["baseline local"]["total"] == estimate["baseline"]["local"]
+    assert grand["baseline commissioner"]["total"] == estimate["baseline"]["commissioner"]
     assert {row["line"] for row in rows if row["ods_code"] == PRACTICE} >= {
         "baseline",
         "change central",
-        "change local",
+        "change commissioner",
+        "change practice",
     }
 
     workbook = load_workbook(io.BytesIO(commissioner.get(f"{path}/export.xlsx").get_data()))
     case = list(workbook["Business case"].iter_rows(values_only=True))
     term = next(row for row in case if row[0] == "ALL" and row[3] == "Term")
-    assert f"{term[-1]:.2f}" == estimate["change"]["total"]
-    assert f"{term[8]:.2f}" == estimate["change"]["central"]
+    column = {name: index for index, name in enumerate(case[0])}
+    assert f"{term[column['Change total']]:.2f}" == estimate["change"]["total"]
+    for payer in ("central", "commissioner", "practice"):
+        assert f"{term[column[f'Change {payer}']]:.2f}" == estimate["change"][payer]

@@ -115,8 +115,8 @@ def test_a_migration_from_emis_lv_to_systmone_from_selection_to_go_live(
         ("SystmOne deployment and data migration", "Deployment and migration"),
     }
     assert ordered[("SystmOne", "Annual practice licence")]["funding"] == "central"
-    assert ordered[("SystmOne", "System support")]["funding"] == "local"
-    assert "locally funded" in ordered[("SystmOne", "System support")]["funding_reason"]
+    assert ordered[("SystmOne", "System support")]["funding"] == "commissioner"
+    assert "commissioner pays" in ordered[("SystmOne", "System support")]["funding_reason"]
 
     # The audit-trail options, in falling cost, priced from EMIS's catalogue.
     migration = order["migration"]
@@ -128,7 +128,8 @@ def test_a_migration_from_emis_lv_to_systmone_from_selection_to_go_live(
     assert options["audit_trail_retrieval"]["prices"][0]["amount"] == "295.00"
     assert options["single_user_retention"]["prices"][0]["amount"] == "1150.00"
 
-    # The business case over 36 months, split central / local.
+    # The business case over 36 months, split between the payers (the practice pays nothing:
+    # nothing here is additional IT; local is the deprecated commissioner + practice).
     estimate = commissioner.get(f"{ORDERS}/{order['call_off_id']}/cost-estimate").get_json()
     totals = estimate["totals"]
     year_1, year_2, year_3 = totals["years"]
@@ -136,20 +137,35 @@ def test_a_migration_from_emis_lv_to_systmone_from_selection_to_go_live(
     # central, 650 x 10 / 12 local; EMIS LV for months 1-2 and 3 months of bedding-in, 5
     # months: (3427.72 + 204) x 5 / 12 central, 665.08 x 5 / 12 local; one-off deployment 6200
     # and the audit trail retrieval 295, local.
-    assert year_1["one_off"] == {"central": "0.00", "local": "6495.00", "total": "6495.00"}
-    assert year_1["recurring"] == {"central": "5224.88", "local": "818.78", "total": "6043.67"}
+    assert year_1["one_off"] == {
+        "central": "0.00",
+        "commissioner": "6495.00",
+        "practice": "0.00",
+        "local": "6495.00",
+        "total": "6495.00",
+    }
+    assert year_1["recurring"] == {
+        "central": "5224.88",
+        "commissioner": "818.78",
+        "practice": "0.00",
+        "local": "818.78",
+        "total": "6043.67",
+    }
     assert (
         year_2["recurring"]
         == year_3["recurring"]
         == {
             "central": "4454.00",
+            "commissioner": "650.00",
+            "practice": "0.00",
             "local": "650.00",
             "total": "5104.00",
         }
     )
-    assert (totals["central"], totals["local"], totals["total"]) == (
+    assert (totals["central"], totals["commissioner"], totals["practice"], totals["total"]) == (
         "14132.88",
         "8613.78",
+        "0.00",
         "22746.67",
     )
     assert estimate["recipients"][0]["summary"]["total"] == "22746.67"
@@ -264,7 +280,8 @@ def test_a_commissioner_cannot_order_for_another_commissioners_practice(db, comm
 
 
 def test_per_patient_quantities_default_to_the_list_size(db, commissioner):
-    # Scanwise's document management is priced per registered patient (Lot 2: local).
+    # Scanwise's document management is priced per registered patient (additional IT: the
+    # practice pays it unless the commissioner agrees to fund it).
     body = {
         "framework": "gpsoc-r",
         "supplier_id": supplier_id(db, "scanwise"),
@@ -278,7 +295,7 @@ def test_per_patient_quantities_default_to_the_list_size(db, commissioner):
     }
     order, _ = place(commissioner, body)
     per_patient = next(i for i in order["items"] if i["unit"] == "patient")
-    assert per_patient["funding"] == "local"
+    assert per_patient["funding"] == "practice"
     assert {q["ods_code"]: q["quantity"] for q in per_patient["quantities"]} == {
         PRACTICE: 8432,
         OTHER_PRACTICE: 100,
@@ -418,7 +435,8 @@ def test_the_estimate_exports_as_csv_and_xlsx(db, commissioner):
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     grand = {row["line"]: row for row in rows if row["ods_code"] == "ALL"}
     assert grand["total central"]["total"] == "14132.88"
-    assert grand["total local"]["total"] == "8613.78"
+    assert grand["total commissioner"]["total"] == "8613.78"
+    assert grand["total practice"]["total"] == "0.00"
     assert grand["total"]["year_1_recurring"] == "6043.67"
     kinds = {row["line"] for row in rows if row["ods_code"] == PRACTICE}
     assert {"item", "bedding_in", "audit_trail"} <= kinds

@@ -247,7 +247,7 @@ class TestStayingInStep:
                 "start_date": date(2030, 1, 1),
                 "end_date": date(2034, 12, 31),
                 "max_term_months": 48,
-                "funding_types": ["central", "local"],
+                "funding_types": ["central", "commissioner"],
             },
         )
         reference.transition_framework(db, CONSOLE, framework, "open")
@@ -255,7 +255,7 @@ class TestStayingInStep:
             db,
             CONSOLE,
             framework,
-            {"number": 1, "name": "Patient arrival", "default_funding": "local"},
+            {"number": 1, "name": "Patient arrival", "default_funding": "commissioner"},
         )
         tpp = db.scalars(select(Supplier).where(Supplier.slug == "tpp")).one()
         db.add(

@@ -54,7 +54,11 @@ def test_costs_are_those_of_the_api(web):
     row = re.search(r"Whole-life cost</th>(.*?)</tr>", body, re.S).group(1)
     shown = [money(m) for m in re.findall(r"<strong>(£[\d,.]+)</strong>", row)]
     assert shown == [Decimal(item["whole_life_cost"]["total"]) for item in api["items"]]
-    for key, words in (("central", "Centrally funded"), ("local", "Paid locally")):
+    for key, words in (
+        ("central", "Centrally funded"),
+        ("commissioner", "Paid by the commissioner"),
+        ("practice", "Paid by the practice"),
+    ):
         row = re.search(words + r"</th>(.*?)</tr>", body, re.S).group(1)
         shown = [money(m) for m in re.findall(r"(£[\d,.]+)", row)]
         assert shown == [Decimal(item["whole_life_cost"][key]) for item in api["items"]]
