@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from catalogue import audit
 from catalogue.errors import Conflict, Forbidden
+from catalogue.listings.roadmaps import roadmap_specs
 from catalogue.models import (
     CatalogueItem,
     FrameworkStatus,
@@ -101,6 +102,7 @@ def item_snapshot(item: CatalogueItem) -> dict[str, Any]:
         "maturity_level": item.maturity_level,
         "capabilities": sorted(item.capability_codes),
         "prices": [price_spec(price) for price in item.prices],
+        "roadmap": roadmap_specs(item),
     }
 
 

@@ -21,6 +21,7 @@ from .capability import Capability
 from .enums import Hosting, ItemKind, ItemStatus, ServiceCategory
 from .framework import Lot
 from .price import Price
+from .roadmap import RoadmapEntry
 from .supplier import Supplier
 
 item_capability = Table(
@@ -105,6 +106,11 @@ class CatalogueItem(Base):
     )
     prices: Mapped[list[Price]] = relationship(
         back_populates="item", order_by="Price.id", cascade="all, delete-orphan"
+    )
+    roadmap: Mapped[list[RoadmapEntry]] = relationship(
+        back_populates="item",
+        order_by=(RoadmapEntry.target_date, RoadmapEntry.id),
+        cascade="all, delete-orphan",
     )
 
     __mapper_args__ = {"version_id_col": version}
