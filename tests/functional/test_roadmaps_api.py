@@ -152,3 +152,25 @@ def test_only_the_owner_writes_a_roadmap(supplier, other_supplier, authority, an
     assert authority.post(f"{path}/roadmap", json=body, etag=etag).status_code == 403
     assert other_supplier.post(f"{path}/roadmap", json=body, etag=etag).status_code == 403
     assert supplier.post(f"{path}/roadmap", json=body).status_code == 428
+
+
+def test_search_finds_systems_planned_to_reach_level_2_by_a_date(
+    supplier, authority, anonymous, indexed_search
+):
+    path, etag = _level_1_system(supplier, authority)
+    body = {"capability": "eps", "target_date": "2027-06-30"}
+    response = supplier.post(f"{path}/roadmap", json=body, etag=etag)
+    authority.post(f"{path}/revision/approve", etag=response.headers["ETag"])
+
+    def found(query: str) -> list[str]:
+        response = anonymous.get(f"/api/v1/search?{query}")
+        assert response.status_code == 200, response.get_json()
+        return [hit["name"] for hit in response.get_json()["items"]]
+
+    assert found("planned_level=2&planned_by=2027-12-31") == ["Surgery Classic"]
+    assert found("planned_level=2&planned_by=2027-06-01") == []
+    [hit] = anonymous.get("/api/v1/search?planned_level=2").get_json()["items"]
+    assert hit["planned_levels"] == [{"level": 2, "by": "2027-06-30"}]
+    response = anonymous.get("/api/v1/search?planned_by=2027-12-31")
+    assert response.status_code == 422
+    assert "planned_level" in response.get_json()["errors"]
