@@ -98,6 +98,13 @@ class PlannedLevelSchema(Schema):
     )
 
 
+PLANNED_LEVEL_JSON = {
+    "type": "object",
+    "properties": {"level": {"type": "integer"}, "by": {"type": "string", "format": "date"}},
+    "required": ["level", "by"],
+}
+
+
 def _planned_levels(item: CatalogueItem) -> list[dict[str, Any]]:
     return [{"level": level, "by": by} for level, by in roadmaps.planned_levels_of(item)]
 
@@ -142,14 +149,7 @@ class CatalogueItemSchema(Schema):
         required=True,
         metadata={
             "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "level": {"type": "integer"},
-                    "by": {"type": "string", "format": "date"},
-                },
-                "required": ["level", "by"],
-            },
+            "items": PLANNED_LEVEL_JSON,
             "description": (
                 "Each level above the item's that its roadmap (entries not yet accredited) "
                 "reaches, and by when."

@@ -194,11 +194,12 @@ def diff(item: CatalogueItem, revision: ItemRevision) -> dict[str, Any]:
             "removed": [spec for price_id, spec in published.items() if price_id not in kept],
             "changed": changed,
         },
+        # Revisions proposed before roadmaps existed leave the roadmap as it is.
         "roadmap": _listed_diff(current["roadmap"], proposed.get("roadmap", current["roadmap"])),
     }
 
 
-def _listed_diff(current: list[dict[str, Any]], proposed: list[dict[str, Any]]) -> dict[str, Any]:
+def _listed_diff(current: list[dict[str, Any]], proposed: Any) -> dict[str, Any]:
     """Specs with ids (null: new) added, removed and changed."""
     published = {spec["id"]: spec for spec in current}
     kept = {spec["id"] for spec in proposed if spec["id"] is not None}

@@ -14,7 +14,7 @@ migration. Going live records the new level on the practice.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
@@ -98,7 +98,7 @@ def apply_upgrades(
             continue
         row = have.get(practice.id) or CallOffUpgrade(organisation=practice)
         row.organisation_id = practice.id
-        row.system = practice.current_system
+        row.system = cast(CatalogueItem, practice.current_system)  # refusal() checked it
         row.from_level = practice.running_level or 0
         row.to_level = given["to_level"]
         rows.append(row)
