@@ -11,6 +11,7 @@ accreditations or the level definitions change.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
@@ -61,3 +62,14 @@ def refresh_derived_fields(session: Session, items: Iterable[CatalogueItem] | No
         bits = capability_bits(capability.id for capability in item.capabilities)
         if item.capability_bits != bits:
             item.capability_bits = bits
+
+
+# A price that buys a maturity level's increment for a system is named for it ("Level 3
+# increment", as GPSoC's price lists have it): how orders find the increment of a level.
+_INCREMENT = re.compile(r"\blevel\s+(\d+)\s+increment\b", re.IGNORECASE)
+
+
+def increment_level(price_name: str) -> int | None:
+    """The level whose increment a price buys, from its name; None for any other price."""
+    match = _INCREMENT.search(price_name)
+    return int(match.group(1)) if match else None

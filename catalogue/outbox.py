@@ -25,6 +25,7 @@ from .models import (
     Lot,
     Price,
     PriceTier,
+    RoadmapEntry,
     SearchOutbox,
     Supplier,
     item_capability,
@@ -71,7 +72,7 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
             if obj in dirty and not session.is_modified(obj):
                 continue
             item_ids.add(_loaded(obj, "id"))
-        elif isinstance(obj, Price):
+        elif isinstance(obj, Price | RoadmapEntry):
             item_ids.add(_loaded(obj, "item_id"))
         elif isinstance(obj, PriceTier):
             price_ids.add(_loaded(obj, "price_id"))

@@ -21,6 +21,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from catalogue.listings.roadmaps import planned_levels
+from catalogue.maturity import load_requirements
 from catalogue.models import (
     Capability,
     CatalogueItem,
@@ -32,6 +34,7 @@ from catalogue.models import (
     PricePeriod,
     PriceTier,
     PriceUnit,
+    RoadmapEntry,
     Supplier,
     item_capability,
 )
@@ -40,7 +43,7 @@ from .query import Facet
 
 # The shape of the documents this version writes, stored with every index: an index of another
 # format is rebuilt by itself (search.keeper). Raise it whenever a document's fields change.
-DOCUMENT_FORMAT = 2
+DOCUMENT_FORMAT = 3
 FACET_SEPARATOR = "\x1f"  # joins a facet value to its label in one keyword
 # Facet -> the document field counted for it (keyword or numeric; the same in every engine).
 FACET_FIELDS = {
@@ -83,6 +86,9 @@ class SearchDocument:
     capability_names: tuple[str, ...]
     prices: tuple[DocumentPrice, ...]
     annual_price: Decimal | None
+    # Each level above the item's that its roadmap reaches, and by when (catalogue.listings
+    # .roadmaps.planned_levels).
+    planned_levels: tuple[tuple[int, date], ...] = ()
 
     @property
     def fingerprint(self) -> str:
@@ -103,8 +109,14 @@ class SearchDocument:
             *self.capabilities,
             *self.capability_names,
             *[f"{p.name}|{p.unit}|{p.period}|{p.amount}" for p in self.prices],
+            *[f"planned|{level}|{by.isoformat()}" for level, by in self.planned_levels],
         ]
         return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).hexdigest()
+
+    @property
+    def planned_level_keys(self) -> list[int]:
+        """The planned levels as numbers one range can filter on (`planned_level_key`)."""
+        return [planned_level_key(level, by) for level, by in self.planned_levels]
 
     @property
     def name_sort(self) -> str:
@@ -144,7 +156,27 @@ class SearchDocument:
                 for code, name in zip(self.capabilities, self.capability_names, strict=True)
             ],
             "annual_price": None if self.annual_price is None else money(self.annual_price),
+            "planned_levels": [
+                {"level": level, "by": by.isoformat()} for level, by in self.planned_levels
+            ],
         }
+
+
+_LEVEL_SPAN = 100_000_000  # above any yyyymmdd
+
+
+def planned_level_key(level: int, by: date) -> int:
+    """A planned level and its date as one number, level first (2 by 30 June 2027 is
+    220270630): "planned to reach level L by day D" is then one range of one field,
+    [key(L, 0001-01-01), key(L, D)], the same in every engine."""
+    return level * _LEVEL_SPAN + by.year * 10_000 + by.month * 100 + by.day
+
+
+def planned_level_range(level: int, by: date | None) -> tuple[int, int]:
+    """The keys of items planned to reach `level` by `by` (any day when None), inclusive."""
+    return level * _LEVEL_SPAN, level * _LEVEL_SPAN + (
+        _LEVEL_SPAN - 1 if by is None else by.year * 10_000 + by.month * 100 + by.day
+    )
 
 
 def money(amount: Decimal) -> str:
@@ -251,7 +283,8 @@ def _documents(
 
     capabilities = _capabilities_of(connection, of_these, ids)
     prices = _prices_of(connection, of_these, ids)
-    return [_document(row, capabilities, prices, today) for row in rows]
+    plans = _plans_of(session, connection, of_these, ids, capabilities)
+    return [_document(row, capabilities, prices, plans, today) for row in rows]
 
 
 _Among = Callable[[Any], ColumnElement[bool]]  # a condition: the column is one of the items'
@@ -279,6 +312,33 @@ def _capabilities_of(
         if item_id in ids:
             capabilities[item_id].append(named[capability_id])
     return capabilities
+
+
+def _plans_of(
+    session: Session,
+    connection: Connection,
+    of_these: _Among,
+    ids: set[int],
+    capabilities: Mapping[int, list[tuple[str, str]]],
+) -> dict[int, tuple[tuple[int, date], ...]]:
+    """Each item's planned levels, from its roadmap entries not yet accredited."""
+    entries: dict[int, list[tuple[str, date]]] = defaultdict(list)
+    for item_id, code, target in connection.execute(
+        select(RoadmapEntry.item_id, Capability.code, RoadmapEntry.target_date)
+        .join(Capability, Capability.id == RoadmapEntry.capability_id)
+        .where(of_these(RoadmapEntry.item_id), RoadmapEntry.accredited_on.is_(None))
+    ).all():
+        if item_id in ids:
+            entries[item_id].append((code, target))
+    if not entries:
+        return {}
+    requirements = load_requirements(session)
+    return {
+        item_id: tuple(
+            planned_levels((code for code, _ in capabilities.get(item_id, [])), plans, requirements)
+        )
+        for item_id, plans in entries.items()
+    }
 
 
 def _prices_of(
@@ -311,6 +371,7 @@ def _document(
     row: Sequence[Any],
     capabilities: Mapping[int, list[tuple[str, str]]],
     prices: Mapping[int, list[tuple[DocumentPrice, date, date | None]]],
+    plans: Mapping[int, tuple[tuple[int, date], ...]],
     today: date,
 ) -> SearchDocument:
     (item_id, kind, name, summary, description, status, hosting, category, level) = row[:9]
@@ -338,6 +399,7 @@ def _document(
         capability_names=labels,
         prices=tuple(price for price, _, _ in item_prices),
         annual_price=annual_price(item_prices, today),
+        planned_levels=plans.get(item_id, ()),
     )
 
 

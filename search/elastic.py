@@ -23,7 +23,7 @@ from .clients import (
     ServerError,
     connect,
 )
-from .documents import DOCUMENT_FORMAT, FACET_FIELDS, SearchDocument
+from .documents import DOCUMENT_FORMAT, FACET_FIELDS, SearchDocument, planned_level_range
 from .engine import (
     FACET_SIZE,
     FIELD_BOOSTS,
@@ -107,6 +107,7 @@ def index_body() -> dict[str, Any]:
                 "supplier_id": integer,
                 # Exact to the ten-thousandth of a pound, like the database's Money.
                 "annual_price": {"type": "scaled_float", "scaling_factor": 10000},
+                "planned_level_by": {"type": "long"},
                 "payload": {"type": "object", "enabled": False},
                 "fingerprint": {"type": "keyword", "index": False},
             },
@@ -136,6 +137,7 @@ def to_source(document: SearchDocument) -> dict[str, Any]:
         "maturity_level": document.maturity_level,
         "supplier_id": document.supplier_id,
         "annual_price": None if document.annual_price is None else float(document.annual_price),
+        "planned_level_by": document.planned_level_keys,
         "payload": document.display(),
         "fingerprint": document.fingerprint,
     }
@@ -242,6 +244,9 @@ def filter_clauses(query: SearchQuery) -> dict[Facet | str, dict[str, Any]]:
         filters[Facet.HOSTING] = {"term": {"hosting": query.hosting}}
     if query.price_max is not None:
         filters["price"] = {"range": {"annual_price": {"lte": float(query.price_max)}}}
+    if query.planned_level is not None:
+        lowest, highest = planned_level_range(query.planned_level, query.planned_by)
+        filters["planned"] = {"range": {"planned_level_by": {"gte": lowest, "lte": highest}}}
     return filters
 
 

@@ -54,7 +54,7 @@ from tantivy import (
 
 from catalogue.config import DEFAULT_SEARCH_CACHE
 
-from .documents import DOCUMENT_FORMAT, FACET_FIELDS, SearchDocument
+from .documents import DOCUMENT_FORMAT, FACET_FIELDS, SearchDocument, planned_level_range
 from .engine import (
     ENGLISH_STOP_WORDS,
     FACET_SIZE,
@@ -115,6 +115,7 @@ def _schema() -> tantivy.Schema:
     for name in ("lot", "maturity_level", "supplier_id"):
         builder.add_integer_field(name, indexed=True, fast=True)
     builder.add_float_field("annual_price", indexed=True, fast=True)
+    builder.add_integer_field("planned_level_by", indexed=True)
     builder.add_bytes_field("payload", stored=True)
     builder.add_text_field("fingerprint", stored=True, tokenizer_name="raw")
     return builder.build()
@@ -159,6 +160,8 @@ def to_tantivy(document: SearchDocument) -> Document:
     }
     if document.annual_price is not None:
         fields["annual_price"] = float(document.annual_price)
+    if document.planned_levels:
+        fields["planned_level_by"] = document.planned_level_keys
     return Document.from_dict(fields, SCHEMA)
 
 
@@ -621,6 +624,15 @@ class EmbeddedEngine:
             filters["price"] = Query.range_query(
                 SCHEMA, "annual_price", FieldType.Float, upper_bound=float(query.price_max)
             )
+        if query.planned_level is not None:
+            lowest, highest = planned_level_range(query.planned_level, query.planned_by)
+            filters["planned"] = Query.range_query(
+                SCHEMA,
+                "planned_level_by",
+                FieldType.Integer,
+                lower_bound=lowest,
+                upper_bound=highest,
+            )
         return filters
 
     def _facets(
@@ -637,7 +649,8 @@ class EmbeddedEngine:
         # it applies. Nested single filters share their prefixes (tantivy makes a bitset per
         # filter aggregation per segment: six single ones for three filters cost less than four
         # conjunctions).
-        base = _all_of(text_query, None, [filters["price"]] if "price" in filters else [])
+        unfaceted = [condition for key, condition in filters.items() if not isinstance(key, Facet)]
+        base = _all_of(text_query, None, unfaceted)
         conditions = _filter_strings(query)
         aggregations: dict[str, dict] = {}
         paths: dict[Facet, list[str]] = {}

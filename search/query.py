@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
@@ -106,6 +107,9 @@ class SearchQuery:
     min_maturity_level: int | None = None
     hosting: str | None = None
     price_max: Decimal | None = None
+    # Items not yet at `planned_level` whose roadmap reaches it by `planned_by` (any day: None).
+    planned_level: int | None = None
+    planned_by: date | None = None
     sort: Sort = Sort.RELEVANCE
     page: int = 1
     page_size: int = 20

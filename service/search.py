@@ -290,12 +290,38 @@ class SearchArgsSchema(PageArgsSchema):
             )
         },
     )
+    planned_level = fields.Integer(
+        validate=validate.Range(min=1, max=100),
+        metadata={
+            "description": (
+                "Items not yet at this maturity level whose supplier's roadmap plans it (every "
+                "capability it still needs has an entry not yet accredited), e.g. 2: does my "
+                "supplier plan a Level 2 version?"
+            )
+        },
+    )
+    planned_by = fields.Date(
+        metadata={
+            "description": (
+                "With planned_level: planned to reach it by this date (the latest target date "
+                "of the capabilities it still needs is on or before it)."
+            )
+        },
+    )
     sort = fields.Enum(
         Sort,
         by_value=True,
         load_default=Sort.RELEVANCE,
         metadata={"description": "relevance (by name when there is no text), name or price."},
     )
+
+    @validates_schema
+    def _planned_by_needs_a_level(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if data.get("planned_by") is not None and data.get("planned_level") is None:
+            raise ValidationError(
+                "Say which level (planned_level, e.g. 2) is planned by this date.",
+                field_name="planned_level",
+            )
 
     @validates_schema
     def _within_window(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -318,5 +344,7 @@ def search_query(args: Mapping[str, Any], **overrides: Any) -> SearchQuery:
         min_maturity_level=args.get("maturity_level"),
         hosting=hosting.value if hosting else None,
         price_max=args.get("price_max"),
+        planned_level=args.get("planned_level"),
+        planned_by=args.get("planned_by"),
         **overrides,
     )

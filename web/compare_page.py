@@ -41,7 +41,8 @@ ALL_KINDS = frozenset(ItemKind)
 
 def _ids_from(raw: str) -> list[int] | None:
     ids = [part.strip() for part in raw.split(",") if part.strip()]
-    if not all(part.isdigit() and 0 < int(part) < 2**31 for part in ids):
+    # isdecimal, not isdigit: "²" is a digit that int() refuses (hypothesis found it).
+    if not all(part.isdecimal() and 0 < int(part) < 2**31 for part in ids):
         return None
     return list(dict.fromkeys(int(part) for part in ids))
 

@@ -1,5 +1,5 @@
-"""A system, module or service: what it does, its level in words, its prices and the services
-around it."""
+"""A system, module or service: what it does, its level in words, its supplier's roadmap, its
+prices and the services around it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from catalogue.listings import (
     SERVICE_KINDS,
     SYSTEM_KINDS,
     get_item,
+    roadmaps,
     services_for_system,
     visibility_for,
 )
@@ -74,6 +75,8 @@ def _item_page(item_id: int, kinds: frozenset[ItemKind], api_path: str) -> Page:
         compared=item.id in compared_ids(),
         here=request.path,
         hosting_words=presenting.HOSTING_WORDS[item.hosting],
+        roadmap=item.roadmap,
+        planned_levels=roadmaps.planned_levels_of(item),
     )
 
 

@@ -1,7 +1,14 @@
 from marshmallow import Schema, fields, validate
 from webargs.fields import DelimitedList
 
-from api.items.schemas import FrameworkRefSchema, LotRefSchema
+from api.items.schemas import (
+    FrameworkRefSchema,
+    ItemRefSchema,
+    LotRefSchema,
+    PlannedLevelSchema,
+    RoadmapEntrySchema,
+)
+from api.orders.schemas import SignedPennies
 from api.organisations.schemas import OrganisationRefSchema
 from api.suppliers.schemas import SupplierRefSchema
 from catalogue.models import Funding, Hosting, ItemKind, PricePeriod, PriceUnit, ServiceCategory
@@ -110,10 +117,72 @@ class ComparedItemSchema(Schema):
         required=True,
         metadata={"description": "For the practice over the term; null without a practice."},
     )
+    against_staying = SignedPennies(
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "Moving to the item less staying as the practice is (current_system"
+            ".staying), over the term; negative when moving costs less. Null without a "
+            "practice or its current system."
+        },
+    )
+    roadmap = fields.List(
+        fields.Nested(RoadmapEntrySchema), attribute="item.roadmap", required=True
+    )
+    planned_levels = fields.List(
+        fields.Nested(PlannedLevelSchema),
+        required=True,
+        metadata={"description": "Levels above the item's that its supplier's roadmap reaches."},
+    )
 
 
 class ComparedPracticeSchema(OrganisationRefSchema):
     list_size = fields.Integer(required=True)
+    running_level = fields.Integer(
+        allow_none=True, metadata={"description": "The level it runs its system at."}
+    )
+
+
+class UpgradeOptionSchema(Schema):
+    to_level = fields.Integer(required=True)
+    increments = fields.List(
+        fields.String(), required=True, metadata={"description": "Increment prices bought."}
+    )
+    whole_life_cost = fields.Nested(
+        WholeLifeCostSchema,
+        attribute="cost",
+        required=True,
+        metadata={"description": "Staying plus the increments, over the term."},
+    )
+
+
+class StayOrUpgradeSchema(Schema):
+    system = fields.Nested(ItemRefSchema, required=True, metadata={"description": "Kept."})
+    supplier = fields.Nested(SupplierRefSchema, attribute="system.supplier", required=True)
+    system_level = fields.Integer(
+        attribute="system.maturity_level",
+        required=True,
+        metadata={"description": "The level the system is accredited to."},
+    )
+    running_level = fields.Integer(required=True, metadata={"description": "The practice's."})
+    staying = fields.Nested(
+        WholeLifeCostSchema,
+        required=True,
+        metadata={"description": "Its recurring prices up to the level it runs, over the term."},
+    )
+    upgrades = fields.List(
+        fields.Nested(UpgradeOptionSchema),
+        required=True,
+        metadata={"description": "Each level it can move up to on the same system, no migration."},
+    )
+    roadmap = fields.List(
+        fields.Nested(RoadmapEntrySchema), attribute="system.roadmap", required=True
+    )
+    planned_levels = fields.List(
+        fields.Nested(PlannedLevelSchema),
+        required=True,
+        metadata={"description": "Levels above the system's its supplier's roadmap reaches."},
+    )
 
 
 class ComparisonSchema(Schema):
@@ -122,3 +191,12 @@ class ComparisonSchema(Schema):
     priced_on = fields.Date(required=True)
     capabilities = fields.List(fields.Nested(ComparedCapabilitySchema), required=True)
     items = fields.List(fields.Nested(ComparedItemSchema), attribute="rows", required=True)
+    current_system = fields.Nested(
+        StayOrUpgradeSchema,
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "With a practice: staying on its current system and upgrading it in "
+            "place, against moving to each item (null without a practice or a recorded system)."
+        },
+    )

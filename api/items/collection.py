@@ -1,7 +1,7 @@
 """The routes every collection of catalogue items has, the same for `/systems` (systems and
 modules) and `/services`: `add_item_routes(blp, collection)` mounts them on the collection's
-blueprint. Reads, create and update, prices, lifecycle transitions, accreditations and the
-pending revision; what each does is in `views.py`.
+blueprint. Reads, create and update, prices, roadmap entries, lifecycle transitions,
+accreditations and the pending revision; what each does is in `views.py`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from catalogue.principal import Role
 from service.pagination import PageArgsSchema, page_of
 
 from . import views
-from .schemas import CatalogueItemSchema, PriceSchema
+from .schemas import CatalogueItemSchema, PriceSchema, RoadmapEntrySchema
 from .write_schemas import (
     AccreditationSchema,
     OptionalReasonSchema,
@@ -31,6 +31,8 @@ from .write_schemas import (
     PriceUpdateSchema,
     ReasonSchema,
     RevisionSchema,
+    RoadmapEntryCreateSchema,
+    RoadmapEntryUpdateSchema,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,6 +64,7 @@ def add_item_routes(blp: Blueprint, items: ItemCollection) -> None:
     _add_reads(blp, items)
     _add_item_writes(blp, items)
     _add_price_writes(blp, items)
+    _add_roadmap_writes(blp, items)
     _add_transitions(blp, items)
     _add_accreditation(blp, items)
     _add_revision(blp, items)
@@ -160,6 +163,43 @@ def _add_price_writes(blp: Blueprint, items: ItemCollection) -> None:
     def delete_price(item_id: int, price_id: int) -> ViewResult:
         """Remove a price from your own item. If-Match is the item's ETag."""
         return views.delete_price(kinds, item_id, price_id)
+
+
+def _add_roadmap_writes(blp: Blueprint, items: ItemCollection) -> None:
+    noun, kinds = items.noun, items.kinds
+    one_entry = f"{items.one}/roadmap/<int:entry_id>"
+
+    @blp.route(f"{items.one}/roadmap", methods=["POST"])
+    @requires(Role.SUPPLIER)
+    @blp.doc(operationId=f"create{noun}RoadmapEntry", **WRITE_DOC)
+    @blp.arguments(RoadmapEntryCreateSchema)
+    @blp.response(201, RoadmapEntrySchema)
+    @blp.alt_response(202, schema=RevisionSchema, success=True, description=HELD_AS_REVISION)
+    def create_roadmap_entry(body: dict[str, Any], item_id: int) -> ViewResult:
+        """Add a planned capability to your own item's roadmap (capability, target date,
+        status). If-Match is the item's ETag. Delivered accredits nothing: the authority
+        grants the capability."""
+        return views.create_roadmap_entry(kinds, body, item_id)
+
+    @blp.route(one_entry, methods=["PATCH"])
+    @requires(Role.SUPPLIER)
+    @blp.doc(operationId=f"update{noun}RoadmapEntry", **WRITE_DOC)
+    @blp.arguments(RoadmapEntryUpdateSchema)
+    @blp.response(200, RoadmapEntrySchema)
+    @blp.alt_response(202, schema=RevisionSchema, success=True, description=HELD_AS_REVISION)
+    def update_roadmap_entry(body: dict[str, Any], item_id: int, entry_id: int) -> ViewResult:
+        """Move a roadmap entry on (target date, status, note). If-Match is the item's ETag;
+        an entry the authority accredited is a record and no longer changes (409)."""
+        return views.update_roadmap_entry(kinds, body, item_id, entry_id)
+
+    @blp.route(one_entry, methods=["DELETE"])
+    @requires(Role.SUPPLIER)
+    @blp.doc(operationId=f"delete{noun}RoadmapEntry", **WRITE_DOC)
+    @blp.response(204)
+    @blp.alt_response(202, schema=RevisionSchema, success=True, description=HELD_AS_REVISION)
+    def delete_roadmap_entry(item_id: int, entry_id: int) -> ViewResult:
+        """Take an entry off your own item's roadmap. If-Match is the item's ETag."""
+        return views.delete_roadmap_entry(kinds, item_id, entry_id)
 
 
 def _add_transitions(blp: Blueprint, items: ItemCollection) -> None:

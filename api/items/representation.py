@@ -97,6 +97,13 @@ def item_json(record: ItemRecord) -> dict[str, Any]:
         "maturity_level": item["maturity_level"] or None,
         "capabilities": record.capabilities,
         "prices": [price_json(price) for price in record.prices],
+        "roadmap": [
+            {**entry, **{k: _value(entry[k]) for k in ("target_date", "accredited_on")}}
+            for entry in record.roadmap
+        ],
+        "planned_levels": [
+            {"level": level, "by": by.isoformat()} for level, by in record.planned_levels
+        ],
         "accredited_on": _value(item["accredited_on"]),
         "version": item["version"],
         "published_at": _value(item["published_at"]),

@@ -1,10 +1,14 @@
 """Schemas shared by systems (and modules) and services: both are catalogue items."""
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from api.capabilities.schemas import CapabilityRefSchema
 from api.suppliers.schemas import SupplierRefSchema
+from catalogue.listings import roadmaps
 from catalogue.models import (
+    CatalogueItem,
     Funding,
     Hosting,
     InfrastructureCategory,
@@ -13,6 +17,7 @@ from catalogue.models import (
     ItemStatus,
     PricePeriod,
     PriceUnit,
+    RoadmapStatus,
     ServiceCategory,
     TierCalculation,
 )
@@ -76,6 +81,41 @@ class ItemRefSchema(Schema):
     name = fields.String(required=True)
 
 
+class RoadmapEntrySchema(Schema):
+    id = fields.Integer(required=True)
+    capability = fields.Nested(CapabilityRefSchema, required=True)
+    target_date = fields.Date(required=True)
+    status = fields.Enum(
+        RoadmapStatus,
+        by_value=True,
+        required=True,
+        metadata={"description": "The supplier's word: planned, in_accreditation, delivered."},
+    )
+    note = fields.String(required=True)
+    accredited_on = fields.Date(
+        allow_none=True,
+        metadata={"description": "When the authority granted the capability; null until then."},
+    )
+
+
+class PlannedLevelSchema(Schema):
+    level = fields.Integer(required=True)
+    by = fields.Date(
+        required=True, metadata={"description": "The latest target date of what it still needs."}
+    )
+
+
+PLANNED_LEVEL_JSON = {
+    "type": "object",
+    "properties": {"level": {"type": "integer"}, "by": {"type": "string", "format": "date"}},
+    "required": ["level", "by"],
+}
+
+
+def _planned_levels(item: CatalogueItem) -> list[dict[str, Any]]:
+    return [{"level": level, "by": by} for level, by in roadmaps.planned_levels_of(item)]
+
+
 class CatalogueItemSchema(Schema):
     id = fields.Integer(required=True)
     slug = fields.String(required=True)
@@ -127,6 +167,23 @@ class CatalogueItemSchema(Schema):
     )
     capabilities = fields.List(fields.Nested(CapabilityRefSchema), required=True)
     prices = fields.List(fields.Nested(PriceSchema), required=True)
+    roadmap = fields.List(
+        fields.Nested(RoadmapEntrySchema),
+        required=True,
+        metadata={"description": "Capabilities the supplier plans, by target date."},
+    )
+    planned_levels = fields.Function(
+        _planned_levels,
+        required=True,
+        metadata={
+            "type": "array",
+            "items": PLANNED_LEVEL_JSON,
+            "description": (
+                "Each level above the item's that its roadmap (entries not yet accredited) "
+                "reaches, and by when."
+            ),
+        },
+    )
     accredited_on = fields.Date(allow_none=True)
     version = fields.Integer(required=True)
     published_at = fields.DateTime(allow_none=True)

@@ -21,7 +21,14 @@ from api.common.concurrency import check_if_match, etag_header, set_etag
 from api.common.writes import ViewResult, write_response
 from catalogue import listings
 from catalogue.errors import NotFound
-from catalogue.listings import accreditation, lifecycle, revisions, rules, writes
+from catalogue.listings import (
+    accreditation,
+    lifecycle,
+    revisions,
+    roadmap_writes,
+    rules,
+    writes,
+)
 from catalogue.models import CatalogueItem, ItemKind, ItemRevision
 from catalogue.principal import Principal, Role
 from service.database import get_session, writing_session
@@ -113,6 +120,27 @@ def update_price(kinds: Kinds, body: dict[str, Any], item_id: int, price_id: int
 def delete_price(kinds: Kinds, item_id: int, price_id: int) -> ViewResult:
     caller, item = _for_change(kinds, item_id, owner_only=True)
     return _answer(item, writes.delete_price(writing_session(), caller, item, price_id), 204)
+
+
+# -------------------------------------------------------------------------- roadmap entries
+def create_roadmap_entry(kinds: Kinds, body: dict[str, Any], item_id: int) -> ViewResult:
+    caller, item = _for_change(kinds, item_id, owner_only=True)
+    result = roadmap_writes.create_entry(writing_session(), caller, item, body)
+    return _answer(item, result, 201)
+
+
+def update_roadmap_entry(
+    kinds: Kinds, body: dict[str, Any], item_id: int, entry_id: int
+) -> ViewResult:
+    caller, item = _for_change(kinds, item_id, owner_only=True)
+    result = roadmap_writes.update_entry(writing_session(), caller, item, entry_id, body)
+    return _answer(item, result, 200)
+
+
+def delete_roadmap_entry(kinds: Kinds, item_id: int, entry_id: int) -> ViewResult:
+    caller, item = _for_change(kinds, item_id, owner_only=True)
+    result = roadmap_writes.delete_entry(writing_session(), caller, item, entry_id)
+    return _answer(item, result, 204)
 
 
 # ---------------------------------------------------------------- lifecycle, accreditation

@@ -5,15 +5,17 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from catalogue.listings.roadmaps import NOTE_MAX
 from catalogue.models import (
     InfrastructureCategory,
     PricePeriod,
     PriceUnit,
     RevisionStatus,
+    RoadmapStatus,
     TierCalculation,
 )
 from catalogue.validation import DESCRIPTION_MAX, NAME_MAX, REASON_MAX, SUMMARY_MAX
-from service.fields import MAX_ID, BoundedList, Integer, Money, Payer
+from service.fields import MAX_ID, BoundedList, CapabilityCode, Integer, Money, Payer
 
 RFA_MAX = 32
 INFRASTRUCTURE_CATEGORY_DESCRIPTION = (
@@ -134,11 +136,44 @@ class ProposedPriceSchema(Schema):
     tiers = fields.List(fields.Nested(ProposedTierSchema), required=True)
 
 
+class RoadmapEntryCreateSchema(Schema):
+    capability = CapabilityCode(
+        required=True, metadata={"description": "The capability planned, by code (e.g. eps)."}
+    )
+    target_date = fields.Date(required=True, metadata={"description": "When it is planned."})
+    status = fields.Enum(
+        RoadmapStatus,
+        by_value=True,
+        load_default=RoadmapStatus.PLANNED,
+        metadata={"description": "planned (the default), in_accreditation or delivered."},
+    )
+    note = fields.String(validate=validate.Length(max=NOTE_MAX))
+
+
+class RoadmapEntryUpdateSchema(Schema):
+    target_date = fields.Date()
+    status = fields.Enum(RoadmapStatus, by_value=True)
+    note = fields.String(validate=validate.Length(max=NOTE_MAX))
+
+
+class ProposedRoadmapEntrySchema(Schema):
+    id = Integer(allow_none=True, required=True, metadata={"description": "null: a new entry."})
+    capability = fields.String(required=True)
+    target_date = fields.String(required=True)
+    status = fields.String(required=True)
+    note = fields.String(required=True)
+    accredited_on = fields.String(allow_none=True, required=True)
+
+
 class ProposalSchema(Schema):
     fields_ = fields.Dict(
         data_key="fields", attribute="fields", required=True, metadata={"description": "Fields."}
     )
     prices = fields.List(fields.Nested(ProposedPriceSchema), required=True)
+    roadmap = fields.List(
+        fields.Nested(ProposedRoadmapEntrySchema),
+        metadata={"description": "Absent from revisions proposed before roadmaps existed."},
+    )
 
 
 class RevisionDiffSchema(Schema):
@@ -150,6 +185,9 @@ class RevisionDiffSchema(Schema):
     )
     prices = fields.Dict(
         required=True, metadata={"description": "Prices added, removed and changed."}
+    )
+    roadmap = fields.Dict(
+        required=True, metadata={"description": "Roadmap entries added, removed and changed."}
     )
 
 

@@ -256,6 +256,16 @@ def detail(session: Session, order: CallOffOrder) -> dict[str, Any]:
         "migrations": shown,
         # The single-migration form, kept for its clients: the migration of an order with one.
         "migration": shown[0] if len(shown) == 1 else None,
+        "upgrades": [
+            {
+                "ods_code": upgrade.organisation.ods_code,
+                "practice_name": upgrade.organisation.name,
+                "system": _party(upgrade.system),
+                "from_level": upgrade.from_level,
+                "to_level": upgrade.to_level,
+            }
+            for upgrade in order.upgrades
+        ],
         "warnings": orders.level_warnings(order),
     }
 

@@ -98,6 +98,17 @@ class RecipientMigrationInputSchema(MigrationInputSchema):
     )
 
 
+class UpgradeInputSchema(Schema):
+    ods_code = fields.String(
+        required=True, validate=ODS_CODE, metadata={"description": "A recipient of the order."}
+    )
+    to_level = Integer(
+        required=True,
+        validate=validate.Range(min=1, max=100),
+        metadata={"description": "The maturity level the practice moves up to."},
+    )
+
+
 class _OrderFields(Schema):
     description = fields.String(validate=validate.Length(max=500))
     commencement_date = fields.Date(allow_none=True)
@@ -131,6 +142,17 @@ class _OrderFields(Schema):
         metadata={
             "description": "One migration per recipient that changes system (replaces the "
             "whole list). Not with `migration`."
+        },
+    )
+    upgrades = fields.List(
+        fields.Nested(UpgradeInputSchema),
+        allow_none=True,
+        validate=validate.Length(max=MAX_RECIPIENTS),
+        metadata={
+            "description": "Recipients keeping their system and moving up the maturity ladder "
+            "(replaces the whole list; null: none). Each must run a principal system on the "
+            "order, accredited to `to_level`, at a lower level; the order then carries the "
+            "system's increment of each level climbed, and needs no migration for them."
         },
     )
 
@@ -409,6 +431,14 @@ class OrderSummarySchema(Schema):
     accepted_at = fields.DateTime(allow_none=True)
 
 
+class OrderUpgradeSchema(Schema):
+    ods_code = fields.String(required=True)
+    practice_name = fields.String(required=True)
+    system = fields.Nested(OrderPartySchema, required=True, metadata={"description": "Kept."})
+    from_level = Integer(required=True, metadata={"description": "The level it runs at now."})
+    to_level = Integer(required=True)
+
+
 class OrderSchema(OrderSummarySchema):
     selection_id = Integer(allow_none=True)
     amends = fields.String(allow_none=True, metadata={"description": "The revision amended."})
@@ -425,6 +455,11 @@ class OrderSchema(OrderSummarySchema):
         OrderMigrationSchema,
         allow_none=True,
         metadata={"description": "The migration when the order has exactly one (else null)."},
+    )
+    upgrades = fields.List(
+        fields.Nested(OrderUpgradeSchema),
+        required=True,
+        metadata={"description": "Recipients upgraded in place (no migration)."},
     )
     warnings = fields.List(
         fields.String(),

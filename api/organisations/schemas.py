@@ -26,6 +26,20 @@ class OrganisationSchema(Schema):
         allow_none=True, metadata={"description": "Registered patients (practices only)."}
     )
     current_system = fields.Nested(ItemRefSchema, allow_none=True)
+    current_level = Integer(
+        allow_none=True,
+        metadata={
+            "description": "The level the practice runs its system at, where recorded below "
+            "the system's (null: the system's own)."
+        },
+    )
+    running_level = Integer(
+        allow_none=True,
+        metadata={
+            "description": "The level it runs at: current_level, never above the system's "
+            "accredited level; null without a current system. Upgrades in place raise it."
+        },
+    )
 
 
 class OrganisationQueryArgsSchema(PageArgsSchema):
@@ -56,6 +70,15 @@ class OrganisationCreateSchema(Schema):
         metadata={"description": "Registered patients (practices only)."},
     )
     current_system_id = Id(allow_none=True, metadata={"description": "Practices only."})
+    current_level = Integer(
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1, max=100),
+        metadata={
+            "description": "Practices only: the level it runs its system at, when below the "
+            "system's accredited level."
+        },
+    )
 
 
 class OrganisationUpdateSchema(Schema):
@@ -67,3 +90,4 @@ class OrganisationUpdateSchema(Schema):
         allow_none=True, strict=True, validate=validate.Range(min=0, max=10_000_000)
     )
     current_system_id = Id(allow_none=True)
+    current_level = Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=100))

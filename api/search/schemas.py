@@ -4,6 +4,7 @@ its query with it too)."""
 from marshmallow import Schema, fields
 
 from api.capabilities.schemas import CapabilityRefSchema
+from api.items.schemas import PlannedLevelSchema
 from catalogue.models import Hosting, ItemKind
 from search.query import Facet
 
@@ -35,6 +36,11 @@ class SearchHitSchema(Schema):
     annual_price = fields.String(
         allow_none=True,
         metadata={"description": "Yearly cost per practice (decimal string), where known."},
+    )
+    planned_levels = fields.List(
+        fields.Nested(PlannedLevelSchema),
+        required=True,
+        metadata={"description": "Levels above the item's its roadmap reaches, and by when."},
     )
     score = fields.Float(
         allow_none=True, metadata={"description": "Relevance; null when sorted otherwise."}

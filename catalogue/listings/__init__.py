@@ -2,10 +2,21 @@
 lifecycle, accreditation, and the queries and list pages that read them.
 
 Find a rule by its module: `rules` (who may change what, field and price validation, how a
-change is recorded), `writes`, `revisions`, `lifecycle`, `accreditation`, `queries`
-(visibility and filters), `pages` (list pages in a fixed number of queries)."""
+change is recorded), `writes`, `revisions`, `roadmaps` and `roadmap_writes`, `lifecycle`,
+`accreditation`, `queries` (visibility and filters), `pages` (list pages in a fixed number of
+queries)."""
 
-from . import accreditation, lifecycle, pages, queries, revisions, rules, writes
+from . import (
+    accreditation,
+    lifecycle,
+    pages,
+    queries,
+    revisions,
+    roadmap_writes,
+    roadmaps,
+    rules,
+    writes,
+)
 from .pages import ItemRecord, PriceRecord, item_records
 from .queries import (
     ALL_STATUSES,
@@ -46,6 +57,8 @@ __all__ = [
     "pages",
     "queries",
     "revisions",
+    "roadmap_writes",
+    "roadmaps",
     "rules",
     "services_for_system",
     "update_item",

@@ -1,12 +1,17 @@
 """Accreditation: which capabilities an item holds. Only the authority grants or removes them,
-and the item's maturity level is re-derived from them each time (never typed in)."""
+and the item's maturity level is re-derived from them each time (never typed in). Granting a
+capability on the item's roadmap (delivered, say) stamps that entry accredited: a supplier's
+"delivered" is a claim, the grant is the accreditation."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.errors import Conflict, Forbidden, InvalidInput, NotFound
+from catalogue.listings.roadmaps import mark_accredited
 from catalogue.listings.rules import claim, item_snapshot, record
 from catalogue.maturity import refresh_derived_fields
 from catalogue.models import Capability, CatalogueItem, ItemStatus
@@ -36,6 +41,7 @@ def grant(session: Session, actor: Principal, item: CatalogueItem, code: str) ->
     before = item_snapshot(item)
     claim(item)
     item.capabilities.append(capability)
+    mark_accredited(item, capability, date.today())
     refresh_derived_fields(session, [item])
     session.flush()
     record(session, actor, "item.accreditation.grant", item, before, item_snapshot(item))

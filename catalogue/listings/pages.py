@@ -2,20 +2,32 @@
 
 Listing pages are the hottest read path (DESIGN.md budgets 20 ms for 50 items with prices at
 50,000 items). Loading full ORM graphs for them costs more than the SQL itself, so pages are
-read with four Core queries whose number does not depend on the page size, into plain records.
-Single items keep using the ORM.
+read with five Core queries (a sixth when a roadmap needs the level definitions) whose number
+does not depend on the page size, into plain records. Single items keep using the ORM.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import BigInteger, Label, String, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
-from catalogue.models import Capability, CatalogueItem, Framework, Lot, Price, PriceTier, Supplier
+from catalogue.listings.roadmaps import planned_levels
+from catalogue.maturity import load_requirements
+from catalogue.models import (
+    Capability,
+    CatalogueItem,
+    Framework,
+    Lot,
+    Price,
+    PriceTier,
+    RoadmapEntry,
+    Supplier,
+)
 from catalogue.models import item_capability as item_capability_table
 
 _parent = aliased(CatalogueItem)
@@ -93,6 +105,9 @@ class ItemRecord:
     fields: dict[str, Any]
     capabilities: list[dict[str, str]] = field(default_factory=list)
     prices: list[PriceRecord] = field(default_factory=list)
+    # {id, capability: {code, name}, target_date, status (its value), note, accredited_on}
+    roadmap: list[dict[str, Any]] = field(default_factory=list)
+    planned_levels: list[tuple[int, date]] = field(default_factory=list)
 
 
 def item_records(session: Session, item_ids: Sequence[int]) -> list[ItemRecord]:
@@ -136,7 +151,55 @@ def item_records(session: Session, item_ids: Sequence[int]) -> list[ItemRecord]:
         price.tiers.append(
             {"lower_bound": lower_bound, "upper_bound": upper_bound, "amount": amount}
         )
+    _add_roadmaps(session, records, item_ids)
     return [records[item_id] for item_id in item_ids if item_id in records]
+
+
+def _add_roadmaps(
+    session: Session, records: dict[int, ItemRecord], item_ids: Sequence[int]
+) -> None:
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                RoadmapEntry.item_id,
+                RoadmapEntry.id,
+                Capability.code,
+                Capability.name,
+                RoadmapEntry.target_date,
+                _raw(RoadmapEntry.status),
+                RoadmapEntry.note,
+                RoadmapEntry.accredited_on,
+            )
+            .join(Capability, Capability.id == RoadmapEntry.capability_id)
+            .where(RoadmapEntry.item_id.in_(item_ids))
+            .order_by(RoadmapEntry.item_id, RoadmapEntry.target_date, RoadmapEntry.id)
+        )
+        .all()
+    )
+    if not rows:
+        return
+    for item_id, entry_id, code, name, target, status, note, accredited_on in rows:
+        records[item_id].roadmap.append(
+            {
+                "id": entry_id,
+                "capability": {"code": code, "name": name},
+                "target_date": target,
+                "status": status,
+                "note": note,
+                "accredited_on": accredited_on,
+            }
+        )
+    requirements = load_requirements(session)
+    for record in records.values():
+        if record.roadmap:
+            held = [capability["code"] for capability in record.capabilities]
+            plans = [
+                (entry["capability"]["code"], entry["target_date"])
+                for entry in record.roadmap
+                if entry["accredited_on"] is None
+            ]
+            record.planned_levels = planned_levels(held, plans, requirements)
 
 
 _TIER_KEYS = ("lower_bound", "upper_bound", "amount")

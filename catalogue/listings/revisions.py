@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from catalogue.errors import Conflict, Forbidden, InvalidInput, NotFound
+from catalogue.listings.roadmaps import roadmap_specs, sync_roadmap
 from catalogue.listings.rules import (
     apply_fields,
     apply_price,
@@ -44,7 +45,11 @@ Proposal = dict[str, Any]
 
 def current_proposal(item: CatalogueItem) -> Proposal:
     """The item as published, in the shape of a proposal."""
-    return {"fields": item_fields(item), "prices": [price_spec(p) for p in item.prices]}
+    return {
+        "fields": item_fields(item),
+        "prices": [price_spec(p) for p in item.prices],
+        "roadmap": roadmap_specs(item),
+    }
 
 
 def pending_revision(session: Session, item: CatalogueItem) -> ItemRevision | None:
@@ -63,10 +68,13 @@ def require_pending(session: Session, item: CatalogueItem) -> ItemRevision:
 
 
 def _flat(proposal: Proposal) -> dict[str, Any]:
-    return {**proposal["fields"], "prices": proposal["prices"]}
+    flat = {**proposal["fields"], "prices": proposal["prices"]}
+    if "roadmap" in proposal:  # revisions proposed before roadmaps existed have none
+        flat["roadmap"] = proposal["roadmap"]
+    return flat
 
 
-def _propose(
+def propose(
     session: Session,
     actor: Principal,
     item: CatalogueItem,
@@ -104,7 +112,7 @@ def propose_fields(
     def change(proposed: Proposal) -> None:
         proposed["fields"] = validate_fields_for(session, item, {**proposed["fields"], **changes})
 
-    return _propose(session, actor, item, change)
+    return propose(session, actor, item, change)
 
 
 def propose_price_create(
@@ -114,7 +122,7 @@ def propose_price_create(
         proposed["prices"].append({"id": None, **spec})
         _check_names(proposed)
 
-    return _propose(session, actor, item, change)
+    return propose(session, actor, item, change)
 
 
 def _proposed_price(proposed: Proposal, price_id: int) -> int:
@@ -139,7 +147,7 @@ def propose_price_update(
         proposed["prices"][position] = {"id": price_id, **spec}
         _check_names(proposed)
 
-    return _propose(session, actor, item, change)
+    return propose(session, actor, item, change)
 
 
 def propose_price_delete(
@@ -148,7 +156,7 @@ def propose_price_delete(
     def change(proposed: Proposal) -> None:
         del proposed["prices"][_proposed_price(proposed, price_id)]
 
-    return _propose(session, actor, item, change)
+    return propose(session, actor, item, change)
 
 
 def _check_names(proposed: Proposal) -> None:
@@ -186,6 +194,27 @@ def diff(item: CatalogueItem, revision: ItemRevision) -> dict[str, Any]:
             "removed": [spec for price_id, spec in published.items() if price_id not in kept],
             "changed": changed,
         },
+        # Revisions proposed before roadmaps existed leave the roadmap as it is.
+        "roadmap": _listed_diff(current["roadmap"], proposed.get("roadmap", current["roadmap"])),
+    }
+
+
+def _listed_diff(current: list[dict[str, Any]], proposed: Any) -> dict[str, Any]:
+    """Specs with ids (null: new) added, removed and changed."""
+    published = {spec["id"]: spec for spec in current}
+    kept = {spec["id"] for spec in proposed if spec["id"] is not None}
+    changed = []
+    for spec in proposed:
+        old = published.get(spec["id"])
+        if old is None:
+            continue
+        changes = {k: {"from": old.get(k), "to": v} for k, v in spec.items() if old.get(k) != v}
+        if changes:
+            changed.append({"id": spec["id"], "changes": changes})
+    return {
+        "added": [spec for spec in proposed if spec["id"] not in published],
+        "removed": [spec for spec_id, spec in published.items() if spec_id not in kept],
+        "changed": changed,
     }
 
 
@@ -204,6 +233,8 @@ def approve(session: Session, actor: Principal, item: CatalogueItem) -> ItemRevi
     claim(item)
     apply_fields(item, fields)
     _sync_prices(session, item, revision.proposed["prices"])
+    if "roadmap" in revision.proposed:
+        sync_roadmap(session, item, revision.proposed["roadmap"])
     _decide(revision, actor, RevisionStatus.APPROVED)
     session.flush()
     record(

@@ -21,6 +21,7 @@ from catalogue import audit
 from catalogue.errors import Conflict, Forbidden
 from catalogue.funding import payer_error
 from catalogue.infrastructure import class_of
+from catalogue.listings.roadmaps import roadmap_specs
 from catalogue.models import (
     CatalogueItem,
     FrameworkStatus,
@@ -105,6 +106,7 @@ def item_snapshot(item: CatalogueItem) -> dict[str, Any]:
         "maturity_level": item.maturity_level,
         "capabilities": sorted(item.capability_codes),
         "prices": [price_spec(price) for price in item.prices],
+        "roadmap": roadmap_specs(item),
     }
 
 

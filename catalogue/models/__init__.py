@@ -29,12 +29,14 @@ from .order import (
     CallOffOrder,
     CallOffQuantity,
     CallOffRecipient,
+    CallOffUpgrade,
     OrderStatus,
 )
 from .organisation import Organisation
 from .outbox import SearchOutbox
 from .price import Price, PriceTier
 from .revision import ItemRevision, RevisionStatus
+from .roadmap import RoadmapEntry, RoadmapStatus
 from .selection import (
     CriterionGroup,
     CriterionKind,
@@ -66,6 +68,7 @@ __all__ = [
     "CallOffOrder",
     "CallOffQuantity",
     "CallOffRecipient",
+    "CallOffUpgrade",
     "Capability",
     "CatalogueItem",
     "Framework",
@@ -89,6 +92,8 @@ __all__ = [
     "PriceTier",
     "PriceUnit",
     "RevisionStatus",
+    "RoadmapEntry",
+    "RoadmapStatus",
     "SearchOutbox",
     "ServiceCategory",
     "Supplier",

@@ -28,6 +28,7 @@ from .enums import (
 )
 from .framework import Lot
 from .price import Price
+from .roadmap import RoadmapEntry
 from .supplier import Supplier
 
 item_capability = Table(
@@ -125,6 +126,11 @@ class CatalogueItem(Base):
     )
     prices: Mapped[list[Price]] = relationship(
         back_populates="item", order_by="Price.id", cascade="all, delete-orphan"
+    )
+    roadmap: Mapped[list[RoadmapEntry]] = relationship(
+        back_populates="item",
+        order_by=(RoadmapEntry.target_date, RoadmapEntry.id),
+        cascade="all, delete-orphan",
     )
 
     __mapper_args__ = {"version_id_col": version}

@@ -112,6 +112,9 @@ class CallOffOrder(Base):
     migrations: Mapped[list[CallOffMigration]] = relationship(
         back_populates="order", order_by="CallOffMigration.id", cascade="all, delete-orphan"
     )
+    upgrades: Mapped[list[CallOffUpgrade]] = relationship(
+        back_populates="order", order_by="CallOffUpgrade.id", cascade="all, delete-orphan"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -171,6 +174,31 @@ class CallOffMigration(Base):
     def notice_key(self) -> str:
         """How the notice is addressed: `C000014-01/A81001`."""
         return f"{self.order.call_off_id}/{self.organisation.ods_code}"
+
+
+class CallOffUpgrade(Base):
+    """One recipient keeping its system and moving up the maturity ladder: the order buys the
+    level increments from the level it runs at to `to_level`, and no migration is involved.
+    Going live records the new level on the practice."""
+
+    __tablename__ = "call_off_upgrade"
+    __table_args__ = (
+        UniqueConstraint("order_id", "organisation_id"),
+        CheckConstraint("to_level > from_level", name="upgrade_goes_up"),
+        CheckConstraint("from_level >= 0", name="from_level_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("call_off_order.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="RESTRICT"))
+    # The system the practice runs and keeps.
+    system_id: Mapped[int] = mapped_column(ForeignKey("catalogue_item.id", ondelete="RESTRICT"))
+    from_level: Mapped[int]
+    to_level: Mapped[int]
+
+    order: Mapped[CallOffOrder] = relationship(back_populates="upgrades")
+    organisation: Mapped[Organisation] = relationship()
+    system: Mapped[CatalogueItem] = relationship()
 
 
 class CallOffRecipient(Base):

@@ -27,6 +27,10 @@ class Organisation(Base):
             name="commissioner_fields",
         ),
         CheckConstraint("list_size IS NULL OR list_size >= 0", name="list_size_non_negative"),
+        CheckConstraint(
+            "current_level IS NULL OR (current_level >= 1 AND current_system_id IS NOT NULL)",
+            name="current_level_of_a_system",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,9 +47,22 @@ class Organisation(Base):
     current_system_id: Mapped[int | None] = mapped_column(
         ForeignKey("catalogue_item.id", ondelete="SET NULL")
     )
+    # The maturity level the practice runs its system at, where below the system's own: a
+    # practice moves up the ladder when it is ready (upgrades in place). Null: the system's.
+    current_level: Mapped[int | None]
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     commissioner: Mapped[Organisation | None] = relationship(remote_side=[id])
     current_system: Mapped[CatalogueItem | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def running_level(self) -> int | None:
+        """The level the practice runs at: its recorded level, never above its system's."""
+        if self.current_system is None:
+            return None
+        system_level = self.current_system.maturity_level
+        if self.current_level is None:
+            return system_level
+        return min(self.current_level, system_level)

@@ -33,6 +33,7 @@ from catalogue.models import (
     CallOffOrder,
     CallOffQuantity,
     CallOffRecipient,
+    CallOffUpgrade,
     CatalogueItem,
     Framework,
     FrameworkStatus,
@@ -47,6 +48,7 @@ from catalogue.models import (
     Supplier,
     utcnow,
 )
+from catalogue.orders import upgrades
 from catalogue.orders.dates import add_months, period_end
 from catalogue.orders.from_selection import prefilled
 from catalogue.orders.lifecycle import RULES, Transition, allowed_from
@@ -106,6 +108,9 @@ def _loading_options(lines: bool = True) -> tuple[ExecutableOption, ...]:
         joinedload(CallOffOrder.supplier),
         joinedload(CallOffOrder.framework),
         migrations,
+        selectinload(CallOffOrder.upgrades).options(
+            joinedload(CallOffUpgrade.organisation), joinedload(CallOffUpgrade.system)
+        ),
         selectinload(CallOffOrder.recipients).joinedload(CallOffRecipient.organisation),
         selectinload(CallOffOrder.items).options(
             joinedload(CallOffItem.catalogue_item).options(
@@ -686,6 +691,10 @@ def _apply(
         _set_recipients(order, practices)
     if {"migration", "migrations", "recipients", "items"} & set(data):
         _apply_migrations(session, order, data, practices, errors)
+    if "upgrades" in data:
+        upgrades.apply_upgrades(order, data["upgrades"], practices, errors)
+    elif "recipients" in data:
+        upgrades.keep_recipients(order, practices)
     _check_migration_dates(order, errors, today)
 
 
@@ -716,6 +725,7 @@ def summary(order: CallOffOrder) -> dict[str, Any]:
             }
             for migration in order.migrations
         ],
+        "upgrades": upgrades.summary(order),
         "go_live_date": order.go_live_date,
         "status_reason": order.status_reason,
     }
@@ -923,6 +933,15 @@ def amend_order(session: Session, actor: Principal, order: CallOffOrder) -> Call
         )
         for m in order.migrations
     ]
+    copy.upgrades = [
+        CallOffUpgrade(
+            organisation=u.organisation,
+            system=u.system,
+            from_level=u.from_level,
+            to_level=u.to_level,
+        )
+        for u in order.upgrades
+    ]
     copy.recipients = [CallOffRecipient(organisation=r.organisation) for r in order.recipients]
     copy.items = [_copied_item(item) for item in order.items]
     session.add(copy)
@@ -1012,6 +1031,7 @@ def completeness(session: Session, order: CallOffOrder, today: date | None = Non
             missing.append(
                 Missing(f"items.{index}.quantities", "Give a quantity for every recipient.")
             )
+    missing.extend(Missing(field, message) for field, message in upgrades.missing(order))
     for migration in order.migrations:
         field = migration_field(order, migration)
         if migration.planned_go_live is None:
@@ -1161,6 +1181,8 @@ def transition(
             m.organisation.ods_code: m.notice_given_on for m in order.migrations
         }
     _record(session, actor, f"order.{name.value}", order, before=before, after=after)
+    if name is Transition.GO_LIVE:
+        upgrades.go_live(session, actor, order)
     if name is Transition.GO_LIVE and order.amends is not None:
         _supersede(session, actor, order.amends, order)
     return order

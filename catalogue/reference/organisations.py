@@ -1,5 +1,5 @@
 """Organisations: commissioners (PCT, CCG, ICB) and their practices (ODS code, list size,
-current system). Reads and the authority's writes.
+current system and the level it runs it at). Reads and the authority's writes.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ ORGANISATION_FIELDS = (
     "commissioner_id",
     "list_size",
     "current_system_id",
+    "current_level",
 )
 
 
@@ -59,7 +60,7 @@ def _validate_organisation(
     if kind is OrganisationKind.COMMISSIONER:
         if values.get("commissioner_type") not in COMMISSIONER_TYPES:
             errors.add("commissioner_type", f"One of: {', '.join(COMMISSIONER_TYPES)}.")
-        for name in ("commissioner_id", "list_size", "current_system_id"):
+        for name in ("commissioner_id", "list_size", "current_system_id", "current_level"):
             if values.get(name) is not None:
                 errors.add(name, "Only practices have this.")
         return
@@ -77,6 +78,30 @@ def _validate_organisation(
         system = session.get(CatalogueItem, system_id)
         if system is None or system.kind is not ItemKind.SYSTEM:
             errors.add("current_system_id", "Must be the id of a principal system.")
+            system = None
+    else:
+        system = None
+    _check_level(errors, values.get("current_level"), system, system_id is not None)
+
+
+def _check_level(
+    errors: FieldErrors, level: Any, system: CatalogueItem | None, named: bool
+) -> None:
+    """A practice runs its system at most at the level the system is accredited to (below it
+    when it has not moved up yet: GPSoC does not make a practice climb before it is ready)."""
+    if level is None:
+        return
+    if not isinstance(level, int) or isinstance(level, bool) or level < 1:
+        errors.add("current_level", "A maturity level, 1 or more.")
+    elif system is None:
+        if not named:
+            errors.add("current_level", "Record the practice's current system first.")
+    elif level > system.maturity_level:
+        errors.add(
+            "current_level",
+            f"{system.name} is accredited to Level {system.maturity_level}; the practice cannot "
+            "run it at a higher level.",
+        )
 
 
 def create_organisation(

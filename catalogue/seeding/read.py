@@ -568,6 +568,7 @@ def _read_organisations(
                     "commissioner_type": commissioner_type,
                     "postcode": r.str("postcode", None),
                     "list_size": None,
+                    "current_level": None,
                 },
             }
         )
@@ -584,6 +585,9 @@ def _read_organisations(
         list_size = r.int("list_size")
         if list_size < 0:
             raise r.fail("list_size must not be negative")
+        current_level = r.int("current_level", None)
+        if current_level is not None and (current_level < 1 or current_system is None):
+            raise r.fail("current_level must be 1 or more, with a current_system")
         organisations.append(
             {
                 "ods_code": code,
@@ -595,6 +599,7 @@ def _read_organisations(
                     "commissioner_type": None,
                     "postcode": r.str("postcode", None),
                     "list_size": list_size,
+                    "current_level": current_level,
                 },
             }
         )

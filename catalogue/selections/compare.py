@@ -1,4 +1,7 @@
-"""Comparing published catalogue items side by side, with the whole-life cost for a practice."""
+"""Comparing published catalogue items side by side, with the whole-life cost for a practice:
+moving to each of them, against staying on the practice's current system at the level it runs
+and upgrading that system in place (shared/seeds: a practice may "retain their existing system
+and implement upgrades over time"), with the roadmaps their suppliers publish."""
 
 from __future__ import annotations
 
@@ -12,14 +15,25 @@ from sqlalchemy.orm import Session
 
 from catalogue.errors import InvalidInput, NotFound
 from catalogue.listings.queries import get_item, services_for_system
+from catalogue.listings.roadmaps import planned_levels_of
+from catalogue.maturity import increment_level
 from catalogue.models import (
     CatalogueItem,
     ItemKind,
     Organisation,
     OrganisationKind,
+    PricePeriod,
     ServiceCategory,
 )
-from catalogue.pricing import cost_report, whole_life_cost
+from catalogue.pricing import (
+    PriceTerms,
+    WholeLifeCost,
+    cost_report,
+    price_terms,
+    to_pennies,
+    whole_life_cost,
+    whole_life_cost_of,
+)
 
 MAX_COMPARED = 10
 ALL_KINDS = frozenset(ItemKind)
@@ -32,6 +46,29 @@ AUDIT_TRAIL_SERVICES = frozenset(
 
 
 @dataclass(frozen=True)
+class Upgrade:
+    to_level: int
+    increments: list[str]  # the increment prices bought, by name
+    cost: dict[str, Any]  # staying plus the increments (pricing.cost_report)
+
+
+@dataclass(frozen=True)
+class StayOrUpgrade:
+    """What keeping the practice's current system costs over the term, at the level it runs,
+    and moving up the ladder on it (each level the system is accredited to and prices)."""
+
+    system: CatalogueItem
+    running_level: int
+    staying_cost: WholeLifeCost  # exact, for the differences
+    upgrades: list[Upgrade]
+    planned_levels: list[dict[str, Any]]  # [{level, by}]: where its supplier's roadmap goes
+
+    @property
+    def staying(self) -> dict[str, Any]:
+        return cost_report(self.staying_cost)
+
+
+@dataclass(frozen=True)
 class Comparison:
     items: list[CatalogueItem]
     practice: Organisation | None
@@ -40,6 +77,7 @@ class Comparison:
     # capability code -> (name, category) for every capability any compared item holds
     capabilities: list[dict[str, Any]] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
+    current_system: StayOrUpgrade | None = None
 
 
 def _service_ref(service: CatalogueItem) -> dict[str, Any]:
@@ -68,10 +106,12 @@ def compare_items(
     day = on or date.today()
 
     capabilities = _capabilities_held(items)
+    current = stay_or_upgrade(practice, term_months, day) if practice is not None else None
     rows = []
     for item in items:
         codes = item.capability_codes
         services = services_for_system(session, item) if item.kind is not ItemKind.SERVICE else []
+        cost = whole_life_cost(item, practice, term_months, on=day) if practice else None
         rows.append(
             {
                 "item": item,
@@ -82,9 +122,14 @@ def compare_items(
                 "audit_trail_services": [
                     _service_ref(s) for s in services if s.category in AUDIT_TRAIL_SERVICES
                 ],
-                "whole_life_cost": cost_report(whole_life_cost(item, practice, term_months, on=day))
-                if practice is not None
-                else None,
+                "whole_life_cost": cost_report(cost) if cost is not None else None,
+                # Moving to the item against staying as the practice is (negative: cheaper).
+                "against_staying": (
+                    to_pennies(cost.total - current.staying_cost.total)
+                    if cost is not None and current is not None
+                    else None
+                ),
+                "planned_levels": _planned(item),
             }
         )
     return Comparison(
@@ -94,7 +139,50 @@ def compare_items(
         priced_on=day,
         capabilities=capabilities,
         rows=rows,
+        current_system=current,
     )
+
+
+def stay_or_upgrade(practice: Organisation, term_months: int, on: date) -> StayOrUpgrade | None:
+    """Staying on the practice's current system at the level it runs, and upgrading it in place
+    level by level (its increments, priced and funded as ordering them would be); None when its
+    current system is not recorded."""
+    system, running = practice.current_system, practice.running_level
+    if system is None or running is None:
+        return None
+    recurring = [terms for terms in price_terms(system) if terms.period is not PricePeriod.ONE_OFF]
+    increments = {
+        level: terms for terms in recurring if (level := increment_level(terms.name)) is not None
+    }
+    kept = [
+        terms
+        for terms in recurring
+        if (level := increment_level(terms.name)) is None or level <= running
+    ]
+    list_size = practice.list_size or 0
+
+    def costed(terms: list[PriceTerms]) -> WholeLifeCost:
+        return whole_life_cost_of(terms, list_size, term_months, on=on)
+
+    upgrades, bought = [], list(kept)
+    for level in range(running + 1, system.maturity_level + 1):
+        increment = increments.get(level)
+        if increment is None:
+            break  # the supplier prices no increment to this level: nothing to order
+        bought.append(increment)
+        names = [terms.name for terms in bought if terms not in kept]
+        upgrades.append(Upgrade(level, names, cost_report(costed(bought))))
+    return StayOrUpgrade(
+        system=system,
+        running_level=running,
+        staying_cost=costed(kept),
+        upgrades=upgrades,
+        planned_levels=_planned(system),
+    )
+
+
+def _planned(item: CatalogueItem) -> list[dict[str, Any]]:
+    return [{"level": level, "by": by} for level, by in planned_levels_of(item)]
 
 
 def _practice(session: Session, ods_code: str) -> Organisation:

@@ -116,3 +116,43 @@ def test_selections_scored_before_0008_keep_their_result(tmp_path):
                 (c.item_id, c.total, c.rank) for c in before.ranked
             ]
             assert after.complete
+
+
+def test_0012_unwinds_and_returns_with_roadmaps_and_upgrades_in_use(tmp_path):
+    """Down to 0011 with a roadmap entry and a practice's level recorded, and back up: the
+    tables and the column come back empty, and the rest of the catalogue is untouched."""
+    from datetime import date
+
+    from sqlalchemy import func, inspect, select
+    from sqlalchemy.orm import Session
+
+    from catalogue.models import Capability, Organisation, RoadmapEntry
+    from tests.factories import item
+
+    with fresh_database(tmp_path) as engine:
+        with Session(engine) as session:
+            synergy = item(session, "synergy")
+            gp2gp = session.scalars(select(Capability).where(Capability.code == "gp2gp")).one()
+            synergy.roadmap.append(RoadmapEntry(capability=gp2gp, target_date=date(2027, 9, 30)))
+            riverside = session.scalars(
+                select(Organisation).where(Organisation.ods_code == "A81001")
+            ).one()
+            riverside.current_level = 2
+            session.commit()
+            organisations = session.scalar(select(func.count(Organisation.id)))
+        with engine.begin() as connection:
+            config = alembic_config(connection=connection)
+            command.downgrade(config, "0011")
+            schema = inspect(connection)
+            assert {"roadmap_entry", "call_off_upgrade"}.isdisjoint(schema.get_table_names())
+            assert "current_level" not in {c["name"] for c in schema.get_columns("organisation")}
+            command.upgrade(config, "head")
+        with Session(engine) as session:
+            assert session.scalar(select(func.count(RoadmapEntry.id))) == 0
+            assert session.scalar(select(func.count(Organisation.id))) == organisations
+            assert (
+                session.scalars(
+                    select(Organisation.current_level).where(Organisation.ods_code == "A81001")
+                ).one()
+                is None
+            )

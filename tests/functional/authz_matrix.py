@@ -200,8 +200,35 @@ def _item_rows(collection: str, kind: ItemKind) -> dict[tuple[str, str], Rule]:
 
         return build
 
+    def roadmap(status: str, entry: bool, json=None):
+        """A call on the item's roadmap (on a published item the change becomes a revision),
+        or on its one entry."""
+
+        def build(world: World) -> Call:
+            item = world.item(kind, status)
+            path = f"/{collection}/{item.id}/roadmap"
+            if entry:
+                from catalogue.listings import roadmap_writes
+
+                code = world.capability_not_held(item)
+                planned = {"capability": code, "target_date": "2027-06-30"}
+                created = roadmap_writes.create_entry(world.db, world.supplier, item, planned)
+                world.db.flush()
+                path += f"/{created.id}"
+            body = json
+            if body is None and not entry:
+                body = {"capability": world.capability_not_held(item), "target_date": "2027-06-30"}
+            return Call(path, body, world.item_etag(item))
+
+        return build
+
     reason = {"reason": "Not ready."}
     return {
+        ("POST", f"{base}/roadmap"): Rule(OWNER, roadmap("published", entry=False)),
+        ("PATCH", f"{base}/roadmap/{{entry_id}}"): Rule(
+            OWNER, roadmap("draft", entry=True, json={"status": "delivered"})
+        ),
+        ("DELETE", f"{base}/roadmap/{{entry_id}}"): Rule(OWNER, roadmap("draft", entry=True)),
         ("POST", f"/{collection}"): Rule(SUPPLIERS, new_item),
         ("PATCH", base): Rule(OWNER, on("draft", json={"name": "Renamed"})),
         ("POST", f"{base}/prices"): Rule(

@@ -12,13 +12,16 @@ import pytest
 from sqlalchemy import select
 
 from catalogue import reference
+from catalogue.maturity import refresh_derived_fields
 from catalogue.models import (
+    Capability,
     CatalogueItem,
     FrameworkStatus,
     Hosting,
     ItemKind,
     ItemStatus,
     PriceTier,
+    RoadmapEntry,
     ServiceCategory,
     Supplier,
 )
@@ -189,6 +192,49 @@ class TestPagingAndSorting:
         priced = [Decimal(price) for price in prices if price is not None]
         assert priced == sorted(priced)
         assert prices == [*prices[: len(priced)], *[None] * (len(prices) - len(priced))]
+
+
+class TestPlannedLevels:
+    """ "Planned to reach Level N by a date": items below the level whose roadmap reaches it."""
+
+    @pytest.fixture
+    def planned(self, indexed, db, drain_lock, session_factory):
+        capability = {c.code: c for c in db.scalars(select(Capability))}
+        # Practice Manager II loses EPS (Level 1) and its supplier plans it back for mid-2027.
+        manager = item(db, "practice-manager-ii")
+        manager.capabilities.remove(capability["eps"])
+        refresh_derived_fields(db, [manager])
+        manager.roadmap.append(
+            RoadmapEntry(capability=capability["eps"], target_date=date(2027, 6, 30))
+        )
+        # Synergy and Evolution (Level 2) plan GP2GP, Level 3: Synergy sooner.
+        planning = [item(db, "synergy"), item(db, "evolution")]
+        for system, target in zip(planning, (date(2027, 9, 30), date(2028, 3, 31)), strict=True):
+            system.roadmap.append(RoadmapEntry(capability=capability["gp2gp"], target_date=target))
+        db.flush()
+        report = drain_outbox(indexed, drain_lock, session_factory, session_factory)
+        assert report.failed == 0
+        return indexed
+
+    def test_planned_to_reach_level_2_by_a_date(self, planned):
+        assert names(search(planned, planned_level=2)) == ["Practice Manager II"]
+        assert names(search(planned, planned_level=2, planned_by=date(2027, 6, 30))) == [
+            "Practice Manager II"
+        ]
+        assert search(planned, planned_level=2, planned_by=date(2027, 6, 29)).total == 0
+        [hit] = search(planned, planned_level=2).hits
+        assert hit.document["maturity_level"] == 1
+        assert hit.document["planned_levels"] == [{"level": 2, "by": "2027-06-30"}]
+
+    def test_a_level_needs_every_missing_capability_planned(self, planned):
+        # Practice Manager II plans EPS but not GP2GP: it is not planned to reach Level 3.
+        assert names(search(planned, planned_level=3)) == ["Evolution", "Synergy"]
+        assert names(search(planned, planned_level=3, planned_by=date(2027, 12, 31))) == ["Synergy"]
+
+    def test_the_filter_combines_with_text_and_leaves_the_facets_consistent(self, planned):
+        found = search(planned, "evolution", planned_level=3)
+        assert names(found) == ["Evolution"]
+        assert sum(bucket.count for bucket in found.facets["kind"]) == 1
 
 
 class TestStayingInStep:

@@ -1,5 +1,6 @@
 """The Elasticsearch engine's mapping and request bodies, built without a server."""
 
+from datetime import date
 from decimal import Decimal
 
 from search.documents import SearchDocument
@@ -100,6 +101,15 @@ def test_price_sort_and_filter_and_browsing_without_text():
     assert body["post_filter"]["bool"]["filter"] == [{"range": {"annual_price": {"lte": 4000.0}}}]
     assert "highlight" not in body
     assert search_body(SearchQuery())["sort"][0] == {"name_sort": {"order": "asc"}}
+
+
+def test_planned_to_reach_a_level_by_a_date_is_one_range_applied_to_every_facet():
+    body = search_body(SearchQuery(planned_level=2, planned_by=date(2027, 6, 30), lot=1))
+    planned = {"range": {"planned_level_by": {"gte": 200_000_000, "lte": 220_270_630}}}
+    assert planned in body["post_filter"]["bool"]["filter"]
+    assert planned in body["aggs"]["lot"]["filter"]["bool"]["filter"]  # not a facet's filter
+    any_day = search_body(SearchQuery(planned_level=3))["post_filter"]["bool"]["filter"]
+    assert any_day == [{"range": {"planned_level_by": {"gte": 300_000_000, "lte": 399_999_999}}}]
 
 
 def test_the_alias_swap_is_one_atomic_update():
