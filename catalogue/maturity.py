@@ -73,3 +73,10 @@ def increment_level(price_name: str) -> int | None:
     """The level whose increment a price buys, from its name; None for any other price."""
     match = _INCREMENT.search(price_name)
     return int(match.group(1)) if match else None
+
+
+def paid_at_level(price_name: str, running_level: int) -> bool:
+    """Whether a practice running its system at `running_level` pays this recurring price: the
+    increment of a level above it is not bought (yet)."""
+    level = increment_level(price_name)
+    return level is None or level <= running_level

@@ -612,8 +612,9 @@ class RecipientEstimateSchema(Schema):
 
 
 BASELINE_NOTE = (
-    "The baseline keeps each practice's current system over the same term at its current "
-    "catalogue prices and funding; the change is the order less the baseline (negative: the "
+    "The baseline keeps each practice's current system over the same term, at the level it "
+    "runs (the increments of higher levels are not bought), at its current catalogue prices "
+    "and funding; the change is the order less the baseline (negative: the "
     "order costs less)."
 )
 

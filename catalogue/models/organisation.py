@@ -62,7 +62,9 @@ class Organisation(Base):
         """The level the practice runs at: its recorded level, never above its system's."""
         if self.current_system is None:
             return None
-        system_level = self.current_system.maturity_level
-        if self.current_level is None:
-            return system_level
-        return min(self.current_level, system_level)
+        return self.level_run(self.current_level, self.current_system.maturity_level)
+
+    @staticmethod
+    def level_run(recorded: int | None, system_level: int) -> int:
+        """The level a practice runs at, from its recorded level and its system's."""
+        return system_level if recorded is None else min(recorded, system_level)

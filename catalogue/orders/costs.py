@@ -53,6 +53,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from catalogue.errors import Conflict
 from catalogue.funding import FundingDecision
+from catalogue.maturity import paid_at_level
 from catalogue.models import (
     AuditTrailOption,
     CallOffItem,
@@ -614,8 +615,8 @@ def estimate_order(session: Session, order: CallOffOrder) -> Estimate:
 
 
 def _practices(session: Session, order: CallOffOrder) -> list[tuple]:
-    """(id, ODS code, name, list size, current system id) of each recipient, as plain rows: a
-    hundred practices' worth of ORM objects would cost more than the arithmetic."""
+    """(id, ODS code, name, list size, current system id, recorded level) of each recipient, as
+    plain rows: a hundred practices' worth of ORM objects would cost more than the arithmetic."""
     return list(
         session.execute(
             select(
@@ -624,6 +625,7 @@ def _practices(session: Session, order: CallOffOrder) -> list[tuple]:
                 Organisation.name,
                 Organisation.list_size,
                 Organisation.current_system_id,
+                Organisation.current_level,
             )
             .join(CallOffRecipient, CallOffRecipient.organisation_id == Organisation.id)
             .where(CallOffRecipient.order_id == order.id)
@@ -722,6 +724,7 @@ class _Costing:
         name: str,
         list_size: int | None,
         current_id: int | None,
+        current_level: int | None,
     ) -> RecipientEstimate:
         migration = self.migrations.get(practice_id)
         window, planned = self.plan(migration) if migration else (self.term_window, [])
@@ -733,14 +736,20 @@ class _Costing:
             for _k, _i, price, fixed, _s, _d in planned
             if fixed is None
         ) or (current is not None and any(p.unit is PriceUnit.PATIENT for p in current.prices))
+        running = (
+            Organisation.level_run(current_level, current.maturity_level) if current else None
+        )
         alike = (
             migration.plan_key if migration else None,
             current_id,
+            running,
             quantities,
             list_size if by_patients else None,
         )
         if alike not in self._costed:
-            self._costed[alike] = self._cost(window, planned, quantities, list_size or 0, current)
+            self._costed[alike] = self._cost(
+                window, planned, quantities, list_size or 0, current, running
+            )
         lines, summary, baseline_lines, baseline = self._costed[alike]
         self.totals.merge(summary)
         self.baseline_totals.merge(baseline)
@@ -762,6 +771,7 @@ class _Costing:
         quantities: tuple[int | None, ...],
         list_size: int,
         current: CatalogueItem | None,
+        running_level: int | None,
     ) -> _Costed:
         """One practice's lines (what is ordered for it, then the migration's) and baseline."""
         calculator = self.calculator
@@ -773,7 +783,9 @@ class _Costing:
         for kind, item, price, fixed, span, decision in planned:
             quantity = fixed if fixed is not None else default_quantity_for(price.unit, list_size)
             lines.append(calculator.line(kind, item, price, quantity, span, decision))
-        baseline_lines = _baseline_lines(calculator, current, list_size, self.term_window)
+        baseline_lines = _baseline_lines(
+            calculator, current, running_level, list_size, self.term_window
+        )
         return (
             lines,
             _summary_of(self._summaries, self.spans, lines),
@@ -798,13 +810,20 @@ def _systems(session: Session, ids: set[int | None]) -> dict[int, CatalogueItem]
 
 
 def _baseline_lines(
-    calculator: _Calculator, current: CatalogueItem | None, list_size: int, window: Window
+    calculator: _Calculator,
+    current: CatalogueItem | None,
+    running_level: int | None,
+    list_size: int,
+    window: Window,
 ) -> list[CostLine]:
-    """Keeping the practice's current system over the term, at its current catalogue prices."""
-    if current is None:
+    """Keeping the practice's current system over the term, at its current catalogue prices,
+    at the level it runs (the increments of the levels above are not bought)."""
+    if current is None or running_level is None:
         return []
     lines = []
     for price in _recurring_prices(current):
+        if not paid_at_level(price.name, running_level):
+            continue
         terms = calculator.terms(current, price)
         decision = FundingDecision(
             terms.funding,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from catalogue.errors import InvalidInput, NotFound
 from catalogue.listings.queries import get_item, services_for_system
 from catalogue.listings.roadmaps import planned_levels_of
-from catalogue.maturity import increment_level
+from catalogue.maturity import increment_level, paid_at_level
 from catalogue.models import (
     CatalogueItem,
     ItemKind,
@@ -154,11 +154,7 @@ def stay_or_upgrade(practice: Organisation, term_months: int, on: date) -> StayO
     increments = {
         level: terms for terms in recurring if (level := increment_level(terms.name)) is not None
     }
-    kept = [
-        terms
-        for terms in recurring
-        if (level := increment_level(terms.name)) is None or level <= running
-    ]
+    kept = [terms for terms in recurring if paid_at_level(terms.name, running)]
     list_size = practice.list_size or 0
 
     def costed(terms: list[PriceTerms]) -> WholeLifeCost:

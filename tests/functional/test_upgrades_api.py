@@ -165,3 +165,32 @@ def test_a_practice_level_above_its_systems_is_refused(db, authority):
     )
     assert response.status_code == 422
     assert "Synergy is accredited to Level 2" in response.get_json()["errors"]["current_level"][0]
+
+
+def baseline_prices(estimate: dict) -> list[str]:
+    [recipient] = estimate["recipients"]
+    return sorted(line["price_name"] for line in recipient["baseline_lines"])
+
+
+def test_the_baseline_keeps_the_level_the_practice_runs(db, commissioner, authority):
+    """Staying costs what the practice pays now: at Level 2, EMIS LV's Level 3 increment is not
+    in its baseline; recorded at the system's own level, it is."""
+    order, _etag = place(commissioner, upgrade_body(db, upgrades=None))
+    path = f"{ORDERS}/{order['call_off_id']}/cost-estimate"
+    at_system_level = commissioner.get(path).get_json()
+    assert "Level 3 increment" in baseline_prices(at_system_level)
+
+    practice = f"{ORGANISATIONS}/{organisation_id(db, PRACTICE)}"
+    response = authority.patch(
+        practice, json={"current_level": 2}, etag=authority.get(practice).headers["ETag"]
+    )
+    assert response.status_code == 200, response.get_json()
+    at_level_2 = commissioner.get(path).get_json()
+    assert "Level 3 increment" not in baseline_prices(at_level_2)
+    assert baseline_prices(at_level_2) == [
+        name for name in baseline_prices(at_system_level) if name != "Level 3 increment"
+    ]
+    increment = Decimal("612.00")  # 204.00 a year over 36 months
+    assert Decimal(at_system_level["baseline"]["total"]) - Decimal(
+        at_level_2["baseline"]["total"]
+    ) == increment
