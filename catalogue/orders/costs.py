@@ -736,9 +736,7 @@ class _Costing:
             for _k, _i, price, fixed, _s, _d in planned
             if fixed is None
         ) or (current is not None and any(p.unit is PriceUnit.PATIENT for p in current.prices))
-        running = (
-            Organisation.level_run(current_level, current.maturity_level) if current else None
-        )
+        running = Organisation.level_run(current_level, current.maturity_level) if current else None
         alike = (
             migration.plan_key if migration else None,
             current_id,

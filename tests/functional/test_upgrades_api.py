@@ -191,6 +191,7 @@ def test_the_baseline_keeps_the_level_the_practice_runs(db, commissioner, author
         name for name in baseline_prices(at_system_level) if name != "Level 3 increment"
     ]
     increment = Decimal("612.00")  # 204.00 a year over 36 months
-    assert Decimal(at_system_level["baseline"]["total"]) - Decimal(
-        at_level_2["baseline"]["total"]
-    ) == increment
+    assert (
+        Decimal(at_system_level["baseline"]["total"]) - Decimal(at_level_2["baseline"]["total"])
+        == increment
+    )
