@@ -326,7 +326,10 @@ def order_page(
     problems: Problems | None = None,
     status: int = 200,
     session: Session | None = None,
+    reasons: dict[int, str] | None = None,
 ) -> Page:
+    """The order page; `reasons` are the words a commissioner typed for agreeing to fund a
+    line, kept when the agreement was refused."""
     session = session or get_session()
     commissioner = person.role is Role.COMMISSIONER
     tasks, advice, complete = task_list(session, order) if commissioner else ([], [], False)
@@ -348,6 +351,9 @@ def order_page(
         errors=problems or [],
         error_count=len(problems or []),
         warnings=orders.level_warnings(order),
+        funding={line.id: orders.funding_of(line) for line in order.items},
+        agreeable={line.id for line in order.items if orders.agreement_possible(line)},
+        reasons=reasons or {},
         status=status,
     )
 

@@ -29,6 +29,7 @@ from tests.factories import (
     item_id,
     migration_go_live,
     migration_order_body,
+    order_lines,
     price_ids,
     supplier_id,
 )
@@ -541,3 +542,69 @@ def test_the_business_case_shows_the_payers_the_estimate_has():
         ("commissioner", Decimal("4.00")),
         ("practice", Decimal("6.00")),
     ]
+
+
+def _scanner_order(db) -> CallOffOrder:
+    """A draft order of a desktop scanner (additional IT) for Riverside."""
+    body = {
+        "framework": "gpsoc-r",
+        "supplier_id": supplier_id(db, "scanwise"),
+        "commencement_date": commencement(),
+        "term_months": 36,
+        "recipients": [PRACTICE],
+        "items": order_lines(db, "scanwise-desktop-scanner"),
+    }
+    placed = orders.create_order(db, commissioner_principal(db), body)
+    db.commit()
+    return placed.order
+
+
+def test_the_commissioner_agrees_to_fund_additional_it_on_the_order_page(db, commissioner):
+    order = _scanner_order(db)
+    url = f"/orders/{order.call_off_id}"
+    line = order.items[0]
+    page = _text(commissioner.get(url))
+    assert "Practice</strong>" in page and "Agree to fund" in page
+
+    # Without a reason: refused, explained beside this line's box, nothing recorded.
+    refused = post_form(
+        commissioner,
+        f"{url}/items/{line.id}/funding-agreement",
+        {"reason": "  ", "version": _version(commissioner, url)},
+        page=url,
+    )
+    assert refused.status_code == 422
+    assert f'href="#agreement-{line.id}"' in _text(refused)
+    assert f'id="agreement-{line.id}-error"' in _text(refused)
+
+    # A stale page: refused as a conflict, the reason typed kept in its box.
+    stale = post_form(
+        commissioner,
+        f"{url}/items/{line.id}/funding-agreement",
+        {"reason": "Agreed at the practice meeting", "version": "0"},
+        page=url,
+    )
+    assert stale.status_code == 409
+    assert "Agreed at the practice meeting</textarea>" in _text(stale)
+
+    agreed = post_form(
+        commissioner,
+        f"{url}/items/{line.id}/funding-agreement",
+        {"reason": "Agreed at the practice meeting", "version": _version(commissioner, url)},
+        page=url,
+    )
+    assert agreed.status_code == 303
+    page = _text(commissioner.get(url))
+    assert "Commissioner</strong>" in page and "Agreed at the practice meeting" in page
+    assert "Withdraw the agreement" in page
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "order.funding_agreed")).one()
+    assert event.actor.startswith("commissioner:user:")
+
+    withdrawn = post_form(
+        commissioner,
+        f"{url}/items/{line.id}/funding-agreement/withdraw",
+        {"version": _version(commissioner, url)},
+        page=url,
+    )
+    assert withdrawn.status_code == 303
+    assert "Practice</strong>" in _text(commissioner.get(url))

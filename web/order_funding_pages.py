@@ -1,0 +1,65 @@
+"""The commissioner's agreement to fund a line of additional IT on a draft order (otherwise
+the practice pays it, as the GP practice IT infrastructure specification says), and taking it
+back: the catalogue's `agree_funding` and `withdraw_agreement`, audited with who agreed."""
+
+from __future__ import annotations
+
+from flask import flash, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
+
+from catalogue import orders
+from catalogue.models import CallOffItem
+from catalogue.principal import Role
+from service.database import get_session
+
+from .forms import Attempt, check_version, see_other, signed_in
+from .order_pages import order_page, order_url, read_order
+from .pages import blueprint
+
+
+def reason_field(line_id: int) -> str:
+    return f"agreement-{line_id}"
+
+
+def _decide(call_off_id: str, line_id: int, agree: bool) -> ResponseReturnValue:
+    person = signed_in(Role.COMMISSIONER)
+    read_order(person, call_off_id)  # 404 before anything else for an order not theirs
+    reason = request.form.get("reason", "")
+    form = Attempt()
+
+    def write(db: Session) -> CallOffItem:
+        order = orders.get_order(db, person, call_off_id, for_update=True)
+        check_version(order)
+        if agree:
+            return orders.agree_funding(db, person, order, line_id, reason)
+        return orders.withdraw_agreement(db, person, order, line_id)
+
+    line = form.run(write)
+    if line is None:
+        session = get_session()
+        session.expire_all()
+        order = read_order(person, call_off_id, session)
+        # The reason's problem belongs to this line's box.
+        problems = [
+            ("#" + reason_field(line_id) if anchor == "#reason" else anchor, text)
+            for anchor, text in form.problems
+        ]
+        return order_page(
+            person, order, problems, 409 if form.stale else 422, session, reasons={line_id: reason}
+        )
+    if agree:
+        flash(f"The commissioner funds {line.catalogue_item.name}: {line.price_name}.", "success")
+    else:
+        flash(f"The practice pays {line.catalogue_item.name}: {line.price_name} again.", "success")
+    return see_other(order_url(call_off_id.upper()) + f"#line-{line_id}")
+
+
+@blueprint.post("/orders/<string:call_off_id>/items/<int:line_id>/funding-agreement")
+def funding_agreement(call_off_id: str, line_id: int) -> ResponseReturnValue:
+    return _decide(call_off_id, line_id, agree=True)
+
+
+@blueprint.post("/orders/<string:call_off_id>/items/<int:line_id>/funding-agreement/withdraw")
+def funding_agreement_withdraw(call_off_id: str, line_id: int) -> ResponseReturnValue:
+    return _decide(call_off_id, line_id, agree=False)
