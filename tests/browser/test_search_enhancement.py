@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 pytestmark = pytest.mark.xdist_group("browser")
+
+
+def until(condition, page, seconds: float = 10) -> None:
+    """Let the browser's events run (the route handler is one) until `condition` holds."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the page did not get there in time"
+        page.wait_for_timeout(25)
 
 
 def test_a_late_answer_does_not_untick_a_newer_filter(page):
@@ -27,7 +36,7 @@ def test_a_late_answer_does_not_untick_a_newer_filter(page):
     lot_one = page.get_by_role("group", name="Lot").get_by_label(re.compile(r"^Lot 1 \("))
     systems = page.get_by_role("group", name="Kind").get_by_label(re.compile(r"^Systems \("))
     lot_one.check()
-    assert len(held) == 1
+    until(lambda: len(held) == 1, page)  # the script's request is on its way, and held
     with page.expect_response(lambda response: "kind=system" in response.url):
         systems.check()
     page.wait_for_url(re.compile(r"kind=system"))
