@@ -12,8 +12,7 @@ check the rules and write the audit trail, exactly as for the API."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from flask import abort, redirect, request
@@ -28,7 +27,6 @@ from service.database import writing_session
 
 from .pages import Problems, blueprint
 
-P = ParamSpec("P")
 T = TypeVar("T")
 
 VERSION_FIELD = "version"
@@ -60,20 +58,6 @@ def signed_in(*roles: Role) -> Principal:
     if roles and principal.role not in roles:
         abort(403, "Your account cannot use this page.")
     return principal
-
-
-def for_people(*roles: Role) -> Callable[[Callable[P, T]], Callable[P, T]]:
-    """Decorate a view that only signed-in people in `roles` may open."""
-
-    def decorate(view: Callable[P, T]) -> Callable[P, T]:
-        @wraps(view)
-        def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
-            signed_in(*roles)
-            return view(*args, **kwargs)
-
-        return guarded
-
-    return decorate
 
 
 def posted_version() -> int | None:
@@ -108,11 +92,6 @@ def problems_from(error: DomainError) -> Problems:
             else:
                 problems.append((field_anchor(field), str(reason)))
     return problems or [(None, error.message)]
-
-
-def message_for(problems: Problems, anchor: str) -> str | None:
-    """The first problem of one control, for its inline message."""
-    return next((text for href, text in problems if href == anchor), None)
 
 
 def _sentences(error: DomainError) -> Problems:
@@ -177,8 +156,6 @@ __all__ = [
     "VERSION_FIELD",
     "check_version",
     "field_anchor",
-    "for_people",
-    "message_for",
     "posted_version",
     "problems_from",
     "see_other",
