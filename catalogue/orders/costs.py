@@ -150,40 +150,46 @@ class Split:
         )
 
 
+class _OneOffAndRecurring:
+    """What a year's or a term's costs say per payer, one-off and recurring together."""
+
+    one_off: Split
+    recurring: Split
+
+    @property
+    def whole(self) -> Split:
+        return self.one_off.plus(self.recurring)
+
+    @property
+    def central(self) -> Decimal:
+        return self.whole.central
+
+    @property
+    def commissioner(self) -> Decimal:
+        return self.whole.commissioner
+
+    @property
+    def practice(self) -> Decimal:
+        return self.whole.practice
+
+    @property
+    def local(self) -> Decimal:
+        return self.whole.local
+
+    @property
+    def total(self) -> Decimal:
+        return self.whole.total
+
+
 @dataclass
-class YearSummary:
+class YearSummary(_OneOffAndRecurring):
     year: int
     one_off: Split = field(default_factory=Split)
     recurring: Split = field(default_factory=Split)
 
-    @property
-    def whole(self) -> Split:
-        """One-off and recurring together, per payer."""
-        return self.one_off.plus(self.recurring)
-
-    @property
-    def total(self) -> Decimal:
-        return self.one_off.total + self.recurring.total
-
-    @property
-    def central(self) -> Decimal:
-        return self.one_off.central + self.recurring.central
-
-    @property
-    def commissioner(self) -> Decimal:
-        return self.one_off.commissioner + self.recurring.commissioner
-
-    @property
-    def practice(self) -> Decimal:
-        return self.one_off.practice + self.recurring.practice
-
-    @property
-    def local(self) -> Decimal:
-        return self.commissioner + self.practice
-
 
 @dataclass
-class Summary:
+class Summary(_OneOffAndRecurring):
     years: list[YearSummary]
     one_off: Split = field(default_factory=Split)
     recurring: Split = field(default_factory=Split)
@@ -191,31 +197,6 @@ class Summary:
     @classmethod
     def empty(cls, spans: Sequence[YearSpan]) -> Summary:
         return cls(years=[YearSummary(span.year) for span in spans])
-
-    @property
-    def whole(self) -> Split:
-        """One-off and recurring together, per payer."""
-        return self.one_off.plus(self.recurring)
-
-    @property
-    def central(self) -> Decimal:
-        return self.one_off.central + self.recurring.central
-
-    @property
-    def commissioner(self) -> Decimal:
-        return self.one_off.commissioner + self.recurring.commissioner
-
-    @property
-    def practice(self) -> Decimal:
-        return self.one_off.practice + self.recurring.practice
-
-    @property
-    def local(self) -> Decimal:
-        return self.commissioner + self.practice
-
-    @property
-    def total(self) -> Decimal:
-        return self.central + self.commissioner + self.practice
 
     def add(self, line: CostLine) -> None:
         self.one_off.add(line.funding, line.one_off)
