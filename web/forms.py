@@ -11,7 +11,7 @@ check the rules and write the audit trail, exactly as for the API."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -94,6 +94,11 @@ def problems_from(error: DomainError) -> Problems:
     return problems or [(None, error.message)]
 
 
+def retarget(problems: Problems, anchors: Mapping[str, str]) -> Problems:
+    """Point the catalogue's field anchors (`#reason`) at this page's controls."""
+    return [(anchors.get(href or "", href), text) for href, text in problems]
+
+
 def _sentences(error: DomainError) -> Problems:
     """A refusal's details that are sentences, each linked to its field's control."""
     return [
@@ -158,6 +163,7 @@ __all__ = [
     "field_anchor",
     "posted_version",
     "problems_from",
+    "retarget",
     "see_other",
     "signed_in",
 ]

@@ -13,7 +13,7 @@ from catalogue.models import CallOffItem
 from catalogue.principal import Role
 from service.database import get_session
 
-from .forms import Attempt, check_version, see_other, signed_in
+from .forms import Attempt, check_version, retarget, see_other, signed_in
 from .order_pages import order_page, order_url, read_order
 from .pages import blueprint
 
@@ -41,10 +41,7 @@ def _decide(call_off_id: str, line_id: int, agree: bool) -> ResponseReturnValue:
         session.expire_all()
         order = read_order(person, call_off_id, session)
         # The reason's problem belongs to this line's box.
-        problems = [
-            ("#" + reason_field(line_id) if anchor == "#reason" else anchor, text)
-            for anchor, text in form.problems
-        ]
+        problems = retarget(form.problems, {"#reason": "#" + reason_field(line_id)})
         return order_page(
             person, order, problems, 409 if form.stale else 422, session, reasons={line_id: reason}
         )

@@ -39,7 +39,7 @@ from search.query import SearchQuery
 from service.database import get_session
 from service.search import state as search_state
 
-from .forms import Attempt, check_version, see_other, signed_in
+from .forms import Attempt, check_version, retarget, see_other, signed_in
 from .pages import COMPARE_SESSION_KEY, Page, Problems, blueprint, render
 
 PEOPLE = (Role.COMMISSIONER, Role.PRACTICE)
@@ -111,11 +111,6 @@ def may_change(person: Principal, chosen: Selection) -> bool:
 def whole_number(raw: str | None) -> int | None:
     raw = (raw or "").strip()
     return int(raw) if raw.isdigit() and len(raw) < 7 else None
-
-
-def _retarget(problems: Problems, anchors: Mapping[str, str]) -> Problems:
-    """Point the catalogue's field anchors at this page's controls."""
-    return [(anchors.get(href or "", href), text) for href, text in problems]
 
 
 def state_of(chosen: Selection) -> str:
@@ -350,7 +345,7 @@ def selection_settings_save(selection_id: int) -> ResponseReturnValue:
         chosen = selection_for(person, selection_id)
         # The catalogue's fields, as forms.field_anchor names them, to this page's controls.
         anchors = {"#non-price-weights": f"#weight-{CriterionGroup.FEATURES.value}"}
-        return _settings_page(chosen, entries, _retarget(form.problems, anchors))
+        return _settings_page(chosen, entries, retarget(form.problems, anchors))
     flash("The settings and weights are saved.", "success")
     return see_other(f"/selections/{selection_id}")
 
@@ -415,7 +410,7 @@ def _candidate_write(
     form.run(changing(person, selection_id, lambda db, chosen: change(db, person, chosen)))
     if form.problems:
         chosen = selection_for(person, selection_id)
-        fixed = _retarget(form.problems, {"#item-ids": "#q", **(anchors or {})})
+        fixed = retarget(form.problems, {"#item-ids": "#q", **(anchors or {})})
         return _candidates_page(person, chosen, fixed, entries or {})
     flash(done, "success")
     return see_other(f"/selections/{selection_id}/candidates")
@@ -619,7 +614,7 @@ def selection_requirement_add(selection_id: int) -> ResponseReturnValue:
         )
     if form.problems:
         chosen = selection_for(person, selection_id)
-        problems = _retarget(form.problems, CRITERION_ANCHORS)
+        problems = retarget(form.problems, CRITERION_ANCHORS)
         return _requirements_page(person, chosen, entries, problems)
     flash(f"Requirement {entries['name']} added.", "success")
     return see_other(f"/selections/{selection_id}/requirements")
