@@ -27,6 +27,11 @@ def _decide(call_off_id: str, line_id: int, agree: bool) -> ResponseReturnValue:
     read_order(person, call_off_id)  # 404 before anything else for an order not theirs
     reason = request.form.get("reason", "")
     form = Attempt()
+    if agree and not reason.strip():
+        form.add(
+            "#" + reason_field(line_id),
+            "Say why the commissioner agrees to fund this line, as agreed with the practice.",
+        )
 
     def write(db: Session) -> CallOffItem:
         order = orders.get_order(db, person, call_off_id, for_update=True)

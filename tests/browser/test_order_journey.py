@@ -201,3 +201,47 @@ def test_a_migration_order_by_keyboard_to_submit_and_the_business_case(
     assert bedding_in_end in dates and "read only" in dates
     assert page.locator("main form").count() == 0  # nothing to change
     accessible(page, "order-practice")
+
+
+def test_the_commissioner_agrees_to_fund_a_practices_scanner(
+    page, commissioner_account, served_sessions
+):
+    """Additional IT is the practice's to pay until the commissioner agrees, with a reason."""
+    from catalogue import orders
+    from tests.factories import commissioner_principal, order_lines, supplier_id
+
+    with served_sessions.begin() as session:
+        body = {
+            "framework": "gpsoc-r",
+            "supplier_id": supplier_id(session, "scanwise"),
+            "commencement_date": date.today().replace(day=1),
+            "term_months": 36,
+            "recipients": ["A81001"],
+            "items": order_lines(session, "scanwise-desktop-scanner"),
+        }
+        call_off_id = orders.create_order(
+            session, commissioner_principal(session), body
+        ).order.call_off_id
+
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(EMAIL)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"/orders/{call_off_id}")
+    funding = page.locator("table").filter(has_text="Funding and why")
+    assert "Practice" in funding.inner_text()
+
+    page.get_by_role("button", name=re.compile("^Agree to fund")).first.click()
+    summary = page.locator(".nhsuk-error-summary")
+    assert "Say why" in summary.inner_text() or "reason" in summary.inner_text().lower()
+    accessible(page, "order-funding-agreement-error")
+
+    page.get_by_label(re.compile("^Why the commissioner agrees to fund")).first.fill(
+        "Agreed with the practice: the paperless plan"
+    )
+    page.get_by_role("button", name=re.compile("^Agree to fund")).first.click()
+    assert "The commissioner funds" in page.locator(".nhsuk-notification-banner").inner_text()
+    funding = page.locator("table").filter(has_text="Funding and why")
+    assert "Commissioner" in funding.inner_text()
+    assert "the paperless plan" in funding.inner_text()
+    accessible(page, "order-funding-agreed")
