@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from api import create_app
 from benchmarks.common import BENCH_DIR, machine, measure, p95, summary
-from catalogue import orders
+from catalogue import estate, orders
 from catalogue.accounts import issue_token
 from catalogue.db import make_engine, make_session_factory
 from catalogue.migrate import upgrade_to_head
@@ -45,8 +45,6 @@ def _practices(session: Session, commissioner: Organisation, count: int) -> list
             select(Organisation).where(Organisation.ods_code.in_(codes))
         )
     }
-    for practice in have.values():
-        practice.current_system = emis_lv
     for n, code in enumerate(codes):
         if code not in have:
             session.add(
@@ -56,9 +54,11 @@ def _practices(session: Session, commissioner: Organisation, count: int) -> list
                     name=f"Benchmark Practice {n}",
                     commissioner_id=commissioner.id,
                     list_size=2_000 + 173 * n,
-                    current_system=emis_lv,
                 )
             )
+    session.flush()
+    for practice in session.scalars(select(Organisation).where(Organisation.ods_code.in_(codes))):
+        estate.seed(session, practice, emis_lv, None)
     session.flush()
     return codes
 

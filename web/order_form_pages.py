@@ -19,7 +19,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from catalogue import orders, reference, selections
+from catalogue import estate, orders, reference, selections
 from catalogue.listings import ItemFilters, list_items
 from catalogue.models import (
     AuditTrailOption,
@@ -281,6 +281,7 @@ def _recipients_page(
         more=len(found) - len(shown & {p.ods_code for p in found}) > MAX_PRACTICES_SHOWN,
         query=query,
         chosen=set(chosen),
+        runs={p.id: estate.runs_now(p) for p in on_order + results},
         errors=list(problems or []),
         error_count=len(problems or []),
         status=409 if problems else 200,
@@ -496,7 +497,8 @@ def _migration_page(
                 saved.audit_trail_option.value if saved and saved.audit_trail_option else ""
             ),
         }
-    previous = saved.previous_system if saved else practice.current_system
+    running = estate.runs_now(practice)
+    previous = saved.previous_system if saved else (running.system if running else None)
     ignored: Problems = []
     go_live = parse_day(entries["planned_go_live"], "", "", ignored)
     notice = parse_day(entries["notice_given_on"], "", "", ignored)

@@ -18,7 +18,7 @@ from flask import flash, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
-from catalogue import audit, orders
+from catalogue import audit, estate, orders
 from catalogue.errors import Conflict
 from catalogue.models import CallOffOrder, ItemKind, OrderStatus, Organisation
 from catalogue.orders.export import estimate_csv, estimate_xlsx
@@ -98,8 +98,8 @@ def changing_system(order: CallOffOrder) -> list[Organisation]:
         if r.organisation_id in migrating
         or (
             has_system
-            and r.organisation.current_system_id is not None
-            and r.organisation.current_system_id not in ordered
+            and estate.system_id_now(r.organisation) is not None
+            and estate.system_id_now(r.organisation) not in ordered
         )
     ]
 

@@ -19,6 +19,7 @@ from .enums import (
     ServiceCategory,
     TierCalculation,
 )
+from .estate import EstateChange, EstateEvent, EstateLine, PracticeEstate
 from .framework import Framework, Lot
 from .item import CatalogueItem, item_capability
 from .order import (
@@ -70,6 +71,9 @@ __all__ = [
     "CallOffRecipient",
     "CallOffUpgrade",
     "Capability",
+    "EstateChange",
+    "EstateEvent",
+    "EstateLine",
     "CatalogueItem",
     "Framework",
     "FrameworkStatus",
@@ -87,6 +91,7 @@ __all__ = [
     "Organisation",
     "COMMISSIONER_TYPES",
     "OrganisationKind",
+    "PracticeEstate",
     "Price",
     "PricePeriod",
     "PriceTier",

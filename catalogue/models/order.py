@@ -88,6 +88,9 @@ class CallOffOrder(Base):
 
     go_live_date: Mapped[date | None]  # business go-live, recorded on the live transition
     status_reason: Mapped[str | None] = mapped_column(Text)
+    # The business case as it stood when the order was submitted (catalogue.orders.frozen):
+    # what was decided on, read back unchanged whatever happens to the estate or the prices.
+    business_case: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))

@@ -4,6 +4,7 @@ commissioner's agreement to fund additional IT, the cost estimate against its ba
 between the three payers), and its export."""
 
 from catalogue.orders.agreements import agree_funding, withdraw_agreement
+from catalogue.orders.completeness import Missing, Prompt, completeness, prompts
 from catalogue.orders.costs import Estimate, OptionCost, estimate_order, option_costs
 from catalogue.orders.lifecycle import Transition, allowed_from
 from catalogue.orders.migration import (
@@ -14,22 +15,11 @@ from catalogue.orders.migration import (
     migration_dates,
 )
 from catalogue.orders.notices import acknowledge, extend_notice, get_notice, list_notices
-from catalogue.orders.ordering import (
-    Missing,
-    Placed,
-    Prompt,
-    amend_order,
-    completeness,
-    create_order,
-    get_order,
-    level_warnings,
-    list_orders,
-    prompts,
-    revisions_of,
-    transition,
-    update_order,
-)
+from catalogue.orders.ordering import Placed, amend_order, create_order, update_order
+from catalogue.orders.reading import get_order, list_orders, revisions_of
+from catalogue.orders.rules import level_warnings
 from catalogue.orders.terms import agreement_possible, funding_of
+from catalogue.orders.transitions import transition
 
 __all__ = [
     "AuditTrailSource",

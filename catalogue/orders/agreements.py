@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from catalogue import audit
 from catalogue.errors import Conflict, Forbidden, InvalidInput, NotFound
 from catalogue.models import CallOffItem, CallOffOrder, OrderStatus, utcnow
-from catalogue.orders.ordering import OBJECT_TYPE
+from catalogue.orders.rules import OBJECT_TYPE
 from catalogue.orders.terms import agreement_possible, funding_of
 from catalogue.principal import Principal
 from catalogue.validation import REASON_MAX, FieldErrors

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from catalogue import selections
 from catalogue.errors import Conflict
+from catalogue.estate import runs_now
 from catalogue.listings.queries import get_item
 from catalogue.models import ItemKind
 from catalogue.principal import Principal
@@ -41,7 +42,8 @@ def prefilled(session: Session, actor: Principal, data: Mapping[str, Any]) -> di
         "recipients": [practice.ods_code],
         "description": f"From selection {chosen.id}: {chosen.name}",
     }
-    current = practice.current_system
+    running = runs_now(practice)
+    current = running.system if running is not None else None
     if current is not None and current.id != winner.id:
         filled["migration"] = {"previous_system_id": current.id}
     filled.update({key: value for key, value in data.items() if key != "items"})

@@ -30,8 +30,10 @@ from catalogue.models import (
     Price,
     utcnow,
 )
+from catalogue.orders.costs import estimate_order
+from catalogue.orders.frozen import freeze
 from catalogue.orders.migration import dates_of
-from catalogue.orders.ordering import OBJECT_TYPE, term_end
+from catalogue.orders.rules import OBJECT_TYPE, term_end
 from catalogue.principal import Principal, Role
 
 # Notice is given once the order is submitted; it matters while the migration is under way.
@@ -225,6 +227,10 @@ def extend_notice(
     migration.service_end = service_end
     migration.service_end_reason = reason
     migration.acknowledged_at = migration.acknowledged_by = None
+    if order.business_case is not None:
+        # A recorded change of what the order buys: its frozen business case follows it.
+        session.flush()
+        order.business_case = freeze(estimate_order(session, order, live=True))
     after = {
         "ods_code": migration.organisation.ods_code,
         "service_end": service_end,

@@ -8,7 +8,7 @@ is of the system it has; a change of system is a migration), the system must be 
 the level (what it cannot reach cannot be bought), and the practice must be below it. The order
 then carries the system's increment price for each level climbed ("Level 3 increment"), funded
 as the funding rules fund increments (centrally, for a Level 2+ system on Lot 1), and needs no
-migration. Going live records the new level on the practice.
+migration. Going live records the new level in the practice's estate (catalogue.estate).
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy.orm import Session
-
-from catalogue import audit
+from catalogue.estate import Running, runs_now
 from catalogue.listings.roadmaps import planned_levels_of
 from catalogue.maturity import increment_level
 from catalogue.models import (
@@ -28,7 +26,6 @@ from catalogue.models import (
     ItemKind,
     Organisation,
 )
-from catalogue.principal import Principal
 from catalogue.validation import FieldErrors
 
 
@@ -42,9 +39,10 @@ def _principal_systems(order: CallOffOrder) -> dict[int, CatalogueItem]:
 
 def refusal(order: CallOffOrder, practice: Organisation, to_level: int) -> str | None:
     """Why `practice` cannot be upgraded to `to_level` on this order; None when it can."""
-    code, current = practice.ods_code, practice.current_system
-    if current is None:
+    code, running = practice.ods_code, runs_now(practice)
+    if running is None:
         return f"{code}: the practice's current system is not recorded, so it has none to upgrade."
+    current = running.system
     if current.id not in _principal_systems(order):
         return (
             f"{code} ({practice.name}) runs {current.name}, which this order is not for: an "
@@ -58,9 +56,8 @@ def refusal(order: CallOffOrder, practice: Organisation, to_level: int) -> str |
             f"{current.name} is accredited to Level {current.maturity_level}, so it cannot take "
             f"{code} to Level {to_level}{_planned_hint(current, to_level)}."
         )
-    running = practice.running_level or 0
-    if to_level <= running:
-        return f"{code} already runs {current.name} at Level {running}; nothing to upgrade."
+    if to_level <= running.level:
+        return f"{code} already runs {current.name} at Level {running.level}; nothing to upgrade."
     return None
 
 
@@ -98,8 +95,9 @@ def apply_upgrades(
             continue
         row = have.get(practice.id) or CallOffUpgrade(organisation=practice)
         row.organisation_id = practice.id
-        row.system = cast(CatalogueItem, practice.current_system)  # refusal() checked it
-        row.from_level = practice.running_level or 0
+        running = cast(Running, runs_now(practice))  # refusal() checked it
+        row.system = running.system
+        row.from_level = running.level
         row.to_level = given["to_level"]
         rows.append(row)
     order.upgrades = rows
@@ -147,27 +145,6 @@ def missing(order: CallOffOrder) -> list[tuple[str, str]]:
     return found
 
 
-def go_live(session: Session, actor: Principal, order: CallOffOrder) -> None:
-    """Business go-live: each upgraded practice now runs its system at the new level."""
-    for upgrade in order.upgrades:
-        practice = upgrade.organisation
-        if practice.current_system_id != upgrade.system_id:
-            continue  # it has changed system since: the upgrade no longer describes it
-        before = practice.current_level
-        practice.current_level = upgrade.to_level
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "organisation.upgrade",
-            "organisation",
-            practice.id,
-            before={"current_level": before},
-            after={"current_level": upgrade.to_level, "order": order.call_off_id},
-            organisation_id=order.commissioner_id,
-        )
-
-
 def summary(order: CallOffOrder) -> list[dict[str, Any]]:
     """What the audit trail records of an order's upgrades."""
     return [
@@ -179,3 +156,38 @@ def summary(order: CallOffOrder) -> list[dict[str, Any]]:
         }
         for upgrade in order.upgrades
     ]
+
+
+def unrequested_increments(order: CallOffOrder) -> list[tuple[str, str]]:
+    """(field, message) for each Level N increment ordered for a practice that runs the system
+    below Level N and has no upgrade on the order: the order would buy a level it does not
+    move the practice to (nothing would change at go-live)."""
+    upgraded = {upgrade.organisation_id for upgrade in order.upgrades}
+    migrating = {migration.organisation_id for migration in order.migrations}
+    found: list[tuple[str, str]] = []
+    for index, line in enumerate(order.items):
+        level = increment_level(line.price_name)
+        if level is None:
+            continue
+        for quantity in line.quantities:
+            practice_id = quantity.organisation_id
+            if quantity.quantity <= 0 or practice_id in upgraded | migrating:
+                continue
+            practice = next(
+                (r.organisation for r in order.recipients if r.organisation_id == practice_id),
+                None,
+            )
+            running = runs_now(practice) if practice is not None else None
+            if practice is None or running is None:
+                continue
+            if running.system.id == line.catalogue_item_id and level > running.level:
+                found.append(
+                    (
+                        f"items.{index}",
+                        f"{line.catalogue_item.name}'s Level {level} increment is ordered for "
+                        f"{practice.ods_code}, which runs it at Level {running.level}, without "
+                        f"an upgrade: add `upgrades` [{{ods_code: {practice.ods_code}, to_level: "
+                        f"{level}}}], or take the increment off.",
+                    )
+                )
+    return found

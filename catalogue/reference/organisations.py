@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from catalogue import audit
+from catalogue import audit, estate
 from catalogue.errors import Conflict, InvalidInput, NotFound
 from catalogue.models import (
     COMMISSIONER_TYPES,
@@ -19,6 +19,7 @@ from catalogue.models import (
     ItemKind,
     Organisation,
     OrganisationKind,
+    PracticeEstate,
 )
 from catalogue.plain import plain
 from catalogue.principal import Principal
@@ -40,9 +41,30 @@ ORGANISATION_FIELDS = (
     "postcode",
     "commissioner_id",
     "list_size",
-    "current_system_id",
-    "current_level",
 )
+# What a practice runs: kept in its estate (catalogue.estate), recorded here by the authority.
+ESTATE_FIELDS = ("current_system_id", "current_level")
+
+
+def _snapshot(organisation: Organisation) -> dict[str, Any]:
+    running = estate.runs_now(organisation)
+    return {
+        **snapshot(organisation, ORGANISATION_FIELDS),
+        "current_system_id": running.system.id if running else None,
+        "current_level": running.recorded_level if running else None,
+    }
+
+
+def _record_estate(
+    session: Session, actor: Principal, organisation: Organisation, values: Mapping[str, Any]
+) -> None:
+    if organisation.kind is not OrganisationKind.PRACTICE:
+        return
+    system_id = values.get("current_system_id")
+    system = session.get(CatalogueItem, system_id) if system_id is not None else None
+    estate.record(
+        session, actor, organisation, system, values.get("current_level") if system else None
+    )
 
 
 def _owner_of(organisation: Organisation) -> int:
@@ -127,6 +149,7 @@ def create_organisation(
     organisation.name = organisation.name.strip()
     session.add(organisation)
     session.flush()
+    _record_estate(session, actor, organisation, data)
     audit.record_change(
         session,
         actor,
@@ -134,7 +157,7 @@ def create_organisation(
         "organisation",
         organisation.id,
         None,
-        snapshot(organisation, ORGANISATION_FIELDS),
+        _snapshot(organisation),
         organisation_id=_owner_of(organisation),
     )
     return organisation
@@ -146,13 +169,15 @@ def update_organisation(
     require_authority(actor)
     editable = ORGANISATION_FIELDS[2:]
     errors = FieldErrors()
-    merged = {**snapshot(organisation, editable), **changes}
+    before = _snapshot(organisation)
+    merged = {**{name: before[name] for name in editable + ESTATE_FIELDS}, **changes}
     _validate_organisation(session, errors, organisation.kind, merged)
     errors.raise_if_any("The change is not valid.")
-    before = snapshot(organisation, ORGANISATION_FIELDS)
     old_owner = _owner_of(organisation)
     assign(organisation, {name: value for name, value in changes.items() if name in editable})
     session.flush()
+    if set(ESTATE_FIELDS) & set(changes):
+        _record_estate(session, actor, organisation, merged)
     audit.record_change(
         session,
         actor,
@@ -160,7 +185,7 @@ def update_organisation(
         "organisation",
         organisation.id,
         before,
-        snapshot(organisation, ORGANISATION_FIELDS),
+        _snapshot(organisation),
         organisation_id=old_owner,
     )
     return organisation
@@ -183,7 +208,8 @@ def list_organisations(
         query = query.where(Organisation.ods_code == ods_code.upper())
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     query = query.options(
-        joinedload(Organisation.commissioner), joinedload(Organisation.current_system)
+        joinedload(Organisation.commissioner),
+        joinedload(Organisation.estate).joinedload(PracticeEstate.system),
     ).order_by(Organisation.kind, Organisation.name, Organisation.id)
     return list(session.scalars(query.limit(page_size).offset((page - 1) * page_size))), total
 
@@ -192,7 +218,10 @@ def get_organisation(session: Session, organisation_id: int) -> Organisation:
     organisation = session.get(
         Organisation,
         organisation_id,
-        options=[joinedload(Organisation.commissioner), joinedload(Organisation.current_system)],
+        options=[
+            joinedload(Organisation.commissioner),
+            joinedload(Organisation.estate).joinedload(PracticeEstate.system),
+        ],
     )
     if organisation is None:
         raise NotFound(f"No organisation {organisation_id}.")

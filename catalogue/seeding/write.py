@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from catalogue import estate
 from catalogue.maturity import (
     capability_bits,
     derive_level,
@@ -331,15 +332,11 @@ def _seed_organisations(
             ).all()
         )
     for record in seed.organisations:  # commissioners come first
-        values = {
-            **record["values"],
-            "commissioner_id": (
-                existing[record["commissioner"]].id if record["commissioner"] else None
-            ),
-            "current_system_id": (
-                system_ids[record["current_system"]] if record["current_system"] else None
-            ),
-        }
+        values = dict(record["values"])
+        level = values.pop("current_level", None)
+        values["commissioner_id"] = (
+            existing[record["commissioner"]].id if record["commissioner"] else None
+        )
         organisation = existing.get(record["ods_code"])
         if organisation is None:
             organisation = Organisation(ods_code=record["ods_code"], **values)
@@ -349,4 +346,10 @@ def _seed_organisations(
             session.flush()
         elif _assign(organisation, values):
             report.count("organisation", created=False)
+        if record["current_system"]:
+            # The seed's system, for a practice with none recorded: after that, only recorded
+            # events (a go-live, the authority's record) change what it runs.
+            system = session.get(CatalogueItem, system_ids[record["current_system"]])
+            assert system is not None
+            estate.seed(session, organisation, system, level)
     session.flush()

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.errors import InvalidInput, NotFound
+from catalogue.estate import runs_now
 from catalogue.listings.queries import get_item, services_for_system
 from catalogue.listings.roadmaps import planned_levels_of
 from catalogue.maturity import increment_level, paid_at_level
@@ -147,9 +148,10 @@ def stay_or_upgrade(practice: Organisation, term_months: int, on: date) -> StayO
     """Staying on the practice's current system at the level it runs, and upgrading it in place
     level by level (its increments, priced and funded as ordering them would be); None when its
     current system is not recorded."""
-    system, running = practice.current_system, practice.running_level
-    if system is None or running is None:
+    now = runs_now(practice)
+    if now is None:
         return None
+    system, running = now.system, now.level
     recurring = [terms for terms in price_terms(system) if terms.period is not PricePeriod.ONE_OFF]
     increments = {
         level: terms for terms in recurring if (level := increment_level(terms.name)) is not None

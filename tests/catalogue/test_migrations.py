@@ -126,7 +126,7 @@ def test_0012_unwinds_and_returns_with_roadmaps_and_upgrades_in_use(tmp_path):
     from sqlalchemy import func, inspect, select
     from sqlalchemy.orm import Session
 
-    from catalogue.models import Capability, Organisation, RoadmapEntry
+    from catalogue.models import Capability, Organisation, PracticeEstate, RoadmapEntry
     from tests.factories import item
 
     with fresh_database(tmp_path) as engine:
@@ -137,7 +137,8 @@ def test_0012_unwinds_and_returns_with_roadmaps_and_upgrades_in_use(tmp_path):
             riverside = session.scalars(
                 select(Organisation).where(Organisation.ods_code == "A81001")
             ).one()
-            riverside.current_level = 2
+            assert riverside.estate is not None
+            riverside.estate.level = 2
             session.commit()
             organisations = session.scalar(select(func.count(Organisation.id)))
         with engine.begin() as connection:
@@ -150,9 +151,69 @@ def test_0012_unwinds_and_returns_with_roadmaps_and_upgrades_in_use(tmp_path):
         with Session(engine) as session:
             assert session.scalar(select(func.count(RoadmapEntry.id))) == 0
             assert session.scalar(select(func.count(Organisation.id))) == organisations
-            assert (
-                session.scalars(
-                    select(Organisation.current_level).where(Organisation.ods_code == "A81001")
-                ).one()
-                is None
+            estate = session.scalars(
+                select(PracticeEstate).join(Organisation).where(Organisation.ods_code == "A81001")
+            ).one()
+            assert (estate.system.slug, estate.level) == ("emis-lv", None)
+
+
+def test_0013_moves_each_practices_system_into_its_estate_and_back(tmp_path):
+    """At 0012 a practice's system and level are columns of the organisation; 0013 makes them
+    its estate (with a first history row), and the downgrade puts them back."""
+    from sqlalchemy import inspect, select, text
+    from sqlalchemy.orm import Session
+
+    from catalogue import estate
+    from catalogue.models import EstateChange, Organisation
+
+    with fresh_database(tmp_path) as engine:
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection=connection), "0012")
+            columns = {c["name"] for c in inspect(connection).get_columns("organisation")}
+            assert {"current_system_id", "current_level"} <= columns
+            assert "practice_estate" not in inspect(connection).get_table_names()
+            level = "UPDATE organisation SET current_level = 2 WHERE ods_code = 'M82004'"
+            connection.execute(text(level))
+            seeded = dict(
+                connection.execute(
+                    text(
+                        "SELECT ods_code, current_system_id FROM organisation"
+                        " WHERE current_system_id IS NOT NULL"
+                    )
+                ).all()
             )
+            assert seeded["A81002"] is not None
+            command.upgrade(alembic_config(connection=connection), "head")
+            columns = {c["name"] for c in inspect(connection).get_columns("organisation")}
+            assert {"current_system_id", "current_level"}.isdisjoint(columns)
+        with Session(engine) as session:
+            practices = {
+                p.ods_code: p
+                for p in session.scalars(
+                    select(Organisation).where(Organisation.ods_code.in_(seeded))
+                )
+            }
+            runs = {code: estate.runs_now(p) for code, p in practices.items()}
+            assert {code: r.system.id for code, r in runs.items() if r} == seeded
+            assert runs["M82004"] is not None and runs["M82004"].recorded_level == 2
+            history = session.scalars(select(EstateChange)).all()
+            assert len(history) == len(seeded)
+            assert {change.recorded_by for change in history} == {"migration 0013"}
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection=connection), "0012")
+            back = dict(
+                connection.execute(
+                    text(
+                        "SELECT ods_code, current_system_id FROM organisation"
+                        " WHERE current_system_id IS NOT NULL"
+                    )
+                ).all()
+            )
+            assert back == seeded
+            assert (
+                connection.execute(
+                    text("SELECT current_level FROM organisation WHERE ods_code = 'M82004'")
+                ).scalar_one()
+                == 2
+            )
+            command.upgrade(alembic_config(connection=connection), "head")
