@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from catalogue import estate
 from catalogue.accounts import issue_token
 from catalogue.models import (
     AuditEvent,
@@ -57,6 +58,12 @@ def supplier_id(db: Session, slug: str) -> int:
 
 def organisation(db: Session, ods_code: str) -> Organisation:
     return db.scalars(select(Organisation).where(Organisation.ods_code == ods_code)).one()
+
+
+def runs(db: Session, ods_code: str, slug: str, level: int | None = None) -> None:
+    """Record (as the framework authority) that a practice runs `slug` at `level`."""
+    estate.record(db, CONSOLE, organisation(db, ods_code), item(db, slug), level)
+    db.flush()
 
 
 def organisation_id(db: Session, ods_code: str) -> int:

@@ -4,10 +4,11 @@ One-off and recurring costs for every year of the term, split between the three 
 (central, commissioner, practice: catalogue.funding), per recipient and in total, against a
 baseline of what the order replaces, with the change per year. The baseline keeps a migrating
 practice's previous system over the same term (its current catalogue prices, at their funding,
-at the level the practice ran it); an order that replaces nothing (an upgrade in place, an
-add-on such as a Lot 2 kiosk) has an empty baseline, so its change is its full cost. Submitting
-freezes the business case with the order (catalogue.orders.frozen): read afterwards, it gives
-the same figures whatever the estate or the catalogue's prices do. An order line of
+at the level the practice ran it), or the system an order renews; an order that replaces
+nothing (an upgrade in place, an add-on such as a Lot 2 kiosk) has an empty baseline, so its
+change is its full cost. Submitting freezes the business case with the order
+(catalogue.orders.frozen): read afterwards, it gives the same figures whatever the estate or
+the catalogue's prices do. An order line of
 additional IT is the practice's unless the order records the commissioner's agreement to fund
 it (catalogue.orders.agreements), and then the commissioner's.
 
@@ -49,7 +50,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from catalogue.errors import Conflict
 from catalogue.estate import runs_now
 from catalogue.funding import FundingDecision
-from catalogue.maturity import paid_at_level
+from catalogue.maturity import increment_level, paid_at_level
 from catalogue.models import (
     AuditTrailOption,
     CallOffItem,
@@ -62,6 +63,7 @@ from catalogue.models import (
     EstateEvent,
     Funding,
     Organisation,
+    PracticeEstate,
     Price,
     PricePeriod,
     PriceUnit,
@@ -311,21 +313,46 @@ def _practices(session: Session, order: CallOffOrder) -> list[tuple]:
     return [(*row, *replaced.get(row[0], (None, None))) for row in rows]
 
 
+def _renews(order: CallOffOrder, practice_id: int, system_id: int) -> bool:
+    """Whether the order renews the system a practice runs: it orders that system's own
+    prices (not only a level's increment) for the practice."""
+    return any(
+        line.catalogue_item_id == system_id
+        and increment_level(line.price_name) is None
+        and any(q.organisation_id == practice_id and q.quantity > 0 for q in line.quantities)
+        for line in order.items
+    )
+
+
 def _replaced(session: Session, order: CallOffOrder) -> dict[int, tuple[int, int]]:
-    """For each migrating practice: the system the order replaces and the level it ran it at,
-    read from the estate (catalogue.estate.runs_now) while it runs it, else from the estate's
-    history of the go-live that replaced it (so the figures do not move at go-live)."""
+    """For each practice whose system the order replaces, the system and the level it runs it
+    at: a migrating practice's previous system; the system itself where the order renews it.
+    Read from the estate (catalogue.estate.runs_now) while the practice runs it, else from the
+    estate's history of the go-live that replaced it (so the figures do not move at go-live).
+    An upgrade of the level alone or an add-on replaces nothing."""
+    practices = session.scalars(
+        select(Organisation)
+        .join(CallOffRecipient, CallOffRecipient.organisation_id == Organisation.id)
+        .where(CallOffRecipient.order_id == order.id)
+        .options(selectinload(Organisation.estate).joinedload(PracticeEstate.system))
+    ).all()
+    migrations = {migration.organisation_id: migration for migration in order.migrations}
     replaced: dict[int, tuple[int, int]] = {}
-    for migration in order.migrations:
+    for practice in practices:
+        running = runs_now(practice)
+        migration = migrations.get(practice.id)
+        if migration is None:
+            if running is not None and _renews(order, practice.id, running.system.id):
+                replaced[practice.id] = (running.system.id, running.level)
+            continue
         previous = migration.previous_system
-        running = runs_now(migration.organisation)
         if running is not None and running.system.id == previous.id:
             level = running.level
         else:
             level = session.scalar(
                 select(EstateChange.previous_level)
                 .where(
-                    EstateChange.organisation_id == migration.organisation_id,
+                    EstateChange.organisation_id == practice.id,
                     EstateChange.event == EstateEvent.MIGRATION,
                     EstateChange.previous_system_id == previous.id,
                     EstateChange.call_off_id.like(order.call_off_id.split("-")[0] + "-%"),
@@ -334,7 +361,7 @@ def _replaced(session: Session, order: CallOffOrder) -> dict[int, tuple[int, int
                 .limit(1)
             )
             level = level if level is not None else previous.maturity_level
-        replaced[migration.organisation_id] = (previous.id, level)
+        replaced[practice.id] = (previous.id, level)
     return replaced
 
 
@@ -394,8 +421,7 @@ class _Costing:
         self.quantities = _ordered_quantities(session, order)
         self.migrations = _migration_rows(session, order)
         self.ordered = _ordered_lines(order)
-        previous_ids = {row.previous_system_id for row in self.migrations.values()}
-        self.systems = _systems(session, previous_ids)
+        self.systems = _systems(session, {row[4] for row in practices})
         self.totals = Summary.empty(spans)
         self.baseline_totals = Summary.empty(spans)
         self._plans: dict[tuple, tuple[Window, list[Planned]]] = {}

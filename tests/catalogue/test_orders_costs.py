@@ -64,6 +64,10 @@ def ccg(db) -> Principal:
 
 
 def _order(db, ccg, **overrides):
+    if "migration" not in overrides and "migrations" not in overrides:
+        # Both practices already run SystmOne: the order renews it (no change of system).
+        factories.runs(db, "A81001", "systmone")
+        factories.runs(db, "A81002", "systmone")
     start = date.today().replace(day=1)
     licence = _price(db, "systmone", "Annual practice licence")
     support = _price(db, "systmone", "System support")
