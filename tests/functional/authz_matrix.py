@@ -353,23 +353,32 @@ def _commissioner(world: World) -> Principal:
 
 
 def _order_body(world: World) -> dict[str, Any]:
+    """A81001 runs EMIS LV: moving it to SystmOne is a migration (a valid, complete order)."""
     systmone = factories.item(world.db, "systmone")
+    start = date.today().replace(day=1).isoformat()
     return {
         "framework": "gpsoc-r",
         "supplier_id": systmone.supplier_id,
-        "commencement_date": date.today().replace(day=1).isoformat(),
+        "commencement_date": start,
         "term_months": 36,
         "recipients": ["A81001"],
         "items": [
             {"catalogue_item_id": systmone.id, "price_id": price.id} for price in systmone.prices
         ],
+        "migration": {"planned_go_live": start, "audit_trail_option": "single_user_retention"},
     }
+
+
+def _domain_data(body: dict[str, Any]) -> dict[str, Any]:
+    """The API's body as the domain takes it (dates as dates)."""
+    start = date.fromisoformat(body["commencement_date"])
+    migration = {**body["migration"], "planned_go_live": start}
+    return {**body, "commencement_date": start, "migration": migration}
 
 
 def _order(world: World, *steps: str):
     """A TPP order of 13T's, moved through `steps`."""
-    body = _order_body(world)
-    data = {**body, "commencement_date": date.fromisoformat(body["commencement_date"])}
+    data = _domain_data(_order_body(world))
     order = orders.create_order(world.db, _commissioner(world), data).order
     tpp = Principal(Role.SUPPLIER, "matrix tpp", supplier_id=order.supplier_id)
     for step in steps:
@@ -405,15 +414,7 @@ def _amend_live_order(world: World) -> Call:
 def _submitted_migration(world: World):
     """A81001 leaving EMIS LV (EMIS is the matrix's "supplier", the previous supplier) for
     TPP's SystmOne: a submitted order, so notice is given."""
-    body = _order_body(world)
-    data = {
-        **body,
-        "commencement_date": date.fromisoformat(body["commencement_date"]),
-        "migration": {
-            "planned_go_live": date.fromisoformat(body["commencement_date"]),
-            "audit_trail_option": "single_user_retention",
-        },
-    }
+    data = _domain_data(_order_body(world))
     order = orders.create_order(world.db, _commissioner(world), data).order
     orders.transition(world.db, _commissioner(world), order, orders.Transition.SUBMIT)
     world.db.flush()
