@@ -11,6 +11,7 @@ from api.items.schemas import (
 from api.orders.schemas import SignedPennies
 from api.organisations.schemas import OrganisationRefSchema
 from api.suppliers.schemas import SupplierRefSchema
+from catalogue.estate import runs_now
 from catalogue.models import Funding, Hosting, ItemKind, PricePeriod, PriceUnit, ServiceCategory
 from catalogue.selections.compare import MAX_COMPARED
 from service.fields import Id, Money
@@ -138,8 +139,12 @@ class ComparedItemSchema(Schema):
 
 class ComparedPracticeSchema(OrganisationRefSchema):
     list_size = fields.Integer(required=True)
-    running_level = fields.Integer(
-        allow_none=True, metadata={"description": "The level it runs its system at."}
+    running_level = fields.Function(
+        lambda practice: running.level if (running := runs_now(practice)) else None,
+        metadata={
+            "description": "The level it runs its system at (its estate).",
+            "type": ["integer", "null"],
+        },
     )
 
 

@@ -1,7 +1,10 @@
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from api.items.schemas import ItemRefSchema
-from catalogue.models import OrganisationKind
+from catalogue.estate import Running, runs_now
+from catalogue.models import CatalogueItem, EstateEvent, OrganisationKind
 from catalogue.reference import COMMISSIONER_TYPES
 from catalogue.validation import NAME_MAX
 from service.fields import Id, Integer
@@ -25,21 +28,114 @@ class OrganisationSchema(Schema):
     list_size = Integer(
         allow_none=True, metadata={"description": "Registered patients (practices only)."}
     )
-    current_system = fields.Nested(ItemRefSchema, allow_none=True)
-    current_level = Integer(
-        allow_none=True,
+    current_system = fields.Function(
+        lambda o: _item_ref(running.system) if (running := runs_now(o)) else None,
+        metadata={
+            "description": "The principal system the practice runs now, from its estate "
+            "(`/organisations/{id}/estate`); null without one recorded.",
+            "type": ["object", "null"],
+        },
+    )
+    current_level = fields.Function(
+        lambda o: running.recorded_level if (running := runs_now(o)) else None,
         metadata={
             "description": "The level the practice runs its system at, where recorded below "
-            "the system's (null: the system's own)."
+            "the system's (null: the system's own).",
+            "type": ["integer", "null"],
         },
     )
-    running_level = Integer(
-        allow_none=True,
+    running_level = fields.Function(
+        lambda o: running.level if (running := runs_now(o)) else None,
         metadata={
             "description": "The level it runs at: current_level, never above the system's "
-            "accredited level; null without a current system. Upgrades in place raise it."
+            "accredited level; null without a current system. An upgrade's go-live raises it.",
+            "type": ["integer", "null"],
         },
     )
+    estate = fields.Function(
+        lambda o: _running(runs_now(o)),
+        metadata={
+            "description": "What the practice runs now (its estate): system, level, since "
+            "(the go-live it dates from, null before the records) and the order that set it; "
+            "null without a system recorded. The detail: `/organisations/{id}/estate`.",
+            "type": ["object", "null"],
+        },
+    )
+
+
+def _item_ref(item: CatalogueItem) -> dict[str, Any]:
+    return dict(ItemRefSchema().dump(item))
+
+
+def _running(running: Running | None) -> dict[str, Any] | None:
+    if running is None:
+        return None
+    return {
+        "system": _item_ref(running.system),
+        "supplier": running.system.supplier.name,
+        "level": running.level,
+        "since": running.since.isoformat() if running.since else None,
+        "call_off_id": running.call_off_id,
+    }
+
+
+class EstateLineSchema(Schema):
+    system = fields.Nested(ItemRefSchema, attribute="line.system", allow_none=True)
+    call_off_id = fields.String(
+        attribute="line.call_off_id",
+        allow_none=True,
+        metadata={"description": "The order (null: the contract before the records)."},
+    )
+    description = fields.String(attribute="line.description", required=True)
+    start_date = fields.Date(attribute="line.start_date", allow_none=True)
+    end_date = fields.Date(
+        attribute="line.end_date",
+        allow_none=True,
+        metadata={"description": "The end of the order's term, or when it ended earlier."},
+    )
+    ended_reason = fields.String(attribute="line.ended_reason", allow_none=True)
+    live = fields.Boolean(required=True, metadata={"description": "Running today."})
+
+
+class EstateSchema(Schema):
+    organisation = fields.Nested(OrganisationRefSchema, attribute="practice", required=True)
+    system = fields.Nested(ItemRefSchema, attribute="running.system", allow_none=True)
+    system_level = Integer(attribute="running.system.maturity_level", allow_none=True)
+    running_level = Integer(
+        attribute="running.level",
+        allow_none=True,
+        metadata={"description": "The level the practice runs its system at."},
+    )
+    since = fields.Date(attribute="running.since", allow_none=True)
+    call_off_id = fields.String(
+        attribute="running.call_off_id",
+        allow_none=True,
+        metadata={"description": "The order whose go-live set the system or level."},
+    )
+    lines = fields.List(
+        fields.Nested(EstateLineSchema),
+        required=True,
+        metadata={"description": "The call-off lines it runs (ran) under, newest first."},
+    )
+
+
+class EstateChangeSchema(Schema):
+    id = Integer(required=True)
+    event = fields.Enum(EstateEvent, by_value=True, required=True)
+    effective_on = fields.Date(allow_none=True)
+    system = fields.Nested(ItemRefSchema, allow_none=True)
+    level = Integer(allow_none=True)
+    previous_system = fields.Nested(ItemRefSchema, allow_none=True)
+    previous_level = Integer(allow_none=True)
+    call_off_id = fields.String(allow_none=True, metadata={"description": "The order."})
+    detail = fields.String(required=True)
+    recorded_by = fields.String(required=True)
+    recorded_at = fields.DateTime(required=True)
+
+
+class EstateHistorySchema(Schema):
+    organisation = fields.Nested(OrganisationRefSchema, required=True)
+    changes = fields.List(fields.Nested(EstateChangeSchema), required=True)
 
 
 class OrganisationQueryArgsSchema(PageArgsSchema):

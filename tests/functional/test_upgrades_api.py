@@ -6,7 +6,7 @@ increment as an upgrade: no migration, centrally funded, and going live records 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -84,7 +84,7 @@ def test_a_level_3_upgrade_needs_no_migration_and_is_centrally_funded(
     assert response.status_code == 200, response.get_json()
     emis = supplier_caller(client, db, "emis")
     response = move(emis, order["call_off_id"], "accept", response.headers["ETag"])
-    go_live = commencement() + timedelta(days=10)
+    go_live = date.today()  # go-live is recorded once it has happened
     response = move(
         commissioner,
         order["call_off_id"],
@@ -173,9 +173,11 @@ def baseline_prices(estimate: dict) -> list[str]:
 
 
 def test_the_baseline_keeps_the_level_the_practice_runs(db, commissioner, authority):
-    """Staying costs what the practice pays now: at Level 2, EMIS LV's Level 3 increment is not
-    in its baseline; recorded at the system's own level, it is."""
-    order, _etag = place(commissioner, upgrade_body(db, upgrades=None))
+    """An order renewing EMIS LV replaces what the practice pays now: at Level 2, EMIS LV's
+    Level 3 increment is not in its baseline; recorded at the system's own level, it is."""
+    order, _etag = place(
+        commissioner, upgrade_body(db, upgrades=None, items=order_lines(db, "emis-lv"))
+    )
     path = f"{ORDERS}/{order['call_off_id']}/cost-estimate"
     at_system_level = commissioner.get(path).get_json()
     assert "Level 3 increment" in baseline_prices(at_system_level)
