@@ -42,7 +42,6 @@ from catalogue.orders.rules import (
     MIGRATION_FIELDS,
     below_level_2,
     check_dates,
-    check_estate,
     check_migration_dates,
     level_2_message,
     may_be_previous_system,
@@ -418,5 +417,3 @@ def apply_changes(
     elif "recipients" in data:
         upgrades.keep_recipients(order, practices)
     check_migration_dates(order, errors, today)
-    if {"migration", "migrations", "recipients", "items"} & set(data):
-        check_estate(order, errors)

@@ -503,10 +503,13 @@ class _Costing:
     ) -> _Costed:
         """One practice's lines (what is ordered for it, then the migration's) and baseline."""
         calculator = self.calculator
+        # Going live on the term's last day leaves the new system no day of the term: its
+        # lines have no period in it (and cost nothing), so there are none.
+        within = window[0] <= min(window[1], calculator.term_end)
         lines = [
             calculator.line(LineKind.ITEM, item, price, quantity, window, decision)
             for (_id, item, price, decision), quantity in zip(self.ordered, quantities, strict=True)
-            if quantity is not None
+            if quantity is not None and quantity > 0 and within
         ]
         for kind, item, price, fixed, span, decision in planned:
             quantity = fixed if fixed is not None else default_quantity_for(price.unit, list_size)

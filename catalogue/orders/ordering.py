@@ -30,7 +30,13 @@ from catalogue.orders import upgrades
 from catalogue.orders.building import apply_changes
 from catalogue.orders.from_selection import prefilled
 from catalogue.orders.reading import format_call_off_id, request_fingerprint
-from catalogue.orders.rules import INVALID_ORDER, MIGRATION_FIELDS, OBJECT_TYPE, check_framework
+from catalogue.orders.rules import (
+    INVALID_ORDER,
+    MIGRATION_FIELDS,
+    OBJECT_TYPE,
+    check_estate,
+    check_framework,
+)
 from catalogue.orders.terms import copy_terms, terms_of
 from catalogue.principal import Principal, Role
 from catalogue.validation import FieldErrors
@@ -183,6 +189,9 @@ def create_order(
     )
     errors = FieldErrors()
     apply_changes(session, actor, order, data, errors, today)
+    # A new order agrees with what its practices run (a draft built step by step, as the web
+    # pages do, may add the migration after the items: completeness asks for it then).
+    check_estate(order, errors)
     errors.raise_if_any(INVALID_ORDER)
 
     # Taking a number locks the counter row until commit, so creators queue here. Looking the

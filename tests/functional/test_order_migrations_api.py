@@ -157,7 +157,10 @@ def test_completeness_prompts_for_the_new_suppliers_deployment_and_data_extract(
     found = commissioner.get(f"{ORDERS}/{with_deployment['call_off_id']}/completeness").get_json()
     assert not any("deployment" in p["message"] for p in found["prompts"])
 
-    no_migration, _ = place(commissioner, migration_order_body(db, migration=None))
+    # Gateshead Quays runs SystmOne already: no migration, so no advice.
+    no_migration, _ = place(
+        commissioner, migration_order_body(db, migration=None, recipients=["A81003"])
+    )
     found = commissioner.get(f"{ORDERS}/{no_migration['call_off_id']}/completeness").get_json()
     assert found["prompts"] == []
 

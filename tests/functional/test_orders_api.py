@@ -176,6 +176,8 @@ def test_a_migration_from_emis_lv_to_systmone_from_selection_to_go_live(
     response = move(tpp, order["call_off_id"], "accept", response.headers["ETag"])
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["allowed_transitions"] == ["go-live", "cancel"]
+    # Go-live is recorded once it has happened: today, ahead of the planned date.
+    go_live = date.today()
     response = move(
         tpp,
         order["call_off_id"],
@@ -336,12 +338,13 @@ def test_a_draft_is_completed_with_patch_and_if_match(db, commissioner):
     assert response.headers["ETag"] != etag
 
     # Adding a recipient keeps the others' quantities and defaults the new one's.
+    # Gateshead Quays (A81003) already runs SystmOne: it joins without a migration.
     response = commissioner.patch(
-        path, json={"recipients": [PRACTICE, OTHER_PRACTICE]}, etag=response.headers["ETag"]
+        path, json={"recipients": [PRACTICE, "A81003"]}, etag=response.headers["ETag"]
     )
     assert response.status_code == 200, response.get_json()
     for item in response.get_json()["items"]:
-        assert {q["ods_code"] for q in item["quantities"]} == {PRACTICE, OTHER_PRACTICE}
+        assert {q["ods_code"] for q in item["quantities"]} == {PRACTICE, "A81003"}
     assert commissioner.get(f"{path}/completeness").get_json()["complete"]
 
 
@@ -597,7 +600,7 @@ def _live_order(db, commissioner, tpp) -> str:
     call_off_id = order["call_off_id"]
     etag = move(commissioner, call_off_id, "submit", etag).headers["ETag"]
     etag = move(tpp, call_off_id, "accept", etag).headers["ETag"]
-    go_live = migration_go_live(commencement()).isoformat()
+    go_live = date.today().isoformat()  # recorded once it has happened
     response = move(tpp, call_off_id, "go-live", etag, go_live_date=go_live)
     assert response.status_code == 200, response.get_json()
     return call_off_id
@@ -717,15 +720,20 @@ def test_far_future_dates_are_refused_with_reasons(db, commissioner, change, fie
 
 
 def test_business_go_live_falls_within_the_term(db, commissioner, tpp):
-    order, etag = place(commissioner, migration_order_body(db, term_months=12))
+    # A term of 2 months that began two months ago: it ended last month, so its last day has
+    # happened (go-live is never recorded ahead of the day).
+    start = add_months(commencement(), -2)
+    body = migration_order_body(db, term_months=2, commencement_date=start.isoformat())
+    body["migration"]["planned_go_live"] = (add_months(start, 2) - timedelta(days=1)).isoformat()
+    order, etag = place(commissioner, body)
     call_off_id = order["call_off_id"]
     etag = move(commissioner, call_off_id, "submit", etag).headers["ETag"]
     etag = move(tpp, call_off_id, "accept", etag).headers["ETag"]
-    for late in ("9999-12-31", add_months(commencement(), 12).isoformat()):
+    for late in ("9999-12-31", add_months(start, 2).isoformat()):
         response = move(tpp, call_off_id, "go-live", etag, go_live_date=late)
         assert response.status_code == 422, response.get_json()
         assert "go_live_date" in response.get_json()["errors"]
-    last_day = (add_months(commencement(), 12) - timedelta(days=1)).isoformat()
+    last_day = (add_months(start, 2) - timedelta(days=1)).isoformat()
     response = move(tpp, call_off_id, "go-live", etag, go_live_date=last_day)
     assert response.status_code == 200, response.get_json()
     assert commissioner.get(f"{ORDERS}/{call_off_id}").status_code == 200

@@ -133,6 +133,7 @@ def test_agreement_is_for_additional_it_on_a_draft_of_ones_own(db, commissioner,
     # SystmOne's support is the commissioner's anyway: there is nothing to agree.
     body = {**scanner_order_body(db), "supplier_id": supplier_id(db, "tpp")}
     body["items"] = order_lines(db, "systmone")
+    body["recipients"] = ["A81003"]  # Gateshead Quays runs SystmOne: no change of system
     order, etag = place(commissioner, body)
     support = lines_by_price(order)["System support"]
     assert (support["funding"], support["funding_agreement_possible"]) == ("commissioner", False)

@@ -447,8 +447,9 @@ def test_a_practice_reads_the_orders_it_receives_and_changes_none(commissioner, 
     from tests.factories import migration_order_body
 
     created, etag = ok(commissioner.post("/api/v1/orders", json=migration_order_body(db)), 201)
+    # Another practice's order: Jesmond Road leaves EMIS Web for SystmOne.
     elsewhere = migration_order_body(db, recipients=[OTHER_PRACTICE])
-    del elsewhere["migration"]  # another practice's plain order (its previous system differs)
+    del elsewhere["migration"]["previous_system_id"]  # its own, EMIS Web
     other, _ = ok(commissioner.post("/api/v1/orders", json=elsewhere), 201)
 
     listed = practice.get("/api/v1/orders").get_json()
