@@ -9,6 +9,7 @@ case reads the same as before go-live (it was frozen when the order was submitte
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -284,3 +285,33 @@ def _practice_role():
     from catalogue.principal import Role
 
     return Role.PRACTICE
+
+
+def test_the_readmes_upgrade_example_is_a_practice_below_the_level(db, client):
+    """README: Shifnal Lane (M82004, 05X's) runs EMIS LV at Level 2 and upgrades to Level 3:
+    204.00 a year, central (Riverside, the example before, already ran it at Level 3)."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert '"upgrades":\n  [{"ods_code": "M82004", "to_level": 3}]' in readme
+    shropshire = commissioner_caller(client, db, "05X")
+    body = {
+        "framework": "gpsoc-r",
+        "supplier_id": supplier_id(db, "emis"),
+        "commencement_date": commencement().isoformat(),
+        "term_months": 36,
+        "recipients": ["M82004"],
+        "items": order_lines(db, "emis-lv", "Level 3 increment"),
+        "upgrades": [{"ods_code": "M82004", "to_level": 3}],
+    }
+    order, _ = place(shropshire, body)
+    [line] = order["items"]
+    assert (line["funding"], Decimal(line["quantities"][0]["quantity"])) == ("central", 1)
+    path = f"{ORDERS}/{order['call_off_id']}"
+    assert shropshire.get(f"{path}/completeness").get_json()["complete"]
+    estimate = shropshire.get(f"{path}/cost-estimate").get_json()
+    assert (estimate["totals"]["central"], estimate["totals"]["total"]) == ("612.00", "612.00")
+    # The same order for Riverside, at Level 3 already, is refused.
+    riverside = {**body, "recipients": ["A81001"]}
+    riverside["upgrades"] = [{"ods_code": "A81001", "to_level": 3}]
+    response = commissioner_caller(client, db, "13T").post(ORDERS, json=riverside)
+    assert response.status_code == 422
+    assert "already runs EMIS LV at Level 3" in str(response.get_json()["errors"])
