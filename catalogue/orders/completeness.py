@@ -9,11 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.models import (
+    CallOffMigration,
     CallOffOrder,
     CatalogueItem,
     ItemKind,
     ItemStatus,
     Lot,
+    MaturityLevel,
     ServiceCategory,
 )
 from catalogue.orders import upgrades
@@ -90,51 +92,115 @@ class Prompt:
     message: str
 
 
-_PROMPTED = (
-    (
-        frozenset({ServiceCategory.DEPLOYMENT, ServiceCategory.MIGRATION}),
-        "deployment",
-        "deploys the new system and migrates the practice's records",
-    ),
-    (
-        frozenset({ServiceCategory.DATA_EXTRACT}),
-        "data extract",
-        "documents the data taken from the previous system so it migrates correctly",
-    ),
-)
+_DEPLOYMENT = frozenset({ServiceCategory.DEPLOYMENT, ServiceCategory.MIGRATION})
+_EXTRACT = frozenset({ServiceCategory.DATA_EXTRACT})
 
 
-def prompts(session: Session, order: CallOffOrder) -> list[Prompt]:
-    """Advice for a migration (it does not stop submission): the new supplier's deployment and
-    data extract services, when the order has none."""
-    if not order.migrations:
-        return []
-    have = {line.catalogue_item.category for line in order.items}
-    advice = []
-    for categories, label, why in _PROMPTED:
-        if have & categories:
-            continue
-        offered = session.scalars(
+def _services(
+    session: Session, supplier_id: int, framework_id: int, categories: frozenset
+) -> list[str]:
+    """The names of a supplier's published services of `categories` on the framework."""
+    return list(
+        session.scalars(
             select(CatalogueItem.name)
             .join(Lot, Lot.id == CatalogueItem.lot_id)
             .where(
-                CatalogueItem.supplier_id == order.supplier_id,
+                CatalogueItem.supplier_id == supplier_id,
                 CatalogueItem.kind == ItemKind.SERVICE,
                 CatalogueItem.status == ItemStatus.PUBLISHED,
                 CatalogueItem.category.in_(sorted(categories)),
-                Lot.framework_id == order.framework_id,
+                Lot.framework_id == framework_id,
             )
             .order_by(CatalogueItem.name)
         ).all()
+    )
+
+
+def _deployment(session: Session, order: CallOffOrder) -> list[Prompt]:
+    """The new supplier's deployment and migration service, when the order has none."""
+    if {line.catalogue_item.category for line in order.items} & _DEPLOYMENT:
+        return []
+    why = "deploys the new system and migrates the practice's records"
+    offered = _services(session, order.supplier_id, order.framework_id, _DEPLOYMENT)
+    if offered:
+        message = (
+            f"The order migrates practices but has no deployment service: "
+            f"{order.supplier.name} lists {', '.join(offered)}, which {why}."
+        )
+    else:
+        message = (
+            f"The order migrates practices but has no deployment service, and "
+            f"{order.supplier.name} lists none: agree how it {why}."
+        )
+    return [Prompt("items", message)]
+
+
+def _data_extracts(session: Session, order: CallOffOrder) -> list[Prompt]:
+    """The data extract comes from the previous system: its supplier's service, one prompt per
+    previous supplier (naming the practices leaving it)."""
+    leaving: dict[int, list[CallOffMigration]] = {}
+    for migration in order.migrations:
+        leaving.setdefault(migration.previous_system.supplier_id, []).append(migration)
+    advice = []
+    for supplier_id, migrations in leaving.items():
+        previous = migrations[0].previous_system.supplier
+        codes = ", ".join(m.organisation.ods_code for m in migrations)
+        codes += " leaves" if len(migrations) == 1 else " leave"
+        systems = ", ".join(sorted({m.previous_system.name for m in migrations}))
+        offered = _services(session, supplier_id, order.framework_id, _EXTRACT)
+        why = "documents the data taken from the previous system so it migrates correctly"
         if offered:
             message = (
-                f"The order migrates practices but has no {label} service: "
-                f"{order.supplier.name} lists {', '.join(offered)}, which {why}."
+                f"{codes} {systems}: the data extract comes from the previous system, "
+                f"and {previous.name} lists {', '.join(offered)}, which {why}. Order it from "
+                f"{previous.name}."
             )
         else:
             message = (
-                f"The order migrates practices but has no {label} service, and "
-                f"{order.supplier.name} lists none: agree how it {why}."
+                f"{codes} {systems}: the data extract comes from the previous system, "
+                f"and {previous.name} lists none: agree with {previous.name} how it {why}."
             )
-        advice.append(Prompt("items", message))
+        advice.append(Prompt("migrations", message))
+    return advice
+
+
+def _infrastructure(session: Session, order: CallOffOrder) -> list[Prompt]:
+    """An upgrade up the maturity ladder brings NPfIT services (EPS, GP2GP...) the practice
+    can use only with the infrastructure its commissioner provides (seed 003: "The PCT is
+    responsible for providing the infrastructure required by practices to allow them to use
+    these NPfIT services")."""
+    advice = []
+    for upgrade in order.upgrades:
+        levels = session.scalars(
+            select(MaturityLevel)
+            .where(
+                MaturityLevel.level > upgrade.from_level, MaturityLevel.level <= upgrade.to_level
+            )
+            .order_by(MaturityLevel.level)
+        ).all()
+        below = session.scalars(
+            select(MaturityLevel).where(MaturityLevel.level <= upgrade.from_level)
+        ).all()
+        had = {c.id for level in below for c in level.required_capabilities}
+        new = [c.name for level in levels for c in level.required_capabilities if c.id not in had]
+        services = ", ".join(dict.fromkeys(new)) or "the NPfIT services of the level"
+        advice.append(
+            Prompt(
+                f"upgrades.{upgrade.organisation.ods_code}",
+                f"{upgrade.organisation.ods_code} moves to Level {upgrade.to_level}, using "
+                f"{services}: the commissioner provides the infrastructure the practice needs "
+                "to use these NPfIT services (GP IT infrastructure specification: the PCT is "
+                "responsible for it); check it is in place before go-live.",
+            )
+        )
+    return advice
+
+
+def prompts(session: Session, order: CallOffOrder) -> list[Prompt]:
+    """Advice (it does not stop submission): for a migration, the new supplier's deployment
+    service when the order has none, and the data extract from each previous supplier; for an
+    upgrade, the infrastructure its commissioner provides for the level's NPfIT services."""
+    advice = _infrastructure(session, order)
+    if order.migrations:
+        advice = _deployment(session, order) + _data_extracts(session, order) + advice
     return advice

@@ -151,7 +151,10 @@ def test_completeness_prompts_for_the_new_suppliers_deployment_and_data_extract(
     assert found["complete"]  # prompts are advice, not requirements
     prompts = [p["message"] for p in found["prompts"]]
     assert any("SystmOne deployment and data migration" in p for p in prompts)
-    assert any("data extract" in p and "TPP lists none" in p for p in prompts)
+    # The extract comes from the previous system: EMIS's service, not TPP's.
+    [extract] = [p for p in prompts if "data extract" in p]
+    assert "A81001 leaves EMIS LV" in extract and "EMIS lists" in extract
+    assert "TPP" not in extract
 
     with_deployment, _ = place(commissioner, migration_order_body(db))
     found = commissioner.get(f"{ORDERS}/{with_deployment['call_off_id']}/completeness").get_json()

@@ -73,7 +73,12 @@ def test_a_level_3_upgrade_needs_no_migration_and_is_centrally_funded(
 
     completeness = commissioner.get(f"{path}/completeness").get_json()
     assert completeness["complete"], completeness
-    assert completeness["prompts"] == []  # no migration, so no deployment or extract advice
+    # No migration, so no deployment or extract advice; the level's NPfIT service (GP2GP)
+    # needs the infrastructure the commissioner provides (seed 003).
+    [infrastructure] = completeness["prompts"]
+    assert infrastructure["field"] == f"upgrades.{PRACTICE}"
+    assert "Level 3" in infrastructure["message"] and "GP2GP" in infrastructure["message"]
+    assert "commissioner provides the infrastructure" in infrastructure["message"]
 
     estimate = commissioner.get(f"{path}/cost-estimate").get_json()
     # 204.00 a year for 36 months, all central, exact.
