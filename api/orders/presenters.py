@@ -119,6 +119,10 @@ def _acknowledgement(migration: CallOffMigration) -> dict[str, Any]:
         "acknowledged": migration.acknowledged_at is not None,
         "acknowledged_at": migration.acknowledged_at,
         "acknowledged_by": migration.acknowledged_by,
+        "go_live_agreed": orders.go_live_agreed(migration),
+        "go_live_agreed_on": migration.go_live_agreed_on,
+        "go_live_agreed_by": migration.go_live_agreed_by,
+        "go_live_agreed_at": migration.go_live_agreed_at,
     }
 
 

@@ -346,6 +346,24 @@ def acknowledge_notice(call_off_id: str, ods_code: str) -> ViewResult:
     return write_response(migration, 200, _notice)
 
 
+# 409: already agreed, no planned date, or the order is live or closed.
+@blp.route(
+    "/orders/<string:call_off_id>/migrations/<string:ods_code>/go-live-agreement",
+    methods=["POST"],
+)
+@requires(Role.PRACTICE)
+@blp.doc(operationId="agreeMigrationGoLive", **WRITE_DOC)
+@blp.response(200, MigrationNoticeSchema)
+def agree_go_live(call_off_id: str, ods_code: str) -> ViewResult:
+    """The practice agrees its migration's planned go-live, on its own order (seed 002: "the
+    PCT, practice and supplier will need to agree a planned date"); audited. It stands while
+    the planned date is the one agreed. If-Match: the migration's ETag (GET
+    .../migrations/{ods_code})."""
+    migration = _notice_for_change(call_off_id, ods_code)
+    orders.agree_go_live(writing_session(), principal(), migration)
+    return write_response(migration, 200, _notice)
+
+
 # 409: the order is a draft or closed.
 @blp.route(
     "/orders/<string:call_off_id>/migrations/<string:ods_code>/notice-extension",

@@ -372,6 +372,18 @@ class _MigrationDatesSchema(Schema):
     )
     acknowledged_at = fields.DateTime(allow_none=True)
     acknowledged_by = fields.String(allow_none=True)
+    go_live_agreed = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "The practice agreed the planned go-live as it stands (POST "
+            ".../migrations/{ods_code}/go-live-agreement, by the practice)."
+        },
+    )
+    go_live_agreed_on = fields.Date(
+        allow_none=True, metadata={"description": "The planned date the practice agreed."}
+    )
+    go_live_agreed_by = fields.String(allow_none=True)
+    go_live_agreed_at = fields.DateTime(allow_none=True)
     linked_line = fields.Nested(
         LinkedLineSchema,
         allow_none=True,

@@ -165,6 +165,12 @@ class CallOffMigration(Base):
     service_end_reason: Mapped[str | None] = mapped_column(Text)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    # The practice's agreement to the planned go-live (seed 002: "the PCT, practice and
+    # supplier will need to agree a planned date"): the date it agreed, who and when. It stands
+    # while the planned date is the one agreed.
+    go_live_agreed_on: Mapped[date | None]
+    go_live_agreed_by: Mapped[str | None] = mapped_column(String(64))
+    go_live_agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
     order: Mapped[CallOffOrder] = relationship(back_populates="migrations")

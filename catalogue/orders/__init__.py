@@ -6,6 +6,7 @@ between the three payers), and its export."""
 from catalogue.orders.agreements import agree_funding, withdraw_agreement
 from catalogue.orders.completeness import Missing, Prompt, completeness, prompts
 from catalogue.orders.costs import Estimate, OptionCost, estimate_order, option_costs
+from catalogue.orders.go_live_agreement import agree_go_live, go_live_agreed
 from catalogue.orders.lifecycle import Transition, allowed_from
 from catalogue.orders.migration import (
     AuditTrailSource,
@@ -31,6 +32,7 @@ __all__ = [
     "Prompt",
     "Transition",
     "acknowledge",
+    "agree_go_live",
     "agreement_possible",
     "agree_funding",
     "allowed_from",
@@ -44,6 +46,7 @@ __all__ = [
     "funding_of",
     "get_notice",
     "get_order",
+    "go_live_agreed",
     "level_warnings",
     "list_notices",
     "list_orders",

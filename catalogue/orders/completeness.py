@@ -19,6 +19,7 @@ from catalogue.models import (
     ServiceCategory,
 )
 from catalogue.orders import upgrades
+from catalogue.orders.go_live_agreement import go_live_agreed
 from catalogue.orders.rules import (
     check_dates,
     check_estate,
@@ -202,5 +203,23 @@ def prompts(session: Session, order: CallOffOrder) -> list[Prompt]:
     upgrade, the infrastructure its commissioner provides for the level's NPfIT services."""
     advice = _infrastructure(session, order)
     if order.migrations:
-        advice = _deployment(session, order) + _data_extracts(session, order) + advice
+        advice = (
+            _deployment(session, order)
+            + _data_extracts(session, order)
+            + _agreements(order)
+            + advice
+        )
     return advice
+
+
+def _agreements(order: CallOffOrder) -> list[Prompt]:
+    """Each practice agrees its planned go-live (seed 002), on its own order."""
+    return [
+        Prompt(
+            f"{migration_field(order, migration)}.planned_go_live",
+            f"{migration.organisation.ods_code} has not agreed the planned go-live "
+            f"({migration.planned_go_live.isoformat()}): the practice agrees it on its order.",
+        )
+        for migration in order.migrations
+        if migration.planned_go_live is not None and not go_live_agreed(migration)
+    ]

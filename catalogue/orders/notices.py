@@ -56,6 +56,8 @@ def _visible_to(query: Select, viewer: Principal) -> Select:
         )
     if viewer.role is Role.AUTHORITY:
         return query
+    if viewer.role is Role.PRACTICE:  # its own migrations (to agree the planned go-live)
+        return query.where(CallOffMigration.organisation_id == viewer.organisation_id)
     return query.where(false())
 
 

@@ -315,3 +315,42 @@ def test_the_readmes_upgrade_example_is_a_practice_below_the_level(db, client):
     response = commissioner_caller(client, db, "13T").post(ORDERS, json=riverside)
     assert response.status_code == 422
     assert "already runs EMIS LV at Level 3" in str(response.get_json()["errors"])
+
+
+def test_the_practice_agrees_the_planned_go_live_on_its_own_order(db, client, commissioner):
+    """Seed 002: "the PCT, practice and supplier will need to agree a planned date"."""
+    order, etag = place(commissioner, example_body(db))
+    call_off_id = order["call_off_id"]
+    path = f"{ORDERS}/{call_off_id}/migrations/{JESMOND}"
+    completeness = commissioner.get(f"{ORDERS}/{call_off_id}/completeness").get_json()
+    assert any(
+        "has not agreed the planned go-live" in p["message"] for p in completeness["prompts"]
+    )
+    jesmond = caller(client, db, _practice_role(), organisation_id=organisation_id(db, JESMOND))
+    response = jesmond.get(path)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["go_live_agreed"] is False
+    agreement = f"{path}/go-live-agreement"
+    assert jesmond.post(agreement).status_code == 428
+    assert commissioner.post(agreement, etag=response.headers["ETag"]).status_code == 403
+    riverside = caller(client, db, _practice_role(), organisation_id=organisation_id(db, "A81001"))
+    assert riverside.post(agreement, etag=response.headers["ETag"]).status_code == 404
+    agreed = jesmond.post(agreement, etag=response.headers["ETag"])
+    assert agreed.status_code == 200, agreed.get_json()
+    body = agreed.get_json()
+    assert body["go_live_agreed"] is True
+    assert body["go_live_agreed_on"] == example_body(db)["migration"]["planned_go_live"]
+    assert jesmond.post(agreement, etag=agreed.headers["ETag"]).status_code == 409
+    shown = commissioner.get(f"{ORDERS}/{call_off_id}").get_json()
+    assert shown["migrations"][0]["go_live_agreed"] is True
+    completeness = commissioner.get(f"{ORDERS}/{call_off_id}/completeness").get_json()
+    assert not any("agreed" in p["message"] for p in completeness["prompts"])
+
+    # A new planned date asks for the practice's agreement again.
+    later = period_end(add_months(commencement(), -2), 2)
+    changed = {"migration": {**example_body(db)["migration"], "planned_go_live": str(later)}}
+    changed["migration"]["planned_go_live"] = add_months(later, 1).isoformat()
+    etag = commissioner.get(f"{ORDERS}/{call_off_id}").headers["ETag"]
+    response = commissioner.patch(f"{ORDERS}/{call_off_id}", json=changed, etag=etag)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["migrations"][0]["go_live_agreed"] is False

@@ -1,5 +1,6 @@
 """the estate: what each practice runs (system, level), its call-off lines and their history,
-in place of organisation.current_system_id / current_level; an order's frozen business case
+in place of organisation.current_system_id / current_level; an order's frozen business case;
+the practice's agreement to a migration's planned go-live
 
 Revision ID: 0013
 Revises: 0012
@@ -30,6 +31,18 @@ WITH_SYSTEM = (
 )
 WITHOUT_SYSTEM = "kind <> 'commissioner' OR (list_size IS NULL AND commissioner_id IS NULL)"
 LEVEL_CHECK = "ck_organisation_current_level_of_a_system"
+
+
+def _agreement_columns() -> list[sa.Column]:
+    """The practice's agreement to a migration's planned go-live (fresh objects each time: a
+    column belongs to one table)."""
+    return [
+        sa.Column("go_live_agreed_on", sa.Date(), nullable=True),
+        sa.Column("go_live_agreed_by", sa.String(length=64), nullable=True),
+        sa.Column("go_live_agreed_at", sa.DateTime(timezone=True), nullable=True),
+    ]
+
+
 LEVEL_SQL = "current_level IS NULL OR (current_level >= 1 AND current_system_id IS NOT NULL)"
 
 
@@ -159,6 +172,8 @@ def _create_tables() -> None:
 def upgrade() -> None:
     _create_tables()
     op.add_column("call_off_order", sa.Column("business_case", sa.JSON(), nullable=True))
+    for column in _agreement_columns():
+        op.add_column("call_off_migration", column)
 
     # Each practice's recorded system and level become its estate, with a first history row.
     bind = op.get_bind()
@@ -277,6 +292,8 @@ def downgrade() -> None:
         op.create_check_constraint(op.f(LEVEL_CHECK), "organisation", LEVEL_SQL)
 
     op.drop_column("call_off_order", "business_case")
+    for column in _agreement_columns():
+        op.drop_column("call_off_migration", column.name)
     op.drop_index("ix_estate_change_practice", table_name="estate_change")
     op.drop_table("estate_change")
     op.drop_index("ix_estate_line_practice", table_name="estate_line")
