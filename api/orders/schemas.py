@@ -56,7 +56,7 @@ class OrderItemInputSchema(Schema):
         max_entries=MAX_RECIPIENTS,
         keys=fields.String(validate=ODS_CODE),
         values=Integer(
-            strict=True, validate=validate.Range(min=1, max=10_000_000, error="At least 1.")
+            strict=True, validate=validate.Range(min=0, max=10_000_000, error="0 or more.")
         ),
         load_default=dict,
         metadata={

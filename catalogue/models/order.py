@@ -276,7 +276,8 @@ class CallOffQuantity(Base):
     """How many units of an ordered item one recipient gets."""
 
     __tablename__ = "call_off_quantity"
-    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+    # 0: the line is not for this recipient (a line can be for some practices only).
+    __table_args__ = (CheckConstraint("quantity >= 0", name="quantity_non_negative"),)
 
     item_id: Mapped[int] = mapped_column(
         ForeignKey("call_off_item.id", ondelete="CASCADE"), primary_key=True

@@ -111,10 +111,15 @@ def _line_quantities(
     for code, quantity in given.items():
         if code not in recipients:
             errors.add(field, f"{code} is not a recipient of the order.")
-        elif quantity <= 0:
-            errors.add(field, f"{code}: a quantity must be at least 1.")
+        elif quantity < 0:
+            errors.add(field, f"{code}: a quantity must be 0 or more.")
+    # 0: the line is not for that practice (e.g. a migration service for one that stays).
     return {
-        practice.id: given.get(practice.ods_code) or default_quantity(terms, practice) or 1
+        practice.id: (
+            given[practice.ods_code]
+            if practice.ods_code in given
+            else default_quantity(terms, practice) or 1
+        )
         for practice in practices
     }
 

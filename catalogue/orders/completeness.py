@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalogue.estate import runs_now
 from catalogue.models import (
     CallOffMigration,
     CallOffOrder,
@@ -67,6 +68,7 @@ def completeness(session: Session, order: CallOffOrder, today: date | None = Non
             missing.append(
                 Missing(f"items.{index}.quantities", "Give a quantity for every recipient.")
             )
+    missing.extend(_migration_services_for_those_who_stay(order))
     missing.extend(Missing(field, message) for field, message in upgrades.missing(order))
     missing.extend(
         Missing(field, message) for field, message in upgrades.unrequested_increments(order)
@@ -94,6 +96,37 @@ class Prompt:
 
 
 _DEPLOYMENT = frozenset({ServiceCategory.DEPLOYMENT, ServiceCategory.MIGRATION})
+
+
+def _migration_services_for_those_who_stay(order: CallOffOrder) -> list[Missing]:
+    """A deployment and migration service charged to a practice that runs a system and does
+    not migrate on the order: a line can be for some practices only (a quantity of 0)."""
+    migrating = {migration.organisation_id for migration in order.migrations}
+    practices = {r.organisation_id: r.organisation for r in order.recipients}
+    found = []
+    for index, line in enumerate(order.items):
+        item = line.catalogue_item
+        if item.kind is not ItemKind.SERVICE or item.category not in _DEPLOYMENT:
+            continue
+        for quantity in line.quantities:
+            practice = practices.get(quantity.organisation_id)
+            if (
+                quantity.quantity > 0
+                and practice is not None
+                and practice.id not in migrating
+                and runs_now(practice) is not None
+            ):
+                found.append(
+                    Missing(
+                        f"items.{index}.quantities",
+                        f"{item.name} deploys a new system and migrates records, and "
+                        f"{practice.ods_code} does not migrate on this order: give it a "
+                        f"quantity of 0 for {practice.ods_code}, or add its migration.",
+                    )
+                )
+    return found
+
+
 _EXTRACT = frozenset({ServiceCategory.DATA_EXTRACT})
 
 

@@ -127,7 +127,7 @@ def missing(order: CallOffOrder) -> list[tuple[str, str]]:
             level
             for line in order.items
             if line.catalogue_item_id == system.id
-            and any(q.organisation_id == practice.id for q in line.quantities)
+            and any(q.organisation_id == practice.id and q.quantity > 0 for q in line.quantities)
             and (level := increment_level(line.price_name)) is not None
         }
         listed = {increment_level(price.name) for price in system.prices}

@@ -354,3 +354,38 @@ def test_the_practice_agrees_the_planned_go_live_on_its_own_order(db, client, co
     response = commissioner.patch(f"{ORDERS}/{call_off_id}", json=changed, etag=etag)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["migrations"][0]["go_live_agreed"] is False
+
+
+def test_a_line_can_be_for_some_practices_only(db, commissioner):
+    """Three practices on SystmOne's order: Riverside and Jesmond Road migrate, Gateshead
+    Quays (already on SystmOne) stays. The deployment and migration service is not for the
+    practice that stays: completeness asks, and a quantity of 0 takes it off for it."""
+    body = example_body(db)
+    body["commencement_date"] = commencement().isoformat()
+    body["migration"]["planned_go_live"] = period_end(commencement(), 2).isoformat()
+    body["migration"]["notice_given_on"] = commencement().isoformat()
+    body["recipients"] = ["A81001", JESMOND, "A81003"]
+    order, etag = place(commissioner, body)
+    path = f"{ORDERS}/{order['call_off_id']}"
+    assert {m["ods_code"] for m in order["migrations"]} == {"A81001", JESMOND}
+    found = commissioner.get(f"{path}/completeness").get_json()
+    [stays] = [m for m in found["missing"] if "does not migrate" in m["message"]]
+    assert stays["field"] == "items.3.quantities" and "A81003" in stays["message"]
+
+    items = order_lines(db, "systmone") + order_lines(db, "systmone-deployment-migration", A81003=0)
+    response = commissioner.patch(path, json={"items": items}, etag=etag)
+    assert response.status_code == 200, response.get_json()
+    found = commissioner.get(f"{path}/completeness").get_json()
+    assert not any("does not migrate" in m["message"] for m in found["missing"]), found
+    estimate = commissioner.get(f"{path}/cost-estimate").get_json()
+    deployment = {
+        r["ods_code"]: [line["total"] for line in r["lines"] if "Deployment" in line["price_name"]]
+        for r in estimate["recipients"]
+    }
+    assert deployment == {"A81001": ["6200.00"], JESMOND: ["6200.00"], "A81003": []}
+    response = commissioner.patch(
+        path,
+        json={"items": order_lines(db, "systmone", A81003=-1)},
+        etag=response.headers["ETag"],
+    )
+    assert response.status_code == 422

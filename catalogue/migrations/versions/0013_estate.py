@@ -46,6 +46,22 @@ def _agreement_columns() -> list[sa.Column]:
 LEVEL_SQL = "current_level IS NULL OR (current_level >= 1 AND current_system_id IS NOT NULL)"
 
 
+# A line's quantity for a recipient may be 0 (the line is not for that practice).
+QUANTITY_POSITIVE = ("ck_call_off_quantity_quantity_positive", "quantity > 0")
+QUANTITY_NON_NEGATIVE = ("ck_call_off_quantity_quantity_non_negative", "quantity >= 0")
+
+
+def _quantity_check(old: tuple[str, str], new: tuple[str, str]) -> None:
+    if _sqlite():
+        _rewrite_sqlite_table(
+            "call_off_quantity",
+            [(f"CONSTRAINT {old[0]} CHECK ({old[1]})", f"CONSTRAINT {new[0]} CHECK ({new[1]})")],
+        )
+    else:
+        op.drop_constraint(op.f(old[0]), "call_off_quantity", type_="check")
+        op.create_check_constraint(op.f(new[0]), "call_off_quantity", new[1])
+
+
 def _sqlite() -> bool:
     return op.get_bind().dialect.name == "sqlite"
 
@@ -241,6 +257,7 @@ def upgrade() -> None:
         op.drop_constraint(op.f(FK_NAME), "organisation", type_="foreignkey")
     op.drop_column("organisation", "current_level")
     op.drop_column("organisation", "current_system_id")
+    _quantity_check(QUANTITY_POSITIVE, QUANTITY_NON_NEGATIVE)
 
 
 def downgrade() -> None:
@@ -291,6 +308,8 @@ def downgrade() -> None:
         op.create_check_constraint(op.f(COMMISSIONER_FIELDS), "organisation", WITH_SYSTEM)
         op.create_check_constraint(op.f(LEVEL_CHECK), "organisation", LEVEL_SQL)
 
+    op.execute("DELETE FROM call_off_quantity WHERE quantity = 0")  # not for that practice
+    _quantity_check(QUANTITY_NON_NEGATIVE, QUANTITY_POSITIVE)
     op.drop_column("call_off_order", "business_case")
     for column in _agreement_columns():
         op.drop_column("call_off_migration", column.name)
