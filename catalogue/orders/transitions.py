@@ -51,15 +51,23 @@ def transition(
     if name is Transition.GO_LIVE:
         _check_go_live(order, go_live_date, today)
 
+    frozen = None
+    if name is Transition.SUBMIT:
+        # Submitting gives notice to each previous supplier, unless a date was recorded.
+        for migration in order.migrations:
+            if migration.notice_given_on is None:
+                migration.notice_given_on = today or date.today()
+        session.flush()
+        # The business case decided on is kept with the order: read back unchanged after
+        # go-live (which changes the estate) or a change of catalogue prices.
+        frozen = freeze(estimate_order(session, order))
+
     before = {"status": order.status.value}
     order.status = rule.target
     now = utcnow()
     if name is Transition.SUBMIT:
         order.submitted_at = now
-        # Submitting gives notice to each previous supplier, unless a date was recorded.
-        for migration in order.migrations:
-            if migration.notice_given_on is None:
-                migration.notice_given_on = today or date.today()
+        order.business_case = frozen
     elif name is Transition.ACCEPT:
         order.accepted_at = now
     elif name is Transition.GO_LIVE:
@@ -78,11 +86,6 @@ def transition(
         after["notice_given_on"] = {
             m.organisation.ods_code: m.notice_given_on for m in order.migrations
         }
-    if name is Transition.SUBMIT:
-        # The business case decided on is kept with the order: read back unchanged after
-        # go-live (which changes the estate) or a change of catalogue prices.
-        order.business_case = freeze(estimate_order(session, order))
-        session.flush()
     if name is Transition.GO_LIVE and reasked:
         after["acknowledgement_reset"] = reasked
     record(session, actor, f"order.{name.value}", order, before=before, after=after)

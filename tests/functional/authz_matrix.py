@@ -432,6 +432,10 @@ def _acknowledge_notice(world: World) -> Call:
     return _notice_call(_submitted_migration(world), "/acknowledgement")
 
 
+def _agree_go_live(world: World) -> Call:
+    return _notice_call(_submitted_migration(world), "/go-live-agreement")
+
+
 def _extend_notice(world: World) -> Call:
     migration = _submitted_migration(world)
     later = date.fromisoformat(_order_body(world)["commencement_date"]).replace(day=1)
@@ -698,6 +702,10 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/orders/{call_off_id}/migrations/{ods_code}/notice-extension"): Rule(
         COMMISSIONER, _extend_notice
+    ),
+    # The practice (Riverside, A81001) agrees its own migration's planned go-live.
+    ("POST", "/orders/{call_off_id}/migrations/{ods_code}/go-live-agreement"): Rule(
+        frozenset({"practice"}), _agree_go_live
     ),
     # Selections: the owning commissioner (13T, for its practice A81001) and the authority.
     **{

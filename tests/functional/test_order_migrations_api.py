@@ -190,6 +190,10 @@ NOTICE_FIELDS = {
     "acknowledged",
     "acknowledged_at",
     "acknowledged_by",
+    "go_live_agreed",
+    "go_live_agreed_on",
+    "go_live_agreed_by",
+    "go_live_agreed_at",
 }
 
 
