@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.orders.schemas import BASELINE_NOTE, signed_pennies
+from api.orders.estimate_schemas import BASELINE_NOTE
+from api.orders.schemas import signed_pennies
 from catalogue import orders
 from catalogue.models import (
     AuditTrailOption,

@@ -20,8 +20,8 @@ from service.downloads import BINARY, CSV, XLSX, download
 from service.pagination import PageArgsSchema, page_of, page_response
 
 from . import presenters
+from .estimate_schemas import CostEstimateSchema
 from .schemas import (
-    CostEstimateSchema,
     FundingAgreementInputSchema,
     MigrationNoticeSchema,
     NoticeExtensionSchema,

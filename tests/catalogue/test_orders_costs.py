@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from api.orders import presenters
-from api.orders.schemas import CostEstimateSchema
+from api.orders.estimate_schemas import CostEstimateSchema
 from catalogue import orders
 from catalogue.errors import InvalidInput
 from catalogue.models import Funding, OrderStatus, Price, PricePeriod, PriceTier, PriceUnit
