@@ -113,6 +113,7 @@ def price_body(**overrides: Any) -> dict[str, Any]:
     """A flat yearly price per practice, as the API takes it."""
     return {
         "name": "Annual practice licence",
+        "charge_type": "licence",
         "unit": "practice",
         "period": "year",
         "effective_from": "2015-04-01",

@@ -6,6 +6,7 @@ from .base import Base, Money, UTCDateTime, table_of, utcnow
 from .capability import Capability, MaturityLevel, maturity_level_capability
 from .enums import (
     COMMISSIONER_TYPES,
+    ChargeType,
     FrameworkStatus,
     Funding,
     Hosting,
@@ -31,6 +32,7 @@ from .order import (
     CallOffRecipient,
     CallOffUpgrade,
     OrderStatus,
+    PracticeFundingAgreement,
 )
 from .organisation import Organisation
 from .outbox import SearchOutbox
@@ -58,6 +60,7 @@ from .user import UserAccount
 __all__ = [
     "ApiToken",
     "AuditTrailOption",
+    "ChargeType",
     "AuditChainHead",
     "AuditEvent",
     "AuthFailureWindow",
@@ -88,6 +91,7 @@ __all__ = [
     "COMMISSIONER_TYPES",
     "OrganisationKind",
     "Price",
+    "PracticeFundingAgreement",
     "PricePeriod",
     "PriceTier",
     "PriceUnit",

@@ -491,6 +491,7 @@ def _draft_system(emis) -> int:
         "prices": [
             {
                 "name": "Secret licence",
+                "charge_type": "licence",
                 "unit": "practice",
                 "period": "year",
                 "effective_from": "2015-01-01",

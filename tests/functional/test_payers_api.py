@@ -71,7 +71,7 @@ def test_a_scanner_is_paid_by_the_practice_until_the_commissioner_agrees(db, com
         assert line["funding_agreement_possible"] is True
         assert line["funding_agreement"] is None
         assert "additional IT" in line["funding_reason"]
-        assert "unless the commissioner agrees" in line["funding_reason"]
+        assert "unless the commissioner and the practice agree" in line["funding_reason"]
     # 685.00 one-off and 96.00 a year for three years: all the practice's.
     estimate = commissioner.get(f"{path}/cost-estimate").get_json()
     assert payers(estimate["totals"]) == ("0.00", "0.00", "973.00", "973.00")
@@ -178,6 +178,7 @@ def test_a_client_still_sending_local_is_told_what_it_became(authority, supplier
     system, etag = create_system(supplier)
     price = {
         "name": "Support",
+        "charge_type": "support_service",
         "unit": "practice",
         "period": "year",
         "effective_from": "2015-04-01",
