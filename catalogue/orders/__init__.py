@@ -29,7 +29,7 @@ from catalogue.orders.ordering import (
     transition,
     update_order,
 )
-from catalogue.orders.terms import agreement_possible, funding_of
+from catalogue.orders.terms import agreement_possible, funding_of, practice_agreed
 
 __all__ = [
     "AuditTrailSource",
@@ -52,6 +52,7 @@ __all__ = [
     "estimate_order",
     "extend_notice",
     "funding_of",
+    "practice_agreed",
     "get_notice",
     "get_order",
     "level_warnings",

@@ -442,7 +442,8 @@ def _extend_notice(world: World) -> Call:
 
 def _scanner_order(world: World, agreed: bool = False):
     """13T's draft order of Scanwise's desktop scanner for A81001: additional IT, which the
-    practice pays unless the commissioner agrees to fund it (and, if `agreed`, it has)."""
+    practice pays unless the commissioner and the practice agree that the commissioner funds
+    it (and, if `agreed`, both have)."""
     scanner = factories.item(world.db, "scanwise-desktop-scanner")
     data = {
         "framework": "gpsoc-r",
@@ -454,9 +455,11 @@ def _scanner_order(world: World, agreed: bool = False):
     }
     order = orders.create_order(world.db, _commissioner(world), data).order
     if agreed:
-        orders.agree_funding(
-            world.db, _commissioner(world), order, order.items[0].id, "Paperless plan."
+        practice = Principal(
+            Role.PRACTICE, "matrix practice", organisation_id=world.organisation("A81001").id
         )
+        for side in (_commissioner(world), practice):
+            orders.agree_funding(world.db, side, order, order.items[0].id, "Paperless plan.")
     world.db.flush()
     return order
 
@@ -684,12 +687,13 @@ MATRIX: dict[tuple[str, str], Rule] = {
         frozenset({"commissioner", "other_supplier"}), _cancel_submitted_order
     ),
     ("POST", "/orders/{call_off_id}/amendments"): Rule(COMMISSIONER, _amend_live_order),
-    # The ordering commissioner alone agrees to fund additional IT, or withdraws.
+    # The ordering commissioner and the practice each agree that the commissioner funds
+    # additional IT (each for its own side), or withdraw.
     ("PUT", "/orders/{call_off_id}/items/{line_id}/funding-agreement"): Rule(
-        COMMISSIONER, _agree_funding
+        PARTIES, _agree_funding
     ),
     ("DELETE", "/orders/{call_off_id}/items/{line_id}/funding-agreement"): Rule(
-        COMMISSIONER, _withdraw_funding
+        PARTIES, _withdraw_funding
     ),
     # Migration notices: the previous supplier (EMIS) acknowledges; the commissioner extends.
     ("POST", "/orders/{call_off_id}/migrations/{ods_code}/acknowledgement"): Rule(

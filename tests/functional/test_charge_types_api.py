@@ -8,13 +8,16 @@ from __future__ import annotations
 import pytest
 
 from catalogue.models import ChargeType, Funding, InfrastructureCategory, InfrastructureClass
+from catalogue.principal import Role
 from tests import factories
-from tests.factories import price_body
+from tests.factories import organisation_id, price_body
 from tests.functional.actors import (  # noqa: F401 (fixtures)
     Caller,
     anonymous_caller,
     authority_caller,
+    caller,
     create_system,
+    practice_caller,
     publish,
     supplier_caller,
 )
@@ -106,3 +109,77 @@ def test_a_core_switch_priced_for_the_practice_is_the_commissioners(db, commissi
         etag=etag,
     )
     assert response.status_code == 422
+
+
+# --------------------------------------------------------------------- the practice's side
+
+
+def test_each_practice_agrees_for_itself(db, client, commissioner):
+    """On an order for two practices, the commissioner's agreement and one practice's move
+    that practice's scanner to the commissioner, and only that practice's."""
+    riverside = caller(
+        client, db, Role.PRACTICE, "riverside", organisation_id=organisation_id(db, "A81001")
+    )
+    jesmond = caller(
+        client, db, Role.PRACTICE, "jesmond", organisation_id=organisation_id(db, "A81002")
+    )
+    outsider = caller(
+        client, db, Role.PRACTICE, "outsider", organisation_id=organisation_id(db, "M82001")
+    )
+    body = {**scanner_order_body(db), "recipients": ["A81001", "A81002"]}
+    order, etag = place(commissioner, body)
+    path = f"{ORDERS}/{order['call_off_id']}"
+    line = lines_by_price(order)["Desktop scanner"]
+    agreement = f"{path}/items/{line['id']}/funding-agreement"
+
+    response = riverside.call("PUT", agreement, json={"reason": "Ours."}, etag=etag)
+    assert response.status_code == 200, response.get_json()
+    etag = response.headers["ETag"]
+    # A practice that is not on the order does not see it.
+    assert outsider.call("PUT", agreement, json={"reason": "x"}, etag=etag).status_code == 404
+    # The practice alone is not enough either.
+    assert lines_by_price(response.get_json())["Desktop scanner"]["funding"] == "practice"
+    response = commissioner.call("PUT", agreement, json={"reason": "Agreed."}, etag=etag)
+    assert response.status_code == 200, response.get_json()
+    scanner = lines_by_price(response.get_json())["Desktop scanner"]
+    # Jesmond has not agreed: the line as a whole is not the commissioner's.
+    assert scanner["funding"] == "practice"
+    assert "1 other practice(s) have not agreed" in scanner["funding_reason"]
+    estimate = commissioner.get(f"{path}/cost-estimate").get_json()
+    funded = {
+        recipient["ods_code"]: {line["price_name"]: line["funding"] for line in recipient["lines"]}
+        for recipient in estimate["recipients"]
+    }
+    assert funded == {
+        "A81001": {"Desktop scanner": "commissioner", "Scanner maintenance": "practice"},
+        "A81002": {"Desktop scanner": "practice", "Scanner maintenance": "practice"},
+    }
+    assert payers(estimate["totals"]) == ("0.00", "685.00", "1261.00", "1946.00")
+
+    # Jesmond agrees too: the whole line is the commissioner's.
+    etag = response.headers["ETag"]
+    response = jesmond.call("PUT", agreement, json={"reason": "Us too."}, etag=etag)
+    assert response.status_code == 200, response.get_json()
+    assert lines_by_price(response.get_json())["Desktop scanner"]["funding"] == "commissioner"
+    # Riverside withdraws its own agreement (not Jesmond's).
+    response = riverside.delete(agreement, etag=response.headers["ETag"])
+    assert response.status_code == 200, response.get_json()
+    agreed = lines_by_price(response.get_json())["Desktop scanner"]["practice_funding_agreements"]
+    assert [each["ods_code"] for each in agreed] == ["A81002"]
+    response = riverside.delete(agreement, etag=response.headers["ETag"])
+    assert response.status_code == 409
+
+
+def test_a_practice_agrees_only_on_a_draft(db, commissioner, practice):
+    order, etag = place(commissioner, scanner_order_body(db))
+    path = f"{ORDERS}/{order['call_off_id']}"
+    line = lines_by_price(order)["Desktop scanner"]
+    response = commissioner.post(f"{path}/transitions/submit", etag=etag)
+    assert response.status_code == 200, response.get_json()
+    response = practice.call(
+        "PUT",
+        f"{path}/items/{line['id']}/funding-agreement",
+        json={"reason": "Late."},
+        etag=response.headers["ETag"],
+    )
+    assert response.status_code == 409

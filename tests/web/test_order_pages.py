@@ -559,7 +559,9 @@ def _scanner_order(db) -> CallOffOrder:
     return placed.order
 
 
-def test_the_commissioner_agrees_to_fund_additional_it_on_the_order_page(db, commissioner):
+def test_the_commissioner_and_the_practice_agree_to_fund_additional_it_on_the_order_page(
+    db, app, commissioner, make_user
+):
     order = _scanner_order(db)
     url = f"/orders/{order.call_off_id}"
     line = order.items[0]
@@ -595,10 +597,41 @@ def test_the_commissioner_agrees_to_fund_additional_it_on_the_order_page(db, com
     )
     assert agreed.status_code == 303
     page = _text(commissioner.get(url))
-    assert "Commissioner</strong>" in page and "Agreed at the practice meeting" in page
+    # The commissioner alone does not move the line: the practice must agree too.
+    assert "Practice</strong>" in page and "Agreed at the practice meeting" in page
+    assert "The practice has not agreed" in page
     assert "Withdraw the agreement" in page
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "order.funding_agreed")).one()
     assert event.actor.startswith("commissioner:user:")
+
+    # The practice agrees on its own order page: now the commissioner pays.
+    practice = app.test_client()
+    make_user(Role.PRACTICE, PRACTICE_EMAIL, ods=PRACTICE)
+    sign_in(practice, PRACTICE_EMAIL)
+    page = _text(practice.get(url))
+    assert "Agree that the commissioner funds it" in page
+    refused = post_form(
+        practice,
+        f"{url}/items/{line.id}/funding-agreement",
+        {"reason": "", "version": _version(practice, url)},
+        page=url,
+    )
+    assert refused.status_code == 422
+    assert "Say why the practice agrees" in _text(refused)
+    agreed = post_form(
+        practice,
+        f"{url}/items/{line.id}/funding-agreement",
+        {"reason": "We asked for the scanner", "version": _version(practice, url)},
+        page=url,
+    )
+    assert agreed.status_code == 303
+    page = _text(practice.get(url))
+    assert "Commissioner</strong>" in page and "We asked for the scanner" in page
+    assert "Commissioner</strong>" in _text(commissioner.get(url))
+    event = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "order.funding_agreed_by_practice")
+    ).one()
+    assert event.actor.startswith("practice:user:")
 
     withdrawn = post_form(
         commissioner,

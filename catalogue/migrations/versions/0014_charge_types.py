@@ -20,7 +20,9 @@ The one rule that changed is core IT with a price stating "practice": the practi
 now the commissioner does (nothing to migrate: the decision is made when a price is read).
 
 The practice's agreement to fund additional IT is a table of its own: one row per order line
-and practice that agreed (the commissioner's agreement stays on the line).
+and practice that agreed (the commissioner's agreement stays on the line). A line of an order
+already submitted with the commissioner's agreement gets its practices' rows, so that its
+payers stay as they were; on a draft, the practices now agree for themselves.
 
 Going down, the charge types and the practice's agreements go (the rules before read names).
 
@@ -92,6 +94,10 @@ def charge_type_of(name: str, kind: str, infrastructure: bool) -> str:
 
 
 SQLITE_DEFAULT = "DEFAULT 'other'"
+BACKFILLED = (
+    "Recorded with the commissioner''s agreement before the practice''s side was told apart "
+    "(schema revision 0014): the order was submitted with it."
+)
 
 
 def _sqlite() -> bool:
@@ -221,6 +227,18 @@ def upgrade() -> None:
             "practice_id",
             name=op.f("uq_practice_funding_agreement_line_id_practice_id"),
         ),
+    )
+    # An order submitted under the commissioner's agreement alone keeps its payers: that
+    # agreement stood for both sides then. A draft's practices agree for themselves from now.
+    op.execute(
+        "INSERT INTO practice_funding_agreement "
+        "(line_id, practice_id, agreed_by, agreed_at, reason) "
+        "SELECT line.id, quantity.organisation_id, line.funding_agreed_by, "
+        "line.funding_agreed_at, '" + BACKFILLED + "' "
+        "FROM call_off_item line "
+        "JOIN call_off_quantity quantity ON quantity.item_id = line.id "
+        "JOIN call_off_order ON call_off_order.id = line.order_id "
+        "WHERE line.funding_agreed_at IS NOT NULL AND call_off_order.status <> 'draft'"
     )
 
 
