@@ -7,6 +7,7 @@ types and the practices' agreements go and come back. SQLite, and PostgreSQL wit
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from alembic import command
@@ -127,3 +128,67 @@ def _proposed(connection: Connection) -> list[dict]:
         value = json.loads(document) if isinstance(document, str) else document
         prices.extend(value.get("prices", []))
     return prices
+
+
+def _scanner_order(session: Session, agreed_by: list, submit: bool) -> str:
+    from sqlalchemy import select as select_
+
+    from catalogue import orders
+    from catalogue.models import Organisation, Supplier
+    from catalogue.orders.lifecycle import Transition
+    from catalogue.principal import Principal, Role
+
+    commissioner = session.scalars(
+        select_(Organisation).where(Organisation.ods_code == "13T")
+    ).one()
+    actor = Principal(Role.COMMISSIONER, "test", organisation_id=commissioner.id)
+    scanner = factories.item(session, "scanwise-desktop-scanner")
+    order = orders.create_order(
+        session,
+        actor,
+        {
+            "framework": "gpsoc-r",
+            "supplier_id": session.scalars(
+                select_(Supplier.id).where(Supplier.slug == "scanwise")
+            ).one(),
+            "commencement_date": date.today().replace(day=1),
+            "term_months": 36,
+            "recipients": ["A81001"],
+            "items": [{"catalogue_item_id": scanner.id, "price_id": p.id} for p in scanner.prices],
+        },
+    ).order
+    practice = session.scalars(select_(Organisation).where(Organisation.ods_code == "A81001")).one()
+    sides = {
+        "commissioner": actor,
+        "practice": Principal(Role.PRACTICE, "riverside", organisation_id=practice.id),
+    }
+    for side in agreed_by:
+        orders.agree_funding(session, sides[side], order, order.items[0].id, "Paperless plan.")
+    if submit:
+        orders.transition(session, actor, order, Transition.SUBMIT)
+    return order.call_off_id
+
+
+def test_0014_keeps_the_payers_of_orders_submitted_with_the_commissioners_agreement(tmp_path):
+    """Before 0014 the commissioner's agreement alone moved a line: a submitted order keeps
+    its payers (its practices' side is recorded with it), a draft's practices agree anew."""
+    from catalogue import orders
+    from catalogue.principal import CONSOLE
+
+    with fresh_database(tmp_path) as engine:
+        with make_session_factory(engine).begin() as session:
+            submitted = _scanner_order(session, ["commissioner", "practice"], submit=True)
+            draft = _scanner_order(session, ["commissioner", "practice"], submit=False)
+        with engine.begin() as connection:
+            config = alembic_config(connection=connection)
+            command.downgrade(config, "0012")
+            command.upgrade(config, "head")
+            (reason,) = connection.execute(
+                text("SELECT reason FROM practice_funding_agreement")
+            ).one()
+            assert "0014" in reason
+        with make_session_factory(engine).begin() as session:
+            kept = orders.get_order(session, CONSOLE, submitted)
+            assert orders.funding_of(kept.items[0]).funding is Funding.COMMISSIONER
+            anew = orders.get_order(session, CONSOLE, draft)
+            assert orders.funding_of(anew.items[0]).funding is Funding.PRACTICE
