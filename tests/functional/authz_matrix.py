@@ -578,12 +578,9 @@ def _selection_rows():
         chosen, evaluator = _with_evaluator(world)
         return _selection_call(world, chosen, f"/evaluators/{evaluator.id}")
 
-    def close_scoring(world: World) -> Call:
+    def close_scoring(world: World) -> Call:  # the evaluator has entered nothing: say why
         chosen, _ = _with_evaluator(world)
-        return _selection_call(world, chosen, "/close-scoring")
-
-    def lock(world: World) -> Call:  # one candidate: a direct award, complete at once
-        return _selection_call(world, _selection(world), "/lock")
+        return _selection_call(world, chosen, "/close-scoring", {"reason": "Agreed together."})
 
     return (
         ("POST", "", new),
@@ -597,11 +594,14 @@ def _selection_rows():
         ("DELETE", "/{selection_id}/criteria/{criterion_id}", remove_criterion),
         ("PUT", "/{selection_id}/scores", enter_scores),
         ("DELETE", "/{selection_id}/scores/{criterion_id}/{item_id}", remove_score),
-        ("POST", "/{selection_id}/lock", lock),
         ("POST", "/{selection_id}/evaluators", name_evaluator),
         ("DELETE", "/{selection_id}/evaluators/{evaluator_id}", remove_evaluator),
         ("POST", "/{selection_id}/close-scoring", close_scoring),
     )
+
+
+def _lock(world: World) -> Call:  # one candidate: a direct award, complete at once
+    return _selection_call(world, _selection(world), "/lock")
 
 
 def _evaluator_token(world: World) -> int:
@@ -707,6 +707,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
         (method, f"/selections{suffix}"): Rule(frozenset({"commissioner", "authority"}), build)
         for method, suffix, build in _selection_rows()
     },
+    # Nobody locks a selection by hand: both signatures lock it (a direct award too).
+    ("POST", "/selections/{selection_id}/lock"): Rule(frozenset(), _lock),
     # Taking part: only the evaluator enters their own sheet (no caller here is one); either
     # party signs off and withdraws its own signature.
     ("PUT", "/selections/{selection_id}/evaluators/{evaluator_id}/scores"): Rule(

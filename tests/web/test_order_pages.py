@@ -27,6 +27,7 @@ from tests.factories import (
     commissioner_principal,
     item,
     item_id,
+    lock_by_signatures,
     migration_go_live,
     migration_order_body,
     order_lines,
@@ -413,7 +414,7 @@ def test_an_order_starts_from_a_locked_selection(db, commissioner):
         term_months=36,
     )
     selections.add_candidates(db, actor, chosen, [item_id(db, "systmone")])
-    selections.lock_selection(db, actor, chosen)
+    lock_by_signatures(db, chosen)
     db.commit()
 
     # A selection's page links to the form with the selection chosen.

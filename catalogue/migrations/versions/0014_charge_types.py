@@ -24,7 +24,11 @@ and practice that agreed (the commissioner's agreement stays on the line). A lin
 already submitted with the commissioner's agreement gets its practices' rows, so that its
 payers stay as they were; on a draft, the practices now agree for themselves.
 
-Going down, the charge types and the practice's agreements go (the rules before read names).
+Selections record why scoring was closed while an evaluator's sheet was empty
+(`selection.scoring_closed_reason`; null for every selection closed before).
+
+Going down, the charge types, the practice's agreements and the closing reasons go (the rules
+before read names).
 
 Revision ID: 0014
 Revises: 0012
@@ -228,6 +232,7 @@ def upgrade() -> None:
             name=op.f("uq_practice_funding_agreement_line_id_practice_id"),
         ),
     )
+    op.add_column("selection", sa.Column("scoring_closed_reason", sa.Text(), nullable=True))
     # An order submitted under the commissioner's agreement alone keeps its payers: that
     # agreement stood for both sides then. A draft's practices agree for themselves from now.
     op.execute(
@@ -243,6 +248,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_column("selection", "scoring_closed_reason")
     op.drop_table("practice_funding_agreement")
     _revisions(up=False)
     if not _sqlite():
