@@ -586,3 +586,21 @@ def test_nobody_locks_a_selection_by_hand_and_no_order_comes_of_it(process, comm
         },
     )
     assert order.status_code in (409, 422), order.get_json()
+
+
+def test_a_selection_is_not_started_on_an_expired_framework(commissioner, db):
+    """GPSoC (2007 to 2014) has expired and lists no items: nothing to choose among."""
+    response = commissioner.post(BASE, json=selection_body(framework="gpsoc"))
+    assert response.status_code == 422, response.get_json()
+    (reason,) = response.get_json()["errors"]["framework"]
+    assert "has expired" in reason
+    assert commissioner.get(BASE).get_json()["total"] == 0
+    # Were it live, it would still have nothing published to choose among.
+    from catalogue.models import Framework, FrameworkStatus
+
+    gpsoc = db.scalars(select(Framework).where(Framework.slug == "gpsoc")).one()
+    gpsoc.status = FrameworkStatus.LIVE
+    db.flush()
+    response = commissioner.post(BASE, json=selection_body(framework="gpsoc"))
+    assert response.status_code == 422
+    assert "no published items" in response.get_json()["errors"]["framework"][0]
