@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 from catalogue.models import (
     AuditEvent,
     CatalogueItem,
+    Framework,
+    FrameworkStatus,
     ItemStatus,
     Price,
     Selection,
@@ -321,6 +323,12 @@ def test_bad_scores_are_refused_and_none_stored(commissioner, db):
 
 
 def test_candidates_must_be_on_the_selection_framework_and_at_most_eight(commissioner, db):
+    # GPSoC has expired and lists nothing: for this test it is live, with one item of its own.
+    gpsoc = db.scalars(select(Framework).where(Framework.slug == "gpsoc")).one()
+    gpsoc.status = FrameworkStatus.LIVE
+    own = db.get(CatalogueItem, item_id(db, "vision-training"))
+    own.lot = next(lot for lot in gpsoc.lots if lot.number == 1)
+    db.flush()
     selection, etag = start(commissioner, framework="gpsoc", term_months=36)
     path = f"{BASE}/{selection['id']}"
     response = commissioner.call(
