@@ -1,30 +1,40 @@
 """Who pays for a price: the centre (central funding), the commissioner or the practice.
 
-The rule, from Connecting for Health's "who pays for what" and the GP practice IT
-infrastructure specification (see DESIGN.md and catalogue.infrastructure):
+The rule follows the price's charge type (what it charges for, stated by the supplier and
+checked by the authority's review), the item's lot and the item's class in the GP practice IT
+infrastructure specification; never the words of a price's name. docs/who-pays.md gives each
+rule with the seed document it comes from (shared seeds, named there by file):
 
 - A price that costs nothing is funded by nobody (`None`).
-- A price that states the practice pays is paid by the practice.
-- Additional IT (the specification's class of an item: business applications, scanning and
-  document management...) is paid by the practice, whatever the lot or the price states: the
-  commissioner funds it only where it agrees with the practice, and that agreement is recorded
-  on an order line (catalogue.orders.agreements), never assumed from the catalogue.
-- Core IT is funded by the commissioner.
-- Lot 1 (GP clinical systems and subsidiary modules) is centrally funded for the principal
-  system licence and the maturity level increments, but only for systems at Level 2 or above:
-  central funding requires Level 2.
-- Support, training, deployment and migration are paid by the commissioner, on every lot.
-- Lot 2 and Lot 3 are locally funded by the commissioner (the lot's default).
+- Core IT (the specification's class of an item: servers, PCs, networking...) is funded by the
+  commissioner, always, whatever the price states (seed 003: core is what "GPs are entitled
+  to expect PCTs to support").
+- Additional IT (business applications, scanning and document management...) is paid by the
+  practice, whatever the lot or the price states: the commissioner funds it only where the
+  commissioner and the practice agree, per practice, on an order line
+  (catalogue.orders.agreements), never assumed from the catalogue (seed 003: "subject to
+  agreement between the PCT and practice").
+- A price that states the practice pays (an item outside the specification) is paid by the
+  practice; one that states the commissioner pays is the commissioner's.
+- Lot 2 and Lot 3 are locally funded by the commissioner (the lot's default; seed 001:
+  "procured and paid for locally by the CCG").
 - Nothing is centrally funded on a framework whose funding types leave out "central".
-- A price's own `funding` field can make a price the commissioner's, always (but for
-  additional IT, above). It cannot make one central:
-  an explicit "central" is honoured only where the rules above allow central funding anyway
-  (a Lot 1 system or module licence or level increment, of a Level 2+ system, on a framework
-  that allows central funding); anywhere else the commissioner pays, and the reason says why
-  the price's own "central" does not apply.
+- On Lot 1, only licences (the principal system's, its modules' and the level increments) and
+  the clinical system software's maintenance are central (seed 000: "CfH will pay for the
+  maintenance charges on the clinical system software"); support services, training,
+  deployment and migration, data extracts, hardware and its maintenance, and other charges are
+  the commissioner's (seed 004: CCGs provide "support services and training"; seed 000: "The
+  hardware remains the responsibility of the PCT"). Services are the commissioner's whatever
+  they charge for.
+- Central funding requires Level 2 of the principal system.
+- A price's own `funding` cannot make a price central: an explicit "central" is honoured only
+  where the rules above allow central funding anyway; anywhere else the commissioner pays, and
+  the reason says why the price's own "central" does not apply.
 
 Until schema revision 0010 there were two payers, "central" and "local"; "local" became
-"commissioner" (the practice's part was not told apart).
+"commissioner" (the practice's part was not told apart). Until revision 0014 the words of a
+price's name ("support", "training"...) moved Lot 1 prices to the commissioner: that revision
+derived each price's charge type from them once, and nothing reads a name since.
 
 `decide_funding` is the rule over plain values (fast, usable on snapshots);
 `funding_for` applies it to catalogue rows.
@@ -38,6 +48,7 @@ from dataclasses import dataclass
 from .infrastructure import class_of, title_of
 from .models import (
     CatalogueItem,
+    ChargeType,
     Funding,
     InfrastructureCategory,
     InfrastructureClass,
@@ -47,9 +58,45 @@ from .models import (
 
 CENTRAL_FUNDING_MIN_LEVEL = 2
 
-# Words in a price name that mark work the commissioner pays for even on a centrally funded
-# lot (a system's "System support" price, say), whatever the price states.
-LOCALLY_FUNDED_WORDS = ("support", "training", "deployment", "migration")
+# The charge types Lot 1 funds centrally (of a Level 2+ system's licences and modules).
+CENTRAL_CHARGE_TYPES = frozenset({ChargeType.LICENCE, ChargeType.SOFTWARE_MAINTENANCE})
+
+SEED_LOCAL = "seed 001_853fdf65414417db.txt"
+SEED_MAINTENANCE = "seed 000_69db64e510a9e9e1.txt"
+SEED_INFRASTRUCTURE = "seed 003_ad154007f6923b3d.txt"
+SEED_SUPPORT = "seed 004_a3ce13cb4dfb885b.txt"
+
+# Why the commissioner pays a Lot 1 charge of a type that is not centrally funded.
+_LOCAL_CHARGES = {
+    ChargeType.SUPPORT_SERVICE: (
+        f"Support services are the commissioner's to provide ({SEED_SUPPORT}: CCGs provide "
+        '"support services and training")'
+    ),
+    ChargeType.TRAINING: (
+        f"Training is the commissioner's to provide ({SEED_SUPPORT}: CCGs provide "
+        '"support services and training")'
+    ),
+    ChargeType.DEPLOYMENT_AND_MIGRATION: (
+        "Deployment and migration are ordered and paid for by the commissioner, like the "
+        f"local support services around the system ({SEED_SUPPORT})"
+    ),
+    ChargeType.DATA_EXTRACT: (
+        "A data extract is part of a migration, which the commissioner orders and pays for "
+        f"({SEED_SUPPORT})"
+    ),
+    ChargeType.HARDWARE: (
+        f"Hardware is the commissioner's ({SEED_MAINTENANCE}: \"The hardware remains the "
+        'responsibility of the PCT")'
+    ),
+    ChargeType.HARDWARE_MAINTENANCE: (
+        f"Hardware maintenance is the commissioner's ({SEED_MAINTENANCE}: \"The hardware "
+        'remains the responsibility of the PCT")'
+    ),
+    ChargeType.OTHER: (
+        "Only licences and the clinical system software's maintenance are centrally funded; "
+        "other charges are paid by the commissioner"
+    ),
+}
 
 _OWN_CENTRAL_REFUSED = "the price's own 'central' does not apply."
 
@@ -88,7 +135,7 @@ def decide_funding(
     lot_number: int,
     lot_default: Funding,
     maturity_level: int,
-    price_name: str,
+    charge_type: ChargeType,
     price_funding: Funding | None,
     costs_nothing: bool,
     framework_funding_types: Collection[str] | None = None,
@@ -102,18 +149,10 @@ def decide_funding(
     specification, where it has one."""
     if costs_nothing:
         return FundingDecision(None, "The price costs nothing, so nobody funds it.")
+    if infrastructure_category is not None:
+        return _infrastructure(infrastructure_category, price_funding)
     if price_funding is Funding.PRACTICE:
         return FundingDecision(Funding.PRACTICE, "The price states that the practice pays it.")
-    if (
-        infrastructure_category is not None
-        and class_of(infrastructure_category) is InfrastructureClass.ADDITIONAL
-    ):
-        return FundingDecision(
-            Funding.PRACTICE,
-            f"{title_of(infrastructure_category)}: additional IT in {SPECIFICATION}, which the "
-            "practice pays unless the commissioner agrees to fund it.",
-            agreement_possible=True,
-        )
     if price_funding is Funding.COMMISSIONER:
         return FundingDecision(
             Funding.COMMISSIONER, "The price states that the commissioner pays it."
@@ -123,25 +162,51 @@ def decide_funding(
         lot_number=lot_number,
         lot_default=lot_default,
         maturity_level=maturity_level,
-        price_name=price_name,
+        charge_type=charge_type,
         framework_funding_types=framework_funding_types,
-        infrastructure_category=infrastructure_category,
     )
     if local is not None:
         if price_funding is Funding.CENTRAL:
             return FundingDecision(Funding.COMMISSIONER, f"{local}; {_OWN_CENTRAL_REFUSED}")
         return FundingDecision(Funding.COMMISSIONER, f"{local}.")
+    if charge_type is ChargeType.SOFTWARE_MAINTENANCE:
+        why = (
+            f"the clinical system software's maintenance on Lot {lot_number} is centrally "
+            f'funded ({SEED_MAINTENANCE}: "CfH will pay for the maintenance charges on the '
+            'clinical system software")'
+        )
+    else:
+        why = (
+            f"Lot {lot_number} licences and level increments of a Level "
+            f"{CENTRAL_FUNDING_MIN_LEVEL}+ system are centrally funded"
+        )
     if price_funding is Funding.CENTRAL:
         return FundingDecision(
-            Funding.CENTRAL,
-            f"The price states that it is centrally funded, as Lot {lot_number} licences and "
-            f"level increments of a Level {CENTRAL_FUNDING_MIN_LEVEL}+ system are.",
+            Funding.CENTRAL, f"The price states that it is centrally funded, as {why}."
         )
-    return FundingDecision(
-        Funding.CENTRAL,
-        f"Lot {lot_number} licences and level increments of a Level "
-        f"{CENTRAL_FUNDING_MIN_LEVEL}+ system are centrally funded.",
+    return FundingDecision(Funding.CENTRAL, f"{why[0].upper()}{why[1:]}.")
+
+
+def _infrastructure(
+    category: InfrastructureCategory, price_funding: Funding | None
+) -> FundingDecision:
+    """Practice IT infrastructure: its class decides, whatever the price states."""
+    title = title_of(category)
+    if class_of(category) is InfrastructureClass.ADDITIONAL:
+        return FundingDecision(
+            Funding.PRACTICE,
+            f"{title}: additional IT in {SPECIFICATION}, which the practice pays unless the "
+            f"commissioner and the practice agree that the commissioner funds it "
+            f'({SEED_INFRASTRUCTURE}: "subject to agreement between the PCT and practice").',
+            agreement_possible=True,
+        )
+    reason = (
+        f"{title}: core IT in {SPECIFICATION}, which the commissioner funds, always "
+        f'({SEED_INFRASTRUCTURE}: core is what "GPs are entitled to expect PCTs to support")'
     )
+    if price_funding is not None and price_funding is not Funding.COMMISSIONER:
+        reason += f"; the price's own '{price_funding.value}' does not apply"
+    return FundingDecision(Funding.COMMISSIONER, f"{reason}.")
 
 
 def _why_local(
@@ -150,27 +215,26 @@ def _why_local(
     lot_number: int,
     lot_default: Funding,
     maturity_level: int,
-    price_name: str,
+    charge_type: ChargeType,
     framework_funding_types: Collection[str] | None,
-    infrastructure_category: InfrastructureCategory | None,
 ) -> str | None:
     """Why the rules make the commissioner pay (no final full stop), or None where they allow
     central funding."""
-    if infrastructure_category is not None:
-        return (
-            f"{title_of(infrastructure_category)}: core IT in {SPECIFICATION}, which the "
-            "commissioner funds"
-        )
     if lot_default is not Funding.CENTRAL:
-        return f"Lot {lot_number} is locally funded by the commissioner"
+        return (
+            f"Lot {lot_number} is locally funded by the commissioner: such products are "
+            f'"procured and paid for locally by the CCG" ({SEED_LOCAL})'
+        )
     if framework_funding_types is not None and Funding.CENTRAL not in framework_funding_types:
         return "The framework does not allow central funding, so the commissioner pays"
+    if charge_type not in CENTRAL_CHARGE_TYPES:
+        return _LOCAL_CHARGES[charge_type]
     if kind is ItemKind.SERVICE:
-        return "Services (deployment, migration, training, support...) are paid by the commissioner"
-    lowered = price_name.lower()
-    for word in LOCALLY_FUNDED_WORDS:
-        if word in lowered:
-            return f"{word.capitalize()} is paid by the commissioner"
+        return (
+            "Services (deployment, migration, training, support...) are paid by the "
+            "commissioner: central funding covers the clinical system's and its modules' "
+            "licences and software maintenance"
+        )
     if maturity_level < CENTRAL_FUNDING_MIN_LEVEL:
         return (
             f"Central funding requires Level {CENTRAL_FUNDING_MIN_LEVEL}; the system is at "
@@ -193,7 +257,7 @@ def funding_for(item: CatalogueItem, price: Price) -> FundingDecision:
         lot_number=item.lot.number,
         lot_default=item.lot.default_funding,
         maturity_level=system_level(item),
-        price_name=price.name,
+        charge_type=price.charge_type,
         price_funding=price.funding,
         costs_nothing=all(tier.amount == 0 for tier in price.tiers),
         framework_funding_types=item.lot.framework.funding_types,

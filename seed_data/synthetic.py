@@ -278,9 +278,12 @@ def _price(
     funding: str | None,
     effective_from: date,
     tier_calculation: str = "volume",
+    *,
+    charge_type: str,
 ) -> dict[str, Any]:
     return {
         "name": name,
+        "charge_type": charge_type,
         "unit": unit,
         "period": period,
         "tier_calculation": tier_calculation,
@@ -306,7 +309,13 @@ def _prices(
     if len(prices) < 3 and rng.random() < 0.5:
         prices.append(
             _price(
-                "Additional user", "user", "year", _flat(_money(rng, 20, 250)), None, effective_from
+                "Additional user",
+                "user",
+                "year",
+                _flat(_money(rng, 20, 250)),
+                None,
+                effective_from,
+                charge_type="licence",
             )
         )
     if len(prices) < 2:
@@ -318,6 +327,7 @@ def _prices(
                 _flat(_money(rng, 50, 200)),
                 "commissioner",
                 effective_from,
+                charge_type="other",
             )
         )
     return prices
@@ -332,6 +342,7 @@ def _system_prices(rng: random.Random, effective_from: date) -> list[dict[str, A
             _flat(_money(rng, 2500, 6500)),
             "central",
             effective_from,
+            charge_type="licence",
         ),
         _price(
             "System support",
@@ -340,6 +351,7 @@ def _system_prices(rng: random.Random, effective_from: date) -> list[dict[str, A
             _flat(_money(rng, 400, 900)),
             "commissioner",
             effective_from,
+            charge_type="support_service",
         ),
     ]
 
@@ -353,6 +365,7 @@ def _module_prices(rng: random.Random, effective_from: date) -> list[dict[str, A
             _flat(_money(rng, 150, 1500)),
             None,
             effective_from,
+            charge_type="licence",
         )
     else:
         licence = _price(
@@ -363,6 +376,7 @@ def _module_prices(rng: random.Random, effective_from: date) -> list[dict[str, A
             None,
             effective_from,
             rng.choice(("volume", "cumulative")),
+            charge_type="licence",
         )
     set_up = _price(
         "Set-up",
@@ -371,29 +385,30 @@ def _module_prices(rng: random.Random, effective_from: date) -> list[dict[str, A
         _flat(_money(rng, 100, 2000)),
         "commissioner",
         effective_from,
+        charge_type="deployment_and_migration",
     )
     return [licence, set_up]
 
 
-# Service category -> (unit, period, lowest and highest charge in pounds).
+# Service category -> (unit, period, lowest and highest charge in pounds, charge type).
 SERVICE_CHARGES = {
-    "deployment": ("migration", "one_off", 2000, 9000),
-    "migration": ("migration", "one_off", 3000, 9000),
-    "data_extract": ("item", "one_off", 500, 2000),
-    "training": ("day", "one_off", 350, 800),
-    "audit_trail_retrieval": ("item", "one_off", 150, 500),
-    "single_user_retention": ("user", "year", 700, 1600),
-    "hosting": ("practice", "year", 800, 3000),
-    "support": ("practice", "year", 300, 1200),
-    "hardware": ("device", "one_off", 300, 4000),
-    "other": ("day", "one_off", 400, 1100),
+    "deployment": ("migration", "one_off", 2000, 9000, "deployment_and_migration"),
+    "migration": ("migration", "one_off", 3000, 9000, "deployment_and_migration"),
+    "data_extract": ("item", "one_off", 500, 2000, "data_extract"),
+    "training": ("day", "one_off", 350, 800, "training"),
+    "audit_trail_retrieval": ("item", "one_off", 150, 500, "other"),
+    "single_user_retention": ("user", "year", 700, 1600, "other"),
+    "hosting": ("practice", "year", 800, 3000, "other"),
+    "support": ("practice", "year", 300, 1200, "support_service"),
+    "hardware": ("device", "one_off", 300, 4000, "hardware"),
+    "other": ("day", "one_off", 400, 1100, "other"),
 }
 
 
 def _service_prices(
     rng: random.Random, category: str, effective_from: date
 ) -> list[dict[str, Any]]:
-    unit, period, low, high = SERVICE_CHARGES[category]
+    unit, period, low, high, charge = SERVICE_CHARGES[category]
     prices = [
         _price(
             "Service charge",
@@ -402,6 +417,7 @@ def _service_prices(
             _flat(_money(rng, low, high)),
             "commissioner",
             effective_from,
+            charge_type=charge,
         )
     ]
     if rng.random() < 0.5:
@@ -414,6 +430,7 @@ def _service_prices(
                 "commissioner",
                 effective_from,
                 rng.choice(("volume", "cumulative")),
+                charge_type=charge,
             )
         )
     return prices

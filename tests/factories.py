@@ -23,10 +23,12 @@ from catalogue.models import (
     CatalogueItem,
     Organisation,
     Price,
+    Selection,
     Supplier,
 )
 from catalogue.orders.dates import period_end
 from catalogue.principal import CONSOLE, Principal, Role
+from catalogue.selections.scoring import SelectionResult
 
 # --------------------------------------------------------------------------- the seed catalogue
 # EMIS and TPP are suppliers with published systems; 13T (NHS Newcastle Gateshead CCG) is the
@@ -116,10 +118,33 @@ def commissioner_principal(db: Session, ods_code: str = COMMISSIONER_ODS) -> Pri
 # --------------------------------------------------------------------------- prices
 
 
+def practice_principal(db: Session, ods_code: str = PRACTICE) -> Principal:
+    """A practice's lead (no evaluator of any selection)."""
+    return Principal(
+        Role.PRACTICE, f"{ods_code} lead", organisation_id=organisation_id(db, ods_code)
+    )
+
+
+def lock_by_signatures(db: Session, selection: Selection) -> SelectionResult:
+    """Lock a selection the only way there is: the commissioner and the practice both sign
+    its result off (the second signature freezes it)."""
+    from catalogue import selections
+
+    commissioner = Principal(
+        Role.COMMISSIONER, "commissioner lead", organisation_id=selection.commissioner_id
+    )
+    practice = Principal(Role.PRACTICE, "practice lead", organisation_id=selection.practice_id)
+    selections.sign_off(db, commissioner, selection)
+    result = selections.sign_off(db, practice, selection)
+    assert result is not None
+    return result
+
+
 def price_body(**overrides: Any) -> dict[str, Any]:
     """A flat yearly price per practice, as the API takes it."""
     return {
         "name": "Annual practice licence",
+        "charge_type": "licence",
         "unit": "practice",
         "period": "year",
         "effective_from": "2015-04-01",

@@ -11,6 +11,7 @@ from typing import Any
 from catalogue.listings import revisions
 from catalogue.models import (
     CatalogueItem,
+    ChargeType,
     Hosting,
     ItemKind,
     ItemRevision,
@@ -36,6 +37,7 @@ PRICE_LABELS = {
     "unit": "unit",
     "period": "period",
     "tier_calculation": "tier calculation",
+    "charge_type": "charge type",
     "funding": "funding",
     "effective_from": "effective from",
     "effective_to": "effective to",
@@ -48,6 +50,7 @@ _VOCABULARIES: dict[str, type[StrEnum]] = {
     "category": ServiceCategory,
     "unit": PriceUnit,
     "period": PricePeriod,
+    "charge_type": ChargeType,
 }
 
 

@@ -1,5 +1,6 @@
-"""The commissioner's agreement to fund a line of additional IT on a draft order (otherwise
-the practice pays it, as the GP practice IT infrastructure specification says), and taking it
+"""The agreement of the commissioner, and of the practice on its own order page, that the
+commissioner funds a line of additional IT on a draft order (otherwise the practice pays it,
+as the GP practice IT infrastructure specification says; both must agree), and taking it
 back: the catalogue's `agree_funding` and `withdraw_agreement`, audited with who agreed."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from catalogue import orders
-from catalogue.models import CallOffItem
+from catalogue.models import CallOffItem, Funding
 from catalogue.principal import Role
 from service.database import get_session
 
@@ -23,14 +24,16 @@ def reason_field(line_id: int) -> str:
 
 
 def _decide(call_off_id: str, line_id: int, agree: bool) -> ResponseReturnValue:
-    person = signed_in(Role.COMMISSIONER)
+    person = signed_in(Role.COMMISSIONER, Role.PRACTICE)
     read_order(person, call_off_id)  # 404 before anything else for an order not theirs
     reason = request.form.get("reason", "")
     form = Attempt()
     if agree and not reason.strip():
         form.add(
             "#" + reason_field(line_id),
-            "Say why the commissioner agrees to fund this line, as agreed with the practice.",
+            "Say why the commissioner agrees to fund this line, as agreed with the practice."
+            if person.role is Role.COMMISSIONER
+            else "Say why the practice agrees that the commissioner funds this line.",
         )
 
     def write(db: Session) -> CallOffItem:
@@ -51,7 +54,16 @@ def _decide(call_off_id: str, line_id: int, agree: bool) -> ResponseReturnValue:
             person, order, problems, 409 if form.stale else 422, session, reasons={line_id: reason}
         )
     if agree:
-        flash(f"The commissioner funds {line.catalogue_item.name}: {line.price_name}.", "success")
+        practice = person.organisation_id if person.role is Role.PRACTICE else None
+        what = f"{line.catalogue_item.name}: {line.price_name}"
+        if orders.funding_of(line, practice).funding is Funding.COMMISSIONER:
+            flash(f"The commissioner funds {what}.", "success")
+        else:
+            flash(
+                f"Your agreement is recorded for {what}; the practice pays it until the "
+                "commissioner and the practice have both agreed.",
+                "success",
+            )
     else:
         flash(f"The practice pays {line.catalogue_item.name}: {line.price_name} again.", "success")
     return see_other(order_url(call_off_id.upper()) + f"#line-{line_id}")

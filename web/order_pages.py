@@ -351,11 +351,41 @@ def order_page(
         errors=problems or [],
         error_count=len(problems or []),
         warnings=orders.level_warnings(order),
-        funding={line.id: orders.funding_of(line) for line in order.items},
-        agreeable={line.id for line in order.items if orders.agreement_possible(line)},
+        **_agreements(person, order),
         reasons=reasons or {},
         status=status,
     )
+
+
+def _agreements(person: Principal, order: CallOffOrder) -> dict[str, Any]:
+    """Who pays each line as this person's side sees it (a practice: for itself), the lines it
+    may agree the commissioner funds on a draft, and those its side has agreed."""
+    practice = person.organisation_id if person.role is Role.PRACTICE else None
+    recipient = practice in {r.organisation_id for r in order.recipients}
+    commissioner = person.role is Role.COMMISSIONER
+    return {
+        "funding": {line.id: orders.funding_of(line, practice) for line in order.items},
+        "agreeable": {
+            line.id
+            for line in order.items
+            if orders.agreement_possible(line)
+            and (
+                commissioner
+                or (recipient and practice in {q.organisation_id for q in line.quantities})
+            )
+        },
+        "may_agree": order.status is OrderStatus.DRAFT and (commissioner or recipient),
+        "agreeing_side": "practice" if practice is not None else "commissioner",
+        "agreed_by_me": {
+            line.id
+            for line in order.items
+            if (
+                orders.practice_agreed(line, practice)
+                if practice is not None
+                else line.funding_agreed_at is not None
+            )
+        },
+    }
 
 
 @blueprint.get("/orders/<string:call_off_id>")

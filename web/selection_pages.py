@@ -1,6 +1,7 @@
 """Selections in the browser, setting one up: the list, starting a selection for a practice,
-its settings and weights, candidates, requirements (MoSCoW) and evaluators. Scoring,
-moderation, the result and sign-off are in selection_scoring_pages.
+its settings and weights, candidates and requirements (MoSCoW). The evaluators and closing
+scoring are in selection_evaluator_pages; scoring, moderation, the result and sign-off in
+selection_scoring_pages.
 
 Every write calls the catalogue function the API calls, with the signed-in person's principal,
 so the rules and the audit trail are the API's; the form carries the selection's version
@@ -635,78 +636,3 @@ def selection_requirement_remove(selection_id: int, criterion_id: int) -> Respon
         return _requirements_page(person, selection_for(person, selection_id), {}, form.problems)
     flash("The requirement is removed, with its scores.", "success")
     return see_other(f"/selections/{selection_id}/requirements")
-
-
-# -------------------------------------------------------------------------------- evaluators
-
-
-def _evaluators_page(
-    person: Principal, chosen: Selection, entries: Mapping[str, str], problems: Problems
-) -> Page:
-    return render(
-        "selection_evaluators.html",
-        title="Evaluators",
-        breadcrumbs=selection_crumbs(chosen),
-        chosen=chosen,
-        may_change=may_change(person, chosen) and not chosen.scoring_closed,
-        people=selections.people_to_name(get_session(), chosen),
-        entries=entries,
-        errors=problems,
-        error_count=len(problems),
-        status=422 if problems else 200,
-    )
-
-
-@blueprint.get("/selections/<int:selection_id>/evaluators")
-def selection_evaluators(selection_id: int) -> Page:
-    person = signed_in(*PEOPLE)
-    return _evaluators_page(person, selection_for(person, selection_id), {}, [])
-
-
-def _evaluator_write(
-    selection_id: int,
-    change: Callable[[Session, Principal, Selection], Any],
-    done: str,
-    entries: Mapping[str, str] | None = None,
-    problems: Problems | None = None,
-    then: str | None = None,
-) -> ResponseReturnValue:
-    person = signed_in(Role.COMMISSIONER)
-    form = Attempt(problems)
-    form.run(changing(person, selection_id, lambda db, chosen: change(db, person, chosen)))
-    if form.problems:
-        chosen = selection_for(person, selection_id)
-        return _evaluators_page(person, chosen, entries or {}, form.problems)
-    flash(done, "success")
-    return see_other(then or f"/selections/{selection_id}/evaluators")
-
-
-@blueprint.post("/selections/<int:selection_id>/evaluators")
-def selection_evaluator_invite(selection_id: int) -> ResponseReturnValue:
-    user_id = whole_number(request.form.get("user_id"))
-    return _evaluator_write(
-        selection_id,
-        lambda db, person, chosen: selections.name_evaluator(db, person, chosen, user_id=user_id),
-        "The evaluator is invited: they see the selection under Selections when they sign in.",
-        entries={"user_id": request.form.get("user_id", "")},
-        problems=[] if user_id else [("#user-id", "Choose the person to invite.")],
-    )
-
-
-@blueprint.post("/selections/<int:selection_id>/evaluators/<int:evaluator_id>/remove")
-def selection_evaluator_remove(selection_id: int, evaluator_id: int) -> ResponseReturnValue:
-    return _evaluator_write(
-        selection_id,
-        lambda db, person, chosen: selections.remove_evaluator(db, person, chosen, evaluator_id),
-        "The evaluator is taken off, with their scores.",
-    )
-
-
-@blueprint.post("/selections/<int:selection_id>/close-scoring")
-def selection_close_scoring(selection_id: int) -> ResponseReturnValue:
-    return _evaluator_write(
-        selection_id,
-        lambda db, person, chosen: selections.close_scoring(db, person, chosen),
-        "Scoring is closed: every evaluator's scores are shown side by side to moderate.",
-        then=f"/selections/{selection_id}/moderation",
-    )

@@ -359,6 +359,10 @@ def sensitivity_in_words(report: Mapping[str, Any]) -> str | None:
 
 
 def _signed_side(person: Principal, chosen: Selection) -> str | None:
+    """The side the person may sign for: the owner's or the practice lead's, never an
+    evaluator's (evaluators score and nothing else)."""
+    if selections.sheet_of(person, chosen) is not None:
+        return None
     if person.is_commissioner(chosen.commissioner_id):
         return "commissioner"
     if person.is_practice(chosen.practice_id):

@@ -49,6 +49,7 @@ def price_json(price: PriceRecord) -> dict[str, Any]:
         "model": "flat" if flat else "tiered",
         "amount": tiers[0]["amount"] if flat else None,
         "tier_calculation": _value(fields["tier_calculation"]),
+        "charge_type": _value(fields["charge_type"]),
         "tiers": tiers,
         "funding": _value(fields["funding"]),
         "effective_from": _value(fields["effective_from"]),

@@ -5,10 +5,12 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from api.capabilities.schemas import CapabilityRefSchema
+from api.items.write_schemas import CHARGE_TYPE_DESCRIPTION
 from api.suppliers.schemas import SupplierRefSchema
 from catalogue.listings import roadmaps
 from catalogue.models import (
     CatalogueItem,
+    ChargeType,
     Funding,
     Hosting,
     InfrastructureCategory,
@@ -50,6 +52,9 @@ class PriceSchema(Schema):
     )
     tier_calculation = fields.Enum(TierCalculation, by_value=True, required=True)
     tiers = fields.List(fields.Nested(PriceTierSchema), required=True)
+    charge_type = fields.Enum(
+        ChargeType, by_value=True, required=True, metadata={"description": CHARGE_TYPE_DESCRIPTION}
+    )
     funding = fields.Enum(
         Funding,
         by_value=True,

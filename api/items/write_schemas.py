@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from catalogue.listings.roadmaps import NOTE_MAX
 from catalogue.models import (
+    ChargeType,
     InfrastructureCategory,
     PricePeriod,
     PriceUnit,
@@ -24,6 +25,11 @@ INFRASTRUCTURE_CATEGORY_DESCRIPTION = (
     "it) or additional (the practice pays unless the commissioner agrees to fund it)."
 )
 BOUND = validate.Range(min=1, max=MAX_ID)
+CHARGE_TYPE_DESCRIPTION = (
+    "What the price charges for, stated by the supplier and checked by the authority's review: "
+    "with the lot and the item's infrastructure class it decides who pays (never the words of "
+    "the price's name)."
+)
 
 
 class PriceTierInputSchema(Schema):
@@ -69,6 +75,9 @@ class _PriceFieldsSchema(Schema):
 
 class PriceCreateSchema(_PriceFieldsSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+    charge_type = fields.Enum(
+        ChargeType, by_value=True, required=True, metadata={"description": CHARGE_TYPE_DESCRIPTION}
+    )
     unit = fields.Enum(PriceUnit, by_value=True, required=True)
     period = fields.Enum(PricePeriod, by_value=True, required=True)
     effective_from = fields.Date(required=True)
@@ -81,6 +90,9 @@ class PriceCreateSchema(_PriceFieldsSchema):
 
 class PriceUpdateSchema(_PriceFieldsSchema):
     name = fields.String(validate=validate.Length(min=1, max=NAME_MAX))
+    charge_type = fields.Enum(
+        ChargeType, by_value=True, metadata={"description": CHARGE_TYPE_DESCRIPTION}
+    )
     unit = fields.Enum(PriceUnit, by_value=True)
     period = fields.Enum(PricePeriod, by_value=True)
     effective_from = fields.Date()
@@ -130,6 +142,7 @@ class ProposedPriceSchema(Schema):
     unit = fields.String(required=True)
     period = fields.String(required=True)
     tier_calculation = fields.String(required=True)
+    charge_type = fields.String(required=True, metadata={"enum": [c.value for c in ChargeType]})
     funding = fields.String(allow_none=True, required=True)
     effective_from = fields.String(required=True)
     effective_to = fields.String(allow_none=True, required=True)

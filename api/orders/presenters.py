@@ -212,6 +212,18 @@ def _agreement(line: CallOffItem) -> dict[str, Any] | None:
     }
 
 
+def _practice_agreements(line: CallOffItem) -> list[dict[str, Any]]:
+    return [
+        {
+            "ods_code": agreed.practice.ods_code,
+            "agreed_by": agreed.agreed_by,
+            "agreed_at": agreed.agreed_at,
+            "reason": agreed.reason,
+        }
+        for agreed in line.practice_agreements
+    ]
+
+
 def detail(session: Session, order: CallOffOrder) -> dict[str, Any]:
     sources = Sources()
     shown = [migration(session, order, found, sources) for found in order.migrations]
@@ -219,7 +231,8 @@ def detail(session: Session, order: CallOffOrder) -> dict[str, Any]:
     items = []
     for item in order.items:
         # The terms the line was ordered at, not the catalogue's current price; paid by whom
-        # the order says (the commissioner's agreement to fund additional IT counts).
+        # the order says (the commissioner's and every practice's agreement to fund additional
+        # IT count; the cost estimate splits a line per practice).
         funding = orders.funding_of(item)
         items.append(
             {
@@ -237,6 +250,7 @@ def detail(session: Session, order: CallOffOrder) -> dict[str, Any]:
                 "infrastructure_class": _value(item.catalogue_item.infrastructure_class),
                 "funding_agreement_possible": orders.agreement_possible(item),
                 "funding_agreement": _agreement(item),
+                "practice_funding_agreements": _practice_agreements(item),
                 "quantities": [
                     {"ods_code": ods.get(q.organisation_id, "?"), "quantity": q.quantity}
                     for q in item.quantities

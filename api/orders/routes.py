@@ -188,26 +188,29 @@ add_transition(
 # not additional IT the practice pays for.
 @blp.route("/orders/<string:call_off_id>/items/<int:line_id>/funding-agreement")
 class FundingAgreement(MethodView):
-    @requires(Role.COMMISSIONER)
+    @requires(Role.COMMISSIONER, Role.PRACTICE)
     @blp.doc(operationId="agreeOrderLineFunding", **WRITE_DOC)
     @blp.arguments(FundingAgreementInputSchema)
     @blp.response(200, OrderSchema)
     def put(self, body: dict[str, Any], call_off_id: str, line_id: int) -> ViewResult:
-        """The ordering commissioner agrees to fund a line of additional IT (the GP practice
-        IT infrastructure specification's class: the practice pays it otherwise), with its
-        reason in words. The line is then paid by the commissioner, in the order, its cost
-        estimate and exports; audited with who agreed. A draft only; If-Match is the order's
-        ETag. Given again, the reason is replaced."""
+        """The caller's side agrees that the commissioner funds a line of additional IT (the
+        GP practice IT infrastructure specification's class: the practice pays it otherwise),
+        with its reason in words: the ordering commissioner for the line, a practice the order
+        is for on its own behalf. Once both the commissioner and a practice have agreed, the
+        line is paid by the commissioner for that practice, in the order, its cost estimate
+        and exports; each agreement is audited with who agreed. A draft only; If-Match is the
+        order's ETag. Given again, the reason is replaced."""
         order = _for_change(call_off_id)
         orders.agree_funding(writing_session(), principal(), order, line_id, body["reason"])
         return write_response(order, 200, _detail)
 
-    @requires(Role.COMMISSIONER)
+    @requires(Role.COMMISSIONER, Role.PRACTICE)
     @blp.doc(operationId="withdrawOrderLineFunding", **WRITE_DOC)
     @blp.response(200, OrderSchema)
     def delete(self, call_off_id: str, line_id: int) -> ViewResult:
-        """The commissioner withdraws its agreement: the practice pays the line again
-        (audited; a draft only; If-Match is the order's ETag)."""
+        """The caller's side (the commissioner, or the practice for itself) withdraws its
+        agreement: the practice pays the line again (audited; a draft only; If-Match is the
+        order's ETag)."""
         order = _for_change(call_off_id)
         orders.withdraw_agreement(writing_session(), principal(), order, line_id)
         return write_response(order, 200, _detail)

@@ -248,11 +248,18 @@ class FundingAgreementSchema(Schema):
     reason = fields.String(required=True, metadata={"description": "Why, in their words."})
 
 
+class PracticeFundingAgreementSchema(FundingAgreementSchema):
+    ods_code = fields.String(required=True, metadata={"description": "The practice that agreed."})
+
+
 class FundingAgreementInputSchema(Schema):
     reason = fields.String(
         required=True,
         validate=validate.Length(min=1, max=REASON_MAX),
-        metadata={"description": "Why the commissioner agrees to fund the line, in words."},
+        metadata={
+            "description": "Why the caller's side (the commissioner, or the practice) agrees "
+            "that the commissioner funds the line, in words."
+        },
     )
 
 
@@ -298,7 +305,8 @@ class OrderItemSchema(Schema):
         required=True,
         metadata={
             "description": "True where the practice pays only because the item is additional "
-            "IT: the ordering commissioner may agree to fund it (PUT .../funding-agreement)."
+            "IT: the ordering commissioner and the practice may agree that the commissioner "
+            "funds it (PUT .../funding-agreement, each side for itself)."
         },
     )
     funding_agreement = fields.Nested(
@@ -306,6 +314,16 @@ class OrderItemSchema(Schema):
         required=True,
         allow_none=True,
         metadata={"description": "The commissioner's agreement to fund the line; null: none."},
+    )
+    practice_funding_agreements = fields.List(
+        fields.Nested(PracticeFundingAgreementSchema),
+        required=True,
+        metadata={
+            "description": "The practices that agreed that the commissioner funds the line. "
+            "For a practice the commissioner pays the line only when it and the commissioner "
+            "have both agreed; `funding` says the commissioner only when every practice the "
+            "line is for has (the cost estimate splits it per practice)."
+        },
     )
     quantities = fields.List(fields.Nested(OrderQuantitySchema), required=True)
 

@@ -32,6 +32,7 @@ from service.search import state as search_state
 
 from .schemas import (
     CandidatesAddSchema,
+    CloseScoringSchema,
     CriterionCreateSchema,
     CriterionUpdateSchema,
     EvaluatorNameSchema,
@@ -321,12 +322,12 @@ def get_result(selection_id: int) -> dict[str, Any]:
 
 @blp.route(f"{ONE}/lock", methods=["POST"])
 @requires(*ROLES)
-@blp.doc(operationId="lockSelection", **WRITE_DOC)
+@blp.doc(operationId="lockSelection", deprecated=True, **WRITE_DOC)
 @blp.response(200, SelectionResultSchema)
 def lock_selection(selection_id: int) -> ViewResult:
-    """Freeze the result: the scored listing versions and prices go into a snapshot and the
-    selection becomes read-only. Only a complete result can be locked (409 lists what is
-    missing)."""
+    """Refused (403) for everyone: nobody locks a selection by hand. It locks, with a snapshot
+    of the scored listing versions and prices, when the commissioner and the practice have
+    both signed the result off (`POST .../sign-off`), a direct award too."""
     session = writing_session()
     chosen = _for_change(selection_id)
     result = selections.lock_selection(session, principal(), chosen)
@@ -437,12 +438,16 @@ def enter_evaluator_scores(
 @blp.route(f"{ONE}/close-scoring", methods=["POST"])
 @requires(*ROLES)
 @blp.doc(operationId="closeSelectionScoring", **WRITE_DOC)
+@blp.arguments(CloseScoringSchema)
 @blp.response(200, SelectionSchema)
-def close_scoring(selection_id: int) -> ViewResult:
-    """End scoring apart: every evaluator's scores become visible, and moderation begins."""
+def close_scoring(body: dict[str, Any], selection_id: int) -> ViewResult:
+    """End scoring apart: every evaluator's scores become visible, and moderation begins.
+    The selection's owner closes it (403 for one of its evaluators, and for the practice);
+    while an evaluator has entered no scores, only with a `reason` (422 without), which is
+    recorded on the selection and audited."""
     session = writing_session()
     chosen = _for_change(selection_id)
-    selections.close_scoring(session, principal(), chosen)
+    selections.close_scoring(session, principal(), chosen, body.get("reason"))
     return write_response(chosen)
 
 

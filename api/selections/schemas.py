@@ -20,7 +20,7 @@ from catalogue.models import (
 )
 from catalogue.selections.scoring import MAX_CANDIDATES, MAX_SCORE, MIN_SCORE
 from catalogue.selections.signoff import signatures
-from service.fields import BoundedList, CapabilityCode, Id, Money
+from service.fields import BoundedList, CapabilityCode, Id, Integer, Money
 from service.pagination import PageArgsSchema
 
 NAME = validate.Length(min=1, max=200)
@@ -34,10 +34,10 @@ def _not_blank_reason(text: str) -> None:
 
 
 class NonPriceWeightsSchema(Schema):
-    features = fields.Integer(required=True, strict=True, validate=PERCENT)
-    implementation = fields.Integer(required=True, strict=True, validate=PERCENT)
-    interoperability = fields.Integer(required=True, strict=True, validate=PERCENT)
-    service_levels = fields.Integer(required=True, strict=True, validate=PERCENT)
+    features = Integer(required=True, strict=True, validate=PERCENT)
+    implementation = Integer(required=True, strict=True, validate=PERCENT)
+    interoperability = Integer(required=True, strict=True, validate=PERCENT)
+    service_levels = Integer(required=True, strict=True, validate=PERCENT)
 
 
 PRICE_WEIGHT_DOC = {
@@ -65,8 +65,8 @@ class SelectionCreateSchema(Schema):
     framework = fields.String(
         required=True, validate=validate.Length(min=1, max=64), metadata={"example": "gpsoc-r"}
     )
-    term_months = fields.Integer(validate=TERM, metadata={"description": "Default 36."})
-    price_weight = fields.Integer(load_default=50, validate=PERCENT, metadata=PRICE_WEIGHT_DOC)
+    term_months = Integer(validate=TERM, metadata={"description": "Default 36."})
+    price_weight = Integer(load_default=50, validate=PERCENT, metadata=PRICE_WEIGHT_DOC)
     non_price_weights = fields.Nested(NonPriceWeightsSchema, metadata=GROUPS_DOC)
     moderation = fields.Enum(
         Moderation, by_value=True, load_default=Moderation.COMMISSIONER, metadata=MODERATION_DOC
@@ -75,8 +75,8 @@ class SelectionCreateSchema(Schema):
 
 class SelectionUpdateSchema(Schema):
     name = fields.String(validate=NAME)
-    term_months = fields.Integer(validate=TERM)
-    price_weight = fields.Integer(validate=PERCENT, metadata=PRICE_WEIGHT_DOC)
+    term_months = Integer(validate=TERM)
+    price_weight = Integer(validate=PERCENT, metadata=PRICE_WEIGHT_DOC)
     non_price_weights = fields.Nested(NonPriceWeightsSchema, metadata=GROUPS_DOC)
     moderation = fields.Enum(Moderation, by_value=True, metadata=MODERATION_DOC)
 
@@ -89,11 +89,11 @@ class SearchFiltersSchema(Schema):
         metadata={"description": "Free text, as /search's q (runs the search engine)."},
     )
     price_max = Money(metadata={"description": "As /search's price_max."})
-    lot = fields.Integer(validate=validate.Range(min=1, max=1000))
+    lot = Integer(validate=validate.Range(min=1, max=1000))
     kind = fields.Enum(ItemKind, by_value=True)
     supplier = Id()
     capability = fields.List(CapabilityCode(), validate=validate.Length(max=50))
-    maturity_level = fields.Integer(
+    maturity_level = Integer(
         validate=validate.Range(min=0, max=100), metadata={"description": "The minimum level."}
     )
     hosting = fields.Enum(Hosting, by_value=True)
@@ -179,11 +179,22 @@ def _not_blank(text: str) -> None:
         raise ValidationError("Every score needs a justification.")
 
 
+class CloseScoringSchema(Schema):
+    reason = fields.String(
+        validate=validate.Length(max=2000),
+        metadata={
+            "description": "Why scoring closes while an evaluator has entered no scores: "
+            "required then (422 otherwise), recorded on the selection and audited."
+        },
+    )
+
+
 class ScoreEntrySchema(Schema):
     item_id = Id(required=True)
     criterion_id = Id(required=True)
-    # strict: 4.9 is refused, never truncated to 4.
-    score = fields.Integer(
+    # strict: 4.9 is refused, never truncated to 4; 4.0 is the whole number 4 (JSON Schema's
+    # integer, as the document says).
+    score = Integer(
         required=True,
         strict=True,
         validate=validate.Range(min=MIN_SCORE, max=MAX_SCORE, error=WHOLE_SCORE),
@@ -314,6 +325,10 @@ class SelectionSchema(Schema):
     evaluators = fields.List(fields.Nested(SelectionEvaluatorSchema), required=True)
     scoring_closed_at = fields.DateTime(allow_none=True)
     scoring_closed_by = fields.String(allow_none=True)
+    scoring_closed_reason = fields.String(
+        allow_none=True,
+        metadata={"description": "Why scoring closed while an evaluator's sheet was empty."},
+    )
     signatures = fields.Nested(SignaturesSchema, required=True)
 
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:

@@ -80,6 +80,7 @@ PRICE_COLUMNS = (
     _raw(Price.unit),
     _raw(Price.period),
     _raw(Price.tier_calculation),
+    _raw(Price.charge_type),
     _raw(Price.funding),
     Price.effective_from,
     Price.effective_to,

@@ -24,6 +24,7 @@ from catalogue.infrastructure import class_of
 from catalogue.listings.roadmaps import roadmap_specs
 from catalogue.models import (
     CatalogueItem,
+    ChargeType,
     FrameworkStatus,
     Funding,
     Hosting,
@@ -75,6 +76,7 @@ PRICE_FIELDS = (
     "unit",
     "period",
     "tier_calculation",
+    "charge_type",
     "funding",
     "effective_from",
     "effective_to",
@@ -246,6 +248,9 @@ def validate_price(
         data.get("tier_calculation") or TierCalculation.VOLUME,
         required=True,
     )
+    spec["charge_type"] = enum_value(
+        errors, key("charge_type"), ChargeType, data.get("charge_type"), required=True
+    )
     spec["funding"] = _payer(errors, key("funding"), data.get("funding"))
     spec["effective_from"], spec["effective_to"] = _effective_dates(errors, data, key)
     spec["tiers"] = _tier_specs(errors, data, key)
@@ -351,6 +356,7 @@ def apply_price(price: Price, spec: Mapping[str, Any]) -> None:
     price.unit = PriceUnit(spec["unit"])
     price.period = PricePeriod(spec["period"])
     price.tier_calculation = TierCalculation(spec["tier_calculation"])
+    price.charge_type = ChargeType(spec["charge_type"])
     price.funding = Funding(spec["funding"]) if spec["funding"] else None
     price.effective_from = date.fromisoformat(spec["effective_from"])
     price.effective_to = date.fromisoformat(spec["effective_to"]) if spec["effective_to"] else None

@@ -6,6 +6,7 @@ from .base import Base, Money, UTCDateTime, table_of, utcnow
 from .capability import Capability, MaturityLevel, maturity_level_capability
 from .enums import (
     COMMISSIONER_TYPES,
+    ChargeType,
     FrameworkStatus,
     Funding,
     Hosting,
@@ -32,6 +33,7 @@ from .order import (
     CallOffRecipient,
     CallOffUpgrade,
     OrderStatus,
+    PracticeFundingAgreement,
 )
 from .organisation import Organisation
 from .outbox import SearchOutbox
@@ -59,6 +61,7 @@ from .user import UserAccount
 __all__ = [
     "ApiToken",
     "AuditTrailOption",
+    "ChargeType",
     "AuditChainHead",
     "AuditEvent",
     "AuthFailureWindow",
@@ -93,6 +96,7 @@ __all__ = [
     "OrganisationKind",
     "PracticeEstate",
     "Price",
+    "PracticeFundingAgreement",
     "PricePeriod",
     "PriceTier",
     "PriceUnit",

@@ -19,6 +19,22 @@ class Funding(StrEnum):
     PRACTICE = "practice"
 
 
+class ChargeType(StrEnum):
+    """What a price charges for, as the supplier states it and the authority's review checks
+    it: with the lot and the item's infrastructure class it decides who pays
+    (catalogue.funding), never the words of the price's name."""
+
+    LICENCE = "licence"
+    SOFTWARE_MAINTENANCE = "software_maintenance"
+    SUPPORT_SERVICE = "support_service"
+    DEPLOYMENT_AND_MIGRATION = "deployment_and_migration"
+    DATA_EXTRACT = "data_extract"
+    TRAINING = "training"
+    HARDWARE = "hardware"
+    HARDWARE_MAINTENANCE = "hardware_maintenance"
+    OTHER = "other"
+
+
 class InfrastructureClass(StrEnum):
     """The GP practice IT infrastructure specification's two classes of a practice's IT:
     core (the commissioner must fund it) and additional (the commissioner funds it only where

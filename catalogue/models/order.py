@@ -270,6 +270,31 @@ class CallOffItem(Base):
         order_by="CallOffQuantity.organisation_id",
         cascade="all, delete-orphan",
     )
+    # The practices' side of the agreement to fund additional IT, one row per practice.
+    practice_agreements: Mapped[list[PracticeFundingAgreement]] = relationship(
+        back_populates="line",
+        order_by="PracticeFundingAgreement.practice_id",
+        cascade="all, delete-orphan",
+    )
+
+
+class PracticeFundingAgreement(Base):
+    """A practice's agreement that the commissioner funds a line of additional IT for it
+    (catalogue.orders.agreements): the line moves to the commissioner, for this practice, only
+    when the commissioner has agreed too."""
+
+    __tablename__ = "practice_funding_agreement"
+    __table_args__ = (UniqueConstraint("line_id", "practice_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("call_off_item.id", ondelete="CASCADE"))
+    practice_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="RESTRICT"))
+    agreed_by: Mapped[str] = mapped_column(String(200))
+    agreed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text)
+
+    line: Mapped[CallOffItem] = relationship(back_populates="practice_agreements")
+    practice: Mapped[Organisation] = relationship()
 
 
 class CallOffQuantity(Base):

@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Money, str_enum
-from .enums import Funding, PricePeriod, PriceUnit, TierCalculation
+from .enums import ChargeType, Funding, PricePeriod, PriceUnit, TierCalculation
 
 if TYPE_CHECKING:
     from .item import CatalogueItem
@@ -37,6 +37,9 @@ class Price(Base):
     tier_calculation: Mapped[TierCalculation] = mapped_column(
         str_enum(TierCalculation, "tier_calculation"), default=TierCalculation.VOLUME
     )
+    # What the price charges for, as the supplier states it: with the lot and the item's
+    # infrastructure class it decides who pays (catalogue.funding).
+    charge_type: Mapped[ChargeType] = mapped_column(str_enum(ChargeType, "charge_type"))
     # Where the price states its own funding; otherwise the lot's default applies.
     funding: Mapped[Funding | None] = mapped_column(str_enum(Funding, "price_funding"))
     effective_from: Mapped[date]

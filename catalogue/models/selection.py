@@ -136,6 +136,8 @@ class Selection(Base):
     # Evaluators score apart until the commissioner closes scoring; then scores are moderated.
     scoring_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     scoring_closed_by: Mapped[str | None] = mapped_column(String(64))
+    # Why scoring closed while an evaluator's sheet was empty (the owner's words), else None.
+    scoring_closed_reason: Mapped[str | None] = mapped_column(Text)
     # Sign-off: the selection locks when both the commissioner and the practice have signed.
     commissioner_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     commissioner_signed_by: Mapped[str | None] = mapped_column(String(200))

@@ -19,7 +19,7 @@ from catalogue.orders.notices import acknowledge, extend_notice, get_notice, lis
 from catalogue.orders.ordering import Placed, amend_order, create_order, update_order
 from catalogue.orders.reading import get_order, list_orders, revisions_of
 from catalogue.orders.rules import level_warnings
-from catalogue.orders.terms import agreement_possible, funding_of
+from catalogue.orders.terms import agreement_possible, funding_of, practice_agreed
 from catalogue.orders.transitions import transition
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "estimate_order",
     "extend_notice",
     "funding_of",
+    "practice_agreed",
     "get_notice",
     "get_order",
     "go_live_agreed",

@@ -395,12 +395,17 @@ def _migration_rows(session: Session, order: CallOffOrder) -> dict[int, _Migrati
 
 def _ordered_lines(order: CallOffOrder) -> list[_OrderedLine]:
     """Each line at the terms it was ordered at, not the catalogue's current price, paid by
-    whom the order says (the commissioner where it agreed to fund additional IT)."""
+    whom the order says (for additional IT, per practice: see `_Costing.decisions`)."""
     ordered = []
     for item in order.items:
         terms = terms_of(item)
         ordered.append((item.id, item.catalogue_item, terms, funding_of(item)))
     return ordered
+
+
+def _agreed_lines(order: CallOffOrder) -> dict[int, CallOffItem]:
+    """The lines whose payer may differ by practice (additional IT some practice agreed)."""
+    return {line.id: line for line in order.items if line.practice_agreements}
 
 
 class _Costing:
@@ -421,6 +426,7 @@ class _Costing:
         self.quantities = _ordered_quantities(session, order)
         self.migrations = _migration_rows(session, order)
         self.ordered = _ordered_lines(order)
+        self.agreed = _agreed_lines(order)
         self.systems = _systems(session, {row[4] for row in practices})
         self.totals = Summary.empty(spans)
         self.baseline_totals = Summary.empty(spans)
@@ -446,6 +452,14 @@ class _Costing:
             )
         return self._plans[key]
 
+    def decisions(self, practice_id: int) -> tuple[FundingDecision, ...]:
+        """Who pays each line for this practice: as the line says, but for additional IT the
+        commissioner and this practice both agreed the commissioner funds."""
+        return tuple(
+            funding_of(self.agreed[line_id], practice_id) if line_id in self.agreed else decision
+            for line_id, _item, _terms, decision in self.ordered
+        )
+
     def recipient(
         self,
         practice_id: int,
@@ -467,16 +481,18 @@ class _Costing:
             for _k, _i, price, fixed, _s, _d in planned
             if fixed is None
         ) or (current is not None and any(p.unit is PriceUnit.PATIENT for p in current.prices))
+        decisions = self.decisions(practice_id)
         alike = (
             migration.plan_key if migration else None,
             current_id,
             running,
             quantities,
             list_size if by_patients else None,
+            tuple(decision.funding for decision in decisions),
         )
         if alike not in self._costed:
             self._costed[alike] = self._cost(
-                window, planned, quantities, list_size or 0, current, running
+                window, planned, quantities, list_size or 0, current, running, decisions
             )
         lines, summary, baseline_lines, baseline = self._costed[alike]
         self.totals.merge(summary)
@@ -500,6 +516,7 @@ class _Costing:
         list_size: int,
         current: CatalogueItem | None,
         running_level: int | None,
+        decisions: tuple[FundingDecision, ...],
     ) -> _Costed:
         """One practice's lines (what is ordered for it, then the migration's) and baseline."""
         calculator = self.calculator
@@ -508,7 +525,9 @@ class _Costing:
         within = window[0] <= min(window[1], calculator.term_end)
         lines = [
             calculator.line(LineKind.ITEM, item, price, quantity, window, decision)
-            for (_id, item, price, decision), quantity in zip(self.ordered, quantities, strict=True)
+            for (_id, item, price, _line), quantity, decision in zip(
+                self.ordered, quantities, decisions, strict=True
+            )
             if quantity is not None and quantity > 0 and within
         ]
         for kind, item, price, fixed, span, decision in planned:

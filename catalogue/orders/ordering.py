@@ -23,6 +23,7 @@ from catalogue.models import (
     CallOffUpgrade,
     Framework,
     OrderStatus,
+    PracticeFundingAgreement,
     Supplier,
     utcnow,
 )
@@ -324,7 +325,7 @@ def _next_revision(session: Session, order: CallOffOrder) -> int:
 
 def _copied_item(item: CallOffItem) -> CallOffItem:
     """A line of the amendment: it keeps the terms the live revision was ordered at, and the
-    commissioner's agreement to fund it, if any."""
+    commissioner's and the practices' agreements to fund it, if any."""
     line = CallOffItem(
         catalogue_item=item.catalogue_item,
         price_id=item.price_id,
@@ -337,4 +338,10 @@ def _copied_item(item: CallOffItem) -> CallOffItem:
     line.funding_agreed_by = item.funding_agreed_by
     line.funding_agreed_at = item.funding_agreed_at
     line.funding_agreement_reason = item.funding_agreement_reason
+    line.practice_agreements = [
+        PracticeFundingAgreement(
+            practice_id=a.practice_id, agreed_by=a.agreed_by, agreed_at=a.agreed_at, reason=a.reason
+        )
+        for a in item.practice_agreements
+    ]
     return line

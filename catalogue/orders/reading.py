@@ -76,6 +76,7 @@ def _loading_options(lines: bool = True) -> tuple[ExecutableOption, ...]:
                 joinedload(CatalogueItem.supplier),
             ),
             selectinload(CallOffItem.quantities),
+            selectinload(CallOffItem.practice_agreements),
         ),
     )
 

@@ -247,6 +247,7 @@ def _insert_prices(
                     "unit": price["unit"],
                     "period": price["period"],
                     "tier_calculation": price["tier_calculation"],
+                    "charge_type": price["charge_type"],
                     "funding": price["funding"],
                     "effective_from": price["effective_from"],
                     "effective_to": None,

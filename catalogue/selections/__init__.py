@@ -43,6 +43,7 @@ from .criteria import (
 from .evaluation import (
     SPREAD_THRESHOLD,
     close_scoring,
+    empty_sheets,
     enter_evaluations,
     evaluations_by_cell,
     get_sheet,
@@ -83,6 +84,7 @@ __all__ = [
     "evaluation",
     "people_to_name",
     "remove_evaluator",
+    "empty_sheets",
     "sheet_of",
     "spread",
     "name_evaluator",

@@ -173,6 +173,24 @@ def ensure_writable(viewer: Principal, selection: Selection) -> None:
         raise Conflict(SIGNED_MESSAGE)
 
 
+def is_evaluator(viewer: Principal, evaluator: SelectionEvaluator) -> bool:
+    """The viewer is this evaluator (the same account on the web pages, or the same token)."""
+    if viewer.user_id is not None:
+        return viewer.user_id == evaluator.user_id
+    return viewer.token_id is not None and viewer.token_id == evaluator.token_id
+
+
+def ensure_not_evaluator(actor: Principal, selection: Selection, what: str) -> None:
+    """Evaluators score and nothing else: closing scoring, moderating and signing off belong
+    to the selection's owner (the commissioner) and the practice's lead, who are not among its
+    evaluators."""
+    if any(is_evaluator(actor, evaluator) for evaluator in selection.evaluators):
+        raise Forbidden(
+            f"Evaluators score and nothing else: {what} belongs to the selection's owner (the "
+            "commissioner) and the practice's lead, not to one of its evaluators."
+        )
+
+
 def touch(selection: Selection) -> None:
     """Mark the selection changed, so its version (the ETag) moves with any child change."""
     selection.updated_at = utcnow()
@@ -182,6 +200,7 @@ def ensure_may_moderate(actor: Principal, selection: Selection) -> None:
     """The agreed scores: the commissioner's (with the practice when moderation is joint);
     once evaluators are named, only after scoring has closed."""
     ensure_open_to(actor, selection)
+    ensure_not_evaluator(actor, selection, "agreeing the scores")
     joint = selection.moderation is Moderation.JOINT
     if actor.role is Role.PRACTICE and not joint:
         raise Forbidden("The commissioner moderates this selection.")

@@ -34,12 +34,15 @@ from catalogue.models import (
 from catalogue.principal import Principal, Role
 from catalogue.selections.access import (
     SIGNED_MESSAGE,
+    ensure_not_evaluator,
     ensure_open_to,
     ensure_writable,
+    is_evaluator,
     record_change,
     touch,
 )
 from catalogue.selections.scores import ScoreEntry, check_entries
+from catalogue.validation import REASON_MAX
 
 # Evaluators' scores for one cell that differ by this much or more (say 2 and 4) are flagged:
 # the evaluators read the requirement differently and should discuss it before agreeing.
@@ -206,9 +209,7 @@ def get_sheet(viewer: Principal, selection: Selection, evaluator_id: int) -> Sel
 
 
 def _is_evaluator(viewer: Principal, evaluator: SelectionEvaluator) -> bool:
-    if viewer.user_id is not None:
-        return viewer.user_id == evaluator.user_id
-    return viewer.token_id is not None and viewer.token_id == evaluator.token_id
+    return is_evaluator(viewer, evaluator)
 
 
 def sheet_of(viewer: Principal, selection: Selection) -> SelectionEvaluator | None:
@@ -269,14 +270,41 @@ def _evaluation_summary(row: SelectionEvaluation) -> dict[str, Any]:
     }
 
 
-def close_scoring(session: Session, actor: Principal, selection: Selection) -> Selection:
-    """End scoring apart: the evaluators' scores become visible and moderation starts."""
+def empty_sheets(selection: Selection) -> list[str]:
+    """The evaluators who have entered nothing yet."""
+    return [evaluator.name for evaluator in selection.evaluators if not evaluator.evaluations]
+
+
+def close_scoring(
+    session: Session, actor: Principal, selection: Selection, reason: str | None = None
+) -> Selection:
+    """End scoring apart: the evaluators' scores become visible and moderation starts. The
+    selection's owner closes it (not one of its evaluators); while an evaluator's sheet is
+    empty, only with a reason in words, recorded on the selection and audited."""
     ensure_writable(actor, selection)
+    ensure_not_evaluator(actor, selection, "closing scoring")
     _ensure_scoring_open(selection)
     if not selection.evaluators:
         raise Conflict("Name the evaluators first: there is no scoring to close.")
+    empty = empty_sheets(selection)
+    reason = (reason or "").strip() or None
+    if empty and reason is None:
+        raise InvalidInput(
+            f"{_names(empty)} {'has' if len(empty) == 1 else 'have'} entered no scores yet.",
+            {
+                "reason": [
+                    "Wait for every evaluator to score, or say why scoring closes without "
+                    f"{_names(empty)}."
+                ]
+            },
+        )
+    if reason is not None and len(reason) > REASON_MAX:
+        raise InvalidInput(
+            "The reason is too long.", {"reason": [f"At most {REASON_MAX} characters."]}
+        )
     selection.scoring_closed_at = utcnow()
     selection.scoring_closed_by = actor.label
+    selection.scoring_closed_reason = reason
     touch(selection)
     session.flush()
     scored = {e.name: len(e.evaluations) for e in selection.evaluators}
@@ -286,9 +314,13 @@ def close_scoring(session: Session, actor: Principal, selection: Selection) -> S
         "scoring_closed",
         selection,
         before={"scoring": "open"},
-        after={"scoring": "closed", "scores_by_evaluator": scored},
+        after={"scoring": "closed", "scores_by_evaluator": scored, "reason": reason},
     )
     return selection
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 @dataclass(frozen=True)

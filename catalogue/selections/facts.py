@@ -124,6 +124,7 @@ def _price_terms(
             Price.unit,
             Price.period,
             Price.tier_calculation,
+            Price.charge_type,
             Price.funding,
             Price.effective_from,
             Price.effective_to,
@@ -132,7 +133,7 @@ def _price_terms(
         .order_by(Price.id)
     ).all()
     terms: dict[int, list[PriceTerms]] = defaultdict(list)
-    for item_id, price_id, name, unit, period, calculation, funding, start, end in prices:
+    for item_id, price_id, name, unit, period, calculation, charge, funding, start, end in prices:
         row = by_id[item_id]
         level, kind, parent_level = row[3], row[4], row[5]
         lot_number, lot_default, funding_types, category = row[7], row[8], row[9], row[10]
@@ -145,7 +146,7 @@ def _price_terms(
             maturity_level=parent_level
             if kind is not ItemKind.SYSTEM and parent_level is not None
             else level,
-            price_name=name,
+            charge_type=charge,
             price_funding=funding,
             costs_nothing=all(tier.amount == 0 for tier in price_tiers),
             framework_funding_types=funding_types,

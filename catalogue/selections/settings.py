@@ -14,8 +14,12 @@ from sqlalchemy.orm import Session
 from catalogue import audit
 from catalogue.errors import Forbidden
 from catalogue.models import (
+    CatalogueItem,
     CriterionGroup,
     Framework,
+    FrameworkStatus,
+    ItemStatus,
+    Lot,
     Moderation,
     Organisation,
     OrganisationKind,
@@ -92,6 +96,25 @@ def _term_errors(term_months: int, framework: Framework | None) -> list[str]:
     return []
 
 
+def _framework_errors(session: Session, framework: Framework) -> list[str]:
+    """A selection chooses among a framework's published items, to call one off: an expired
+    framework, or one with nothing published, has nothing to choose."""
+    if framework.status is FrameworkStatus.EXPIRED:
+        return [
+            f"{framework.name} has expired: nothing can be called off it any more. Choose a "
+            "framework that is open or live."
+        ]
+    published = session.scalar(
+        select(CatalogueItem.id)
+        .join(Lot, Lot.id == CatalogueItem.lot_id)
+        .where(Lot.framework_id == framework.id, CatalogueItem.status == ItemStatus.PUBLISHED)
+        .limit(1)
+    )
+    if published is None:
+        return [f"{framework.name} has no published items to choose among."]
+    return []
+
+
 def create_selection(
     session: Session,
     actor: Principal,
@@ -119,6 +142,8 @@ def create_selection(
     found_framework = session.scalars(select(Framework).where(Framework.slug == framework)).first()
     if found_framework is None:
         errors.add("framework", f"No framework {framework!r}.")
+    else:
+        errors.extend("framework", _framework_errors(session, found_framework))
     if term_months is None:
         term_months = min(
             DEFAULT_TERM_MONTHS,

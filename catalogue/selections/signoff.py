@@ -1,6 +1,8 @@
-"""Signing the result off: the commissioner and the practice each sign (an explicit, audited
-act); once one has signed the result no longer changes, and when both have, the selection locks
-with its snapshot. A signature can be withdrawn until the selection locks."""
+"""Signing the result off: the commissioner (the selection's owner) and the practice's lead each
+sign (an explicit, audited act; an evaluator signs for no one); once one has signed the result
+no longer changes, and when both have, the selection locks with its snapshot. Only the two
+signatures lock a selection, a direct award (one candidate) too: nobody locks one by hand. A
+signature can be withdrawn until the selection locks."""
 
 from __future__ import annotations
 
@@ -11,17 +13,27 @@ from sqlalchemy.orm import Session
 from catalogue.errors import Conflict, Forbidden
 from catalogue.models import Selection, utcnow
 from catalogue.principal import Principal
-from catalogue.selections.access import ensure_open_to, record_change, touch
+from catalogue.selections.access import (
+    ensure_not_evaluator,
+    ensure_open_to,
+    record_change,
+    touch,
+)
 from catalogue.selections.scoring import SelectionResult
 from catalogue.selections.snapshot import complete_result, freeze
 
 
 def _side(actor: Principal, selection: Selection) -> str:
+    """The side the actor signs for: the selection's owner (the commissioner) or the practice's
+    lead; never one of the selection's evaluators, who score and nothing else."""
     if actor.is_commissioner(selection.commissioner_id):
-        return "commissioner"
-    if actor.is_practice(selection.practice_id):
-        return "practice"
-    raise Forbidden("The commissioner and the practice sign the result off, no one else.")
+        side = "commissioner"
+    elif actor.is_practice(selection.practice_id):
+        side = "practice"
+    else:
+        raise Forbidden("The commissioner and the practice sign the result off, no one else.")
+    ensure_not_evaluator(actor, selection, f"signing off as the {side}")
+    return side
 
 
 def signatures(selection: Selection) -> dict[str, dict[str, object] | None]:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalogue.errors import Conflict
+from catalogue.errors import Conflict, Forbidden
 from catalogue.models import (
     CatalogueItem,
     ItemStatus,
@@ -24,7 +24,7 @@ from catalogue.models import (
 )
 from catalogue.pricing import PriceTerms
 from catalogue.principal import Principal
-from catalogue.selections.access import ensure_writable, record_change, touch
+from catalogue.selections.access import ensure_open_to, record_change, touch
 from catalogue.selections.facts import capability_reference, load_candidate_facts
 from catalogue.selections.scoring import (
     CandidateFacts,
@@ -179,13 +179,19 @@ def _check_candidates_still_published(session: Session, selection: Selection) ->
         )
 
 
+LOCKED_BY_SIGNATURES = (
+    "Nobody locks a selection by hand: it locks when the commissioner and the practice have "
+    "both signed the result off (POST .../sign-off), a direct award too."
+)
+
+
 def lock_selection(
     session: Session, actor: Principal, selection: Selection, on: date | None = None
 ) -> SelectionResult:
-    """Freeze the result: the scored listing versions and prices go into the snapshot, and the
-    selection becomes read-only. Only a complete result can be locked."""
-    ensure_writable(actor, selection)
-    return freeze(session, actor, selection, on)
+    """Refused for everyone who may see the selection: only both signatures lock it
+    (catalogue.selections.signoff freezes it at the second)."""
+    ensure_open_to(actor, selection)
+    raise Forbidden(LOCKED_BY_SIGNATURES)
 
 
 def complete_result(

@@ -7,6 +7,7 @@ import pytest
 from catalogue.funding import decide_funding, funding_for
 from catalogue.infrastructure import class_of
 from catalogue.models import (
+    ChargeType,
     Framework,
     Funding,
     InfrastructureCategory,
@@ -24,7 +25,7 @@ def decide(**overrides):
         "lot_number": 1,
         "lot_default": Funding.CENTRAL,
         "maturity_level": 2,
-        "price_name": "Annual practice licence",
+        "charge_type": ChargeType.LICENCE,
         "price_funding": None,
         "costs_nothing": False,
     }
@@ -34,7 +35,7 @@ def decide(**overrides):
 
 def test_a_level_2_system_licence_on_lot_1_is_central():
     assert decide().funding is Funding.CENTRAL
-    assert decide(maturity_level=3, price_name="Level 3 increment").funding is Funding.CENTRAL
+    assert decide(maturity_level=3).funding is Funding.CENTRAL
     assert decide(kind=ItemKind.MODULE).funding is Funding.CENTRAL
 
 
@@ -49,9 +50,55 @@ def test_central_funding_requires_level_2():
 
 
 def test_support_training_and_deployment_are_the_commissioners_on_lot_1():
-    assert decide(price_name="System support").funding is Funding.COMMISSIONER
-    assert decide(price_name="Deployment and data migration").funding is Funding.COMMISSIONER
-    assert decide(kind=ItemKind.SERVICE, price_name="Training day").funding is Funding.COMMISSIONER
+    for charge in (
+        ChargeType.SUPPORT_SERVICE,
+        ChargeType.DEPLOYMENT_AND_MIGRATION,
+        ChargeType.TRAINING,
+        ChargeType.DATA_EXTRACT,
+        ChargeType.HARDWARE,
+        ChargeType.HARDWARE_MAINTENANCE,
+        ChargeType.OTHER,
+    ):
+        assert decide(charge_type=charge).funding is Funding.COMMISSIONER, charge
+        assert decide(kind=ItemKind.SERVICE, charge_type=charge).funding is Funding.COMMISSIONER
+
+
+def test_the_clinical_system_softwares_maintenance_is_central_on_lot_1():
+    decision = decide(charge_type=ChargeType.SOFTWARE_MAINTENANCE)
+    assert decision.funding is Funding.CENTRAL
+    assert "000_69db64e510a9e9e1.txt" in decision.reason
+    assert "CfH will pay for the maintenance charges" in decision.reason
+    # ...of a Level 2 system, on Lot 1 only, and not a service's.
+    assert decide(charge_type=ChargeType.SOFTWARE_MAINTENANCE, maturity_level=1).funding is (
+        Funding.COMMISSIONER
+    )
+    lot_2 = decide(
+        charge_type=ChargeType.SOFTWARE_MAINTENANCE, lot_number=2, lot_default=Funding.COMMISSIONER
+    )
+    assert lot_2.funding is Funding.COMMISSIONER
+    assert "001_853fdf65414417db.txt" in lot_2.reason
+    service = decide(kind=ItemKind.SERVICE, charge_type=ChargeType.SOFTWARE_MAINTENANCE)
+    assert service.funding is Funding.COMMISSIONER
+
+
+def test_the_name_of_a_price_decides_nothing():
+    """Before charge types, "support" in a name made a Lot 1 price the commissioner's and a
+    maintenance charge named otherwise was central: the charge type decides now."""
+    assert "price_name" not in decide_funding.__code__.co_varnames
+    support = decide(charge_type=ChargeType.SUPPORT_SERVICE)
+    assert support.funding is Funding.COMMISSIONER
+    assert "004_a3ce13cb4dfb885b.txt" in support.reason and "support services" in support.reason
+    assert decide(charge_type=ChargeType.TRAINING).funding is Funding.COMMISSIONER
+
+
+def test_a_licence_named_support_is_central_and_support_named_licence_is_not(db):
+    emis_web = factories.item(db, "emis-web")
+    support = factories.price(db, "emis-web", "System support")
+    licence = factories.price(db, "emis-web", "Annual practice licence")
+    support.name, licence.name = "Support licence", "Annual support"
+    support.funding = licence.funding = None
+    assert funding_for(emis_web, support).funding is Funding.COMMISSIONER
+    assert funding_for(emis_web, licence).funding is Funding.CENTRAL
 
 
 def test_lot_2_and_lot_3_are_the_commissioners():
@@ -81,9 +128,7 @@ def test_a_price_stating_central_where_the_rules_allow_it_is_central():
     decision = decide(price_funding=Funding.CENTRAL)
     assert decision.funding is Funding.CENTRAL
     assert "states" in decision.reason
-    increment = decide(
-        maturity_level=3, price_name="Level 3 increment", price_funding=Funding.CENTRAL
-    )
+    increment = decide(maturity_level=3, price_funding=Funding.CENTRAL)
     assert increment.funding is Funding.CENTRAL
 
 
@@ -100,18 +145,22 @@ def test_a_price_stating_central_where_the_rules_allow_it_is_central():
             "Lot 3 is locally funded",
             id="lot-3-product",
         ),
-        pytest.param({"price_name": "System support"}, "Support", id="system-support"),
         pytest.param(
-            {"kind": ItemKind.SERVICE, "price_name": "Trainer day"}, "Services", id="training"
+            {"charge_type": ChargeType.SUPPORT_SERVICE}, "Support services", id="system-support"
         ),
-        pytest.param({"price_name": "Training day"}, "Training", id="training-on-a-system"),
         pytest.param(
-            {"kind": ItemKind.SERVICE, "price_name": "Deployment and migration"},
-            "Services",
+            {"kind": ItemKind.SERVICE, "charge_type": ChargeType.TRAINING},
+            "Training",
+            id="training",
+        ),
+        pytest.param({"charge_type": ChargeType.TRAINING}, "Training", id="training-on-a-system"),
+        pytest.param(
+            {"kind": ItemKind.SERVICE, "charge_type": ChargeType.DEPLOYMENT_AND_MIGRATION},
+            "Deployment and migration",
             id="deployment",
         ),
         pytest.param(
-            {"kind": ItemKind.SERVICE, "maturity_level": 0, "price_name": "Single user retention"},
+            {"kind": ItemKind.SERVICE, "maturity_level": 0, "charge_type": ChargeType.LICENCE},
             "Services",
             id="service-of-no-level",
         ),
@@ -136,7 +185,9 @@ def test_a_price_stating_central_cannot_override_the_rules(overrides, why):
 def test_the_lot_2_refusal_says_why():
     decision = decide(lot_number=2, lot_default=Funding.COMMISSIONER, price_funding=Funding.CENTRAL)
     assert decision.reason == (
-        "Lot 2 is locally funded by the commissioner; the price's own 'central' does not apply."
+        'Lot 2 is locally funded by the commissioner: such products are "procured and paid for '
+        "locally by the CCG\" (seed 001_853fdf65414417db.txt); the price's own 'central' does not "
+        "apply."
     )
 
 
@@ -212,8 +263,9 @@ def test_additional_it_is_paid_by_the_practice_whatever_the_lot_or_price_states(
         assert decision.agreement_possible
         assert decision.reason == (
             "Scanning and document management: additional IT in the GP practice IT "
-            "infrastructure specification, which the practice pays unless the commissioner "
-            "agrees to fund it."
+            "infrastructure specification, which the practice pays unless the commissioner and "
+            "the practice agree that the commissioner funds it (seed 003_ad154007f6923b3d.txt: "
+            '"subject to agreement between the PCT and practice").'
         )
 
 
@@ -223,8 +275,22 @@ def test_core_it_is_funded_by_the_commissioner_with_the_specification_as_the_rea
     assert not decision.agreement_possible
     assert decision.reason == (
         "Servers: core IT in the GP practice IT infrastructure specification, which the "
-        "commissioner funds."
+        'commissioner funds, always (seed 003_ad154007f6923b3d.txt: core is what "GPs are '
+        'entitled to expect PCTs to support").'
     )
+
+
+@pytest.mark.parametrize("stated", [Funding.PRACTICE, Funding.CENTRAL, None])
+def test_core_it_is_the_commissioners_whatever_the_price_states(stated):
+    decision = decide(
+        **LOT_2_SERVICE,
+        price_funding=stated,
+        infrastructure_category=InfrastructureCategory.SWITCHES,
+    )
+    assert decision.funding is Funding.COMMISSIONER
+    assert not decision.agreement_possible
+    if stated is not None:
+        assert f"the price's own '{stated.value}' does not apply" in decision.reason
 
 
 def test_a_price_may_state_that_the_practice_pays():

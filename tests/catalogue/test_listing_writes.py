@@ -17,6 +17,7 @@ from tests.factories import supplier_principal, tiers
 
 PRICE = {
     "name": "Licence",
+    "charge_type": "licence",
     "unit": "practice",
     "period": "year",
     "effective_from": date(2015, 4, 1),

@@ -12,7 +12,15 @@ from api.orders import presenters
 from api.orders.estimate_schemas import CostEstimateSchema
 from catalogue import orders
 from catalogue.errors import InvalidInput
-from catalogue.models import Funding, OrderStatus, Price, PricePeriod, PriceTier, PriceUnit
+from catalogue.models import (
+    ChargeType,
+    Funding,
+    OrderStatus,
+    Price,
+    PricePeriod,
+    PriceTier,
+    PriceUnit,
+)
 from catalogue.orders.dates import add_months, period_end, whole_months_between
 from catalogue.orders.lifecycle import Transition
 from catalogue.principal import Principal
@@ -117,6 +125,7 @@ def test_the_business_case_splits_every_year_three_ways_to_the_exact_penny(db, c
     systmone = factories.item(db, "systmone")
     extra = Price(
         name="Practice-requested archive",
+        charge_type=ChargeType.OTHER,
         unit=PriceUnit.PATIENT,
         period=PricePeriod.YEAR,
         funding=Funding.PRACTICE,

@@ -10,7 +10,7 @@ from catalogue.errors import Conflict, Forbidden, InvalidInput, NotFound
 from catalogue.models import CatalogueItem, CriterionGroup, CriterionKind
 from catalogue.principal import Principal, Role
 from catalogue.selections import CriterionInput, ScoreEntry
-from tests.factories import commissioner_principal, item_id, organisation
+from tests.factories import commissioner_principal, item_id, lock_by_signatures, organisation
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_a_locked_selection_is_read_only_and_keeps_its_snapshot(db, owner, chose
     selections.enter_scores(db, owner, chosen, entries)
     groups = {group: 0 for group in CriterionGroup} | {CriterionGroup.IMPLEMENTATION: 100}
     selections.update_selection(db, owner, chosen, {"non_price_weights": groups})
-    locked = selections.lock_selection(db, owner, chosen)
+    locked = lock_by_signatures(db, chosen)
 
     practice = organisation(db, "A81002")
     practice.list_size = 1  # a later change the locked result must not see

@@ -447,7 +447,8 @@ def _extend_notice(world: World) -> Call:
 
 def _scanner_order(world: World, agreed: bool = False):
     """13T's draft order of Scanwise's desktop scanner for A81001: additional IT, which the
-    practice pays unless the commissioner agrees to fund it (and, if `agreed`, it has)."""
+    practice pays unless the commissioner and the practice agree that the commissioner funds
+    it (and, if `agreed`, both have)."""
     scanner = factories.item(world.db, "scanwise-desktop-scanner")
     data = {
         "framework": "gpsoc-r",
@@ -459,9 +460,11 @@ def _scanner_order(world: World, agreed: bool = False):
     }
     order = orders.create_order(world.db, _commissioner(world), data).order
     if agreed:
-        orders.agree_funding(
-            world.db, _commissioner(world), order, order.items[0].id, "Paperless plan."
+        practice = Principal(
+            Role.PRACTICE, "matrix practice", organisation_id=world.organisation("A81001").id
         )
+        for side in (_commissioner(world), practice):
+            orders.agree_funding(world.db, side, order, order.items[0].id, "Paperless plan.")
     world.db.flush()
     return order
 
@@ -580,12 +583,9 @@ def _selection_rows():
         chosen, evaluator = _with_evaluator(world)
         return _selection_call(world, chosen, f"/evaluators/{evaluator.id}")
 
-    def close_scoring(world: World) -> Call:
+    def close_scoring(world: World) -> Call:  # the evaluator has entered nothing: say why
         chosen, _ = _with_evaluator(world)
-        return _selection_call(world, chosen, "/close-scoring")
-
-    def lock(world: World) -> Call:  # one candidate: a direct award, complete at once
-        return _selection_call(world, _selection(world), "/lock")
+        return _selection_call(world, chosen, "/close-scoring", {"reason": "Agreed together."})
 
     return (
         ("POST", "", new),
@@ -599,11 +599,14 @@ def _selection_rows():
         ("DELETE", "/{selection_id}/criteria/{criterion_id}", remove_criterion),
         ("PUT", "/{selection_id}/scores", enter_scores),
         ("DELETE", "/{selection_id}/scores/{criterion_id}/{item_id}", remove_score),
-        ("POST", "/{selection_id}/lock", lock),
         ("POST", "/{selection_id}/evaluators", name_evaluator),
         ("DELETE", "/{selection_id}/evaluators/{evaluator_id}", remove_evaluator),
         ("POST", "/{selection_id}/close-scoring", close_scoring),
     )
+
+
+def _lock(world: World) -> Call:  # one candidate: a direct award, complete at once
+    return _selection_call(world, _selection(world), "/lock")
 
 
 def _evaluator_token(world: World) -> int:
@@ -689,12 +692,13 @@ MATRIX: dict[tuple[str, str], Rule] = {
         frozenset({"commissioner", "other_supplier"}), _cancel_submitted_order
     ),
     ("POST", "/orders/{call_off_id}/amendments"): Rule(COMMISSIONER, _amend_live_order),
-    # The ordering commissioner alone agrees to fund additional IT, or withdraws.
+    # The ordering commissioner and the practice each agree that the commissioner funds
+    # additional IT (each for its own side), or withdraw.
     ("PUT", "/orders/{call_off_id}/items/{line_id}/funding-agreement"): Rule(
-        COMMISSIONER, _agree_funding
+        PARTIES, _agree_funding
     ),
     ("DELETE", "/orders/{call_off_id}/items/{line_id}/funding-agreement"): Rule(
-        COMMISSIONER, _withdraw_funding
+        PARTIES, _withdraw_funding
     ),
     # Migration notices: the previous supplier (EMIS) acknowledges; the commissioner extends.
     ("POST", "/orders/{call_off_id}/migrations/{ods_code}/acknowledgement"): Rule(
@@ -712,6 +716,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
         (method, f"/selections{suffix}"): Rule(frozenset({"commissioner", "authority"}), build)
         for method, suffix, build in _selection_rows()
     },
+    # Nobody locks a selection by hand: both signatures lock it (a direct award too).
+    ("POST", "/selections/{selection_id}/lock"): Rule(frozenset(), _lock),
     # Taking part: only the evaluator enters their own sheet (no caller here is one); either
     # party signs off and withdraws its own signature.
     ("PUT", "/selections/{selection_id}/evaluators/{evaluator_id}/scores"): Rule(

@@ -204,6 +204,7 @@ def test_revisions_add_and_remove_prices_and_can_be_rejected_or_discarded(
     etag = publish(supplier, authority, path, etag)
     support = {
         "name": "Support",
+        "charge_type": "support_service",
         "unit": "practice",
         "period": "year",
         "effective_from": "2015-04-01",

@@ -22,6 +22,7 @@ from tests.factories import (
     audit_count,
     commencement,
     item_id,
+    lock_by_signatures,
     migration_go_live,
     migration_order_body,
     order_count,
@@ -81,7 +82,7 @@ def locked_selection(db, commissioner: Caller) -> int:
         term_months=36,
     )
     selections.add_candidates(db, actor, chosen, [item_id(db, "systmone")])
-    selections.lock_selection(db, actor, chosen)
+    lock_by_signatures(db, chosen)
     db.flush()
     return chosen.id
 
@@ -494,6 +495,7 @@ def _draft_system(emis) -> int:
         "prices": [
             {
                 "name": "Secret licence",
+                "charge_type": "licence",
                 "unit": "practice",
                 "period": "year",
                 "effective_from": "2015-01-01",

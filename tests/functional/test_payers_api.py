@@ -18,6 +18,7 @@ from tests.functional.actors import (  # noqa: F401 (fixtures)
     anonymous_caller,
     authority_caller,
     create_system,
+    practice_caller,
     supplier_caller,
 )
 from tests.functional.orders import ORDERS, commissioner_caller, move, place
@@ -59,7 +60,9 @@ def test_the_scanner_is_additional_it_on_its_item_page(anonymous, db):
     assert emis_web["infrastructure_class"] is None  # a clinical system, not practice IT
 
 
-def test_a_scanner_is_paid_by_the_practice_until_the_commissioner_agrees(db, commissioner):
+def test_a_scanner_is_paid_by_the_practice_until_the_commissioner_and_the_practice_agree(
+    db, commissioner, practice
+):
     order, etag = place(commissioner, scanner_order_body(db))
     path = f"{ORDERS}/{order['call_off_id']}"
     scanner, maintenance = (
@@ -71,7 +74,7 @@ def test_a_scanner_is_paid_by_the_practice_until_the_commissioner_agrees(db, com
         assert line["funding_agreement_possible"] is True
         assert line["funding_agreement"] is None
         assert "additional IT" in line["funding_reason"]
-        assert "unless the commissioner agrees" in line["funding_reason"]
+        assert "unless the commissioner and the practice agree" in line["funding_reason"]
     # 685.00 one-off and 96.00 a year for three years: all the practice's.
     estimate = commissioner.get(f"{path}/cost-estimate").get_json()
     assert payers(estimate["totals"]) == ("0.00", "0.00", "973.00", "973.00")
@@ -86,7 +89,29 @@ def test_a_scanner_is_paid_by_the_practice_until_the_commissioner_agrees(db, com
     response = commissioner.call("PUT", agreement, json={"reason": AGREED}, etag=etag)
     assert response.status_code == 200, response.get_json()
     assert response.headers["ETag"] != etag
+    # The commissioner alone is not enough: the practice has not agreed yet.
     scanner = lines_by_price(response.get_json())["Desktop scanner"]
+    assert scanner["funding"] == "practice"
+    assert "The practice has not agreed" in scanner["funding_reason"]
+    estimate = commissioner.get(f"{path}/cost-estimate").get_json()
+    assert payers(estimate["totals"]) == ("0.00", "0.00", "973.00", "973.00")
+    (commissioner_event,) = db.scalars(
+        select(AuditEvent).where(
+            AuditEvent.id > events_before, AuditEvent.object_id == order["call_off_id"]
+        )
+    ).all()
+    events_before = commissioner_event.id
+
+    # The practice agrees on its own order: now the commissioner pays the scanner.
+    etag = response.headers["ETag"]
+    response = practice.call("PUT", agreement, json={"reason": "We asked for it."}, etag=etag)
+    assert response.status_code == 200, response.get_json()
+    scanner = lines_by_price(response.get_json())["Desktop scanner"]
+    (practice_agreement,) = scanner["practice_funding_agreements"]
+    assert (practice_agreement["ods_code"], practice_agreement["reason"]) == (
+        "A81001",
+        "We asked for it.",
+    )
     assert scanner["funding"] == "commissioner"
     assert scanner["funding_agreement"]["reason"] == AGREED
     assert scanner["funding_agreement"]["agreed_by"]
@@ -106,16 +131,19 @@ def test_a_scanner_is_paid_by_the_practice_until_the_commissioner_agrees(db, com
     grand = {row["line"]: row["total"] for row in rows if row["ods_code"] == "ALL"}
     assert (grand["total commissioner"], grand["total practice"]) == ("685.00", "288.00")
 
+    assert commissioner_event.action == "order.funding_agreed"
+    assert commissioner_event.actor.startswith("commissioner:token:")
+    assert commissioner_event.after["agreement_reason"] == AGREED
+    assert commissioner_event.after["agreed_by"] == scanner["funding_agreement"]["agreed_by"]
     (event,) = db.scalars(
         select(AuditEvent).where(
             AuditEvent.id > events_before, AuditEvent.object_id == order["call_off_id"]
         )
     ).all()
-    assert event.action == "order.funding_agreed"
-    assert event.actor.startswith("commissioner:token:")
+    assert event.action == "order.funding_agreed_by_practice"
+    assert event.actor.startswith("practice:token:")
     assert (event.before["funding"], event.after["funding"]) == ("practice", "commissioner")
-    assert event.after["agreement_reason"] == AGREED
-    assert event.after["agreed_by"] == scanner["funding_agreement"]["agreed_by"]
+    assert event.after["practices_agreed"][0]["reason"] == "We asked for it."
 
     # Withdrawn, the practice pays again (audited too).
     etag = response.headers["ETag"]
@@ -179,6 +207,7 @@ def test_a_client_still_sending_local_is_told_what_it_became(authority, supplier
     system, etag = create_system(supplier)
     price = {
         "name": "Support",
+        "charge_type": "support_service",
         "unit": "practice",
         "period": "year",
         "effective_from": "2015-04-01",

@@ -4,6 +4,7 @@ fractional scores and uneven group weights; exclusions with reasons; the practic
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 from pypdf import PdfReader
@@ -55,7 +56,28 @@ def add_should(commissioner: Caller, selection: dict, etag: str, name: str = "Tr
 # ------------------------------------------------------------------------ the four defects
 
 
-@pytest.mark.parametrize("score", [4.9, 4.0, "4", True, 0, 6])
+NOBODY_SCORED = {"reason": "The evaluators met and agreed the scores together instead."}
+
+
+def test_a_score_written_as_a_whole_float_is_the_whole_number(commissioner, db):
+    """The README: integers may be written 536.0 (JSON Schema's integer); a score of 4.0 is 4."""
+    selection, etag = start(commissioner, db, "emis-web", "systmone")
+    selection, etag = add_should(commissioner, selection, etag)
+    entry = {
+        "item_id": selection["candidates"][0]["item_id"],
+        "criterion_id": selection["criteria"][0]["id"],
+        "score": 4.0,
+        "justification": "Good",
+    }
+    response = commissioner.open(
+        "PUT", f"{BASE}/{selection['id']}/scores", json={"scores": [entry]}, etag=etag
+    )
+    assert response.status_code == 200, response.get_json()
+    scores = select(SelectionScore.score).where(SelectionScore.selection_id == selection["id"])
+    assert list(db.scalars(scores)) == [4]
+
+
+@pytest.mark.parametrize("score", [4.9, "4", True, 0, 6])
 def test_a_score_is_a_whole_number_from_1_to_5_never_truncated(commissioner, db, score):
     selection, etag = start(commissioner, db, "emis-web", "systmone")
     selection, etag = add_should(commissioner, selection, etag)
@@ -378,7 +400,7 @@ def test_a_joint_moderation_lets_the_practice_agree_scores(process, commissioner
     path = process["path"]
     etag = commissioner.get(path).headers["ETag"]
     _, etag = ok(commissioner.patch(path, json={"moderation": "joint"}, etag=etag))
-    _, etag = ok(commissioner.post(f"{path}/close-scoring", etag=etag))
+    _, etag = ok(commissioner.post(f"{path}/close-scoring", json=NOBODY_SCORED, etag=etag))
     agreed = entries(process, [3, 3, 3], "Agreed together")
     ok(practice.open("PUT", f"{path}/scores", json={"scores": agreed}, etag=etag))
 
@@ -386,7 +408,7 @@ def test_a_joint_moderation_lets_the_practice_agree_scores(process, commissioner
 def test_a_signature_can_be_withdrawn_before_the_lock(process, commissioner):
     path = process["path"]
     etag = commissioner.get(path).headers["ETag"]
-    _, etag = ok(commissioner.post(f"{path}/close-scoring", etag=etag))
+    _, etag = ok(commissioner.post(f"{path}/close-scoring", json=NOBODY_SCORED, etag=etag))
     agreed = entries(process, [3, 4, 5], "Agreed")
     _, etag = ok(commissioner.open("PUT", f"{path}/scores", json={"scores": agreed}, etag=etag))
     signed, etag = ok(commissioner.post(f"{path}/sign-off", etag=etag))
@@ -475,3 +497,111 @@ def test_removing_a_candidate_takes_its_scores_off_every_sheet(process, commissi
     ok(commissioner.delete(f"{process['path']}/candidates/{gone}", etag=etag))
     left = callers["gp"].get(sheet).get_json()["scores"]
     assert sorted(s["item_id"] for s in left) == sorted(i for i in process["items"] if i != gone)
+
+
+# ----------------------------------------------- evaluators score and nothing else (issue 20)
+
+
+def test_an_evaluator_of_the_commissioner_closes_moderates_and_signs_nothing(
+    process, commissioner, practice, db
+):
+    """The CCG's IT lead is an evaluator with a commissioner token: it scores, but closing
+    scoring, agreeing the scores (even under joint moderation) and signing off as the
+    commissioner are the owner's and the practice lead's."""
+    path, lead = process["path"], process["callers"]["lead"]
+    for who, scores in {"lead": [4, 3, 3], "manager": [5, 3, 2], "gp": [2, 4, 3]}.items():
+        sheet = sheet_path(process["selection"], process["evaluators"][who])
+        score_as(process["callers"][who], sheet, entries(process, scores, f"{who} view"))
+    etag = commissioner.get(path).headers["ETag"]
+    _, etag = ok(commissioner.patch(path, json={"moderation": "joint"}, etag=etag))
+
+    refused = lead.post(f"{path}/close-scoring", etag=etag)
+    assert refused.status_code == 403, refused.get_json()
+    assert "Evaluators score and nothing else" in refused.get_json()["message"]
+    assert commissioner.get(path).get_json()["scoring_closed_at"] is None
+    _, etag = ok(commissioner.post(f"{path}/close-scoring", etag=etag))
+
+    agreed = entries(process, [4, 3, 3], "Agreed")
+    response = lead.open("PUT", f"{path}/scores", json={"scores": agreed}, etag=etag)
+    assert response.status_code == 403
+    # The practice's evaluators are no practice lead either.
+    manager = process["callers"]["manager"]
+    response = manager.open("PUT", f"{path}/scores", json={"scores": agreed}, etag=etag)
+    assert response.status_code == 403
+    _, etag = ok(practice.open("PUT", f"{path}/scores", json={"scores": agreed}, etag=etag))
+
+    assert lead.post(f"{path}/sign-off", etag=etag).status_code == 403
+    assert manager.post(f"{path}/sign-off", etag=etag).status_code == 403
+    assert commissioner.get(path).get_json()["signatures"] == {
+        "commissioner": None,
+        "practice": None,
+    }
+    _, etag = ok(commissioner.post(f"{path}/sign-off", etag=etag))
+    locked, _ = ok(practice.post(f"{path}/sign-off", etag=etag))
+    assert locked["status"] == "locked"
+
+
+def test_scoring_closes_with_an_empty_sheet_only_with_the_owners_reason(process, commissioner, db):
+    path = process["path"]
+    sheet = sheet_path(process["selection"], process["evaluators"]["gp"])
+    score_as(process["callers"]["gp"], sheet, entries(process, [2, 4, 3], "GP view"))
+    etag = commissioner.get(path).headers["ETag"]
+    refused = commissioner.post(f"{path}/close-scoring", etag=etag)
+    assert refused.status_code == 422
+    body = refused.get_json()
+    assert "CCG IT lead and Practice manager have entered no scores yet" in body["message"]
+    assert "reason" in body["errors"]
+    blank = commissioner.post(f"{path}/close-scoring", json={"reason": "  "}, etag=etag)
+    assert blank.status_code == 422
+    assert commissioner.get(path).get_json()["scoring_closed_at"] is None
+
+    why = "The IT lead and the manager are on leave until after the deadline."
+    closed, _ = ok(commissioner.post(f"{path}/close-scoring", json={"reason": why}, etag=etag))
+    assert closed["scoring_closed_reason"] == why
+    event = db.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "selection.scoring_closed")
+        .order_by(AuditEvent.id.desc())
+    ).first()
+    assert event.after["reason"] == why
+
+
+def test_nobody_locks_a_selection_by_hand_and_no_order_comes_of_it(process, commissioner, db):
+    """Before: POST .../lock by the commissioner locked it with no signature, and an order
+    could be placed from it."""
+    path = process["path"]
+    etag = commissioner.get(path).headers["ETag"]
+    _, etag = ok(commissioner.post(f"{path}/close-scoring", json=NOBODY_SCORED, etag=etag))
+    agreed = entries(process, [4, 3, 3], "Agreed")
+    _, etag = ok(commissioner.open("PUT", f"{path}/scores", json={"scores": agreed}, etag=etag))
+    refused = commissioner.post(f"{path}/lock", etag=etag)
+    assert refused.status_code == 403
+    assert "signed the result off" in refused.get_json()["message"]
+    assert commissioner.get(path).get_json()["status"] == "draft"
+    order = commissioner.post(
+        "/api/v1/orders",
+        json={
+            "selection_id": process["selection"]["id"],
+            "commencement_date": date.today().replace(day=1).isoformat(),
+            "term_months": 36,
+        },
+    )
+    assert order.status_code in (409, 422), order.get_json()
+
+
+def test_a_selection_is_not_started_on_an_expired_framework(commissioner, db):
+    """GPSoC (2007 to 2014) has expired and lists no items: nothing to choose among."""
+    response = commissioner.post(BASE, json=selection_body(framework="gpsoc"))
+    assert response.status_code == 422, response.get_json()
+    (reason,) = response.get_json()["errors"]["framework"]
+    assert "has expired" in reason
+    assert commissioner.get(BASE).get_json()["total"] == 0
+    # Were it live, it would still have nothing published to choose among.
+    from catalogue.models import Framework, FrameworkStatus
+
+    gpsoc = db.scalars(select(Framework).where(Framework.slug == "gpsoc")).one()
+    gpsoc.status = FrameworkStatus.LIVE
+    db.flush()
+    response = commissioner.post(BASE, json=selection_body(framework="gpsoc"))
+    assert response.status_code == 422
+    assert "no published items" in response.get_json()["errors"]["framework"][0]

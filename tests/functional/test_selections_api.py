@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 from catalogue.models import (
     AuditEvent,
     CatalogueItem,
+    Framework,
+    FrameworkStatus,
     ItemStatus,
     Price,
     Selection,
@@ -45,6 +47,18 @@ def supplier(client, db) -> Caller:
     return caller(client, db, Role.SUPPLIER, supplier_id=supplier_id(db, "emis"))
 
 
+@pytest.fixture
+def practice(client, db) -> Caller:
+    """Riverside's lead (the practice of selection_body)."""
+    return caller(client, db, Role.PRACTICE, organisation_id=organisation_id(db, "A81001"))
+
+
+def sign_both(commissioner: Caller, practice: Caller, path: str, etag: str) -> tuple[dict, str]:
+    """Lock the only way there is: both sides sign off."""
+    _signed, etag = ok(commissioner.call("POST", f"{path}/sign-off", etag=etag))
+    return ok(practice.call("POST", f"{path}/sign-off", etag=etag))
+
+
 def start(caller: Caller, **overrides) -> tuple[dict, str]:
     body = selection_body(**overrides)
     response = caller.call("POST", BASE, json=body)
@@ -57,7 +71,7 @@ def ok(response, status: int = 200) -> tuple[dict, str | None]:
     return response.get_json(), response.headers.get("ETag")
 
 
-def test_a_commissioner_runs_the_selection_process_end_to_end(commissioner, client, db):
+def test_a_commissioner_runs_the_selection_process_end_to_end(commissioner, practice, client, db):
     selection, etag = start(commissioner)
     path = f"{BASE}/{selection['id']}"
 
@@ -109,10 +123,10 @@ def test_a_commissioner_runs_the_selection_process_end_to_end(commissioner, clie
     assert by_name["Patient online"]["scoring"] == "capability_coverage"
     assert by_name["Migration plan"]["scoring"] == "manual"
 
-    # Not yet scored: the result says what is missing, and locking is refused.
+    # Not yet scored: the result says what is missing, and signing it off is refused.
     result, _ = ok(commissioner.call("GET", f"{path}/result"))
     assert not result["complete"]
-    refused = commissioner.call("POST", f"{path}/lock", etag=etag)
+    refused = commissioner.call("POST", f"{path}/sign-off", etag=etag)
     assert refused.status_code == 409
     assert any("still to be entered" in p for p in refused.get_json()["errors"]["selection"])
 
@@ -156,9 +170,13 @@ def test_a_commissioner_runs_the_selection_process_end_to_end(commissioner, clie
     assert result["sensitivity"]["leader_item_id"] == result["leader_item_ids"][0]
     assert result["sensitivity"]["explanation"]
 
-    # Lock: the result is frozen with the scored listing versions and prices.
-    locked, etag = ok(commissioner.call("POST", f"{path}/lock", etag=etag))
-    assert locked["status"] == "locked"
+    # Nobody locks by hand (403, nothing changes); both signatures lock it: the result is
+    # frozen with the scored listing versions and prices.
+    assert commissioner.call("POST", f"{path}/lock", etag=etag).status_code == 403
+    assert commissioner.call("GET", path).get_json()["status"] == "draft"
+    signed, etag = sign_both(commissioner, practice, path, etag)
+    assert signed["status"] == "locked"
+    locked, _ = ok(commissioner.call("GET", f"{path}/result"))
     stored = db.get(Selection, selection["id"])
     db.refresh(stored)
     assert {c["item_id"] for c in stored.snapshot["candidates"]} == set(ids.values())
@@ -305,6 +323,12 @@ def test_bad_scores_are_refused_and_none_stored(commissioner, db):
 
 
 def test_candidates_must_be_on_the_selection_framework_and_at_most_eight(commissioner, db):
+    # GPSoC has expired and lists nothing: for this test it is live, with one item of its own.
+    gpsoc = db.scalars(select(Framework).where(Framework.slug == "gpsoc")).one()
+    gpsoc.status = FrameworkStatus.LIVE
+    own = db.get(CatalogueItem, item_id(db, "vision-training"))
+    own.lot = next(lot for lot in gpsoc.lots if lot.number == 1)
+    db.flush()
     selection, etag = start(commissioner, framework="gpsoc", term_months=36)
     path = f"{BASE}/{selection['id']}"
     response = commissioner.call(
@@ -333,7 +357,7 @@ def test_updates_need_the_current_etag(commissioner):
     assert commissioner.call("GET", path).headers["ETag"] == new_etag
 
 
-def test_one_candidate_is_a_direct_award(commissioner, db):
+def test_one_candidate_is_a_direct_award(commissioner, practice, db):
     selection, etag = start(commissioner)
     path = f"{BASE}/{selection['id']}"
     selection, etag = ok(
@@ -345,8 +369,14 @@ def test_one_candidate_is_a_direct_award(commissioner, db):
     result, _ = ok(commissioner.call("GET", f"{path}/result"))
     assert result["mode"] == "direct_award" and result["complete"]
     assert result["ranked"][0]["breakdown"] == [] and result["sensitivity"] is None
-    locked, _ = ok(commissioner.call("POST", f"{path}/lock", etag=etag))
-    assert locked["leader_item_ids"] == [item_id(db, "systmone")]
+    # A direct award needs both signatures too.
+    assert commissioner.call("POST", f"{path}/lock", etag=etag).status_code == 403
+    signed, etag = ok(commissioner.call("POST", f"{path}/sign-off", etag=etag))
+    assert signed["status"] == "draft"
+    locked, _ = ok(practice.call("POST", f"{path}/sign-off", etag=etag))
+    assert locked["status"] == "locked"
+    result, _ = ok(commissioner.call("GET", f"{path}/result"))
+    assert result["leader_item_ids"] == [item_id(db, "systmone")]
 
 
 def test_candidates_from_free_text_are_what_search_finds_in_the_framework(
@@ -415,7 +445,7 @@ def test_a_candidate_suspended_since_shortlisting_blocks_the_lock(commissioner, 
     item.status = ItemStatus.SUSPENDED
     db.flush()
 
-    refused = commissioner.call("POST", f"{path}/lock", etag=etag)
+    refused = commissioner.call("POST", f"{path}/sign-off", etag=etag)
     assert refused.status_code == 409
     assert refused.get_json()["errors"]["candidates"] == ["SystmOne is no longer published."]
     assert commissioner.call("GET", path).get_json()["status"] == "draft"

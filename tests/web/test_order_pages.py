@@ -27,6 +27,7 @@ from tests.factories import (
     commissioner_principal,
     item,
     item_id,
+    lock_by_signatures,
     migration_go_live,
     migration_order_body,
     order_lines,
@@ -413,7 +414,7 @@ def test_an_order_starts_from_a_locked_selection(db, commissioner):
         term_months=36,
     )
     selections.add_candidates(db, actor, chosen, [item_id(db, "systmone")])
-    selections.lock_selection(db, actor, chosen)
+    lock_by_signatures(db, chosen)
     db.commit()
 
     # A selection's page links to the form with the selection chosen.
@@ -559,7 +560,9 @@ def _scanner_order(db) -> CallOffOrder:
     return placed.order
 
 
-def test_the_commissioner_agrees_to_fund_additional_it_on_the_order_page(db, commissioner):
+def test_the_commissioner_and_the_practice_agree_to_fund_additional_it_on_the_order_page(
+    db, app, commissioner, make_user
+):
     order = _scanner_order(db)
     url = f"/orders/{order.call_off_id}"
     line = order.items[0]
@@ -595,10 +598,41 @@ def test_the_commissioner_agrees_to_fund_additional_it_on_the_order_page(db, com
     )
     assert agreed.status_code == 303
     page = _text(commissioner.get(url))
-    assert "Commissioner</strong>" in page and "Agreed at the practice meeting" in page
+    # The commissioner alone does not move the line: the practice must agree too.
+    assert "Practice</strong>" in page and "Agreed at the practice meeting" in page
+    assert "The practice has not agreed" in page
     assert "Withdraw the agreement" in page
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "order.funding_agreed")).one()
     assert event.actor.startswith("commissioner:user:")
+
+    # The practice agrees on its own order page: now the commissioner pays.
+    practice = app.test_client()
+    make_user(Role.PRACTICE, PRACTICE_EMAIL, ods=PRACTICE)
+    sign_in(practice, PRACTICE_EMAIL)
+    page = _text(practice.get(url))
+    assert "Agree that the commissioner funds it" in page
+    refused = post_form(
+        practice,
+        f"{url}/items/{line.id}/funding-agreement",
+        {"reason": "", "version": _version(practice, url)},
+        page=url,
+    )
+    assert refused.status_code == 422
+    assert "Say why the practice agrees" in _text(refused)
+    agreed = post_form(
+        practice,
+        f"{url}/items/{line.id}/funding-agreement",
+        {"reason": "We asked for the scanner", "version": _version(practice, url)},
+        page=url,
+    )
+    assert agreed.status_code == 303
+    page = _text(practice.get(url))
+    assert "Commissioner</strong>" in page and "We asked for the scanner" in page
+    assert "Commissioner</strong>" in _text(commissioner.get(url))
+    event = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "order.funding_agreed_by_practice")
+    ).one()
+    assert event.actor.startswith("practice:user:")
 
     withdrawn = post_form(
         commissioner,

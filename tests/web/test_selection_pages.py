@@ -26,6 +26,7 @@ from .conftest import csrf_token, sign_in
 COMMISSIONER = "cara@newcastle.example.nhs.uk"
 PRACTICE_ONE = "pat@riverside.example.nhs.uk"
 PRACTICE_TWO = "paul@riverside.example.nhs.uk"
+PRACTICE_LEAD = "lee@riverside.example.nhs.uk"
 VERSION = re.compile(r'name="version" value="(\d+)"')
 SELECTION_URL = re.compile(r"/selections/(\d+)$")
 
@@ -61,16 +62,23 @@ def item_id(db, name: str) -> int:
 
 @pytest.fixture
 def people(app, web, make_user):
-    """A commissioner (13T) and two people of its practice A81001, each on a client of their
-    own, signed in."""
+    """A commissioner (13T) and three people of its practice A81001 (two to invite as
+    evaluators, and its lead), each on a client of their own, signed in."""
     make_user(Role.COMMISSIONER, COMMISSIONER, ods="13T")
     make_user(Role.PRACTICE, PRACTICE_ONE, ods="A81001")
     make_user(Role.PRACTICE, PRACTICE_TWO, ods="A81001")
-    clients = {"commissioner": web, "one": app.test_client(), "two": app.test_client()}
+    make_user(Role.PRACTICE, PRACTICE_LEAD, ods="A81001")
+    clients = {
+        "commissioner": web,
+        "one": app.test_client(),
+        "two": app.test_client(),
+        "lead": app.test_client(),
+    }
     for key, email in (
         ("commissioner", COMMISSIONER),
         ("one", PRACTICE_ONE),
         ("two", PRACTICE_TWO),
+        ("lead", PRACTICE_LEAD),
     ):
         assert sign_in(clients[key], email).status_code == 303
     return clients
@@ -366,8 +374,14 @@ def test_a_whole_selection_through_the_pages(people, db):
     assert "The result is not complete yet" not in result
 
     # Sign-off: the practice and the commissioner; the selection then locks.
-    assert send(one, f"/selections/{selection_id}/sign-off", {}, result_page).status_code == 303
-    twice = send(one, f"/selections/{selection_id}/sign-off", {}, result_page)
+    # Evaluators score and nothing else: Pat may not sign off for the practice; its lead does.
+    assert "evaluators score and nothing else" in text_of(one.get(result_page))
+    refused = send(one, f"/selections/{selection_id}/sign-off", {}, result_page)
+    assert refused.status_code in (403, 422)
+    assert db.get(Selection, selection_id).practice_signed_at is None
+    lead = people["lead"]
+    assert send(lead, f"/selections/{selection_id}/sign-off", {}, result_page).status_code == 303
+    twice = send(lead, f"/selections/{selection_id}/sign-off", {}, result_page)
     assert twice.status_code in (303, 422)
     signed = send(commissioner, f"/selections/{selection_id}/sign-off", {}, result_page)
     assert signed.status_code == 303
@@ -466,6 +480,28 @@ def test_only_the_commissioners_and_the_practices_people_are_invited(people, db,
     # Closing scoring before anyone is invited is refused with the reason.
     early = send(client, f"/selections/{selection_id}/close-scoring", {}, page)
     assert early.status_code == 422 and "Name the evaluators first" in text_of(early)
+
+
+def test_scoring_closes_with_an_empty_sheet_only_with_a_reason(people, db):
+    client = people["commissioner"]
+    selection_id = start_selection(client)
+    page = f"/selections/{selection_id}/evaluators"
+    pat = re.search(r'<option value="(\d+)">Pat \(practice', text_of(client.get(page))).group(1)
+    assert send(client, page, {"user_id": pat}, page).status_code == 303
+    shown = text_of(client.get(page))
+    assert "Why scoring closes without Pat" in shown
+    close = f"/selections/{selection_id}/close-scoring"
+    refused = send(client, close, {"reason": ""}, page)
+    assert refused.status_code == 422
+    assert '<a href="#close-reason">' in text_of(refused)
+    why = "Pat is away; the commissioner and the practice agreed the scores together."
+    assert send(client, close, {"reason": why}, page).status_code == 303
+    chosen = db.get(Selection, selection_id)
+    db.refresh(chosen)
+    assert chosen.scoring_closed_reason == why
+    assert why in text_of(client.get(page))
+    # Pat, an evaluator, never sees the close form.
+    assert "Close scoring</button>" not in text_of(people["one"].get(page))
 
 
 def test_without_evaluators_the_commissioner_scores_directly(people, db):
