@@ -21,6 +21,13 @@ from .enums import (
 )
 from .framework import Framework, Lot
 from .item import CatalogueItem, item_capability
+from .notification import (
+    DeliveryAttempt,
+    NotificationDelivery,
+    NotificationEvent,
+    NotificationPreference,
+    WebhookEndpoint,
+)
 from .order import (
     AuditTrailOption,
     CallOffCounter,
@@ -56,6 +63,11 @@ from .supplier import Supplier
 from .user import UserAccount
 
 __all__ = [
+    "DeliveryAttempt",
+    "NotificationDelivery",
+    "NotificationEvent",
+    "NotificationPreference",
+    "WebhookEndpoint",
     "ApiToken",
     "AuditTrailOption",
     "AuditChainHead",
