@@ -69,6 +69,10 @@ class WebhookEndpoint(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def enabled(self) -> bool:
+        return self.disabled_at is None
+
 
 class NotificationDelivery(Base):
     """One event to one recipient (a person by email, or an endpoint): at most one row each."""

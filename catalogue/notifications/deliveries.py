@@ -343,18 +343,27 @@ def replay(session: Session, endpoint: WebhookEndpoint, delivery_id: int) -> Not
 
 
 def endpoint_deliveries(
-    session: Session, endpoint: WebhookEndpoint, limit: int = 50, before: int | None = None
-) -> list[dict[str, Any]]:
-    """The endpoint's deliveries newest first, each with its last attempt (the delivery log)."""
+    session: Session,
+    endpoint: WebhookEndpoint,
+    page: int = 1,
+    page_size: int = 50,
+    only: int | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the endpoint's deliveries newest first, each with its last attempt (the
+    delivery log), and how many there are."""
+    total = session.scalar(
+        select(func.count()).where(NotificationDelivery.endpoint_id == endpoint.id)
+    )
     query = (
         select(NotificationDelivery, NotificationEvent.type)
         .join(NotificationEvent, NotificationDelivery.event_id == NotificationEvent.id)
         .where(NotificationDelivery.endpoint_id == endpoint.id)
         .order_by(NotificationDelivery.id.desc())
-        .limit(limit)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
     )
-    if before is not None:
-        query = query.where(NotificationDelivery.id < before)
+    if only is not None:
+        query = query.where(NotificationDelivery.id == only)
     rows = list(session.execute(query))
     ids = [delivery.id for delivery, _ in rows]
     last: dict[int, DeliveryAttempt] = {}
@@ -384,7 +393,7 @@ def endpoint_deliveries(
             "last_error": delivery.last_error,
         }
         for delivery, event_type in rows
-    ]
+    ], total or 0
 
 
 @dataclass(frozen=True)

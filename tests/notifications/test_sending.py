@@ -128,7 +128,7 @@ def test_a_failing_endpoint_is_retried_with_backoff_then_switched_off_and_its_ow
         select(NotificationDelivery).where(NotificationDelivery.endpoint_id == endpoint.id)
     ).one()
     assert delivery.status == notifications.FAILED
-    log = notifications.endpoint_deliveries(db, db.get(WebhookEndpoint, endpoint.id))
+    log, _ = notifications.endpoint_deliveries(db, db.get(WebhookEndpoint, endpoint.id))
     assert log[0]["last_status_code"] == 500 and log[0]["attempts"] == 12
 
     notifier.run_round(now + timedelta(seconds=elapsed + 1))
