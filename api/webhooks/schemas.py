@@ -3,23 +3,23 @@ from marshmallow import Schema, fields, validate
 from catalogue.notifications import WEBHOOK_TYPES
 
 
-def _types(**kwargs: bool) -> fields.List:
+def _types(required: bool = False) -> fields.List:
     return fields.List(
         fields.String(validate=validate.OneOf(WEBHOOK_TYPES)),
         validate=validate.Length(min=1, max=len(WEBHOOK_TYPES)),
         metadata={"description": "The event types it receives."},
-        **kwargs,
+        required=required,
     )
 
 
-def _url(**kwargs: bool) -> fields.String:
+def _url(required: bool = False) -> fields.String:
     return fields.String(
         validate=validate.Length(min=1, max=2000),
         metadata={
             "description": "HTTPS, on a public address (private and loopback addresses are "
             "refused)."
         },
-        **kwargs,
+        required=required,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput
@@ -41,7 +41,7 @@ def recipients(session: Session, event: NotificationEvent) -> list[UserAccount]:
         return []
     if event.type != EventType.ENDPOINT_DISABLED:
         audience.discard(_actor_party(event.actor_role) or "")
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if SUPPLIER in audience and event.supplier_id is not None:
         conditions.append(
             (UserAccount.role == Role.SUPPLIER) & (UserAccount.supplier_id == event.supplier_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from catalogue.config import Settings
 from catalogue.db import writer_engine
@@ -37,9 +38,8 @@ def init_app(app: Flask, settings: Settings) -> None:
     """The app's notifier; its thread runs only in a serving process (GPSOC_SERVING) with
     GPSOC_NOTIFY_INTERVAL above 0. /readyz reports the lag but stays ready whatever it is: a
     mail server that is down must not take the catalogue out of service."""
-    db = app.extensions[database.EXTENSION]
 
-    def write_session():  # type: ignore[no-untyped-def]
+    def write_session() -> Session:
         current = app.extensions[database.EXTENSION]
         if current.session_factory.kw.get("bind") is current.engine:
             return current.session_factory(bind=writer_engine(current.engine))
@@ -51,7 +51,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     if settings.notify_interval > 0 and app.config.get(SERVING):
         notifier.start(settings.notify_interval)
         atexit.register(notifier.stop, 5.0)
-    del db
 
 
 def _lag(app: Flask) -> str:
