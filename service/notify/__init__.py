@@ -21,6 +21,7 @@ EXTENSION = "gpsoc_notifier"
 SERVING = "GPSOC_SERVING"  # as service.search: the app is built to serve
 
 __all__ = [
+    "EXTENSION",
     "EmlTransport",
     "Notifier",
     "RoundReport",
