@@ -32,11 +32,19 @@ from .endpoints import (
     update,
     url_problem,
 )
-from .events import AUDIENCES, WEBHOOK_TYPES, EventType, derive
-from .people import EMAIL_TYPES, Frequency, preferences, recipients, set_preferences
+from .events import AUDIENCES, DESCRIPTIONS, WEBHOOK_TYPES, EventType, derive
+from .people import (
+    EMAIL_TYPES,
+    Frequency,
+    preferences,
+    recipients,
+    set_preferences,
+    types_for,
+)
 
 __all__ = [
     "AUDIENCES",
+    "DESCRIPTIONS",
     "EMAIL",
     "EMAIL_TYPES",
     "FAILED",
@@ -69,6 +77,7 @@ __all__ = [
     "remove",
     "replay",
     "set_preferences",
+    "types_for",
     "update",
     "url_problem",
 ]

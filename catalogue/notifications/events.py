@@ -56,6 +56,27 @@ class EventType(StrEnum):
     ENDPOINT_DISABLED = "webhook.endpoint_disabled"
 
 
+# What a person reads when choosing which emails they get.
+DESCRIPTIONS: dict[EventType, str] = {
+    EventType.ORDER_SUBMITTED: "An order is placed with your organisation",
+    EventType.ORDER_AMENDED: "An amendment to an order placed with you is submitted",
+    EventType.ORDER_ACCEPTED: "The supplier accepts your order",
+    EventType.ORDER_CANCELLED: "An order is cancelled",
+    EventType.ORDER_LIVE: "An order goes live",
+    EventType.MIGRATION_NOTICE_GIVEN: "A practice you serve gives notice that it is leaving",
+    EventType.MIGRATION_NOTICE_EXTENDED: "A practice's notice period is extended",
+    EventType.MIGRATION_ACKNOWLEDGED: "The previous supplier acknowledges a practice's notice",
+    EventType.LISTING_SUBMITTED: "A listing is submitted for review",
+    EventType.LISTING_PUBLISHED: "Your listing is published",
+    EventType.LISTING_SENT_BACK: "Your listing is sent back",
+    EventType.REVISION_APPROVED: "Changes you proposed to a listing are approved",
+    EventType.REVISION_REJECTED: "Changes you proposed to a listing are not approved",
+    EventType.EVALUATOR_INVITED: "You are asked to evaluate a selection",
+    EventType.SCORING_CLOSED: "Scoring closes on a selection",
+    EventType.SIGNOFF_WAITING: "A selection's result waits for sign-off",
+    EventType.ENDPOINT_DISABLED: "A webhook endpoint of yours is switched off",
+}
+
 # Who is emailed: the people of these parties (less the actor's own), and any named people.
 SUPPLIER, ORGANISATION, AUTHORITY, NAMED = "supplier", "organisation", "authority", "named"
 

@@ -81,6 +81,19 @@ def frequencies(session: Session, user_ids: list[int], event_type: str) -> dict[
 
 EMAIL_TYPES = tuple(t.value for t in EventType)
 
+_PARTY_OF_ROLE = {
+    Role.SUPPLIER: {SUPPLIER},
+    Role.COMMISSIONER: {ORGANISATION, NAMED},
+    Role.PRACTICE: {ORGANISATION, NAMED},
+    Role.AUTHORITY: {AUTHORITY},
+}
+
+
+def types_for(role: Role) -> list[EventType]:
+    """The kinds of event a person in this role can be emailed about."""
+    parties = _PARTY_OF_ROLE.get(role, set())
+    return [kind for kind in EventType if AUDIENCES[kind] & parties]
+
 
 def preferences(session: Session, user_id: int) -> dict[str, Frequency]:
     """A person's choice for every kind of event."""
