@@ -46,16 +46,16 @@ def notification_preferences() -> Page:
 @blueprint.post("/account/notifications")
 def notification_preferences_submit() -> ResponseReturnValue:
     principal = signed_in()
-    kinds = [kind.value for kind in notifications.types_for(principal.role)]
+    kinds = notifications.types_for(principal.role)
     allowed = {f.value for f in Frequency}
     choices: dict[str, str] = {}
     errors: list[tuple[str, str]] = []
     for index, kind in enumerate(kinds):
-        value = request.form.get(kind, "")
+        value = request.form.get(kind.value, "")
         if value not in allowed:
             errors.append((f"#kind-{index}", f"Choose how you hear that: {DESCRIPTIONS[kind]}."))
         else:
-            choices[kind] = value
+            choices[kind.value] = value
     if errors:
         current = notifications.preferences(get_session(), int(current_user.id))
         shown = {**current, **{k: Frequency(v) for k, v in choices.items()}}
