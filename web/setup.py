@@ -31,6 +31,7 @@ from . import (
     selection_scoring_pages,
     signing_in,
     supplier_pages,
+    webhook_pages,
 )
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ PAGE_MODULES = (
     selection_pages,
     selection_scoring_pages,
     supplier_pages,
+    webhook_pages,
 )
 
 

@@ -40,7 +40,7 @@ from ..models import (
 )
 from . import events as _events
 from .events import EventType
-from .people import Frequency, frequencies, recipients
+from .people import Frequency, frequencies, party_of_role, recipients
 
 EMAIL, WEBHOOK = "email", "webhook"
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
@@ -144,12 +144,19 @@ class Claimed:
     data: dict[str, Any]
     object_type: str
     object_id: str
+    # Whose page the links go to: "supplier", "organisation" or "authority".
+    party: str | None = None
     email: str | None = None
     name: str | None = None
     user_id: int | None = None
     endpoint_id: int | None = None
     url: str | None = None
     secret: str | None = None
+
+    def path(self, base_url: str) -> str:
+        """The link to the page of what happened, as this recipient's party sees it."""
+        paths = self.data.get("paths") or {}
+        return base_url + str(paths.get(self.party) or self.data.get("path") or "/")
 
     @property
     def message_id(self) -> str:
@@ -221,6 +228,7 @@ def claim(
             data=dict(event.data),
             object_type=event.object_type,
             object_id=event.object_id,
+            party=_party(user, endpoint),
             email=user.email if user is not None else None,
             name=user.name if user is not None else None,
             user_id=delivery.user_id,
@@ -230,6 +238,14 @@ def claim(
         )
         for delivery, event, user, endpoint in rows
     ]
+
+
+def _party(user: UserAccount | None, endpoint: WebhookEndpoint | None) -> str | None:
+    if user is not None:
+        return party_of_role(user.role.value)
+    if endpoint is not None:
+        return _events.SUPPLIER if endpoint.supplier_id is not None else _events.ORGANISATION
+    return None
 
 
 def record_success(
@@ -318,7 +334,8 @@ def _switch_off(session: Session, delivery: NotificationDelivery, now: datetime)
             "endpoint_id": endpoint.id,
             "url": endpoint.url,
             "reason": endpoint.disabled_reason,
-            "path": "/account/webhooks",
+            "path": f"/account/webhooks/{endpoint.id}",
+            "api_path": f"/api/v1/webhook-endpoints/{endpoint.id}",
         },
     )
     _events.write(

@@ -28,7 +28,9 @@ from ..models import (
     CallOffMigration,
     CallOffOrder,
     CatalogueItem,
+    ItemKind,
     NotificationEvent,
+    Organisation,
     Selection,
     table_of,
     utcnow,
@@ -129,14 +131,32 @@ def _order(connection: Connection, audit: AuditEvent) -> Any:
 
 
 def _order_data(audit: AuditEvent, **more: Any) -> dict[str, Any]:
+    """An order's event: the commissioner's page is `path`, the supplier's its own."""
     after = audit.after or {}
+    call_off_id = audit.object_id
     return {
-        "title": f"Order {audit.object_id}",
-        "call_off_id": audit.object_id,
-        "path": f"/orders/{audit.object_id}",
+        "title": f"Order {call_off_id}",
+        "call_off_id": call_off_id,
+        "path": f"/orders/{call_off_id}",
+        "paths": {SUPPLIER: f"/supplier/orders/{call_off_id}"},
+        "api_path": f"/api/v1/orders/{call_off_id}",
         "reason": after.get("reason"),
         **more,
     }
+
+
+def _notice_data(audit: AuditEvent, practices: list[str]) -> dict[str, Any]:
+    """A migration notice's event: the previous supplier sees the notice, not the order."""
+    call_off_id = audit.object_id
+    one = practices[0] if len(practices) == 1 else None
+    return _order_data(
+        audit,
+        practices=practices,
+        paths={SUPPLIER: f"/supplier/notices/{call_off_id}/{one}" if one else "/supplier"},
+        api_path=f"/api/v1/orders/{call_off_id}/migrations/{one}"
+        if one
+        else "/api/v1/migration-notices",
+    )
 
 
 def _order_event(kind: EventType) -> Deriver:
@@ -152,34 +172,32 @@ def _submitted(connection: Connection, audit: AuditEvent) -> Iterator[Derived]:
     order = _order(connection, audit)
     kind = EventType.ORDER_AMENDED if order.amends_id else EventType.ORDER_SUBMITTED
     yield Derived(kind, order.supplier_id, order.commissioner_id, _order_data(audit))
-    notices = (audit.after or {}).get("notice_given_on") or {}
-    if not notices:
+    if not (audit.after or {}).get("notice_given_on"):
         return
-    previous = connection.execute(
-        select(CatalogueItem.supplier_id)
+    practices: dict[int, list[str]] = {}
+    for supplier_id, ods_code in connection.execute(
+        select(CatalogueItem.supplier_id, Organisation.ods_code)
         .join(CallOffMigration, CallOffMigration.previous_system_id == CatalogueItem.id)
+        .join(Organisation, CallOffMigration.organisation_id == Organisation.id)
         .where(CallOffMigration.order_id == order.id)
-        .distinct()
-        .order_by(CatalogueItem.supplier_id)
-    ).scalars()
-    for supplier_id in previous:
+        .order_by(CatalogueItem.supplier_id, Organisation.ods_code)
+    ):
+        practices.setdefault(supplier_id, []).append(ods_code)
+    for supplier_id, codes in practices.items():
         yield Derived(
             EventType.MIGRATION_NOTICE_GIVEN,
             supplier_id,
             order.commissioner_id,
-            _order_data(audit, practices=sorted(notices)),
+            _notice_data(audit, codes),
         )
 
 
 def _migration_event(kind: EventType) -> Deriver:
     def derive(connection: Connection, audit: AuditEvent) -> Iterator[Derived]:
         # The audit record names the previous supplier (it is the one the notice concerns).
-        after = audit.after or {}
+        ods_code = str((audit.after or {}).get("ods_code") or "")
         yield Derived(
-            kind,
-            audit.supplier_id,
-            audit.organisation_id,
-            _order_data(audit, practices=[after.get("ods_code")]),
+            kind, audit.supplier_id, audit.organisation_id, _notice_data(audit, [ods_code])
         )
 
     return derive
@@ -187,14 +205,22 @@ def _migration_event(kind: EventType) -> Deriver:
 
 def _item_event(kind: EventType) -> Deriver:
     def derive(connection: Connection, audit: AuditEvent) -> Iterator[Derived]:
-        name = connection.execute(
-            select(CatalogueItem.name).where(CatalogueItem.id == int(audit.object_id))
-        ).scalar_one_or_none()
+        item_id = int(audit.object_id)
+        row = connection.execute(
+            select(CatalogueItem.name, CatalogueItem.kind).where(CatalogueItem.id == item_id)
+        ).one_or_none()
         after = audit.after or {}
+        public = "services" if row is not None and row.kind == ItemKind.SERVICE else "systems"
+        review = "revisions" if kind.value.startswith("revision.") else "listings"
         data = {
-            "title": name or f"Item {audit.object_id}",
-            "item_id": int(audit.object_id),
-            "path": f"/systems/{audit.object_id}",
+            "title": row.name if row is not None else f"Item {item_id}",
+            "item_id": item_id,
+            "path": f"/{public}/{item_id}",
+            "paths": {
+                SUPPLIER: f"/supplier/listings/{item_id}",
+                AUTHORITY: f"/review/{review}/{item_id}",
+            },
+            "api_path": f"/api/v1/{public}/{item_id}",
             "reason": after.get("reason") or after.get("status_reason"),
         }
         yield Derived(kind, audit.supplier_id, None, data)
@@ -210,6 +236,7 @@ def _selection_data(connection: Connection, audit: AuditEvent, **more: Any) -> d
         "title": name or f"Selection {audit.object_id}",
         "selection_id": int(audit.object_id),
         "path": f"/selections/{audit.object_id}",
+        "api_path": f"/api/v1/selections/{audit.object_id}",
         **more,
     }
 

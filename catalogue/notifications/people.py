@@ -22,7 +22,7 @@ class Frequency(StrEnum):
 DEFAULT_FREQUENCY = Frequency.IMMEDIATELY
 
 
-def _actor_party(role: str | None) -> str | None:
+def party_of_role(role: str | None) -> str | None:
     if role == Role.SUPPLIER.value:
         return SUPPLIER
     if role in (Role.COMMISSIONER.value, Role.PRACTICE.value):
@@ -40,7 +40,7 @@ def recipients(session: Session, event: NotificationEvent) -> list[UserAccount]:
     except ValueError:
         return []
     if event.type != EventType.ENDPOINT_DISABLED:
-        audience.discard(_actor_party(event.actor_role) or "")
+        audience.discard(party_of_role(event.actor_role) or "")
     conditions: list[ColumnElement[bool]] = []
     if SUPPLIER in audience and event.supplier_id is not None:
         conditions.append(

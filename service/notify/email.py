@@ -123,7 +123,7 @@ def line_of(claimed: Claimed, base_url: str) -> Line:
         subject=subject.format(title=title),
         sentence=sentence.format(title=title),
         reason=str(reason) if reason else None,
-        url=base_url + str(claimed.data.get("path") or "/"),
+        url=claimed.path(base_url),
         occurred_at=f"{claimed.occurred_at:%d %B %Y at %H:%M} UTC",
     )
 

@@ -28,13 +28,15 @@ USER_AGENT = "GPSoC-catalogue-webhooks/1"
 
 def body_of(claimed: Claimed, base_url: str) -> bytes:
     """The JSON body: the event's type, when it happened, and its data with a link."""
-    data = {k: v for k, v in claimed.data.items() if k not in ("path", "user_ids")}
+    hidden = ("path", "paths", "api_path", "user_ids", "organisation_ids")
+    data = {k: v for k, v in claimed.data.items() if k not in hidden}
     data.update(
         {
             "event_id": claimed.message_id,
             "object_type": claimed.object_type,
             "object_id": claimed.object_id,
-            "url": base_url + str(claimed.data.get("path") or "/"),
+            "url": claimed.path(base_url),
+            "api_url": base_url + str(claimed.data.get("api_path") or "/api/v1"),
         }
     )
     payload = {

@@ -100,7 +100,11 @@ def test_a_listing_submitted_published_sent_back_and_its_revisions(supplier, aut
     ]
     assert all(data["title"] == "Notified system" for _, data in events)
     assert events[1][1]["reason"] == "Prices missing VAT"
-    assert events[0][1]["path"] == f"/systems/{system['id']}"
+    assert events[0][1]["paths"] == {
+        "supplier": f"/supplier/listings/{system['id']}",
+        "authority": f"/review/listings/{system['id']}",
+    }
+    assert events[-1][1]["paths"]["authority"] == f"/review/revisions/{system['id']}"
     stored = db.scalars(select(NotificationEvent)).all()
     assert {e.supplier_id for e in stored} == {supplier.supplier_id}
 

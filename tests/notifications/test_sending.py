@@ -85,8 +85,11 @@ def test_the_people_who_should_know_get_one_email_each_and_the_endpoint_a_signed
     assert ann["Subject"] == f"Order {call_off_id} has been placed with you"
     text = ann.get_body(("plain",)).get_content()
     html = ann.get_body(("html",)).get_content()
-    assert f"{BASE}/orders/{call_off_id}" in text
-    assert f'href="{BASE}/orders/{call_off_id}"' in html
+    # The link is to the supplier's own page of the order.
+    assert f"{BASE}/supplier/orders/{call_off_id}" in text
+    assert f'href="{BASE}/supplier/orders/{call_off_id}"' in html
+    bob = by_recipient["bob"].get_body(("plain",)).get_content()
+    assert f"{BASE}/supplier/notices/{call_off_id}/A81001" in bob
     assert "Dear Ann," in text
     assert "leaving your system" in by_recipient["bob"]["Subject"]
 
@@ -95,7 +98,9 @@ def test_the_people_who_should_know_get_one_email_each_and_the_endpoint_a_signed
     assert delivery.refusal == ""  # verified from the specification alone
     body = __import__("json").loads(delivery.body)
     assert body["type"] == "order.submitted"
-    assert body["data"]["url"] == f"{BASE}/orders/{call_off_id}"
+    assert body["data"]["url"] == f"{BASE}/supplier/orders/{call_off_id}"
+    assert body["data"]["api_url"] == f"{BASE}/api/v1/orders/{call_off_id}"
+    assert body["data"]["event_id"] == delivery.headers["webhook-id"]
     # The same delivery replayed six minutes later is refused.
     later = int(delivery.headers["webhook-timestamp"]) + 6 * 60
     assert verify(receiver.secret, delivery.headers, delivery.body, now=later) != ""
