@@ -352,7 +352,7 @@ def index_worker(interval: float, once: bool) -> None:
 @click.option("--once", is_flag=True, help="Send what is due and stop.")
 @click.option(
     "--lease",
-    default=300.0,
+    default=600.0,
     type=click.FloatRange(min=0.1),
     show_default=True,
     help="Seconds a claim on a delivery lasts: a worker that dies holding it frees it then.",

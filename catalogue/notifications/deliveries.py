@@ -196,6 +196,7 @@ def claim(
     ids = list(session.scalars(due))
     if not ids:
         return []
+    ids += _rest_of_summaries(session, ids, now)
     session.execute(
         update(NotificationDelivery)
         .where(NotificationDelivery.id.in_(ids))
@@ -246,6 +247,26 @@ def _party(user: UserAccount | None, endpoint: WebhookEndpoint | None) -> str | 
     if endpoint is not None:
         return _events.SUPPLIER if endpoint.supplier_id is not None else _events.ORGANISATION
     return None
+
+
+def _rest_of_summaries(session: Session, ids: list[int], now: datetime) -> list[int]:
+    """A person's daily summary is one message: with one of their due summary deliveries,
+    claim all the others due to them too."""
+    people = select(NotificationDelivery.user_id).where(
+        NotificationDelivery.id.in_(ids), NotificationDelivery.digest.is_(True)
+    )
+    rest = (
+        select(NotificationDelivery.id)
+        .where(
+            NotificationDelivery.user_id.in_(people),
+            NotificationDelivery.digest.is_(True),
+            NotificationDelivery.status == PENDING,
+            NotificationDelivery.next_attempt_at <= now,
+            NotificationDelivery.id.not_in(ids),
+        )
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.scalars(rest))
 
 
 def record_success(

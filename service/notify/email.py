@@ -117,7 +117,8 @@ class Line:
 
 def line_of(claimed: Claimed, base_url: str) -> Line:
     subject, sentence = WORDING.get(claimed.event_type, ("{title}", "{title} has changed."))
-    title = str(claimed.data.get("title") or claimed.event_type)
+    # One line, whatever a name holds: a header cannot carry a line break.
+    title = " ".join(str(claimed.data.get("title") or claimed.event_type).split())
     reason = claimed.data.get("reason")
     return Line(
         subject=subject.format(title=title),

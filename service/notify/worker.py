@@ -62,9 +62,11 @@ class Notifier:
     base_url: str
     mail_from: str
     allow_loopback: bool = False
-    # How long a claim lasts: longer than a batch's sends can take (webhooks time out at 10 s).
-    lease: float = 300.0
-    batch: int = 20
+    # How long a claim lasts: longer than a batch's sends can take (a webhook times out at
+    # 10 s, an SMTP exchange at 30 s: 10 of those are 300 s), so that no other worker takes a
+    # delivery this one is still sending; a worker that dies holding claims frees them then.
+    lease: float = 600.0
+    batch: int = 10
     worker_id: str = field(
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     )

@@ -178,3 +178,30 @@ def test_never_means_no_email(client, db, session_factory, inbox, people):
     _submit(client, db)
     assert _notifier(session_factory, inbox).run_round().sent == 1
     assert [m["To"].addresses[0].username for m in inbox.wait_for(1)] == ["ann"]
+
+
+def test_a_daily_summary_larger_than_a_batch_is_still_one_message(
+    db, session_factory, inbox, people
+):
+    from catalogue.notifications.events import Derived, EventType, write
+
+    notifications.set_preferences(db, people["ann"].id, {"order.submitted": "daily"})
+    tpp, ccg = supplier_id(db, "tpp"), organisation_id(db, "13T")
+    write(
+        db.connection(),
+        [
+            Derived(EventType.ORDER_SUBMITTED, tpp, ccg, {"title": f"Order {n}", "path": "/"})
+            for n in range(25)
+        ],
+        object_type="call_off_order",
+        object_id="-",
+        actor_role="commissioner",
+    )
+    db.commit()
+    notifier = _notifier(session_factory, inbox)
+    now = utcnow()
+    assert notifier.run_round(now).sent == 0
+    report = notifier.run_round(notifications.next_digest_at(now))
+    assert report.sent == 25
+    (summary,) = inbox.wait_for(1)
+    assert summary["Subject"] == "GPSoC catalogue: 25 updates today"
