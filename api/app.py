@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalogue.config import Settings
 from catalogue.db import make_engine
-from service import database
+from service import database, notify
 from service import search as search_extension
 from web import init_app as init_web
 
@@ -60,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         engine = make_engine(app.config["DATABASE_URL"])
     database.init_app(app, engine)
     search_extension.init_app(app, settings)
+    notify.init_app(app, settings)
 
     api = errors.make_api(app)
     converters.document(api)

@@ -342,6 +342,46 @@ def index_worker(interval: float, once: bool) -> None:
         time.sleep(interval)
 
 
+@main.command("notify-worker")
+@click.option(
+    "--interval",
+    default=None,
+    type=click.FloatRange(min=0.05),
+    help="Seconds between rounds [default: GPSOC_NOTIFY_INTERVAL, or 5].",
+)
+@click.option("--once", is_flag=True, help="Send what is due and stop.")
+@click.option(
+    "--lease",
+    default=600.0,
+    type=click.FloatRange(min=0.1),
+    show_default=True,
+    help="Seconds a claim on a delivery lasts: a worker that dies holding it frees it then.",
+)
+def notify_worker(interval: float | None, once: bool, lease: float) -> None:
+    """Send the notification outbox (emails and webhooks) continuously; any number may run
+    beside the serving processes' own notifier threads, none sending what another claimed."""
+    import time
+
+    from service.notify import Notifier
+
+    settings = _settings()
+    sessions = make_session_factory(writer_engine(make_engine(settings.database_url)))
+    notifier = Notifier.from_settings(settings, sessions)
+    notifier.lease = lease
+    every = interval or settings.notify_interval or 5.0
+    where = f"SMTP {settings.smtp_host}" if settings.smtp_host else "files under data/mail"
+    click.echo(f"Sending notifications (email to {where}) every {every}s.")
+    while True:
+        report = notifier.tick()
+        if report.fanned_out or report.sent or report.failed:
+            click.echo(
+                f"events {report.fanned_out}, sent {report.sent}, failed {report.failed}",
+            )
+        if once:
+            return
+        time.sleep(every)
+
+
 @main.command("search-check")
 @click.option("--repair", is_flag=True, help="Index the differences found.")
 def search_check(repair: bool) -> None:

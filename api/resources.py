@@ -18,6 +18,7 @@ from .services.routes import blp as services
 from .suppliers.routes import blp as suppliers
 from .systems.routes import blp as systems
 from .tokens.routes import blp as tokens
+from .webhooks.routes import blp as webhooks
 
 VERSIONED = [
     frameworks,
@@ -33,6 +34,7 @@ VERSIONED = [
     orders,
     compare,
     selections,
+    webhooks,
 ]
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -17,6 +19,12 @@ DEFAULT_MAX_REQUEST_BYTES = 1_048_576
 DEFAULT_SEARCH_DRAIN_INTERVAL = 2.0
 # Seconds the oldest pending outbox row may wait before /readyz says not ready.
 DEFAULT_OUTBOX_LAG_LIMIT = 60.0
+# Notifications (email and webhooks; docs/notifications.md).
+DEFAULT_BASE_URL = "http://localhost:8000"
+DEFAULT_SMTP_PORT = 587
+DEFAULT_MAIL_FROM = "GPSoC catalogue <noreply@gpsoc.invalid>"
+# Seconds between a serving process's notification rounds (0: none; `gpsoc notify-worker`).
+DEFAULT_NOTIFY_INTERVAL = 5.0
 
 
 class ConfigurationError(ValueError):
@@ -45,6 +53,20 @@ class Settings:
     search_drain_interval: float = DEFAULT_SEARCH_DRAIN_INTERVAL
     # How old the oldest pending outbox row may be before /readyz says not ready.
     outbox_lag_limit: float = DEFAULT_OUTBOX_LAG_LIMIT
+    # -- Notifications
+    # The service's address as people reach it, for the links in emails and webhook bodies.
+    base_url: str = DEFAULT_BASE_URL
+    # The mail server; unset, each email is written as an .eml file under data_dir/mail.
+    smtp_host: str | None = None
+    smtp_port: int = DEFAULT_SMTP_PORT
+    smtp_starttls: bool = True
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = DEFAULT_MAIL_FROM
+    # Webhook endpoints on loopback addresses (and plain http:// to them): for tests only.
+    webhooks_allow_loopback: bool = False
+    # How often each serving process sends what is due (0: never; `gpsoc notify-worker` does).
+    notify_interval: float = DEFAULT_NOTIFY_INTERVAL
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -65,6 +87,15 @@ class Settings:
                 env, "GPSOC_SEARCH_DRAIN_INTERVAL", DEFAULT_SEARCH_DRAIN_INTERVAL
             ),
             outbox_lag_limit=_seconds(env, "GPSOC_OUTBOX_LAG_LIMIT", DEFAULT_OUTBOX_LAG_LIMIT),
+            base_url=_base_url(env),
+            smtp_host=env.get("GPSOC_SMTP_HOST") or None,
+            smtp_port=_port(env, "GPSOC_SMTP_PORT", DEFAULT_SMTP_PORT),
+            smtp_starttls=_flag(env, "GPSOC_SMTP_STARTTLS", True),
+            smtp_user=env.get("GPSOC_SMTP_USER") or None,
+            smtp_password=env.get("GPSOC_SMTP_PASSWORD") or None,
+            mail_from=_mail_from(env),
+            webhooks_allow_loopback=_flag(env, "GPSOC_WEBHOOKS_ALLOW_LOOPBACK", False),
+            notify_interval=_seconds(env, "GPSOC_NOTIFY_INTERVAL", DEFAULT_NOTIFY_INTERVAL),
         )
 
     def ensure_data_dir(self) -> None:
@@ -116,3 +147,42 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
             f"{name} must be a number of seconds from 0 to 86400, not {raw!r}."
         )
     return value
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{name} must be true or false, not {env.get(name)!r}.")
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _count(env, name, default)
+    if not 0 < value < 65_536:
+        raise ConfigurationError(f"{name} must be a port from 1 to 65535, not {env.get(name)!r}.")
+    return value
+
+
+def _base_url(env: Mapping[str, str]) -> str:
+    raw = (env.get("GPSOC_BASE_URL") or "").strip() or DEFAULT_BASE_URL
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        raise ConfigurationError(
+            f"GPSOC_BASE_URL must be the service's address, such as https://gpsoc.example.org, "
+            f"not {raw!r}."
+        )
+    return raw.rstrip("/")
+
+
+def _mail_from(env: Mapping[str, str]) -> str:
+    raw = (env.get("GPSOC_MAIL_FROM") or "").strip() or DEFAULT_MAIL_FROM
+    _name, address = parseaddr(raw)
+    if "@" not in address or "\n" in raw or "\r" in raw:
+        raise ConfigurationError(
+            f"GPSOC_MAIL_FROM must be an email address (with a name if you like), not {raw!r}."
+        )
+    return raw

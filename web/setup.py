@@ -20,6 +20,7 @@ from . import (
     compare_page,
     forms,
     item_pages,
+    notification_pages,
     order_form_pages,
     order_funding_pages,
     order_pages,
@@ -31,6 +32,7 @@ from . import (
     selection_scoring_pages,
     signing_in,
     supplier_pages,
+    webhook_pages,
 )
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ PAGE_MODULES = (
     compare_page,
     forms,
     item_pages,
+    notification_pages,
     order_form_pages,
     order_funding_pages,
     order_pages,
@@ -57,6 +60,7 @@ PAGE_MODULES = (
     selection_pages,
     selection_scoring_pages,
     supplier_pages,
+    webhook_pages,
 )
 
 

@@ -32,6 +32,7 @@ from catalogue.models import (
     Organisation,
     Selection,
     SelectionEvaluator,
+    WebhookEndpoint,
 )
 
 
@@ -51,6 +52,7 @@ ETAG_KEYS: dict[type, _EtagKey] = {
     SelectionEvaluator: _EtagKey("selection_evaluator", "id"),
     CallOffOrder: _EtagKey("order", "call_off_id"),
     CallOffMigration: _EtagKey("order-migration", "notice_key"),
+    WebhookEndpoint: _EtagKey("webhook_endpoint", "id"),
 }
 
 

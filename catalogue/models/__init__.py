@@ -23,6 +23,13 @@ from .enums import (
 from .estate import EstateChange, EstateEvent, EstateLine, PracticeEstate
 from .framework import Framework, Lot
 from .item import CatalogueItem, item_capability
+from .notification import (
+    DeliveryAttempt,
+    NotificationDelivery,
+    NotificationEvent,
+    NotificationPreference,
+    WebhookEndpoint,
+)
 from .order import (
     AuditTrailOption,
     CallOffCounter,
@@ -59,6 +66,11 @@ from .supplier import Supplier
 from .user import UserAccount
 
 __all__ = [
+    "DeliveryAttempt",
+    "NotificationDelivery",
+    "NotificationEvent",
+    "NotificationPreference",
+    "WebhookEndpoint",
     "ApiToken",
     "AuditTrailOption",
     "ChargeType",

@@ -108,6 +108,7 @@ COMMANDS = [
     ["create-token", "--role", "authority"],
     ["reindex"],
     ["index-worker", "--once"],
+    ["notify-worker", "--once"],
     ["serve"],
 ]
 
@@ -115,7 +116,12 @@ COMMANDS = [
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command[0])
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("GPSOC_SEARCH_CACHE", "abc"), ("DATABASE_URL", "nonsense"), ("DATABASE_URL", "foo://x")],
+    [
+        ("GPSOC_SEARCH_CACHE", "abc"),
+        ("DATABASE_URL", "nonsense"),
+        ("DATABASE_URL", "foo://x"),
+        ("GPSOC_SMTP_PORT", "70000"),
+    ],
 )
 def test_a_bad_setting_is_one_line_naming_it_and_exit_code_2(
     tmp_path, monkeypatch, command, variable, value

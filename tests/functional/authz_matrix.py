@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.common.concurrency import etag_value
-from catalogue import accounts, orders, reference
+from catalogue import accounts, notifications, orders, reference
 from catalogue.listings import lifecycle, revisions, writes
 from catalogue.models import (
     Capability,
@@ -33,7 +33,10 @@ from catalogue.models import (
     ItemKind,
     Lot,
     MaturityLevel,
+    NotificationDelivery,
+    NotificationEvent,
     Organisation,
+    WebhookEndpoint,
 )
 from catalogue.principal import CONSOLE, Principal, Role
 from tests import factories
@@ -340,6 +343,58 @@ def _new_token(_world: World) -> Call:
 
 def _revoke_token(world: World) -> Call:
     return Call(f"/tokens/{world.token_id()}")
+
+
+# --------------------------------------------------------------------------- webhook rows
+# Endpoints belong to one party: the matrix's supplier (EMIS) owns the one the calls change.
+
+ANY_PARTY = frozenset({"supplier", "other_supplier", "commissioner", "practice"})
+HOOK_URL = "https://hooks.example.org/gpsoc"
+
+
+def _endpoint(world: World) -> WebhookEndpoint:
+    endpoint = notifications.register(world.db, world.supplier, HOOK_URL, ["order.submitted"])
+    world.db.flush()
+    return endpoint
+
+
+def _endpoint_etag(endpoint: WebhookEndpoint) -> str:
+    return f'"{etag_value("webhook_endpoint", endpoint.id, endpoint.version)}"'
+
+
+def _new_endpoint(world: World) -> Call:
+    return Call("/webhook-endpoints", {"url": HOOK_URL, "event_types": ["order.cancelled"]})
+
+
+def _patch_endpoint(world: World) -> Call:
+    endpoint = _endpoint(world)
+    return Call(
+        f"/webhook-endpoints/{endpoint.id}", {"description": "Renamed"}, _endpoint_etag(endpoint)
+    )
+
+
+def _delete_endpoint(world: World) -> Call:
+    endpoint = _endpoint(world)
+    return Call(f"/webhook-endpoints/{endpoint.id}", etag=_endpoint_etag(endpoint))
+
+
+def _replay_delivery(world: World) -> Call:
+    endpoint = _endpoint(world)
+    event = NotificationEvent(
+        type="order.submitted", object_type="call_off_order", object_id="C1", data={}
+    )
+    world.db.add(event)
+    world.db.flush()
+    delivery = NotificationDelivery(
+        event_id=event.id,
+        channel="webhook",
+        recipient=f"endpoint:{endpoint.id}",
+        endpoint_id=endpoint.id,
+        status="sent",
+    )
+    world.db.add(delivery)
+    world.db.flush()
+    return Call(f"/webhook-endpoints/{endpoint.id}/deliveries/{delivery.id}/replay")
 
 
 # --------------------------------------------------------------------------- order rows
@@ -725,4 +780,11 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/selections/{selection_id}/sign-off"): Rule(PARTIES, _sign_off),
     ("DELETE", "/selections/{selection_id}/sign-off"): Rule(PARTIES, _withdraw_sign_off),
+    # Webhook endpoints: each party registers its own; only the owner changes one.
+    ("POST", "/webhook-endpoints"): Rule(ANY_PARTY, _new_endpoint),
+    ("PATCH", "/webhook-endpoints/{endpoint_id}"): Rule(OWNER, _patch_endpoint),
+    ("DELETE", "/webhook-endpoints/{endpoint_id}"): Rule(OWNER, _delete_endpoint),
+    ("POST", "/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/replay"): Rule(
+        OWNER, _replay_delivery
+    ),
 }
