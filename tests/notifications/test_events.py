@@ -127,7 +127,7 @@ def test_an_evaluator_invited_by_account_and_scoring_closed(db):
         organisation_id=organisation_id(db, "13T"),
     )
     selections.name_evaluator(db, owner, chosen, user_id=evaluator.id)
-    selections.close_scoring(db, owner, chosen)
+    selections.close_scoring(db, owner, chosen, reason="Eve is away; we moderate without her.")
     events = _typed(db)
     assert [kind for kind, _ in events] == [
         "selection.evaluator_invited",
