@@ -206,7 +206,8 @@ def test_a_migration_order_by_keyboard_to_submit_and_the_business_case(
 def test_the_commissioner_agrees_to_fund_a_practices_scanner(
     page, commissioner_account, served_sessions
 ):
-    """Additional IT is the practice's to pay until the commissioner agrees, with a reason."""
+    """Additional IT is the practice's to pay until the commissioner and the practice both
+    agree, each with a reason."""
     from catalogue import orders
     from tests.factories import commissioner_principal, order_lines, supplier_id
 
@@ -240,8 +241,24 @@ def test_the_commissioner_agrees_to_fund_a_practices_scanner(
         "Agreed with the practice: the paperless plan"
     )
     page.get_by_role("button", name=re.compile("^Agree to fund")).first.click()
+    banner = page.locator(".nhsuk-notification-banner").inner_text()
+    assert "until the commissioner and the practice have both agreed" in banner
+    funding = page.locator("table").filter(has_text="Funding and why")
+    assert "The practice has not agreed" in funding.inner_text()
+    assert "the paperless plan" in funding.inner_text()
+    accessible(page, "order-funding-agreed-by-the-commissioner")
+
+    # The practice agrees on its own order page: then the commissioner pays.
+    page.locator("form[action='/sign-out'] button").click()
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(PRACTICE_EMAIL)
+    page.get_by_label("Password", exact=True).fill(PRACTICE_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"/orders/{call_off_id}")
+    page.get_by_label(re.compile("^Why the practice agrees")).first.fill("We asked for the scanner")
+    page.get_by_role("button", name=re.compile("^Agree that the commissioner funds")).first.click()
     assert "The commissioner funds" in page.locator(".nhsuk-notification-banner").inner_text()
     funding = page.locator("table").filter(has_text="Funding and why")
     assert "Commissioner" in funding.inner_text()
-    assert "the paperless plan" in funding.inner_text()
+    assert "We asked for the scanner" in funding.inner_text()
     accessible(page, "order-funding-agreed")

@@ -28,6 +28,8 @@ PEOPLE = {
     "cara@newcastle.example.nhs.uk": ("Cara Commissioner", Role.COMMISSIONER, "13T"),
     "pat@riverside.example.nhs.uk": ("Pat Partner", Role.PRACTICE, "A81001"),
     "paul@riverside.example.nhs.uk": ("Paul Nurse", Role.PRACTICE, "A81001"),
+    # The practice's lead: no evaluator, signs the result off for the practice.
+    "lee@riverside.example.nhs.uk": ("Lee Lead", Role.PRACTICE, "A81001"),
 }
 CANDIDATES = ("Vision 3", "SystmOne", "EMIS Web", "Synergy")
 
@@ -265,18 +267,23 @@ def test_a_whole_selection_from_start_to_the_signed_pdf(person, tmp_path):
     cara.get_by_role("button", name="Sign off the result").click()
     assert "You have signed the result off" in banner(cara)
 
+    # Pat, an evaluator, scores and nothing else: the practice's lead signs.
     pat.goto(selection_url + "/result")
-    pat.get_by_role("button", name="Sign off the result").click()
-    assert "You have signed the result off" in banner(pat)
-    assert "the selection is locked" in pat.locator("main").inner_text()
-    accessible(pat, "selection-result-locked")
-    with pat.expect_download() as download_info:
-        pat.get_by_role("link", name="Download the report (PDF)").click()
+    assert pat.get_by_role("button", name="Sign off the result").count() == 0
+    assert "evaluators score and nothing else" in pat.locator("main").inner_text()
+    lee = person("lee@riverside.example.nhs.uk")
+    lee.goto(selection_url + "/result")
+    lee.get_by_role("button", name="Sign off the result").click()
+    assert "You have signed the result off" in banner(lee)
+    assert "the selection is locked" in lee.locator("main").inner_text()
+    accessible(lee, "selection-result-locked")
+    with lee.expect_download() as download_info:
+        lee.get_by_role("link", name="Download the report (PDF)").click()
     download = download_info.value
     assert re.fullmatch(r"selection-\d+\.pdf", download.suggested_filename)
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     assert path.read_bytes().startswith(b"%PDF")
-    with pat.expect_download() as download_info:
-        pat.get_by_role("link", name="Download as a spreadsheet (XLSX)").click()
+    with lee.expect_download() as download_info:
+        lee.get_by_role("link", name="Download as a spreadsheet (XLSX)").click()
     assert download_info.value.suggested_filename.endswith(".xlsx")
