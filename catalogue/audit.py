@@ -21,11 +21,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, and_, cast, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from .errors import InvalidInput
-from .models import AuditChainHead, AuditEvent, utcnow
+from .models import (
+    AuditChainHead,
+    AuditEvent,
+    CallOffOrder,
+    CallOffRecipient,
+    Selection,
+    utcnow,
+)
 from .principal import Principal, Role
 
 GENESIS_HASH = "0" * 64
@@ -263,6 +270,61 @@ def decode_cursor(cursor: str) -> int:
         ) from error
 
 
+# An evaluator's own score sheet: blind until the commissioner closes scoring.
+BLIND_ACTIONS = ("selection.evaluation_entered",)
+
+
+def _practice_objects(practice_id: int | None) -> ColumnElement[bool]:
+    """The practice's own objects: the selections made for it, the orders it receives, itself,
+    and its own tokens and people (whose events carry its organisation id)."""
+    selections = select(cast(Selection.id, String)).where(Selection.practice_id == practice_id)
+    orders = select(CallOffOrder.call_off_id).where(
+        CallOffOrder.id.in_(
+            select(CallOffRecipient.order_id).where(CallOffRecipient.organisation_id == practice_id)
+        )
+    )
+    return or_(
+        and_(AuditEvent.object_type == "selection", AuditEvent.object_id.in_(selections)),
+        and_(AuditEvent.object_type == "call_off_order", AuditEvent.object_id.in_(orders)),
+        and_(AuditEvent.object_type == "organisation", AuditEvent.object_id == str(practice_id)),
+        and_(
+            AuditEvent.object_type.in_(("token", "user")),
+            AuditEvent.organisation_id == practice_id,
+        ),
+    )
+
+
+def _not_blind(viewer: Principal) -> ColumnElement[bool]:
+    """An evaluator's scores are read by their owner alone until scoring closes: then by those
+    who read the selection (the moderators among them). This holds for every role."""
+    closed = select(cast(Selection.id, String)).where(Selection.scoring_closed_at.is_not(None))
+    return or_(
+        AuditEvent.action.not_in(BLIND_ACTIONS),
+        AuditEvent.actor == viewer.label,
+        AuditEvent.object_id.in_(closed),
+    )
+
+
+def visible_to(viewer: Principal) -> ColumnElement[bool]:
+    """The one rule of who reads which events: the authority all; a supplier those on its own
+    listings, on the orders placed with it (from submission) and on its tokens and people; a
+    commissioner those on its organisation's objects (its selections, orders, practices,
+    tokens, people); a practice those on its own selections and orders, on itself and on its
+    tokens and people. Nobody reads another evaluator's blind scores before scoring closes.
+    A role without a rule sees nothing."""
+    if viewer.role is Role.AUTHORITY:
+        owned: ColumnElement[bool] = true()
+    elif viewer.role is Role.SUPPLIER and viewer.supplier_id is not None:
+        owned = AuditEvent.supplier_id == viewer.supplier_id
+    elif viewer.role is Role.COMMISSIONER and viewer.organisation_id is not None:
+        owned = AuditEvent.organisation_id == viewer.organisation_id
+    elif viewer.role is Role.PRACTICE and viewer.organisation_id is not None:
+        owned = _practice_objects(viewer.organisation_id)
+    else:
+        owned = false()
+    return and_(owned, _not_blind(viewer))
+
+
 def list_events(
     session: Session,
     viewer: Principal,
@@ -270,12 +332,8 @@ def list_events(
     limit: int,
     cursor: str | None = None,
 ) -> tuple[list[AuditEvent], str | None]:
-    """Newest first; each viewer sees what concerns it (the authority sees everything)."""
-    query = select(AuditEvent)
-    if viewer.role is Role.SUPPLIER:
-        query = query.where(AuditEvent.supplier_id == viewer.supplier_id)
-    elif viewer.role is Role.COMMISSIONER:
-        query = query.where(AuditEvent.organisation_id == viewer.organisation_id)
+    """Newest first; each viewer sees what concerns it (`visible_to`)."""
+    query = select(AuditEvent).where(visible_to(viewer))
     if filters.object_type:
         query = query.where(AuditEvent.object_type == filters.object_type)
     if filters.object_id:

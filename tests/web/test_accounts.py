@@ -237,3 +237,13 @@ def test_sign_in_is_throttled_per_client_across_accounts(web, make_user):
     for number in range(20):
         assert sign_in(web, f"guess{number}@example.nhs.uk", "guess").status_code == 200
     assert sign_in(web, "priya@example.nhs.uk").status_code == 429
+
+
+def test_the_sign_in_form_takes_the_text_rule(web, make_user):
+    """A NUL in the anonymous sign-in form is a 422 page (a 500 on PostgreSQL before)."""
+    make_user(Role.PRACTICE, "priya@example.nhs.uk", ods="A81001")
+    for email in ("priya\x00@example.nhs.uk", "priya@example.nhs.uk\x01"):
+        response = sign_in(web, email)
+        assert response.status_code == 422, email
+        assert "control characters" in response.get_data(as_text=True)
+    assert sign_in(web, "priya@example.nhs.uk").status_code == 303
