@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 from flask_login import LoginManager, UserMixin, current_user
 from limits import RateLimitItem, parse, storage, strategies
 
@@ -15,6 +15,8 @@ from catalogue.principal import Principal
 from service.database import get_session
 
 EXTENSION = "gpsoc_web_sign_in"
+# The account's session version when the session began (catalogue.accounts.end_sessions).
+SESSION_VERSION_KEY = "session_version"
 login_manager = LoginManager()
 
 
@@ -105,7 +107,9 @@ def _load_user(user_id: str) -> SignedInUser | None:
     if not user_id.isdigit():
         return None
     user = accounts.active_user(get_session(), int(user_id))
-    return SignedInUser.of(user) if user is not None else None
+    if user is None or not accounts.session_is_current(user, session.get(SESSION_VERSION_KEY)):
+        return None  # gone, disabled, or signed out since (a copied cookie included)
+    return SignedInUser.of(user)
 
 
 def current_principal() -> Principal | None:

@@ -156,3 +156,23 @@ def test_0012_unwinds_and_returns_with_roadmaps_and_upgrades_in_use(tmp_path):
                 ).one()
                 is None
             )
+
+
+def test_0015_unwinds_and_returns_with_session_versions(tmp_path):
+    """Down to 0012 the session version goes; back up, every account starts again at 0."""
+    from sqlalchemy import inspect, text
+
+    with fresh_database(tmp_path, seed=False) as engine, engine.begin() as connection:
+        config = alembic_config(connection=connection)
+        command.downgrade(config, "0012")
+        columns = {c["name"] for c in inspect(connection).get_columns("user_account")}
+        assert "session_version" not in columns
+        connection.execute(
+            text(
+                "INSERT INTO user_account (email, name, role, created_at, created_by) "
+                "VALUES ('a@example.nhs.uk', 'A', 'authority', CURRENT_TIMESTAMP, 'test')"
+            )
+        )
+        command.upgrade(config, "head")
+        versions = connection.execute(text("SELECT session_version FROM user_account"))
+        assert list(versions.scalars()) == [0]

@@ -247,3 +247,21 @@ def test_the_sign_in_form_takes_the_text_rule(web, make_user):
         assert response.status_code == 422, email
         assert "control characters" in response.get_data(as_text=True)
     assert sign_in(web, "priya@example.nhs.uk").status_code == 303
+
+
+def test_a_session_copied_before_sign_out_no_longer_signs_in(app, web, make_user):
+    make_user(Role.PRACTICE, "priya@example.nhs.uk", ods="A81001")
+    assert sign_in(web, "priya@example.nhs.uk").status_code == 303
+    copy = app.test_client()
+    name = app.config["SESSION_COOKIE_NAME"]
+    copy.set_cookie(name, web.get_cookie(name).value)
+    assert "Priya (practice" in copy.get("/").get_data(as_text=True)
+    assert copy.get("/orders").status_code == 200
+
+    assert post_form(web, "/sign-out", {}, page="/").status_code == 303
+
+    assert copy.get("/orders").status_code == 303  # to sign in
+    assert "Priya" not in copy.get("/").get_data(as_text=True)
+    # Signing in again makes a new session that works.
+    assert sign_in(web, "priya@example.nhs.uk").status_code == 303
+    assert "Priya (practice" in web.get("/").get_data(as_text=True)
