@@ -17,6 +17,12 @@ DEFAULT_MAX_REQUEST_BYTES = 1_048_576
 DEFAULT_SEARCH_DRAIN_INTERVAL = 2.0
 # Seconds the oldest pending outbox row may wait before /readyz says not ready.
 DEFAULT_OUTBOX_LAG_LIMIT = 60.0
+# Serving limits against slow and greedy clients (api/server.py): the seconds a whole request
+# body may take to arrive (0: no limit but the per-read socket timeout), and the connections
+# one client address may hold open at once in each worker (0: no cap; behind a proxy, which
+# every connection comes from, bound it there instead).
+DEFAULT_BODY_READ_TIMEOUT = 30.0
+DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 100
 
 
 class ConfigurationError(ValueError):
@@ -45,6 +51,12 @@ class Settings:
     search_drain_interval: float = DEFAULT_SEARCH_DRAIN_INTERVAL
     # How old the oldest pending outbox row may be before /readyz says not ready.
     outbox_lag_limit: float = DEFAULT_OUTBOX_LAG_LIMIT
+    # --- security (issue 21): serving limits, HSTS, automatic audit anchors.
+    body_read_timeout: float = DEFAULT_BODY_READ_TIMEOUT
+    max_connections_per_client: int = DEFAULT_MAX_CONNECTIONS_PER_CLIENT
+    # Strict-Transport-Security max-age in seconds on every response (0: not sent; set it only
+    # where the service is reached over HTTPS alone).
+    hsts_seconds: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -65,6 +77,12 @@ class Settings:
                 env, "GPSOC_SEARCH_DRAIN_INTERVAL", DEFAULT_SEARCH_DRAIN_INTERVAL
             ),
             outbox_lag_limit=_seconds(env, "GPSOC_OUTBOX_LAG_LIMIT", DEFAULT_OUTBOX_LAG_LIMIT),
+            # --- security (issue 21)
+            body_read_timeout=_seconds(env, "GPSOC_BODY_READ_TIMEOUT", DEFAULT_BODY_READ_TIMEOUT),
+            max_connections_per_client=_count(
+                env, "GPSOC_MAX_CONNECTIONS_PER_CLIENT", DEFAULT_MAX_CONNECTIONS_PER_CLIENT
+            ),
+            hsts_seconds=_count(env, "GPSOC_HSTS_SECONDS", 0),
         )
 
     def ensure_data_dir(self) -> None:
