@@ -125,3 +125,20 @@ def test_a_redirect_target_with_a_line_break_is_unsafe_and_goes_to_the_default(w
             assert response.headers["Location"] == "/compare"
     response = post_form(web, "/sign-in", {"email": "a@b.nhs.uk", "password": "x", "next": "/\r\n"})
     assert response.status_code < 500
+
+
+def test_control_characters_stored_before_the_text_rule_are_dropped_from_compare_xlsx(web, db):
+    from catalogue.models import CatalogueItem
+
+    item = db.get(CatalogueItem, 1)
+    item.name = "Old\x07name\x1b"  # written before the rule (or straight into the database)
+    db.flush()
+    response = web.get(URL.replace("/compare", "/compare.xlsx"))
+    assert response.status_code == 200
+    names = {
+        cell
+        for sheet in load_workbook(io.BytesIO(response.data)).worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for cell in row
+    }
+    assert "Oldname" in names
