@@ -385,3 +385,14 @@ def test_a_payer_given_as_an_object_or_array_is_a_422_not_a_500(supplier, author
         }
         errors = assert_error(authority.post(f"{API}/frameworks", json=framework), 422)
         assert "funding_types" in errors["errors"], value
+
+
+# ------------------------------------------------------------------------------ path ids
+
+
+@pytest.mark.parametrize("digits", ["\u0661", "\u0967", "\uff11", "\U0001d7cf", "1\u0660"])
+def test_ids_in_other_scripts_digits_are_not_found(anonymous, digits):
+    """/systems/١ was item 1 under a second address (\\d matches every script's digits)."""
+    assert anonymous.get(f"{API}/systems/1").status_code == 200
+    assert_error(anonymous.get(f"{API}/systems/{digits}"), 404)
+    assert_error(anonymous.get(f"{API}/systems/{digits}/prices"), 404)
