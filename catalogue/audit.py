@@ -8,6 +8,13 @@ Deleting the newest events and rewinding the head row with them leaves a shorter
 intact in itself; only a copy of the head kept outside the database can tell. `chain_head`
 gives that copy (the head's sequence and hash, HMAC-signed with a key from the environment, so
 a copy cannot be forged later), and `verify_chain` checks the chain still holds it.
+
+Anchors are also taken automatically: `record_anchor` appends the head (when it has moved) to a
+file outside the database, and every serving process calls it every
+GPSOC_AUDIT_ANCHOR_INTERVAL seconds (60 by default; api/audit_events/anchoring.py). Only events
+written since the last anchor, at most that long ago, can be deleted unnoticed; `verify` checks
+the newest stored anchor when it is given none. Keep the file (or a copy shipped elsewhere)
+where those who can write the database cannot.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, and_, cast, false, or_, select, true
@@ -188,6 +196,46 @@ def check_anchor_signature(anchor: ChainAnchor, key: str | None) -> None:
             "The anchor was not signed by this service.",
             {"signature": ["Does not match the sequence and head hash."]},
         )
+
+
+def record_anchor(session: Session, key: str | None, path: Path) -> ChainAnchor | None:
+    """Append the head now (signed when there is a key) to the anchor file at `path`, one JSON
+    line, unless it is the newest there already; return it when it was appended."""
+    anchor = chain_head(session, key)
+    newest = stored_anchor(path)
+    if newest is not None and (newest.sequence, newest.head_hash) == (
+        anchor.sequence,
+        anchor.head_hash,
+    ):
+        return None
+    line = json.dumps(
+        {
+            "sequence": anchor.sequence,
+            "head_hash": anchor.head_hash,
+            "signature": anchor.signature,
+            "anchored_at": utcnow().isoformat(),
+        }
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as anchors:
+        anchors.write(line + "\n")
+    return anchor
+
+
+def stored_anchor(path: Path) -> ChainAnchor | None:
+    """The newest anchor in the file at `path` (None: no file, or no anchor in it). A line cut
+    short (a process stopped while writing) is passed over."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return None
+    for line in reversed(lines):
+        try:
+            data = json.loads(line)
+            return ChainAnchor(int(data["sequence"]), str(data["head_hash"]), data["signature"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    return None
 
 
 def verify_chain(

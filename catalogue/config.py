@@ -23,6 +23,8 @@ DEFAULT_OUTBOX_LAG_LIMIT = 60.0
 # every connection comes from, bound it there instead).
 DEFAULT_BODY_READ_TIMEOUT = 30.0
 DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 100
+# Seconds between a serving process's automatic anchors of the audit chain (0: none).
+DEFAULT_AUDIT_ANCHOR_INTERVAL = 60.0
 
 
 class ConfigurationError(ValueError):
@@ -57,6 +59,7 @@ class Settings:
     # Strict-Transport-Security max-age in seconds on every response (0: not sent; set it only
     # where the service is reached over HTTPS alone).
     hsts_seconds: int = 0
+    audit_anchor_interval: float = DEFAULT_AUDIT_ANCHOR_INTERVAL
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -83,6 +86,9 @@ class Settings:
                 env, "GPSOC_MAX_CONNECTIONS_PER_CLIENT", DEFAULT_MAX_CONNECTIONS_PER_CLIENT
             ),
             hsts_seconds=_count(env, "GPSOC_HSTS_SECONDS", 0),
+            audit_anchor_interval=_seconds(
+                env, "GPSOC_AUDIT_ANCHOR_INTERVAL", DEFAULT_AUDIT_ANCHOR_INTERVAL
+            ),
         )
 
     def ensure_data_dir(self) -> None:
