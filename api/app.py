@@ -15,7 +15,8 @@ from service import database, notify
 from service import search as search_extension
 from web import init_app as init_web
 
-from . import auth, docs, errors, observability
+from . import auth, docs, errors, headers, observability
+from .audit_events import anchoring
 from .common import converters, openapi, request_input
 from .json import OrjsonProvider
 from .resources import register_resources
@@ -69,6 +70,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app, api)
     request_input.init_app(app)
     docs.init_app(app)
+    headers.init_app(app, settings.hsts_seconds)
+    anchoring.init_app(app, settings.audit_anchor_interval)
     register_resources(api)
     init_web(app)  # the web pages, beside the API
     if settings.trusted_proxies:

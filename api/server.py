@@ -8,15 +8,22 @@ greenlet that costs memory, not a worker, up to WORKER_CONNECTIONS per worker, a
 - a request's headers must arrive within KEEPALIVE seconds (gunicorn's gevent worker times the
   header read with the keep-alive timeout), else the connection is closed;
 - every socket read or write waits at most SOCKET_TIMEOUT seconds, so a body that stops
-  arriving ends in a 408 (api/common/request_input.py) and frees its greenlet.
+  arriving ends in a 408 (api/common/request_input.py) and frees its greenlet;
+- a whole body must arrive within GPSOC_BODY_READ_TIMEOUT seconds (30), however it trickles,
+  else 408 too (api/serving_limits.py);
+- one client address holds at most GPSOC_MAX_CONNECTIONS_PER_CLIENT connections (100) per
+  worker; more are answered 429 and closed, so one client cannot take all WORKER_CONNECTIONS.
 
 In production put a buffering reverse proxy in front as well (nginx with its default
 `proxy_request_buffering on`, or a cloud load balancer): it absorbs slow clients before they
-reach a worker, and it can limit connections per client address, which this server cannot.
+reach a worker. Every connection then comes from the proxy: set
+GPSOC_MAX_CONNECTIONS_PER_CLIENT=0 and bound clients in the proxy instead (nginx:
+`limit_conn` per `$binary_remote_addr`, `client_body_timeout`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import http
 import json
 import logging
@@ -42,6 +49,7 @@ from gunicorn.workers.base import Worker
 from gunicorn.workers.base_async import AsyncWorker
 from gunicorn.workers.ggevent import GeventWorker
 
+from api.serving_limits import BodyDeadline, ClientConnections, too_many_connections
 from catalogue.config import Settings
 
 if TYPE_CHECKING:
@@ -74,16 +82,38 @@ class _Server(BaseApplication):
 
         # Flask takes the environ as a dict, gunicorn's stubs say MutableMapping: the same call.
         # GPSOC_SERVING: this worker keeps search in step (api/search/extension.py).
-        return cast("_WSGIAppType", create_app({"GPSOC_SERVING": True}))
+        app = create_app({"GPSOC_SERVING": True})
+        seconds = app.config["GPSOC_SETTINGS"].body_read_timeout
+        return cast("_WSGIAppType", BodyDeadline(app, seconds))
 
 
 class _GeventWorker(GeventWorker):
-    """gunicorn's gevent worker, but its connections' reads and writes time out."""
+    """gunicorn's gevent worker, but its connections' reads and writes time out, and one client
+    address holds at most `max_connections_per_client` of them (0: no cap)."""
+
+    max_connections_per_client = 0
 
     def handle(self, listener: Any, client: Any, addr: Any) -> None:
         # GeventWorker.handle puts the socket in blocking mode (no timeout) first.
         client.settimeout(SOCKET_TIMEOUT)
-        AsyncWorker.handle(self, listener, client, addr)
+        counts = self.__dict__.setdefault(
+            "_client_connections", ClientConnections(self.max_connections_per_client)
+        )
+        address = str(addr[0]) if isinstance(addr, tuple) and addr else ""
+        if not counts.admit(address):
+            with contextlib.suppress(OSError):  # gone already: nothing to tell
+                util.write_nonblock(client, too_many_connections(counts.limit))
+            util.close(client)
+            return
+        try:
+            AsyncWorker.handle(self, listener, client, addr)
+        finally:
+            counts.release(address)
+
+
+def capped_worker(limit: int) -> type[_GeventWorker]:
+    """The gevent worker with a cap of `limit` connections per client address."""
+    return type("CappedGeventWorker", (_GeventWorker,), {"max_connections_per_client": limit})
 
 
 # A response header the app sent that gunicorn refuses is the app's fault (gunicorn 27 names
@@ -173,7 +203,7 @@ def serve(host: str, port: int, workers: int, **options: Any) -> None:
         {
             "bind": f"{host}:{port}",
             "workers": workers,
-            "worker_class": json_errors(_GeventWorker),
+            "worker_class": json_errors(capped_worker(settings.max_connections_per_client)),
             "worker_connections": WORKER_CONNECTIONS,
             "keepalive": KEEPALIVE,
             "timeout": WORKER_TIMEOUT,

@@ -8,6 +8,13 @@ Deleting the newest events and rewinding the head row with them leaves a shorter
 intact in itself; only a copy of the head kept outside the database can tell. `chain_head`
 gives that copy (the head's sequence and hash, HMAC-signed with a key from the environment, so
 a copy cannot be forged later), and `verify_chain` checks the chain still holds it.
+
+Anchors are also taken automatically: `record_anchor` appends the head (when it has moved) to a
+file outside the database, and every serving process calls it every
+GPSOC_AUDIT_ANCHOR_INTERVAL seconds (60 by default; api/audit_events/anchoring.py). Only events
+written since the last anchor, at most that long ago, can be deleted unnoticed; `verify` checks
+the newest stored anchor when it is given none. Keep the file (or a copy shipped elsewhere)
+where those who can write the database cannot.
 """
 
 from __future__ import annotations
@@ -19,13 +26,21 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, and_, cast, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from .errors import InvalidInput
-from .models import AuditChainHead, AuditEvent, utcnow
+from .models import (
+    AuditChainHead,
+    AuditEvent,
+    CallOffOrder,
+    CallOffRecipient,
+    Selection,
+    utcnow,
+)
 from .principal import Principal, Role
 
 GENESIS_HASH = "0" * 64
@@ -183,6 +198,46 @@ def check_anchor_signature(anchor: ChainAnchor, key: str | None) -> None:
         )
 
 
+def record_anchor(session: Session, key: str | None, path: Path) -> ChainAnchor | None:
+    """Append the head now (signed when there is a key) to the anchor file at `path`, one JSON
+    line, unless it is the newest there already; return it when it was appended."""
+    anchor = chain_head(session, key)
+    newest = stored_anchor(path)
+    if newest is not None and (newest.sequence, newest.head_hash) == (
+        anchor.sequence,
+        anchor.head_hash,
+    ):
+        return None
+    line = json.dumps(
+        {
+            "sequence": anchor.sequence,
+            "head_hash": anchor.head_hash,
+            "signature": anchor.signature,
+            "anchored_at": utcnow().isoformat(),
+        }
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as anchors:
+        anchors.write(line + "\n")
+    return anchor
+
+
+def stored_anchor(path: Path) -> ChainAnchor | None:
+    """The newest anchor in the file at `path` (None: no file, or no anchor in it). A line cut
+    short (a process stopped while writing) is passed over."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return None
+    for line in reversed(lines):
+        try:
+            data = json.loads(line)
+            return ChainAnchor(int(data["sequence"]), str(data["head_hash"]), data["signature"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    return None
+
+
 def verify_chain(
     session: Session, batch_size: int = 1000, anchor: ChainAnchor | None = None
 ) -> ChainReport:
@@ -263,6 +318,61 @@ def decode_cursor(cursor: str) -> int:
         ) from error
 
 
+# An evaluator's own score sheet: blind until the commissioner closes scoring.
+BLIND_ACTIONS = ("selection.evaluation_entered",)
+
+
+def _practice_objects(practice_id: int | None) -> ColumnElement[bool]:
+    """The practice's own objects: the selections made for it, the orders it receives, itself,
+    and its own tokens and people (whose events carry its organisation id)."""
+    selections = select(cast(Selection.id, String)).where(Selection.practice_id == practice_id)
+    orders = select(CallOffOrder.call_off_id).where(
+        CallOffOrder.id.in_(
+            select(CallOffRecipient.order_id).where(CallOffRecipient.organisation_id == practice_id)
+        )
+    )
+    return or_(
+        and_(AuditEvent.object_type == "selection", AuditEvent.object_id.in_(selections)),
+        and_(AuditEvent.object_type == "call_off_order", AuditEvent.object_id.in_(orders)),
+        and_(AuditEvent.object_type == "organisation", AuditEvent.object_id == str(practice_id)),
+        and_(
+            AuditEvent.object_type.in_(("token", "user")),
+            AuditEvent.organisation_id == practice_id,
+        ),
+    )
+
+
+def _not_blind(viewer: Principal) -> ColumnElement[bool]:
+    """An evaluator's scores are read by their owner alone until scoring closes: then by those
+    who read the selection (the moderators among them). This holds for every role."""
+    closed = select(cast(Selection.id, String)).where(Selection.scoring_closed_at.is_not(None))
+    return or_(
+        AuditEvent.action.not_in(BLIND_ACTIONS),
+        AuditEvent.actor == viewer.label,
+        AuditEvent.object_id.in_(closed),
+    )
+
+
+def visible_to(viewer: Principal) -> ColumnElement[bool]:
+    """The one rule of who reads which events: the authority all; a supplier those on its own
+    listings, on the orders placed with it (from submission) and on its tokens and people; a
+    commissioner those on its organisation's objects (its selections, orders, practices,
+    tokens, people); a practice those on its own selections and orders, on itself and on its
+    tokens and people. Nobody reads another evaluator's blind scores before scoring closes.
+    A role without a rule sees nothing."""
+    if viewer.role is Role.AUTHORITY:
+        owned: ColumnElement[bool] = true()
+    elif viewer.role is Role.SUPPLIER and viewer.supplier_id is not None:
+        owned = AuditEvent.supplier_id == viewer.supplier_id
+    elif viewer.role is Role.COMMISSIONER and viewer.organisation_id is not None:
+        owned = AuditEvent.organisation_id == viewer.organisation_id
+    elif viewer.role is Role.PRACTICE and viewer.organisation_id is not None:
+        owned = _practice_objects(viewer.organisation_id)
+    else:
+        owned = false()
+    return and_(owned, _not_blind(viewer))
+
+
 def list_events(
     session: Session,
     viewer: Principal,
@@ -270,12 +380,8 @@ def list_events(
     limit: int,
     cursor: str | None = None,
 ) -> tuple[list[AuditEvent], str | None]:
-    """Newest first; each viewer sees what concerns it (the authority sees everything)."""
-    query = select(AuditEvent)
-    if viewer.role is Role.SUPPLIER:
-        query = query.where(AuditEvent.supplier_id == viewer.supplier_id)
-    elif viewer.role is Role.COMMISSIONER:
-        query = query.where(AuditEvent.organisation_id == viewer.organisation_id)
+    """Newest first; each viewer sees what concerns it (`visible_to`)."""
+    query = select(AuditEvent).where(visible_to(viewer))
     if filters.object_type:
         query = query.where(AuditEvent.object_type == filters.object_type)
     if filters.object_id:

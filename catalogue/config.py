@@ -25,6 +25,14 @@ DEFAULT_SMTP_PORT = 587
 DEFAULT_MAIL_FROM = "GPSoC catalogue <noreply@gpsoc.invalid>"
 # Seconds between a serving process's notification rounds (0: none; `gpsoc notify-worker`).
 DEFAULT_NOTIFY_INTERVAL = 5.0
+# Serving limits against slow and greedy clients (api/server.py): the seconds a whole request
+# body may take to arrive (0: no limit but the per-read socket timeout), and the connections
+# one client address may hold open at once in each worker (0: no cap; behind a proxy, which
+# every connection comes from, bound it there instead).
+DEFAULT_BODY_READ_TIMEOUT = 30.0
+DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 100
+# Seconds between a serving process's automatic anchors of the audit chain (0: none).
+DEFAULT_AUDIT_ANCHOR_INTERVAL = 60.0
 
 
 class ConfigurationError(ValueError):
@@ -67,6 +75,13 @@ class Settings:
     webhooks_allow_loopback: bool = False
     # How often each serving process sends what is due (0: never; `gpsoc notify-worker` does).
     notify_interval: float = DEFAULT_NOTIFY_INTERVAL
+    # --- security (issue 21): serving limits, HSTS, automatic audit anchors.
+    body_read_timeout: float = DEFAULT_BODY_READ_TIMEOUT
+    max_connections_per_client: int = DEFAULT_MAX_CONNECTIONS_PER_CLIENT
+    # Strict-Transport-Security max-age in seconds on every response (0: not sent; set it only
+    # where the service is reached over HTTPS alone).
+    hsts_seconds: int = 0
+    audit_anchor_interval: float = DEFAULT_AUDIT_ANCHOR_INTERVAL
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -96,6 +111,15 @@ class Settings:
             mail_from=_mail_from(env),
             webhooks_allow_loopback=_flag(env, "GPSOC_WEBHOOKS_ALLOW_LOOPBACK", False),
             notify_interval=_seconds(env, "GPSOC_NOTIFY_INTERVAL", DEFAULT_NOTIFY_INTERVAL),
+            # --- security (issue 21)
+            body_read_timeout=_seconds(env, "GPSOC_BODY_READ_TIMEOUT", DEFAULT_BODY_READ_TIMEOUT),
+            max_connections_per_client=_count(
+                env, "GPSOC_MAX_CONNECTIONS_PER_CLIENT", DEFAULT_MAX_CONNECTIONS_PER_CLIENT
+            ),
+            hsts_seconds=_count(env, "GPSOC_HSTS_SECONDS", 0),
+            audit_anchor_interval=_seconds(
+                env, "GPSOC_AUDIT_ANCHOR_INTERVAL", DEFAULT_AUDIT_ANCHOR_INTERVAL
+            ),
         )
 
     def ensure_data_dir(self) -> None:

@@ -147,6 +147,7 @@ class Payer(fields.Enum):
     def _deserialize(
         self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
     ) -> Funding:
-        if value not in {payer.value for payer in self.allowed}:
+        # An object or array is no payer either (and unhashable: test its type first).
+        if not isinstance(value, str) or value not in {payer.value for payer in self.allowed}:
             raise ValidationError(payer_error(value, self.allowed))
         return Funding(value)

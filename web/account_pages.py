@@ -6,14 +6,14 @@ from collections.abc import Sequence
 
 from flask import flash, redirect, request, session
 from flask.typing import ResponseReturnValue
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from catalogue import accounts
 from catalogue.models import UserAccount
 from service.database import writing_session
 
 from .pages import COMPARE_SESSION_KEY, Page, Problems, blueprint, local_path, render
-from .signing_in import SignedInUser, throttle
+from .signing_in import SESSION_VERSION_KEY, SignedInUser, throttle
 
 WRONG = "Enter a correct email address and password."
 THROTTLED = "There have been too many attempts to sign in. Wait 10 minutes and try again."
@@ -41,6 +41,7 @@ def _start_session(user: UserAccount) -> None:
     if compared:
         session[COMPARE_SESSION_KEY] = compared
     session.permanent = True
+    session[SESSION_VERSION_KEY] = user.session_version
     login_user(SignedInUser.of(user))
 
 
@@ -111,6 +112,11 @@ def sign_in_link_submit(secret: str) -> ResponseReturnValue:
 
 @blueprint.post("/sign-out")
 def sign_out() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        # Ended on the server: a copy of this session's cookie no longer signs anyone in.
+        db = writing_session()
+        accounts.end_sessions(db, current_user.id)
+        db.commit()
     logout_user()
     session.clear()
     flash("You have signed out.", "success")

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from catalogue.selections import Comparison
-from catalogue.spreadsheets import csv_text, keep_as_text
+from catalogue.spreadsheets import csv_text, keep_as_text, printable
 
 from .chart import cost_per_year
 
@@ -161,12 +161,13 @@ def to_xlsx(comparison: Comparison) -> bytes:
         workbook.remove(workbook.active)
     for title, header, rows in tables(comparison):
         sheet = workbook.create_sheet(title)
-        sheet.append(header)
+        sheet.append([printable(value) for value in header])  # item names head some columns
         keep_as_text(sheet[1])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([None if value == "" else value for value in row])
+            # printable: text stored before the text rule may hold what no cell can.
+            sheet.append([None if value == "" else printable(value) for value in row])
             keep_as_text(sheet[sheet.max_row])
             for cell in sheet[sheet.max_row]:
                 if isinstance(cell.value, Decimal):

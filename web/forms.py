@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from catalogue.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, StaleVersion
 from catalogue.principal import Principal, Role
+from catalogue.validation import CONTROL_CHARACTER_REASON, has_control_characters
 from service.database import writing_session
 
 from .pages import Problems, blueprint
@@ -38,6 +39,22 @@ STALE = (
 
 class SignInRequired(Exception):
     """Raised by `signed_in` for an anonymous visitor; the blueprint sends them to sign in."""
+
+
+@blueprint.before_request
+def _text_rule() -> None:
+    """The API's text rule (catalogue.validation) for every form the pages take, anonymous
+    sign-in included, before any view reads it: text with a control character (NUL...) is
+    refused with a 422 page and nothing is stored, on every database."""
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
+        return
+    for name, value in request.form.items(multi=True):
+        if has_control_characters(name) or has_control_characters(value):
+            raise InvalidInput(
+                f"The form was not sent: {CONTROL_CHARACTER_REASON} Go back, remove them from "
+                "what you typed and send it again.",
+                {name: [CONTROL_CHARACTER_REASON]},
+            )
 
 
 @blueprint.errorhandler(SignInRequired)

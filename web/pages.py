@@ -124,8 +124,10 @@ def render(
 
 
 def local_path(target: str | None, default: str) -> str:
-    """A redirect target from a form, kept on this site (no open redirect)."""
-    if not target:
+    """A redirect target from a form, kept on this site (no open redirect). A target with a
+    control character (CR, LF, tab, NUL...) is unsafe too: it cannot go in a header, and
+    urlsplit drops some of them before looking."""
+    if not target or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

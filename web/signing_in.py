@@ -3,18 +3,21 @@ throttle on failed sign-ins (the `limits` package, as the API's token throttle).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 from flask_login import LoginManager, UserMixin, current_user
 from limits import RateLimitItem, parse, storage, strategies
 
 from catalogue import accounts
 from catalogue.models import UserAccount
 from catalogue.principal import Principal
-from service.database import get_session
+from service.database import get_session, writing_session
 
 EXTENSION = "gpsoc_web_sign_in"
+# The account's session version when the session began (catalogue.accounts.end_sessions).
+SESSION_VERSION_KEY = "session_version"
 login_manager = LoginManager()
 
 
@@ -52,13 +55,15 @@ DATABASE_THROTTLE = "database"
 class SignInThrottle:
     """Failed sign-ins counted per client address and per account email: either reaching its
     limit refuses further tries for a while, so neither guessing one account's password from
-    many places nor many accounts' from one place gets far."""
+    many places nor many accounts' from one place gets far.
+
+    Counted where the API counts token failures (GPSOC_THROTTLE_STORAGE): by default in the
+    database (`catalogue.accounts.throttle`), one count for every worker and machine; or in the
+    `limits` store a URI names (memory:// is per process)."""
 
     def __init__(self, storage_uri: str, per_client: str, per_account: str) -> None:
-        # The API counts token failures in the database ("database"); sign-ins are counted
-        # per process then, or in the shared `limits` store GPSOC_THROTTLE_STORAGE names.
-        uri = "memory://" if storage_uri == DATABASE_THROTTLE else storage_uri
-        self.storage = storage.storage_from_string(uri)
+        self.in_database = storage_uri == DATABASE_THROTTLE
+        self.storage = storage.storage_from_string("memory://" if self.in_database else storage_uri)
         self.limiter = strategies.MovingWindowRateLimiter(self.storage)
         self.per_client = parse(per_client)
         self.per_account = parse(per_account)
@@ -74,10 +79,35 @@ class SignInThrottle:
             keys.append((self.per_account, ("web-sign-in", "account", account)))
         return keys
 
+    @staticmethod
+    def _database_key(key: tuple[str, ...]) -> str:
+        """A key of the database's failure windows (at most 64 characters, none the API's):
+        the client's address as it is, the account's email as a digest."""
+        _, kind, value = key
+        if kind == "account":
+            value = hashlib.sha256(value.encode()).hexdigest()[:40]
+        return f"web-{kind}:{value}"[: accounts.throttle.CLIENT_KEY_MAX]
+
+    @staticmethod
+    def _database_limit(limit: RateLimitItem) -> accounts.FailureLimit:
+        return accounts.FailureLimit(limit.amount, limit.get_expiry())
+
     def allowed(self, email: str | None) -> bool:
+        if self.in_database:
+            db = get_session()
+            return not any(
+                accounts.is_throttled(db, self._database_key(key), self._database_limit(limit))
+                for limit, key in self._keys(email)
+            )
         return all(self.limiter.test(limit, *key) for limit, key in self._keys(email))
 
     def failed(self, email: str | None) -> None:
+        if self.in_database:
+            db = writing_session()
+            for limit, key in self._keys(email):
+                accounts.record_failure(db, self._database_key(key), self._database_limit(limit))
+            db.commit()  # the count outlives this refusal
+            return
         for limit, key in self._keys(email):
             self.limiter.hit(limit, *key)
 
@@ -86,7 +116,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WEB_SIGN_IN_LIMIT_PER_CLIENT", "20/10 minutes")
     app.config.setdefault("WEB_SIGN_IN_LIMIT_PER_ACCOUNT", "5/10 minutes")
     app.extensions[EXTENSION] = SignInThrottle(
-        app.config["GPSOC_SETTINGS"].throttle_storage_uri,
+        app.config.get("WEB_SIGN_IN_THROTTLE_STORAGE")
+        or app.config["GPSOC_SETTINGS"].throttle_storage_uri,
         app.config["WEB_SIGN_IN_LIMIT_PER_CLIENT"],
         app.config["WEB_SIGN_IN_LIMIT_PER_ACCOUNT"],
     )
@@ -105,7 +136,9 @@ def _load_user(user_id: str) -> SignedInUser | None:
     if not user_id.isdigit():
         return None
     user = accounts.active_user(get_session(), int(user_id))
-    return SignedInUser.of(user) if user is not None else None
+    if user is None or not accounts.session_is_current(user, session.get(SESSION_VERSION_KEY)):
+        return None  # gone, disabled, or signed out since (a copied cookie included)
+    return SignedInUser.of(user)
 
 
 def current_principal() -> Principal | None:

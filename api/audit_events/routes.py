@@ -1,6 +1,5 @@
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from api.auth import principal, requires
@@ -8,6 +7,7 @@ from catalogue import audit
 from catalogue.principal import Role
 from service.database import get_session
 
+from .anchoring import anchor_file, anchor_key
 from .schemas import (
     AuditEventPageSchema,
     AuditEventQueryArgsSchema,
@@ -34,11 +34,6 @@ def list_events(args: dict[str, Any]) -> dict[str, Any]:
     return {"items": events, "next_cursor": next_cursor}
 
 
-def _anchor_key() -> str | None:
-    key: str | None = current_app.config.get("GPSOC_AUDIT_ANCHOR_KEY")
-    return key or current_app.config["GPSOC_SETTINGS"].audit_anchor_key
-
-
 @blp.route("/audit-events/verify")
 @blp.doc(operationId="verifyAuditChain")
 @requires(Role.AUTHORITY)
@@ -50,11 +45,17 @@ def verify(args: dict[str, Any]) -> audit.ChainReport:
     With an anchor kept from `GET /audit-events/head` (`sequence`, `head_hash`, `signature`),
     also check that the event it names is still there with that hash: this detects the newest
     events deleted together with a rewound head. An anchor this service did not sign is a 422.
+    Given none, the newest anchor the service stored itself (every
+    GPSOC_AUDIT_ANCHOR_INTERVAL seconds) is checked, if there is one.
     """
     anchor = None
     if args:
         anchor = audit.ChainAnchor(args["sequence"], args["head_hash"].lower(), args["signature"])
-        audit.check_anchor_signature(anchor, _anchor_key())
+        audit.check_anchor_signature(anchor, anchor_key())
+    else:
+        anchor = audit.stored_anchor(anchor_file())
+        if anchor is not None and anchor.signature is not None:
+            audit.check_anchor_signature(anchor, anchor_key())
     return audit.verify_chain(get_session(), anchor=anchor)
 
 
@@ -65,7 +66,7 @@ def verify(args: dict[str, Any]) -> audit.ChainReport:
 def head() -> dict[str, Any]:
     """The chain's head now, signed (HMAC-SHA256 with GPSOC_AUDIT_ANCHOR_KEY): keep it outside
     the database, and give it to `verify` later to prove nothing after it was removed."""
-    anchor = audit.chain_head(get_session(), _anchor_key())
+    anchor = audit.chain_head(get_session(), anchor_key())
     return {
         "sequence": anchor.sequence,
         "head_hash": anchor.head_hash,

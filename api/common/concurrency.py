@@ -96,6 +96,10 @@ def check_if_match(obj: Any) -> None:
         abort(412, message="The object has changed since you fetched it; fetch it again.")
 
 
+# One or more entity tags (RFC 9110 8.8.3), none of them "*" (etagc without the asterisk).
+_ENTITY_TAG = r'(W/)?"[!#-)+-~]*"'
+ENTITY_TAGS = rf"^\s*{_ENTITY_TAG}(\s*,\s*{_ENTITY_TAG})*\s*$"
+
 # The If-Match header and its refusals, as the OpenAPI document shows them on every write.
 IF_MATCH_DOC: dict[str, Any] = {
     "parameters": [
@@ -103,8 +107,10 @@ IF_MATCH_DOC: dict[str, Any] = {
             "in": "header",
             "name": "If-Match",
             "required": True,
-            "schema": {"type": "string"},
-            "description": "The ETag of the object as last fetched.",
+            # Entity tags, as the ETag header gave them; never "*" (a 428: it would match
+            # whatever is stored now, which is exactly what must not be assumed).
+            "schema": {"type": "string", "pattern": ENTITY_TAGS},
+            "description": "The ETag of the object as last fetched (not *).",
         }
     ],
     "responses": {412: "DEFAULT_ERROR", 428: "DEFAULT_ERROR"},

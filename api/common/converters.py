@@ -1,5 +1,6 @@
 """Path converters. Ids fit a 32-bit integer column on every database; a larger or smaller
-number in a path is simply not found (404) rather than an overflow."""
+number in a path is simply not found (404) rather than an overflow, and so is a number in
+another script's digits."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ from service.fields import MAX_ID
 
 
 class IdConverter(IntegerConverter):
+    # ASCII digits only: `\d` also matches other scripts' digits, which int() reads, so that
+    # /systems/١ (ARABIC-INDIC ONE) was item 1 under a second address.
+    regex = r"[0-9]+"
+
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min", 1)
         kwargs.setdefault("max", MAX_ID)

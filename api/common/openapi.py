@@ -6,7 +6,10 @@ one at the end of that chain which tidies what the others leave:
 - a field that declares `"type": [..., "null"]` itself and also sets `allow_none` comes out
   with "null" twice, which is not a valid JSON Schema type list: each type is kept once;
 - an enum (`fields.Enum`, `OneOf`, an `"enum"` in metadata) comes out without a `type`: the
-  type is inferred from its values (and includes "null" when None is one of them).
+  type is inferred from its values (and includes "null" when None is one of them);
+- an enum narrowed by a `OneOf` (a `Payer` of some payers) lists only the values it allows;
+- text (`fields.String` and its kinds) without a pattern of its own says the service's text
+  rule (catalogue.validation: no control characters but tab and line breaks) as a `pattern`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest import Api
-from marshmallow import fields
+from marshmallow import fields, validate
+
+# catalogue.validation.CONTROL_CHARACTERS, as a JSON Schema (ECMA-262) pattern for a whole text.
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
 
 _JSON_TYPES: tuple[tuple[type, str], ...] = (
     (bool, "boolean"),  # before int: a bool is an int in Python
@@ -47,6 +53,14 @@ def tidy_property(_converter: Any, field: fields.Field, ret: dict[str, Any], **_
         if field.allow_none:
             types.append("null")
         changes["type"] = _unique(sorted(set(types), key=types.index))
+    choices = [set(v.choices) for v in field.validators if isinstance(v, validate.OneOf)]
+    if enum and choices:
+        allowed = set.intersection(*choices)
+        narrowed = [value for value in enum if value is None or value in allowed]
+        if narrowed != enum:
+            changes["enum"] = narrowed
+    if isinstance(field, fields.String) and not (enum or "pattern" in ret):
+        changes["pattern"] = TEXT_PATTERN
     return changes
 
 

@@ -18,11 +18,13 @@ from .users import (
     active_user,
     authenticate_password,
     create_user,
+    end_sessions,
     get_user,
     issue_sign_in_link,
     password_errors,
     principal_for,
     redeem_sign_in_link,
+    session_is_current,
     set_password,
 )
 
@@ -45,10 +47,12 @@ __all__ = [
     "active_user",
     "authenticate_password",
     "create_user",
+    "end_sessions",
     "get_user",
     "issue_sign_in_link",
     "password_errors",
     "principal_for",
     "redeem_sign_in_link",
+    "session_is_current",
     "set_password",
 ]

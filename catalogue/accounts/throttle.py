@@ -5,6 +5,10 @@ A sliding window over two fixed windows: the current window's failures plus the 
 window's, weighted by how much of it still overlaps the last `period` seconds. Counting is an
 atomic upsert, so concurrent failures are never lost; windows older than the previous one are
 deleted as new failures arrive.
+
+Limits of different periods share the table (the API's token failures, the web's sign-ins per
+client and per account): a stored key starts with its limit's period, so that each limit's
+windows are counted, and swept, among their own.
 """
 
 from __future__ import annotations
@@ -27,11 +31,15 @@ class FailureLimit:
     period: int  # seconds
 
 
+def _stored_key(client_key: str, limit: FailureLimit) -> str:
+    return f"{limit.period}:{client_key}"[:CLIENT_KEY_MAX]
+
+
 def _estimate(session: Session, client_key: str, limit: FailureLimit, now: float) -> float:
     current = int(now // limit.period)
     rows = session.execute(
         select(AuthFailureWindow.window_number, AuthFailureWindow.failures).where(
-            AuthFailureWindow.client_key == client_key[:CLIENT_KEY_MAX],
+            AuthFailureWindow.client_key == _stored_key(client_key, limit),
             AuthFailureWindow.window_number.in_((current - 1, current)),
         )
     )
@@ -54,7 +62,7 @@ def record_failure(
     """Count one failure (flushed, not committed); True while the client is within the limit."""
     now = time.time() if now is None else now
     current = int(now // limit.period)
-    key = client_key[:CLIENT_KEY_MAX]
+    key = _stored_key(client_key, limit)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     insert = dialect.insert(table_of(AuthFailureWindow)).values(
         client_key=key, window_number=current, failures=1
@@ -65,5 +73,10 @@ def record_failure(
             set_={"failures": table_of(AuthFailureWindow).c.failures + 1},
         )
     )
-    session.execute(delete(AuthFailureWindow).where(AuthFailureWindow.window_number < current - 1))
-    return _estimate(session, key, limit, now) <= limit.failures
+    session.execute(
+        delete(AuthFailureWindow).where(
+            AuthFailureWindow.client_key.startswith(f"{limit.period}:", autoescape=True),
+            AuthFailureWindow.window_number < current - 1,
+        )
+    )
+    return _estimate(session, client_key, limit, now) <= limit.failures

@@ -218,6 +218,20 @@ def active_user(session: Session, user_id: int) -> UserAccount | None:
     return user if user is not None and user.disabled_at is None else None
 
 
+def session_is_current(user: UserAccount, version: object) -> bool:
+    """Whether a session that carries `version` still belongs to `user` (none ended since)."""
+    return isinstance(version, int) and version == user.session_version
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """Sign the person out everywhere: every session made before now stops working, however
+    its cookie was kept (flushed, not committed)."""
+    user = session.get(UserAccount, user_id, with_for_update=True)
+    if user is not None:
+        user.session_version = (user.session_version or 0) + 1
+        session.flush()
+
+
 def principal_for(user: UserAccount) -> Principal:
     """The principal a signed-in person acts as: the same rules as a token of that role."""
     return Principal(

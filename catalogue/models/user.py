@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..principal import Role
@@ -41,6 +41,9 @@ class UserAccount(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Carried in each session at sign-in and checked on every request: bumped at sign-out, so
+    # that no copy of a session cookie outlives it (catalogue.accounts.users.end_sessions).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     supplier: Mapped[Supplier | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()

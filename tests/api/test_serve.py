@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import urllib.request
 
 import pytest
@@ -72,3 +73,15 @@ def test_what_gunicorn_refuses_is_answered_in_the_error_shape(served, request_by
     assert headers["Content-Type"] == "application/json"
     error = json.loads(body)
     assert error["code"] == status and error["status"] and error["message"]
+
+
+def test_a_serving_process_anchors_the_audit_chain_on_its_timer(tmp_path):
+    """GPSOC_AUDIT_ANCHOR_INTERVAL: the workers append the chain's head to the anchor file."""
+    anchors = tmp_path / "audit-anchors.jsonl"
+    env = {"GPSOC_AUDIT_ANCHOR_INTERVAL": "1", "GPSOC_AUDIT_ANCHOR_KEY": "operator's key"}
+    with gpsoc_serve(tmp_path, env=env):
+        deadline = time.monotonic() + 60
+        while not anchors.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+    first = json.loads(anchors.read_text().splitlines()[0])
+    assert first["sequence"] >= 0 and len(first["head_hash"]) == 64 and first["signature"]

@@ -36,3 +36,13 @@ def test_page_is_accessible(page, name):
     assert page.locator("h1").count() == 1
     assert page.title().endswith("GP IT catalogue - NHS")
     accessible(page, name)
+
+
+def test_the_docs_render_under_their_content_security_policy(page):
+    """/docs (Swagger UI) works with its policy: a script the policy refused would be a console
+    error, which the `page` fixture fails the test on."""
+    response = page.goto("/docs")
+    assert response.status == 200
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    page.wait_for_selector(".opblock", timeout=60_000)
+    assert page.locator(".opblock").count() > 50

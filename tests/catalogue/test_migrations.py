@@ -217,3 +217,23 @@ def test_0013_moves_each_practices_system_into_its_estate_and_back(tmp_path):
                 == 2
             )
             command.upgrade(alembic_config(connection=connection), "head")
+
+
+def test_0015_unwinds_and_returns_with_session_versions(tmp_path):
+    """Down to 0012 the session version goes; back up, every account starts again at 0."""
+    from sqlalchemy import inspect, text
+
+    with fresh_database(tmp_path, seed=False) as engine, engine.begin() as connection:
+        config = alembic_config(connection=connection)
+        command.downgrade(config, "0012")
+        columns = {c["name"] for c in inspect(connection).get_columns("user_account")}
+        assert "session_version" not in columns
+        connection.execute(
+            text(
+                "INSERT INTO user_account (email, name, role, created_at, created_by) "
+                "VALUES ('a@example.nhs.uk', 'A', 'authority', CURRENT_TIMESTAMP, 'test')"
+            )
+        )
+        command.upgrade(config, "head")
+        versions = connection.execute(text("SELECT session_version FROM user_account"))
+        assert list(versions.scalars()) == [0]

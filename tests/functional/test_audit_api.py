@@ -216,3 +216,36 @@ def test_only_the_authority_reads_the_head(supplier, commissioner, anonymous):
     assert supplier.get(HEAD).status_code == 403
     assert commissioner.get(HEAD).status_code == 403
     assert anonymous.get(HEAD).status_code == 401
+
+
+def test_the_service_anchors_by_itself_and_verify_checks_its_newest_anchor(
+    supplier, authority, db, app, tmp_path, monkeypatch, anchor_key
+):
+    """Without an anchor kept by anyone, events deleted with a rewound head are found all the
+    same: the serving process anchored the head (here its timer's one tick, called directly)."""
+    from api.audit_events import anchoring
+
+    monkeypatch.setitem(app.config, anchoring.FILE_CONFIG, str(tmp_path / "anchors.jsonl"))
+    create_system(supplier)
+    before = authority.get(HEAD).get_json()
+    create_system(supplier, name="To be erased")
+    assert anchoring.anchor_now(app) is not None
+    assert anchoring.anchor_now(app) is None  # the head has not moved: nothing more to keep
+    assert authority.get(VERIFY).get_json() == {
+        "intact": True,
+        "events_checked": before["sequence"] + 1,
+        "first_broken_event_id": None,
+        "reason": None,
+        "anchor_checked": True,
+    }
+
+    db.execute(delete(AuditEvent).where(AuditEvent.id > before["sequence"]))
+    db.execute(
+        update(AuditChainHead).values(
+            last_event_id=before["sequence"], last_hash=before["head_hash"]
+        )
+    )
+    db.flush()
+    report = authority.get(VERIFY).get_json()
+    assert report["intact"] is False and report["anchor_checked"] is True
+    assert report["first_broken_event_id"] == before["sequence"] + 1

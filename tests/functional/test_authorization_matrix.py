@@ -23,6 +23,7 @@ from catalogue.models import (
     Price,
     PriceTier,
 )
+from tests.functional import audit_matrix
 from tests.functional.actors import (  # noqa: F401 (fixtures)
     anonymous_caller,
     authority_caller,
@@ -103,3 +104,25 @@ def test_write_operation(method, path, caller_name, request, db, supplier):
     if response.status_code == 401:
         assert "WWW-Authenticate" in response.headers
     assert _state(db) == before
+
+
+# --------------------------------------------------------------------------- audit events
+
+
+@pytest.mark.parametrize("caller_name", CALLERS)
+def test_audit_events_are_read_by_role_and_organisation(caller_name, request, db, supplier):
+    """GET /audit-events for each caller over objects of every owner: each caller reads the
+    events of the objects in its rows and of no other (blind scores included)."""
+    rows = audit_matrix.arrange(World(db, supplier.supplier_id))
+    caller = request.getfixturevalue(caller_name)
+    if caller_name == "anonymous":
+        assert caller.get(f"{PREFIX}/audit-events").status_code == 401
+        return
+    wrong = {}
+    for name, row in rows.items():
+        response = caller.get(f"{PREFIX}/audit-events?{row.query()}")
+        assert response.status_code == 200, response.get_json()
+        read = bool(response.get_json()["items"])
+        if read != (caller_name in row.readers):
+            wrong[name] = "read" if read else "not read"
+    assert not wrong, wrong

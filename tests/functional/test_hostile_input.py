@@ -20,6 +20,7 @@ from tests.factories import (
     item_id,
     migration_order_body,
     organisation_id,
+    price_body,
     rename_item,
     selection_body,
     system_body,
@@ -359,3 +360,39 @@ def test_another_suppliers_unpublished_item_is_answered_as_a_missing_one(
     assert answers["draft"] == answers["none"] == answers["submitted"]
     assert "Unannounced" not in str(answers) and "Submitted EMIS" not in str(answers)
     assert item(db, "systmone").name  # the seed is untouched
+
+
+# ------------------------------------------------------------------------------ payer fields
+
+NOT_A_PAYER = ({}, {"payer": "central"}, [], ["central"], 1, True)
+
+
+def test_a_payer_given_as_an_object_or_array_is_a_422_not_a_500(supplier, authority):
+    for value in NOT_A_PAYER:
+        body = system_body(prices=[price_body(funding=value)])
+        errors = assert_error(supplier.post(f"{API}/systems", json=body), 422)["errors"]
+        assert "prices" in errors, (value, errors)
+        lot = {"number": 77, "name": "Odd lot", "default_funding": value}
+        errors = assert_error(authority.post(f"{API}/frameworks/gpsoc-r/lots", json=lot), 422)
+        assert "default_funding" in errors["errors"], value
+        framework = {
+            "slug": "odd-payers",
+            "name": "Odd payers",
+            "start_date": "2030-01-01",
+            "end_date": "2031-01-01",
+            "max_term_months": 12,
+            "funding_types": [value],
+        }
+        errors = assert_error(authority.post(f"{API}/frameworks", json=framework), 422)
+        assert "funding_types" in errors["errors"], value
+
+
+# ------------------------------------------------------------------------------ path ids
+
+
+@pytest.mark.parametrize("digits", ["\u0661", "\u0967", "\uff11", "\U0001d7cf", "1\u0660"])
+def test_ids_in_other_scripts_digits_are_not_found(anonymous, digits):
+    """/systems/١ was item 1 under a second address (\\d matches every script's digits)."""
+    assert anonymous.get(f"{API}/systems/1").status_code == 200
+    assert_error(anonymous.get(f"{API}/systems/{digits}"), 404)
+    assert_error(anonymous.get(f"{API}/systems/{digits}/prices"), 404)

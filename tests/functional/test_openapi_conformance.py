@@ -1,6 +1,6 @@
 """Schemathesis drives every operation of the app's own /openapi.json as each role (anonymous,
-the authority, a supplier, a commissioner): no 5xx, and every response's status, content type,
-headers and body are what the document promises.
+the authority, a supplier, a commissioner, a practice): no 5xx, and every response's status,
+content type, headers and body are what the document promises.
 
 (Schemathesis' pytest plugin does not run under pytest 9 yet, so each operation gets a plain
 parametrised test that runs Hypothesis over the operation's strategy.)
@@ -27,7 +27,14 @@ from schemathesis.specs.openapi.checks import (
 from api import create_app
 from api.auth import EXTENSION as AUTH
 from catalogue.principal import Role
-from tests.factories import COMMISSIONER_ODS, OWNER_SLUG, organisation_id, supplier_id, token
+from tests.factories import (
+    COMMISSIONER_ODS,
+    OWNER_SLUG,
+    PRACTICE,
+    organisation_id,
+    supplier_id,
+    token,
+)
 
 
 def _operation_labels() -> list[str]:
@@ -55,10 +62,10 @@ CHECKS = [
     ignored_auth,
 ]
 
-# Examples per operation and role: 4 roles x ~100 operations on 2 shared cores, 24 examples an
+# Examples per operation and role: 5 roles x ~100 operations on 2 shared cores, 24 examples an
 # operation in all (as many as the two roles this test began with). Anonymous callers and the
 # authority reach the most code; a supplier's and a commissioner's runs add their own views.
-EXAMPLES = {"anonymous": 8, "authority": 8, "supplier": 4, "commissioner": 4}
+EXAMPLES = {"anonymous": 8, "authority": 8, "supplier": 4, "commissioner": 4, "practice": 4}
 
 
 @pytest.fixture
@@ -74,6 +81,7 @@ def _credentials(db, caller: str) -> dict[str, str]:
         "authority": {},
         "supplier": {"supplier_id": supplier_id(db, OWNER_SLUG)},
         "commissioner": {"organisation_id": organisation_id(db, COMMISSIONER_ODS)},
+        "practice": {"organisation_id": organisation_id(db, PRACTICE)},
     }[caller]
     secret = token(db, Role(caller), f"conformance {caller}", **binding)
     return {"Authorization": f"Bearer {secret}"}

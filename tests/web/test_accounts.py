@@ -237,3 +237,63 @@ def test_sign_in_is_throttled_per_client_across_accounts(web, make_user):
     for number in range(20):
         assert sign_in(web, f"guess{number}@example.nhs.uk", "guess").status_code == 200
     assert sign_in(web, "priya@example.nhs.uk").status_code == 429
+
+
+def test_the_sign_in_form_takes_the_text_rule(web, make_user):
+    """A NUL in the anonymous sign-in form is a 422 page (a 500 on PostgreSQL before)."""
+    make_user(Role.PRACTICE, "priya@example.nhs.uk", ods="A81001")
+    for email in ("priya\x00@example.nhs.uk", "priya@example.nhs.uk\x01"):
+        response = sign_in(web, email)
+        assert response.status_code == 422, email
+        assert "control characters" in response.get_data(as_text=True)
+    assert sign_in(web, "priya@example.nhs.uk").status_code == 303
+
+
+def test_a_session_copied_before_sign_out_no_longer_signs_in(app, web, make_user):
+    make_user(Role.PRACTICE, "priya@example.nhs.uk", ods="A81001")
+    assert sign_in(web, "priya@example.nhs.uk").status_code == 303
+    copy = app.test_client()
+    name = app.config["SESSION_COOKIE_NAME"]
+    copy.set_cookie(name, web.get_cookie(name).value)
+    assert "Priya (practice" in copy.get("/").get_data(as_text=True)
+    assert copy.get("/orders").status_code == 200
+
+    assert post_form(web, "/sign-out", {}, page="/").status_code == 303
+
+    assert copy.get("/orders").status_code == 303  # to sign in
+    assert "Priya" not in copy.get("/").get_data(as_text=True)
+    # Signing in again makes a new session that works.
+    assert sign_in(web, "priya@example.nhs.uk").status_code == 303
+    assert "Priya (practice" in web.get("/").get_data(as_text=True)
+
+
+def test_sign_in_failures_are_counted_once_for_every_worker(tmp_path):
+    """Two apps on one database, as two gunicorn workers: 5 failures for one account, spread
+    over both, lock it in both (each counted 5 of its own before, so 10 tries got through)."""
+    from sqlalchemy.orm import Session
+
+    from api import create_app
+    from tests.databases import fresh_database
+
+    with fresh_database(tmp_path) as engine:
+        with Session(engine) as db:
+            accounts.create_user(
+                db,
+                CONSOLE,
+                email="priya@example.nhs.uk",
+                name="Priya",
+                role=Role.AUTHORITY,
+                password=PASSWORD,
+            )
+            db.commit()
+        workers = [
+            create_app(
+                {"TESTING": True, "DATABASE_ENGINE": engine, "GPSOC_DATA_DIR": str(tmp_path)}
+            ).test_client()
+            for _ in range(2)
+        ]
+        for attempt in range(5):
+            response = sign_in(workers[attempt % 2], "priya@example.nhs.uk", "guess guess")
+            assert response.status_code == 200
+        for worker in workers:
+            assert sign_in(worker, "priya@example.nhs.uk").status_code == 429

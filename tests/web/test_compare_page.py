@@ -115,3 +115,30 @@ def test_csv_and_xlsx_downloads_hold_the_page_numbers(web):
 def test_downloading_nothing_goes_back_to_compare(web):
     response = web.get("/compare.xlsx")
     assert response.status_code == 302 and response.headers["Location"] == "/compare"
+
+
+def test_a_redirect_target_with_a_line_break_is_unsafe_and_goes_to_the_default(web):
+    for url in ("/compare/add", "/compare/remove"):
+        for target in ("/search\r\nSet-Cookie: x=1", "/search\nX: y", "/a\rb"):
+            response = post_form(web, url, {"item_id": 1, "next": target}, "/search")
+            assert response.status_code == 303, (url, target, response.status_code)
+            assert response.headers["Location"] == "/compare"
+    response = post_form(web, "/sign-in", {"email": "a@b.nhs.uk", "password": "x", "next": "/\r\n"})
+    assert response.status_code < 500
+
+
+def test_control_characters_stored_before_the_text_rule_are_dropped_from_compare_xlsx(web, db):
+    from catalogue.models import CatalogueItem
+
+    item = db.get(CatalogueItem, 1)
+    item.name = "Old\x07name\x1b"  # written before the rule (or straight into the database)
+    db.flush()
+    response = web.get(URL.replace("/compare", "/compare.xlsx"))
+    assert response.status_code == 200
+    names = {
+        cell
+        for sheet in load_workbook(io.BytesIO(response.data)).worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for cell in row
+    }
+    assert "Oldname" in names

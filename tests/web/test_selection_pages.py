@@ -9,7 +9,7 @@ from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from catalogue.models import (
     AuditEvent,
@@ -573,3 +573,19 @@ def test_every_page_of_a_new_selection_opens_for_those_taking_part(people):
             assert response.status_code == status, (who, path)
             if status == 200:
                 assert "Replacement clinical system" in text_of(response)
+
+
+def test_a_form_with_a_control_character_is_refused_and_nothing_is_stored(people, db):
+    """The API's text rule for web forms too (a NUL was stored on SQLite, a 500 on PostgreSQL)."""
+    before = db.scalar(select(func.count(Selection.id)))
+    for name in ("Nul\x00here", "Bell\x07", "Escape\x1b[0m"):
+        response = send(
+            people["commissioner"],
+            "/selections/new",
+            {"name": name, "practice": "A81001", "framework": "gpsoc-r"},
+            "/selections/new",
+        )
+        assert response.status_code == 422, name
+        assert "control characters" in text_of(response)
+    db.expire_all()
+    assert db.scalar(select(func.count(Selection.id))) == before
