@@ -82,7 +82,7 @@ def funding_of(line: CallOffItem, practice_id: int | None = None) -> FundingDeci
     agreed = [each for each in practices if practice_agreed(line, each)]
     commissioner = (
         f"The commissioner agreed to fund it ({line.funding_agreed_by}, "
-        f"{line.funding_agreed_at:%-d %B %Y}): {line.funding_agreement_reason}"
+        f"{line.funding_agreed_at:%-d %B %Y}): {(line.funding_agreement_reason or '').rstrip('.')}."
         if line.funding_agreed_at is not None
         else None
     )
