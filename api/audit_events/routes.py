@@ -36,7 +36,8 @@ def list_events(args: dict[str, Any]) -> dict[str, Any]:
 
 def _anchor_key() -> str | None:
     key: str | None = current_app.config.get("GPSOC_AUDIT_ANCHOR_KEY")
-    return key or current_app.config["GPSOC_SETTINGS"].audit_anchor_key
+    configured = current_app.config["GPSOC_SETTINGS"].audit_anchor_key
+    return key or (configured.get_secret_value() if configured else None)
 
 
 @blp.route("/audit-events/verify")
