@@ -4,20 +4,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: serve test test-cluster install install-test lint bench clean chromium es-up es-down
+.PHONY: serve test test-cluster install install-test lint bench clean chromium curl es-up es-down
 
 # Root installs what is missing from Debian's packages (CI runs as root); others are told.
 APT_INSTALL = if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-$(BIN)/python:
+# Debian splits venv's pip bootstrap (ensurepip) into python3.X-venv: installed when missing.
+# A half-made virtualenv (no pip: ensurepip failed) is made again.
+VENV_PACKAGES = python3-venv $$($(PYTHON) -c 'import sys; print("python3.%d-venv" % sys.version_info[1])')
+$(BIN)/pip:
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { $(APT_INSTALL) $(VENV_PACKAGES); \
+	else echo "$(PYTHON) cannot make a virtualenv: install python3-venv (apt-get install" \
+	"python3-venv)." >&2; exit 1; fi; }
+	@[ -x $(BIN)/pip ] || rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml | $(BIN)/pip
 	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/pip
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@ $(VENV)/.installed
 
@@ -34,6 +41,11 @@ chromium:
 	{ $(APT_INSTALL) chromium; else echo "Chromium is missing and installing it needs root" \
 	"(apt-get install chromium): the browser tests will fail." >&2; fi; }
 
+# curl runs the docs' examples in the tests (tests/docs), as a reader would.
+curl:
+	@command -v curl >/dev/null 2>&1 || { $(APT_INSTALL) curl; else echo "curl is missing and" \
+	"installing it needs root (apt-get install curl): the docs' examples will fail." >&2; fi; }
+
 install: $(VENV)/.installed node_modules/.installed
 install-test: $(VENV)/.installed-test node_modules/.installed
 
@@ -44,7 +56,7 @@ serve: install
 
 # Tests marked `cluster` stop and start search nodes: `make test-cluster` runs them alone.
 # loadgroup keeps the browser tests on one worker: one Chromium for all of them.
-test: install-test chromium
+test: install-test chromium curl
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -m "not cluster"
 
 test-cluster: install-test
