@@ -3,8 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
+# make serve PORT=8080 HOST=0.0.0.0
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# What `make test` is expected to take on a quiet machine of 2 cores (measured: README.md).
+TEST_BUDGET ?= 15 minutes
 
-.PHONY: serve test test-cluster install install-test lint bench clean chromium curl es-up es-down
+.PHONY: serve test test-cluster install install-test lint bench clean chromium curl es-up es-down docs docs-serve
 
 # Root installs what is missing from Debian's packages (CI runs as root); others are told.
 APT_INSTALL = if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
@@ -52,11 +57,12 @@ install-test: $(VENV)/.installed-test node_modules/.installed
 serve: install
 	$(BIN)/gpsoc init-db
 	$(BIN)/gpsoc seed  # leaves the search index in step (builds it when there is none)
-	$(BIN)/gpsoc serve --host 127.0.0.1 --port 8000
+	$(BIN)/gpsoc serve --host $(HOST) --port $(PORT)
 
 # Tests marked `cluster` stop and start search nodes: `make test-cluster` runs them alone.
 # loadgroup keeps the browser tests on one worker: one Chromium for all of them.
 test: install-test chromium curl
+	@echo "make test: the whole suite, $(PYTEST_WORKERS) workers; budget $(TEST_BUDGET) on 2 quiet cores ($$(date -u +%H:%M:%S) UTC)"
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -m "not cluster"
 
 test-cluster: install-test
@@ -70,6 +76,17 @@ es-up:
 es-down:
 	elasticsearch/cluster down
 
+# The docs site (docs/, mkdocs.yml): MkDocs with the Material theme; warnings are errors.
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[docs]'
+	touch $@
+
+docs: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+docs-serve: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8001
+
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -78,4 +95,4 @@ bench: install-test
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) data .pytest_cache node_modules test-output
+	rm -rf $(VENV) data .pytest_cache node_modules test-output site
