@@ -9,7 +9,7 @@ PORT ?= 8000
 # What `make test` is expected to take on a quiet machine of 2 cores (measured: README.md).
 TEST_BUDGET ?= 15 minutes
 
-.PHONY: serve test test-cluster install install-test lint bench clean chromium curl es-up es-down docs docs-serve
+.PHONY: serve test test-cluster install install-test lint bench clean chromium curl es-up es-down docs docs-serve lock
 
 # Root installs what is missing from Debian's packages (CI runs as root); others are told.
 APT_INSTALL = if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
@@ -25,13 +25,27 @@ $(BIN)/pip:
 	@[ -x $(BIN)/pip ] || rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+# The locked versions, every file checked against its hash (requirements/, made by `make lock`
+# from pyproject.toml's ranges), then the project itself without dependencies.
+PIP_INSTALL = $(BIN)/pip install --quiet --disable-pip-version-check
+
+$(VENV)/.installed: requirements/runtime.txt pyproject.toml | $(BIN)/pip
+	$(PIP_INSTALL) --require-hashes -r requirements/runtime.txt
+	$(PIP_INSTALL) --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+$(VENV)/.installed-test: requirements/dev.txt pyproject.toml | $(BIN)/pip
+	$(PIP_INSTALL) --require-hashes -r requirements/dev.txt
+	$(PIP_INSTALL) --no-deps -e .
 	touch $@ $(VENV)/.installed
+
+# Lock again after changing a range in pyproject.toml (uv from PyPI, into the virtualenv).
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --quiet
+lock: | $(BIN)/pip
+	@[ -x $(BIN)/uv ] || $(PIP_INSTALL) "uv>=0.5,<0.14"
+	$(UV_COMPILE) -o requirements/runtime.txt
+	$(UV_COMPILE) --extra test --extra docs -o requirements/dev.txt
 
 # The NHS.UK design system (served by the app) and axe-core (the browser tests), as locked.
 node_modules/.installed: package.json package-lock.json
@@ -76,15 +90,12 @@ es-up:
 es-down:
 	elasticsearch/cluster down
 
-# The docs site (docs/, mkdocs.yml): MkDocs with the Material theme; warnings are errors.
-$(VENV)/.installed-docs: pyproject.toml | $(BIN)/pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[docs]'
-	touch $@
-
-docs: $(VENV)/.installed-docs
+# The docs site (docs/, mkdocs.yml): MkDocs with the Material theme (locked with the test
+# tools in requirements/dev.txt); warnings are errors.
+docs: install-test
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
-docs-serve: $(VENV)/.installed-docs
+docs-serve: install-test
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8001
 
 lint: install-test
