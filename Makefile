@@ -8,6 +8,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # What `make test` is expected to take on a quiet machine of 2 cores (measured: README.md).
 TEST_BUDGET ?= 15 minutes
+# The order of the tests (pytest-randomly): a new one each run unless given.
+ifndef RANDOM_SEED
+RANDOM_SEED := $(shell date +%s)
+endif
 
 .PHONY: serve test test-cluster install install-test lint bench clean chromium curl es-up es-down docs docs-serve lock
 
@@ -76,8 +80,11 @@ serve: install
 # Tests marked `cluster` stop and start search nodes: `make test-cluster` runs them alone.
 # loadgroup keeps the browser tests on one worker: one Chromium for all of them.
 test: install-test chromium curl
-	@echo "make test: the whole suite, $(PYTEST_WORKERS) workers; budget $(TEST_BUDGET) on 2 quiet cores ($$(date -u +%H:%M:%S) UTC)"
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -m "not cluster"
+	@echo "make test: the whole suite, $(PYTEST_WORKERS) workers, in a random order" \
+	"(RANDOM_SEED=$(RANDOM_SEED) replays it); budget $(TEST_BUDGET) on 2 quiet cores" \
+	"(started $$(date -u +%H:%M:%S) UTC)"
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -m "not cluster" \
+	    --randomly-seed=$(RANDOM_SEED)
 
 test-cluster: install-test
 	$(BIN)/pytest -q -m cluster tests/search
