@@ -6,8 +6,9 @@ PYTEST_WORKERS ?= 2
 # make serve PORT=8080 HOST=0.0.0.0
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# What `make test` is expected to take on a quiet machine of 2 cores (measured: README.md).
-TEST_BUDGET ?= 15 minutes
+# What `make test` may take on 2 shared cores (measured: 23.5 minutes, 2,031 tests, with the
+# machine's load average at 11 to 21; a quiet machine takes less).
+TEST_BUDGET ?= 25 minutes
 # The order of the tests (pytest-randomly): a new one each run unless given.
 ifndef RANDOM_SEED
 RANDOM_SEED := $(shell date +%s)
@@ -81,7 +82,7 @@ serve: install
 # loadgroup keeps the browser tests on one worker: one Chromium for all of them.
 test: install-test chromium curl
 	@echo "make test: the whole suite, $(PYTEST_WORKERS) workers, in a random order" \
-	"(RANDOM_SEED=$(RANDOM_SEED) replays it); budget $(TEST_BUDGET) on 2 quiet cores" \
+	"(RANDOM_SEED=$(RANDOM_SEED) replays it); budget $(TEST_BUDGET) on 2 shared cores" \
 	"(started $$(date -u +%H:%M:%S) UTC)"
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -m "not cluster" \
 	    --randomly-seed=$(RANDOM_SEED)
