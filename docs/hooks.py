@@ -23,6 +23,10 @@ def settings_table() -> str:
             shown = "`sqlite:///<data dir>/gpsoc.sqlite3`"
         elif default is None:
             shown = "unset"
+        elif isinstance(default, bool):
+            shown = f"`{str(default).lower()}`"
+        elif isinstance(default, Path):
+            shown = f"`./{default}`"
         else:
             shown = f"`{default}`"
         meaning = (field.description or "").replace("|", "\\|")
