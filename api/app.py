@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     config = dict(config or {})
     settings = Settings.from_env()
     if "GPSOC_DATA_DIR" in config:
-        settings = replace(settings, data_dir=Path(config["GPSOC_DATA_DIR"]))
+        settings = settings.replace(data_dir=Path(config["GPSOC_DATA_DIR"]))
     app.config.update(
         API_TITLE="GPSoC catalogue",
         API_VERSION="1",

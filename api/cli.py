@@ -48,7 +48,9 @@ class _Commands(click.Group):
 @click.group(cls=_Commands)
 def main() -> None:
     """GPSoC catalogue: manage the database and serve the API."""
-    Settings.from_env()  # every command needs them: refuse a bad one before doing anything
+    # Every command needs them: refuse a bad value, an unusable data directory or a database
+    # that does not answer before doing anything (one line, exit 2).
+    Settings.from_env().check_usable()
 
 
 @main.command("init-db")

@@ -16,8 +16,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .validation import CONTROL_CHARACTERS
 
-# What spreadsheet programs take as the start of a formula in a CSV cell (OWASP).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What spreadsheet programs take as the start of a formula in a CSV cell: OWASP's list (= + - @,
+# tab, carriage return), a line feed, and the full-width forms some spreadsheets read as the
+# same signs. Tested against OWASP's payloads (tests/catalogue/test_spreadsheets.py).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def formula_like(value: Any) -> bool:
@@ -30,7 +32,8 @@ def printable(value: Any) -> Any:
 
 
 def csv_text(value: Any) -> Any:
-    """A CSV cell value that no spreadsheet will evaluate: risky text gets a leading quote."""
+    """A CSV cell value that no spreadsheet will evaluate: risky text gets a leading quote (the
+    one helper every CSV export writes its cells through; the csv module quotes the rest)."""
     value = printable(value)
     return f"'{value}" if formula_like(value) else value
 

@@ -29,7 +29,6 @@ import struct
 import threading
 import uuid
 import zlib
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +37,7 @@ from typing import Any, cast
 
 import orjson
 import tantivy
+from cachetools import LRUCache
 from tantivy import (
     Document,
     FieldType,
@@ -327,7 +327,7 @@ class EmbeddedEngine:
         self._mirror: _Mirror | None = None
         self._guard = threading.Lock()
         self.cache_size = cache_size
-        self._cache: OrderedDict[SearchQuery, SearchResults] = OrderedDict()
+        self._cache: LRUCache[SearchQuery, SearchResults] = LRUCache(maxsize=max(cache_size, 1))
         self._cache_generation: tuple | None = None
         self.cache_hits = self.cache_misses = 0
 
@@ -485,17 +485,14 @@ class EmbeddedEngine:
                 self._cache.clear()
                 self._cache_generation = generation
             cached = self._cache.get(query)
-            if cached is not None:
-                self._cache.move_to_end(query)
+            if cached is not None:  # and now the most recently used
                 self.cache_hits += 1
                 return cached
             self.cache_misses += 1
         results = self._search(index, query)
         with self._guard:
             if generation == self._cache_generation:
-                self._cache[query] = results
-                while len(self._cache) > self.cache_size:
-                    self._cache.popitem(last=False)
+                self._cache[query] = results  # the least recently used one goes
         return results
 
     def _search(self, index: Index, query: SearchQuery) -> SearchResults:

@@ -8,8 +8,6 @@ PostgreSQL advisory lock when the database is PostgreSQL.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import threading
 import zlib
 from collections.abc import Iterator
@@ -17,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
+import filelock
 from sqlalchemy import Connection, Engine, text
 
 
@@ -27,7 +26,10 @@ class DrainLock(Protocol):
 
 
 class FileLock:
-    """flock(2) on a file: held per open file, so threads of one process exclude each other."""
+    """flock(2) on a file (the `filelock` library), never reentrant: each acquire locks a file
+    of its own opening, so that one holder excludes every other, another process, another
+    thread or the same thread. The file is kept on release: unlinking it would let a waiter and
+    a newcomer lock two different files."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -35,20 +37,20 @@ class FileLock:
 
     def acquire(self, blocking: bool) -> bool:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        lock = filelock.UnixFileLock(
+            self.path, thread_local=False, preserve_lock_file=True, fallback_to_soft=False
+        )
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-        except BlockingIOError:
-            os.close(descriptor)
+            lock.acquire(blocking=blocking)
+        except filelock.Timeout:
             return False
-        self._local.descriptor = descriptor
+        self._local.lock = lock
         return True
 
     def release(self) -> None:
-        descriptor = self._local.descriptor
-        del self._local.descriptor
-        fcntl.flock(descriptor, fcntl.LOCK_UN)
-        os.close(descriptor)
+        lock = self._local.lock
+        del self._local.lock
+        lock.release()
 
 
 class PostgresAdvisoryLock:

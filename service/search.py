@@ -16,7 +16,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy.orm import Session
 
-from catalogue.config import Settings
+from catalogue.config import DEFAULT_OUTBOX_LAG_LIMIT, Settings
 from catalogue.db import writer_engine
 from catalogue.models import Hosting, ItemKind
 from catalogue.outbox import take_committed
@@ -65,7 +65,7 @@ class SearchState:
     lock: DrainLock
     # Set by init_app; a state a test builds by hand has none (no healing, no background).
     keeper: IndexKeeper | None = None
-    outbox_lag_limit: float = Settings.outbox_lag_limit
+    outbox_lag_limit: float = DEFAULT_OUTBOX_LAG_LIMIT
     drain_interval: float = field(default=0.0)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
@@ -15,6 +14,7 @@ from threading import Lock
 from typing import Any
 from urllib.parse import urlencode
 
+from cachetools import LRUCache
 from flask import g, request, session
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -251,7 +251,7 @@ class RenderedPages:
 
     def __init__(self, size: int = 128) -> None:
         self.size = size
-        self._pages: OrderedDict[tuple, tuple[SearchResults, str]] = OrderedDict()
+        self._pages: LRUCache[tuple, tuple[SearchResults, str]] = LRUCache(maxsize=size)
         self._lock = Lock()
 
     @staticmethod
@@ -261,19 +261,15 @@ class RenderedPages:
 
     def get(self, key: tuple, results: SearchResults) -> str | None:
         with self._lock:
-            entry = self._pages.get(key)
+            entry = self._pages.get(key)  # now the most recently used
             if entry is None or entry[0] is not results:
                 return None
-            self._pages.move_to_end(key)
         return entry[1].replace(self.TOKEN, generate_csrf()).replace(self.NONCE, g.csp_nonce)
 
     def put(self, key: tuple, results: SearchResults, body: str) -> None:
         template = body.replace(generate_csrf(), self.TOKEN).replace(g.csp_nonce, self.NONCE)
         with self._lock:
-            self._pages[key] = (results, template)
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
+            self._pages[key] = (results, template)  # the least recently used one goes
 
 
 rendered_pages = RenderedPages()

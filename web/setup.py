@@ -14,6 +14,8 @@ from flask import Blueprint, Flask, Response, g, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from catalogue.config import Settings
+
 from . import (
     account_pages,
     catalogue_pages,
@@ -64,16 +66,12 @@ PAGE_MODULES = (
 )
 
 
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def secret_key(data_dir: Path) -> str:
+def secret_key(settings: Settings) -> str:
     """GPSOC_SECRET_KEY, or else a random key kept in the data directory (readable by its owner
     only), so that sessions survive a restart and every server process shares it."""
-    configured = os.environ.get("GPSOC_SECRET_KEY")
-    if configured:
-        return configured
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value()
+    data_dir = settings.data_dir
     path = data_dir / "secret_key"
     try:
         return path.read_text().strip()
@@ -91,15 +89,15 @@ def secret_key(data_dir: Path) -> str:
 
 
 def init_app(app: Flask) -> None:
-    settings = app.config["GPSOC_SETTINGS"]
+    settings: Settings = app.config["GPSOC_SETTINGS"]
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = secret_key(settings.data_dir)
+        app.config["SECRET_KEY"] = secret_key(settings)
     cookie = {
         "SESSION_COOKIE_NAME": "gpsoc_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Secure cookies travel over HTTPS only: on wherever the service is served over HTTPS.
-        "SESSION_COOKIE_SECURE": _truthy(os.environ.get("GPSOC_SECURE_COOKIES")),
+        "SESSION_COOKIE_SECURE": settings.secure_cookies,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=SESSION_HOURS),
     }
     for key, value in cookie.items():

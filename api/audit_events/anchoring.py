@@ -30,7 +30,8 @@ def anchor_file(app: Flask | None = None) -> Path:
 def anchor_key(app: Flask | None = None) -> str | None:
     config = (app or current_app).config
     key: str | None = config.get("GPSOC_AUDIT_ANCHOR_KEY")
-    return key or config["GPSOC_SETTINGS"].audit_anchor_key
+    configured = config["GPSOC_SETTINGS"].audit_anchor_key
+    return key or (configured.get_secret_value() if configured else None)
 
 
 def anchor_now(app: Flask) -> audit.ChainAnchor | None:

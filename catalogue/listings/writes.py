@@ -8,10 +8,10 @@ bumps its version, which is what its ETag is made from.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from slugify import slugify
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -49,8 +49,9 @@ from catalogue.validation import FieldErrors
 
 
 def _slugify(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return (slug or "item")[:80]
+    """Lower-case ASCII words joined by hyphens, letters transliterated ("Café Ærø Système" is
+    cafe-aero-systeme), at most 80 characters."""
+    return slugify(name, max_length=80) or "item"
 
 
 def _unique_slug(session: Session, name: str) -> str:

@@ -1,11 +1,13 @@
-"""Calendar arithmetic for orders: whole months, clamped to the end of shorter months, and the
-exact length in months of a period of days (see `months_in`)."""
+"""Calendar arithmetic for orders: whole months, clamped to the end of shorter months
+(dateutil's relativedelta), and the exact length in months of a period of days (see
+`months_in`)."""
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
 from decimal import Context, Decimal
+
+from dateutil.relativedelta import relativedelta
 
 from catalogue.errors import InvalidInput
 
@@ -15,11 +17,9 @@ _EXACT = Context(prec=34)
 def add_months(day: date, months: int) -> date:
     """`day` moved by whole months; 31 January + 1 month is 28 (or 29) February. A result
     outside the calendar (before year 1, after 9999) is an InvalidInput, never a crash."""
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
     try:
-        last = calendar.monthrange(year, month + 1)[1]
-        return date(year, month + 1, min(day.day, last))
+        moved: date = day + relativedelta(months=months)
+        return moved
     except (ValueError, OverflowError) as error:
         raise InvalidInput(
             f"{day.isoformat()} moved by {months} months is outside the calendar.",
@@ -41,7 +41,8 @@ ONE_DAY = timedelta(days=1)
 
 
 def _is_month_end(day: date) -> bool:
-    return (day + ONE_DAY).month != day.month
+    last: date = day + relativedelta(day=31)  # relativedelta's day=31: the month's last day
+    return day == last
 
 
 def months_after(day: date, months: int) -> date:
@@ -51,7 +52,8 @@ def months_after(day: date, months: int) -> date:
     month end is whole calendar months."""
     moved = add_months(day, months)
     if _is_month_end(day):
-        return add_months(moved.replace(day=1), 1) - ONE_DAY
+        last: date = moved + relativedelta(day=31)
+        return last
     return moved
 
 

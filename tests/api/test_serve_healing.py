@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 import urllib.error
 import urllib.request
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from search.locking import FileLock, held
 from tests.api.servers import gpsoc_serve
 
 HEAL_WITHIN = 60  # seconds, as the issue asks
@@ -47,6 +49,23 @@ def server(tmp_path):
         yield served.base, served.process, tmp_path / "search"
 
 
+def _delete_the_index(index_root: Path) -> None:
+    """rm -rf of the index under the running server, made deterministic: holding the engine's
+    own drain lock (search.locking), so that no keeper is building a new index into the
+    directory while it is deleted, and leaving the lock file and each process's private
+    reader copies (readers/, written by searches) where they are. A bare rmtree of the whole
+    root raced them: `OSError: [Errno 39] Directory not empty`."""
+    with held(FileLock(index_root / "drain.lock")):
+        for entry in index_root.iterdir():
+            if entry.name in ("drain.lock", "readers"):
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    assert not (index_root / "CURRENT").exists()
+
+
 def _heals(base: str, expected_total: int) -> list[int]:
     """Search until it answers in full again; every answer meanwhile is a 503 in the error
     shape or the full result, never an empty or partial one. Returns the statuses seen."""
@@ -74,10 +93,7 @@ def test_seed_then_serve_finds_items_and_a_damaged_index_heals_by_itself(server)
     workers = _workers(process.pid)
     assert len(workers) == 2
 
-    # rm -rf of the index directory under the running server
-    import shutil
-
-    shutil.rmtree(index_root)
+    _delete_the_index(index_root)
     ready_statuses = []
     first = _get(f"{base}/api/v1/search?q=emis")
     ready_statuses.append(_get(f"{base}/readyz")[0])

@@ -395,3 +395,10 @@ def test_services_are_written_the_same_way(supplier, authority, anonymous, db):
     assert anonymous.get(f"{SYSTEMS}/{service['id']}").status_code == 404  # not a system
     missing_category = supplier.post("/api/v1/services", json={**body, "category": None})
     assert missing_category.status_code == 422
+
+
+def test_a_new_listings_slug_transliterates_its_name(supplier):
+    system, _ = create_system(supplier, name="Café Ærø Système")
+    assert system["slug"] == "cafe-aero-systeme"
+    again, _ = create_system(supplier, name="Cafe Aero Systeme")
+    assert again["slug"] == "cafe-aero-systeme-2"  # taken: numbered, as before
