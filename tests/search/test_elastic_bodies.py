@@ -8,6 +8,7 @@ from search.elastic import (
     ANALYZER,
     alias_swap_actions,
     bulk_actions,
+    fuzzable,
     index_body,
     search_body,
     to_source,
@@ -68,7 +69,7 @@ def test_bulk_actions_index_and_delete_by_item_id():
 
 
 def test_words_must_match_with_typos_allowed_and_boosted_fields_score():
-    body = search_body(SearchQuery("emis wbe"))
+    body = search_body(SearchQuery("emis wbe"), fuzzy=True)
     query = body["query"]["bool"]
     assert query["filter"] == [
         {"match": {"matchable": {"query": w, "operator": "and", "fuzziness": "AUTO:3,8"}}}
@@ -78,6 +79,16 @@ def test_words_must_match_with_typos_allowed_and_boosted_fields_score():
     assert "name^5.0" in multi["fields"] and "description^1.0" in multi["fields"]
     assert body["sort"] == ["_score", {"id": {"order": "asc"}}]
     assert body["highlight"]["pre_tags"] == ["<mark>"]
+
+
+def test_words_match_exactly_first():
+    query = search_body(SearchQuery("emis wbe"))["query"]["bool"]
+    assert query["filter"] == [
+        {"match": {"matchable": {"query": w, "operator": "and"}}} for w in ("emis", "wbe")
+    ]
+    assert not any("fuzziness" in str(clause) for clause in query["should"])
+    assert {"term": {"name_sort": {"value": "emis wbe", "boost": 6.0}}} in query["should"]
+    assert fuzzable(SearchQuery("emis wbe")) and not fuzzable(SearchQuery("gp"))
 
 
 def test_a_facet_aggregation_takes_every_filter_but_its_own():
