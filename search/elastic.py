@@ -117,6 +117,23 @@ def index_body() -> dict[str, Any]:
     }
 
 
+# While a new index is filled nothing searches it: no refreshes and no replicas (each document
+# is indexed once, not once per copy); then the serving settings, and the replicas copy the
+# finished segments across in one go.
+BUILD_SETTINGS = {"refresh_interval": "-1", "number_of_replicas": 0}
+SERVING_SETTINGS = {"refresh_interval": "1s", "auto_expand_replicas": "0-1"}
+BULK_SIZE = 2000  # documents per bulk request when building an index
+REPLICAS_WAIT = 60  # seconds publish waits for the replicas before swapping anyway
+
+
+def build_index_body() -> dict[str, Any]:
+    """index_body() with the settings of an index being built (SERVING_SETTINGS on publish)."""
+    body = index_body()
+    settings = {k: v for k, v in body["settings"].items() if k != "auto_expand_replicas"}
+    body["settings"] = {**settings, **BUILD_SETTINGS}
+    return body
+
+
 def to_source(document: SearchDocument) -> dict[str, Any]:
     return {
         "id": document.id,
@@ -507,14 +524,12 @@ class ElasticsearchBuild:
         self._engine = engine
         self._client = engine.connection()
         self.index = versioned_name(engine.alias)
-        body = index_body()
-        body["settings"] = {**body["settings"], "refresh_interval": "-1"}  # bulk load faster
-        self._client.create_index(self.index, body)
+        self._client.create_index(self.index, build_index_body())
 
     def add(self, documents: Sequence[SearchDocument]) -> None:
         try:
             failures = self._client.bulk(
-                bulk_actions(self.index, documents, ()), refresh=False, chunk_size=1000
+                bulk_actions(self.index, documents, ()), refresh=False, chunk_size=BULK_SIZE
             )
         except ServerError as error:
             raise _unavailable(error) from error
@@ -522,8 +537,10 @@ class ElasticsearchBuild:
 
     def publish(self) -> None:
         try:
-            self._client.put_settings(self.index, {"index": {"refresh_interval": "1s"}})
+            self._client.put_settings(self.index, {"index": SERVING_SETTINGS})
             self._client.refresh(self.index)
+            # Swapped even if the replicas are late (a node down): /readyz says degraded.
+            self._client.wait_for_green(self.index, REPLICAS_WAIT)
             old = self._engine._indices_behind_alias()
             self._client.update_aliases(alias_swap_actions(self._engine.alias, self.index, old))
             for index in old:

@@ -6,7 +6,9 @@ from decimal import Decimal
 from search.documents import SearchDocument
 from search.elastic import (
     ANALYZER,
+    SERVING_SETTINGS,
     alias_swap_actions,
+    build_index_body,
     bulk_actions,
     fuzzable,
     index_body,
@@ -121,6 +123,16 @@ def test_planned_to_reach_a_level_by_a_date_is_one_range_applied_to_every_facet(
     assert planned in body["aggs"]["lot"]["filter"]["bool"]["filter"]  # not a facet's filter
     any_day = search_body(SearchQuery(planned_level=3))["post_filter"]["bool"]["filter"]
     assert any_day == [{"range": {"planned_level_by": {"gte": 300_000_000, "lte": 399_999_999}}}]
+
+
+def test_an_index_is_built_without_refreshes_or_replicas_and_served_with_them():
+    building = build_index_body()["settings"]
+    assert (building["refresh_interval"], building["number_of_replicas"]) == ("-1", 0)
+    assert "auto_expand_replicas" not in building
+    assert building["analysis"] == index_body()["settings"]["analysis"]
+    assert (
+        SERVING_SETTINGS["auto_expand_replicas"] == index_body()["settings"]["auto_expand_replicas"]
+    )
 
 
 def test_the_alias_swap_is_one_atomic_update():
