@@ -9,6 +9,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -75,3 +76,28 @@ def machine() -> str:
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{date.today().isoformat()}"
     )
+
+
+def load() -> str:
+    """The 1-minute load average, as printed beside every figure (the machine may be shared)."""
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One line of `make bench`'s table: what was measured against its budget."""
+
+    benchmark: str
+    measure: str
+    figure: str
+    budget: str
+    met: bool | None  # None: reported, no budget
+    load: str
+
+
+FIGURES: list[Figure] = []
+
+
+def record(benchmark: str, measure: str, figure: str, budget: str, met: bool | None) -> None:
+    """Keep a figure for the table that benchmarks.run prints at the end."""
+    FIGURES.append(Figure(benchmark, measure, figure, budget, met, load()))

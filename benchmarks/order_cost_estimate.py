@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import create_app
-from benchmarks.common import BENCH_DIR, machine, measure, p95, summary
+from benchmarks.common import BENCH_DIR, machine, measure, p95, record, summary
 from catalogue import estate, orders
 from catalogue.accounts import issue_token
 from catalogue.db import make_engine, make_session_factory
@@ -147,6 +147,13 @@ def main() -> None:
         timings = measure(call, args.runs)
         verdict = "ok" if p95(timings) <= BUDGET_MS else "OVER BUDGET"
         print(f"  {label:28s} {summary(timings)}  [{verdict}, budget p95 <= {BUDGET_MS} ms]")
+        record(
+            "order_cost_estimate",
+            label,
+            f"p95 {p95(timings):.2f} ms",
+            f"p95 <= {BUDGET_MS} ms",
+            p95(timings) <= BUDGET_MS,
+        )
 
 
 if __name__ == "__main__":

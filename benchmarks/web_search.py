@@ -17,13 +17,15 @@ from sqlalchemy import text
 from tqdm import tqdm
 
 from api import create_app
-from benchmarks.common import BENCH_DIR, machine, measure, summary, synthetic_database
+from benchmarks.common import BENCH_DIR, machine, measure, record, summary, synthetic_database
 from benchmarks.search import as_params, cycle, query_mix
 from catalogue.db import make_session_factory
 from search import reindex
 from search.embedded import EmbeddedEngine
 from search.locking import FileLock
 from service.search import EXTENSION, SearchState
+
+RATIO = 1.5  # DESIGN.md says 2; issue 27 tightened it to 1.5 (cold)
 
 
 def main() -> None:
@@ -74,7 +76,15 @@ def main() -> None:
         print(f"{label}: /api/v1/search {summary(json_times)}")
         print(
             f"{label}: /search (page)  {summary(page_times)}; median ratio {ratio:.2f} "
-            f"(budget <= 2: {'met' if ratio <= 2 else 'MISSED'})"
+            f"(budget <= {RATIO}: {'met' if ratio <= RATIO else 'MISSED'})"
+        )
+        cold = cache_size == 0
+        record(
+            "web_search",
+            f"/search page ÷ JSON search, median, {label.split(' ')[0]}",
+            f"{ratio:.2f}",
+            f"<= {RATIO}" if cold else "",
+            ratio <= RATIO if cold else None,
         )
 
 

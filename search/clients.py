@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import elasticsearch
 import opensearchpy
+import orjson
 import urllib3
 from elasticsearch import helpers as es_helpers
 from opensearchpy import helpers as os_helpers
@@ -67,6 +68,7 @@ class SearchClient(Protocol):
 
     def info(self) -> dict[str, Any]: ...
     def health(self) -> dict[str, Any]: ...
+    def wait_for_green(self, index: str, seconds: int) -> bool: ...
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]: ...
     def count(self, index: str) -> int: ...
     def indices_behind(self, alias: str) -> list[str]: ...
@@ -129,7 +131,11 @@ class ElasticClient:
 
     def __init__(self, url: str):
         self.raw = elasticsearch.Elasticsearch(
-            url, request_timeout=REQUEST_TIMEOUT, max_retries=1, retry_on_timeout=False
+            url,
+            request_timeout=REQUEST_TIMEOUT,
+            max_retries=1,
+            retry_on_timeout=False,
+            serializer=elasticsearch.OrjsonSerializer(),  # requests and answers, with orjson
         )
 
     @staticmethod
@@ -158,6 +164,16 @@ class ElasticClient:
 
     def health(self) -> dict[str, Any]:
         return self._call(self.raw.cluster.health).body
+
+    def wait_for_green(self, index: str, seconds: int) -> bool:
+        """Whether every copy of the index is assigned within `seconds`."""
+        health = self._call(
+            self.raw.options(request_timeout=seconds + WRITE_TIMEOUT).cluster.health,
+            index=index,
+            wait_for_status="green",
+            timeout=f"{seconds}s",
+        ).body
+        return not health.get("timed_out")
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._call(self.raw.search, index=index, body=body).body
@@ -213,6 +229,19 @@ class ElasticClient:
         )
 
 
+class OrjsonSerializer(opensearchpy.JSONSerializer):
+    """opensearch-py's JSON with orjson: a search's answer (hits, seven facets) and a bulk
+    request's bodies cost several times less to decode and encode than with json."""
+
+    def dumps(self, data: Any) -> Any:
+        if isinstance(data, (str, bytes)):
+            return data
+        return orjson.dumps(data, default=self.default).decode()
+
+    def loads(self, s: Any) -> Any:
+        return orjson.loads(s)
+
+
 class OpenSearchClient:
     """OpenSearch 2.x servers, through `opensearch-py`."""
 
@@ -220,7 +249,11 @@ class OpenSearchClient:
 
     def __init__(self, url: str):
         self.raw = opensearchpy.OpenSearch(
-            url, timeout=REQUEST_TIMEOUT, max_retries=1, retry_on_timeout=False
+            url,
+            timeout=REQUEST_TIMEOUT,
+            max_retries=1,
+            retry_on_timeout=False,
+            serializer=OrjsonSerializer(),
         )
 
     @staticmethod
@@ -246,6 +279,16 @@ class OpenSearchClient:
 
     def health(self) -> dict[str, Any]:
         return self._call(self.raw.cluster.health)
+
+    def wait_for_green(self, index: str, seconds: int) -> bool:
+        """Whether every copy of the index is assigned within `seconds`."""
+        health = self._call(
+            self.raw.cluster.health,
+            index=index,
+            params={"wait_for_status": "green", "timeout": f"{seconds}s"},
+            request_timeout=seconds + WRITE_TIMEOUT,
+        )
+        return not health.get("timed_out")
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._call(self.raw.search, index=index, body=body)

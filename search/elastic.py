@@ -28,6 +28,7 @@ from .engine import (
     FACET_SIZE,
     FIELD_BOOSTS,
     FUZZINESS,
+    FUZZY_BELOW,
     FUZZY_NAME_BOOST,
     FUZZY_OTHER_BOOST,
     HIGHLIGHT_FIELDS,
@@ -36,6 +37,7 @@ from .engine import (
     IndexStatus,
     facet_counts,
     fuzziness,
+    shown_highlights,
 )
 from .errors import PartialIndexingFailure, QuerySyntaxError, SearchUnavailable
 from .query import Facet, SearchHit, SearchQuery, SearchResults, Sort
@@ -115,6 +117,23 @@ def index_body() -> dict[str, Any]:
     }
 
 
+# While a new index is filled nothing searches it: no refreshes and no replicas (each document
+# is indexed once, not once per copy); then the serving settings, and the replicas copy the
+# finished segments across in one go.
+BUILD_SETTINGS = {"refresh_interval": "-1", "number_of_replicas": 0}
+SERVING_SETTINGS = {"refresh_interval": "1s", "auto_expand_replicas": "0-1"}
+BULK_SIZE = 2000  # documents per bulk request when building an index
+REPLICAS_WAIT = 60  # seconds publish waits for the replicas before swapping anyway
+
+
+def build_index_body() -> dict[str, Any]:
+    """index_body() with the settings of an index being built (SERVING_SETTINGS on publish)."""
+    body = index_body()
+    settings = {k: v for k, v in body["settings"].items() if k != "auto_expand_replicas"}
+    body["settings"] = {**settings, **BUILD_SETTINGS}
+    return body
+
+
 def to_source(document: SearchDocument) -> dict[str, Any]:
     return {
         "id": document.id,
@@ -156,28 +175,26 @@ def bulk_actions(
     return actions
 
 
-def text_query(query: SearchQuery) -> dict[str, Any]:
-    """Words must match (typos tolerated) in the matchable fields; the boosted fields score."""
+def fuzzable(query: SearchQuery) -> bool:
+    """Whether a fuzzy search could find more than an exact one (a word long enough for a
+    typo; see search.engine.fuzziness)."""
+    return any(fuzziness(word) for word in query.parsed.words)
+
+
+def text_query(query: SearchQuery, fuzzy: bool = False) -> dict[str, Any]:
+    """Words must match in the matchable fields (within their typo distance when `fuzzy`: see
+    search.engine.FUZZY_BELOW); the boosted fields score."""
     parsed = query.parsed
     if parsed.is_empty:
         return {"match_all": {}}
     required: list[dict] = []
     excluded: list[dict] = []
     scoring: list[dict] = []
+    typos = {"fuzziness": FUZZINESS} if fuzzy else {}
     for word in parsed.words:
-        required.append(
-            {"match": {MATCHABLE: {"query": word, "operator": "and", "fuzziness": FUZZINESS}}}
-        )
-        scoring.append(
-            {"match": {"name": {"query": word, "fuzziness": FUZZINESS, "boost": FUZZY_NAME_BOOST}}}
-        )
-        scoring.append(
-            {
-                "match": {
-                    MATCHABLE: {"query": word, "fuzziness": FUZZINESS, "boost": FUZZY_OTHER_BOOST}
-                }
-            }
-        )
+        required.append({"match": {MATCHABLE: {"query": word, "operator": "and", **typos}}})
+        scoring.append({"match": {"name": {"query": word, **typos, "boost": FUZZY_NAME_BOOST}}})
+        scoring.append({"match": {MATCHABLE: {"query": word, **typos, "boost": FUZZY_OTHER_BOOST}}})
     for phrase in parsed.phrases:
         required.append({"match_phrase": {MATCHABLE: phrase}})
         scoring.extend(
@@ -200,17 +217,12 @@ def text_query(query: SearchQuery) -> dict[str, Any]:
         )
         if not parsed.phrases:
             whole = " ".join(parsed.words).casefold()
-            scoring.append(
-                {
-                    "fuzzy": {
-                        "name_sort": {
-                            "value": whole,
-                            "fuzziness": min(fuzziness(whole), 2),
-                            "boost": WHOLE_NAME_BOOST,
-                        }
-                    }
-                }
-            )
+            distance = min(fuzziness(whole), 2) if fuzzy else 0
+            name: dict[str, Any] = {"value": whole, "boost": WHOLE_NAME_BOOST}
+            if distance:
+                scoring.append({"fuzzy": {"name_sort": {**name, "fuzziness": distance}}})
+            else:
+                scoring.append({"term": {"name_sort": name}})
     body: dict[str, Any] = {"filter": required or [{"match_all": {}}], "should": scoring}
     if excluded:
         body["must_not"] = excluded
@@ -250,9 +262,10 @@ def filter_clauses(query: SearchQuery) -> dict[Facet | str, dict[str, Any]]:
     return filters
 
 
-def search_body(query: SearchQuery) -> dict[str, Any]:
+def search_body(query: SearchQuery, fuzzy: bool = False) -> dict[str, Any]:
     """The _search request: hits take every filter (post_filter); each facet's aggregation
-    takes every filter but its own."""
+    takes every filter but its own. Words match exactly, or within their typo distance when
+    `fuzzy` (the engine asks again so when the exact words find fewer than FUZZY_BELOW)."""
     filters = filter_clauses(query)
     scored = query.sort is Sort.RELEVANCE and not query.parsed.is_empty
     if query.sort is Sort.PRICE:
@@ -262,7 +275,7 @@ def search_body(query: SearchQuery) -> dict[str, Any]:
     else:
         sort = [{"name_sort": {"order": "asc"}}]
     body: dict[str, Any] = {
-        "query": text_query(query),
+        "query": text_query(query, fuzzy),
         "from": query.offset,
         "size": query.page_size,
         "track_total_hits": True,
@@ -298,11 +311,13 @@ def parse_response(query: SearchQuery, response: dict[str, Any]) -> SearchResult
     hits = []
     for hit in response["hits"]["hits"]:
         payload = hit["_source"]["payload"]
-        highlights = {
-            HIGHLIGHT_FIELDS[field]: fragments
-            for field, fragments in hit.get("highlight", {}).items()
-            if field in HIGHLIGHT_FIELDS
-        }
+        highlights = shown_highlights(
+            {
+                HIGHLIGHT_FIELDS[field]: fragments
+                for field, fragments in hit.get("highlight", {}).items()
+                if field in HIGHLIGHT_FIELDS
+            }
+        )
         score = hit.get("_score") if scored else None
         hits.append(SearchHit(payload["id"], score, payload, highlights))
     aggregations = response.get("aggregations", {})
@@ -487,8 +502,14 @@ class ElasticsearchEngine:
         return f"elasticsearch cluster {status}: {nodes} node(s), some data unavailable"
 
     def search(self, query: SearchQuery) -> SearchResults:
+        results = self._search(query, fuzzy=False)
+        if results.total < FUZZY_BELOW and fuzzable(query):
+            results = self._search(query, fuzzy=True)
+        return results
+
+    def _search(self, query: SearchQuery, fuzzy: bool) -> SearchResults:
         try:
-            response = self.connection().search(self.alias, search_body(query))
+            response = self.connection().search(self.alias, search_body(query, fuzzy))
         except NotFound:  # no index (yet, or any more): never an empty answer
             raise SearchUnavailable(MISSING) from None
         except BadRequest as error:
@@ -503,14 +524,12 @@ class ElasticsearchBuild:
         self._engine = engine
         self._client = engine.connection()
         self.index = versioned_name(engine.alias)
-        body = index_body()
-        body["settings"] = {**body["settings"], "refresh_interval": "-1"}  # bulk load faster
-        self._client.create_index(self.index, body)
+        self._client.create_index(self.index, build_index_body())
 
     def add(self, documents: Sequence[SearchDocument]) -> None:
         try:
             failures = self._client.bulk(
-                bulk_actions(self.index, documents, ()), refresh=False, chunk_size=1000
+                bulk_actions(self.index, documents, ()), refresh=False, chunk_size=BULK_SIZE
             )
         except ServerError as error:
             raise _unavailable(error) from error
@@ -518,8 +537,10 @@ class ElasticsearchBuild:
 
     def publish(self) -> None:
         try:
-            self._client.put_settings(self.index, {"index": {"refresh_interval": "1s"}})
+            self._client.put_settings(self.index, {"index": SERVING_SETTINGS})
             self._client.refresh(self.index)
+            # Swapped even if the replicas are late (a node down): /readyz says degraded.
+            self._client.wait_for_green(self.index, REPLICAS_WAIT)
             old = self._engine._indices_behind_alias()
             self._client.update_aliases(alias_swap_actions(self._engine.alias, self.index, old))
             for index in old:

@@ -68,6 +68,22 @@ HIGHLIGHT_FIELDS = {  # document field -> key in the response's highlights
     "capability_names": "capabilities",
 }
 FACET_SIZE = 1000
+# Exact, then fuzzy: every engine searches the words as written (after stemming) first, and
+# only when that finds fewer than FUZZY_BELOW items searches again with typo tolerance.
+FUZZY_BELOW = 5
+
+
+def shown_highlights(highlights: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The highlights a result shows: the name's and the summary's, then the first of the
+    description's or the capabilities' (the pages show one "also matched in")."""
+    shown: dict[str, list[str]] = {
+        key: highlights[key] for key in ("name", "summary") if key in highlights
+    }
+    for key in ("description", "capabilities"):
+        if key in highlights:
+            shown[key] = highlights[key]
+            break
+    return shown
 
 
 _LABELLED_FACETS = {Facet.FRAMEWORK, Facet.SUPPLIER, Facet.CAPABILITY}

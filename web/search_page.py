@@ -19,14 +19,13 @@ from flask import g, request, session
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from catalogue import reference
-from catalogue.models import Framework, Hosting, ItemKind
-from search import FacetCount, QuerySyntaxError, SearchResults, Sort
+from catalogue.models import Capability, Hosting, ItemKind, Supplier
+from search import FacetCount, QuerySyntaxError, SearchHit, SearchResults, Sort
 from search.query import MAX_RESULT_WINDOW
 from service.database import get_session
 from service.search import SearchArgsSchema, search_query
@@ -60,11 +59,78 @@ SORT_WORDS = {
 _MARK = re.compile(r"(</?mark>)")
 
 
+def _text(value: object) -> str:
+    """Text as HTML: what markupsafe.escape writes, as a plain string (no Markup object per
+    value: the cards and facet options escape several hundred values a page)."""
+    return (
+        str(value)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&#34;")
+        .replace("'", "&#39;")
+    )
+
+
 def highlighted(fragment: str) -> Markup:
     """An engine's highlight as safe HTML: only its <mark> tags survive as markup."""
-    parts = _MARK.split(fragment)
-    return Markup("").join(
-        Markup(part) if _MARK.fullmatch(part) else escape(unescape(part)) for part in parts
+    parts = _MARK.split(fragment)  # odd places hold the tags
+    return Markup("".join(part if n % 2 else _text(unescape(part)) for n, part in enumerate(parts)))
+
+
+def result_card(hit: SearchHit, compared: set[int]) -> Markup:
+    """One hit as the page shows it (the card, with its "Add to compare" button). Written here
+    rather than in the template: twenty cards in Jinja2 cost more than the search itself."""
+    doc = hit.document
+    found = hit.highlights
+    item_id = int(doc["id"])
+    name = _text(doc["name"])
+    path = "services" if doc["kind"] == "service" else "systems"
+    title = highlighted(found["name"][0]) if found.get("name") else name
+    summary = highlighted(found["summary"][0]) if found.get("summary") else _text(doc["summary"])
+    also = ""
+    for field, fragments in found.items():
+        if field not in ("name", "summary"):
+            also = (
+                '<p class="nhsuk-body-s nhsuk-u-margin-bottom-2">Also matched in its '
+                f"{_text(field.replace('_', ' '))}: {highlighted(fragments[0])}</p>\n"
+            )
+            break
+    level = doc["maturity_level"]
+    if level:
+        colour = "green" if level >= 2 else "yellow"
+        tag = f'<strong class="nhsuk-tag nhsuk-tag--{colour}">Level {int(level)}</strong>'
+    else:
+        tag = '<strong class="nhsuk-tag nhsuk-tag--grey">Below Level 1</strong>'
+    price = doc.get("annual_price")
+    priced = ""
+    if price:
+        priced = f" &middot; from {_text(presenting.money(price))} a year per practice"
+    supplier = doc["supplier"]
+    if item_id in compared:
+        button = (
+            '<button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small '
+            'nhsuk-u-margin-bottom-0" data-module="nhsuk-button" data-compare="remove" '
+            f'type="submit" name="item_id" value="{item_id}" formaction="/compare/remove">'
+            "Remove from compare"
+        )
+    else:
+        button = (
+            '<button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small '
+            'nhsuk-u-margin-bottom-0" data-module="nhsuk-button" data-compare="add" '
+            f'type="submit" name="item_id" value="{item_id}">Add to compare'
+        )
+    return Markup(
+        '<li class="nhsuk-card nhsuk-u-margin-bottom-4">\n<div class="nhsuk-card__content">\n'
+        '<h2 class="nhsuk-card__heading nhsuk-heading-m">\n'
+        f'<a href="/{path}/{item_id}">{title}</a>\n</h2>\n'
+        f'<p class="nhsuk-card__description">{summary}</p>\n{also}'
+        '<p class="nhsuk-body-s nhsuk-u-margin-bottom-3">'
+        f'<a href="/suppliers/{int(supplier["id"])}">{_text(supplier["name"])}</a> &middot; '
+        f"{_text(presenting.words(doc['kind']))}, Lot {_text(doc['lot'])} &middot; "
+        f"{tag}{priced}</p>\n"
+        f'{button}<span class="nhsuk-u-visually-hidden">: {name}</span></button>\n'
+        "</div>\n</li>\n"
     )
 
 
@@ -108,10 +174,31 @@ class FacetGroup:
     hint: str = ""
 
 
+def facet_options(group: FacetGroup) -> Markup:
+    """A facet group's radios or checkboxes as HTML. Written here rather than in the template:
+    with a hundred options (suppliers, capabilities), escaping and attribute lookups in a
+    Jinja2 loop were most of the page's rendering time. Only the value and the label need
+    escaping; the group's name is one of FILTER_FIELDS."""
+    kind = "checkboxes" if group.multiple else "radios"
+    input_type = "checkbox" if group.multiple else "radio"
+    name = _text(group.name)
+    item = f'<div class="nhsuk-{kind}__item">\n<input class="nhsuk-{kind}__input" id="facet-{name}-'
+    label = f'<label class="nhsuk-label nhsuk-{kind}__label" for="facet-{name}-'
+    parts = []
+    for number, option in enumerate(group.options, 1):
+        checked = " checked" if option.checked else ""
+        count = "" if option.count is None else f" ({option.count})"
+        parts.append(
+            f'{item}{number}" name="{name}" type="{input_type}" value="{_text(option.value)}"'
+            f'{checked}>\n{label}{number}">{_text(option.label)}{count}</label>\n</div>\n'
+        )
+    return Markup("".join(parts))
+
+
 def _facet_groups(results: SearchResults | None, args: dict) -> list[FacetGroup]:
     facets = results.facets if results is not None else {}
-    # Names only (one light query; the lots are not needed here).
-    framework_names = dict(get_session().execute(select(Framework.slug, Framework.name)).all())
+    # Framework, supplier and capability names come with the facets (each bucket's label is
+    # the name the index holds; renaming a framework reindexes its items).
 
     def single(
         name: str,
@@ -136,7 +223,7 @@ def _facet_groups(results: SearchResults | None, args: dict) -> list[FacetGroup]
         single(
             "framework",
             "Framework",
-            lambda e: framework_names.get(str(e.value), e.label or str(e.value)),
+            lambda e: e.label or str(e.value),
             args.get("framework"),
         ),
         single("lot", "Lot", lambda e: f"Lot {e.value}", args.get("lot")),
@@ -227,14 +314,14 @@ def _suggestions(text: str) -> list[str]:
     nothing."""
     if not text.strip():
         return []
-    session = get_session()
-    names = [c.name for c in reference.list_capabilities(session)]
-    names += [s.name for s in reference.list_suppliers(session, 1, 500)[0]]
+    session = get_session()  # names only, not objects (as reference.list_* would load)
+    names = list(session.scalars(select(Capability.name).order_by(Capability.code)))
+    names += session.scalars(select(Supplier.name).order_by(Supplier.name, Supplier.id).limit(500))
     lowered = {name.lower(): name for name in names}
     close = difflib.get_close_matches(text.lower(), list(lowered), n=3, cutoff=0.6)
-    words = {w for name in names for w in re.findall(r"[A-Za-z0-9]{3,}", name)}
+    words = list({w.lower() for name in names for w in re.findall(r"[A-Za-z0-9]{3,}", name)})
     for word in text.split():
-        close += difflib.get_close_matches(word.lower(), [w.lower() for w in words], 1, 0.75)
+        close += difflib.get_close_matches(word.lower(), words, 1, 0.75)
     suggestions = [lowered.get(c, c) for c in close]
     return [s for s in dict.fromkeys(suggestions) if s.lower() != text.lower()][:4]
 
@@ -325,6 +412,8 @@ def _search_page(args: dict, results: SearchResults | None, errors: Problems) ->
         suggestions=_suggestions(text) if results is not None and total == 0 else [],
         url_with=lambda **changes: url_with(request.args, **changes),
         highlighted=highlighted,
+        facet_options=facet_options,
+        result_card=result_card,
         compared=set(compared_ids()),
         here=request.full_path.rstrip("?"),
         price_max=args.get("price_max"),

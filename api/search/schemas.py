@@ -49,7 +49,11 @@ class SearchHitSchema(Schema):
         keys=fields.String(),
         values=fields.List(fields.String()),
         required=True,
-        metadata={"description": "Field -> HTML fragments with <mark> around matched terms."},
+        metadata={
+            "description": "Field -> HTML fragments with <mark> around matched terms: the name "
+            "and the summary where they match, then the description, or the capabilities when "
+            "the description has no match."
+        },
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
@@ -21,6 +21,7 @@ from catalogue.models import (
     ItemStatus,
     Lot,
     Price,
+    ServiceCategory,
     item_capability,
 )
 from catalogue.principal import Principal, Role
@@ -200,6 +201,105 @@ def get_item(
     if item is None:
         raise NotFound(f"No catalogue item {item_id} here.")
     return item
+
+
+def get_items(
+    session: Session,
+    item_ids: Sequence[int],
+    kinds: Collection[ItemKind],
+    visibility: Visibility = PUBLIC,
+) -> list[CatalogueItem]:
+    """Several items the viewer may see, in the order asked, loaded as get_item loads one
+    (and their roadmaps) but in one query per collection whatever their number; a 404 names
+    the first that is not there."""
+    found = {
+        item.id: item
+        for item in session.scalars(
+            select(CatalogueItem)
+            .where(
+                CatalogueItem.id.in_(sorted(set(item_ids))),
+                CatalogueItem.kind.in_(sorted(kinds)),
+                visibility.clause(),
+            )
+            .options(*_item_loading_options(), selectinload(CatalogueItem.roadmap))
+        ).unique()
+    }
+    for item_id in item_ids:
+        if item_id not in found:
+            raise NotFound(f"No catalogue item {item_id} here.")
+    return [found[item_id] for item_id in item_ids]
+
+
+@dataclass(frozen=True)
+class ServiceRef:
+    """A service as a list of them shows it: what it is, and what it is offered for."""
+
+    id: int
+    name: str
+    category: ServiceCategory | None
+    parent_id: int | None
+    supplier_id: int
+    framework_id: int
+
+
+def service_refs_for_systems(
+    session: Session,
+    systems: Sequence[CatalogueItem],
+    categories: Collection[ServiceCategory],
+    visibility: Visibility = PUBLIC,
+) -> dict[int, list[ServiceRef]]:
+    """services_for_system for several systems at once, only the services of `categories`,
+    as plain rows (id, name, category): one query, however many services their suppliers
+    list. Keyed by system id, each list by name then id."""
+    if not systems or not categories:
+        return {system.id: [] for system in systems}
+    columns = (
+        CatalogueItem.id,
+        CatalogueItem.name,
+        CatalogueItem.category,
+        CatalogueItem.parent_id,
+        CatalogueItem.supplier_id,
+        Lot.framework_id,
+    )
+    wanted = (
+        CatalogueItem.kind == ItemKind.SERVICE,
+        CatalogueItem.category.in_(sorted(categories)),
+        visibility.clause(),
+    )
+    own = (
+        select(*columns)
+        .join(Lot, Lot.id == CatalogueItem.lot_id)
+        .where(*wanted, CatalogueItem.parent_id.in_(sorted({system.id for system in systems})))
+    )
+    general = (
+        select(*columns)
+        .join(Lot, Lot.id == CatalogueItem.lot_id)
+        .where(
+            *wanted,
+            # Not `parent_id IS NULL`: SQLite would walk the parent index through every
+            # general service of every supplier rather than the supplier index.
+            func.coalesce(CatalogueItem.parent_id, 0) == 0,
+            # Each system's own supplier and framework are picked out below.
+            CatalogueItem.supplier_id.in_(sorted({system.supplier_id for system in systems})),
+            Lot.framework_id.in_(sorted({system.lot.framework_id for system in systems})),
+        )
+    )
+    both = union_all(own, general).subquery()
+    rows = session.execute(select(both).order_by(both.c.name, both.c.id)).all()
+    services = [ServiceRef(*row) for row in rows]
+    return {
+        system.id: [
+            service
+            for service in services
+            if service.parent_id == system.id
+            or (
+                service.parent_id is None
+                and service.supplier_id == system.supplier_id
+                and service.framework_id == system.lot.framework_id
+            )
+        ]
+        for system in systems
+    }
 
 
 def services_for_system(

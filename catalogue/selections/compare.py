@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.errors import InvalidInput, NotFound
 from catalogue.estate import runs_now
-from catalogue.listings.queries import get_item, services_for_system
+from catalogue.listings.queries import ServiceRef, get_items, service_refs_for_systems
 from catalogue.listings.roadmaps import planned_levels_of
 from catalogue.maturity import increment_level, paid_at_level
 from catalogue.models import (
@@ -81,7 +81,7 @@ class Comparison:
     current_system: StayOrUpgrade | None = None
 
 
-def _service_ref(service: CatalogueItem) -> dict[str, Any]:
+def _service_ref(service: ServiceRef) -> dict[str, Any]:
     return {"id": service.id, "name": service.name, "category": service.category}
 
 
@@ -103,7 +103,13 @@ def compare_items(
             "Too many items to compare.", {"ids": [f"Compare at most {MAX_COMPARED} items."]}
         )
     practice = _practice(session, practice_ods) if practice_ods is not None else None
-    items = [get_item(session, item_id, ALL_KINDS) for item_id in ids]  # published only
+    items = get_items(session, ids, ALL_KINDS)  # published only
+    # Only the services compare shows (their id, name and category), for every item at once.
+    offered = service_refs_for_systems(
+        session,
+        [item for item in items if item.kind is not ItemKind.SERVICE],
+        MIGRATION_SERVICES | AUDIT_TRAIL_SERVICES,
+    )
     day = on or date.today()
 
     capabilities = _capabilities_held(items)
@@ -111,7 +117,7 @@ def compare_items(
     rows = []
     for item in items:
         codes = item.capability_codes
-        services = services_for_system(session, item) if item.kind is not ItemKind.SERVICE else []
+        services = offered.get(item.id, [])
         cost = whole_life_cost(item, practice, term_months, on=day) if practice else None
         rows.append(
             {

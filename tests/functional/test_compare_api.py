@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import event
+
 from catalogue.models import CatalogueItem, ItemStatus
 from tests.factories import item_id
 
@@ -66,3 +68,24 @@ def test_bad_compare_requests_are_refused_clearly(client, db):
     unknown_practice = client.get(f"/api/v1/compare?ids={item_id(db, 'emis-web')}&practice=ZZZ999")
     assert unknown_practice.status_code == 404
     assert client.get("/api/v1/compare?ids=1&term_months=0").status_code == 422
+
+
+def test_the_query_count_does_not_depend_on_how_many_items_are_compared(client, db, engine):
+    slugs = ("emis-web", "systmone", "vision-3", "synergy", "evolution")
+    ids = [item_id(db, slug) for slug in slugs]
+    statements: list[str] = []
+
+    def count(*_args):
+        statements.append("x")
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        counts = []
+        for compared in (ids[:1], ids[:2], ids):
+            statements.clear()
+            url = f"/api/v1/compare?ids={','.join(map(str, compared))}&practice=A81001"
+            assert client.get(url).status_code == 200
+            counts.append(len(statements))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert counts[0] == counts[1] == counts[2], counts

@@ -403,7 +403,7 @@ def test_candidates_from_free_text_are_what_search_finds_in_the_framework(
 def test_a_search_matching_more_than_the_shortlist_holds_adds_nothing(commissioner, indexed_search):
     selection, etag = start(commissioner)
     path = f"{BASE}/{selection['id']}"
-    refused = commissioner.call("POST", f"{path}/candidates", {"filters": {"q": "training"}}, etag)
+    refused = commissioner.call("POST", f"{path}/candidates", {"filters": {"q": "clinical"}}, etag)
     assert refused.status_code == 422, refused.get_json()
     assert "too many" in refused.get_json()["message"]
     assert commissioner.call("GET", path).get_json()["candidates"] == []

@@ -6,8 +6,11 @@ from decimal import Decimal
 from search.documents import SearchDocument
 from search.elastic import (
     ANALYZER,
+    SERVING_SETTINGS,
     alias_swap_actions,
+    build_index_body,
     bulk_actions,
+    fuzzable,
     index_body,
     search_body,
     to_source,
@@ -68,7 +71,7 @@ def test_bulk_actions_index_and_delete_by_item_id():
 
 
 def test_words_must_match_with_typos_allowed_and_boosted_fields_score():
-    body = search_body(SearchQuery("emis wbe"))
+    body = search_body(SearchQuery("emis wbe"), fuzzy=True)
     query = body["query"]["bool"]
     assert query["filter"] == [
         {"match": {"matchable": {"query": w, "operator": "and", "fuzziness": "AUTO:3,8"}}}
@@ -78,6 +81,16 @@ def test_words_must_match_with_typos_allowed_and_boosted_fields_score():
     assert "name^5.0" in multi["fields"] and "description^1.0" in multi["fields"]
     assert body["sort"] == ["_score", {"id": {"order": "asc"}}]
     assert body["highlight"]["pre_tags"] == ["<mark>"]
+
+
+def test_words_match_exactly_first():
+    query = search_body(SearchQuery("emis wbe"))["query"]["bool"]
+    assert query["filter"] == [
+        {"match": {"matchable": {"query": w, "operator": "and"}}} for w in ("emis", "wbe")
+    ]
+    assert not any("fuzziness" in str(clause) for clause in query["should"])
+    assert {"term": {"name_sort": {"value": "emis wbe", "boost": 6.0}}} in query["should"]
+    assert fuzzable(SearchQuery("emis wbe")) and not fuzzable(SearchQuery("gp"))
 
 
 def test_a_facet_aggregation_takes_every_filter_but_its_own():
@@ -110,6 +123,16 @@ def test_planned_to_reach_a_level_by_a_date_is_one_range_applied_to_every_facet(
     assert planned in body["aggs"]["lot"]["filter"]["bool"]["filter"]  # not a facet's filter
     any_day = search_body(SearchQuery(planned_level=3))["post_filter"]["bool"]["filter"]
     assert any_day == [{"range": {"planned_level_by": {"gte": 300_000_000, "lte": 399_999_999}}}]
+
+
+def test_an_index_is_built_without_refreshes_or_replicas_and_served_with_them():
+    building = build_index_body()["settings"]
+    assert (building["refresh_interval"], building["number_of_replicas"]) == ("-1", 0)
+    assert "auto_expand_replicas" not in building
+    assert building["analysis"] == index_body()["settings"]["analysis"]
+    assert (
+        SERVING_SETTINGS["auto_expand_replicas"] == index_body()["settings"]["auto_expand_replicas"]
+    )
 
 
 def test_the_alias_swap_is_one_atomic_update():

@@ -60,6 +60,9 @@ public final class ClusterLauncher {
     for (int n = 1; n <= nodes; n++) {
       seeds.append(n == 1 ? "" : ",").append("127.0.0.1:").append(transportPort + n - 1);
     }
+    // Each node's http.port is set below; without this the runner also probes for a free port
+    // of its own from baseHttpPort up to 9299, and refuses any HTTP port above it.
+    runner.setMaxHttpPort(-1);
     runner.onBuild((number, settings) -> {
       settings.put("node.name", "node-" + number);
       settings.put("network.host", "127.0.0.1");
