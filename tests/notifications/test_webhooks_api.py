@@ -24,9 +24,8 @@ def tpp(client, db) -> Caller:
 @pytest.fixture
 def allow_loopback(app):
     settings = app.config["GPSOC_SETTINGS"]
-    from dataclasses import replace
 
-    app.config["GPSOC_SETTINGS"] = replace(settings, webhooks_allow_loopback=True)
+    app.config["GPSOC_SETTINGS"] = settings.replace(webhooks_allow_loopback=True)
     yield
     app.config["GPSOC_SETTINGS"] = settings
 

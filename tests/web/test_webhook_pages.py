@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 
 import pytest
 
@@ -24,7 +23,7 @@ PAGE = "/account/webhooks"
 @pytest.fixture
 def allow_loopback(app):
     settings = app.config["GPSOC_SETTINGS"]
-    app.config["GPSOC_SETTINGS"] = replace(settings, webhooks_allow_loopback=True)
+    app.config["GPSOC_SETTINGS"] = settings.replace(webhooks_allow_loopback=True)
     yield
     app.config["GPSOC_SETTINGS"] = settings
 
