@@ -78,7 +78,10 @@ def test_what_gunicorn_refuses_is_answered_in_the_error_shape(served, request_by
 def test_a_serving_process_anchors_the_audit_chain_on_its_timer(tmp_path):
     """GPSOC_AUDIT_ANCHOR_INTERVAL: the workers append the chain's head to the anchor file."""
     anchors = tmp_path / "audit-anchors.jsonl"
-    env = {"GPSOC_AUDIT_ANCHOR_INTERVAL": "1", "GPSOC_AUDIT_ANCHOR_KEY": "the operator's anchor key"}
+    env = {
+        "GPSOC_AUDIT_ANCHOR_INTERVAL": "1",
+        "GPSOC_AUDIT_ANCHOR_KEY": "the operator's anchor key",
+    }
     with gpsoc_serve(tmp_path, env=env):
         deadline = time.monotonic() + 60
         while not anchors.exists() and time.monotonic() < deadline:

@@ -288,8 +288,9 @@ def _practice_role():
 
 
 def test_the_api_guides_upgrade_example_is_a_practice_below_the_level(db, client):
-    """The API guide (docs/api.md): Shifnal Lane (M82004, 05X's) runs EMIS LV at Level 2 and upgrades to Level 3:
-    204.00 a year, central (Riverside, the example before, already ran it at Level 3)."""
+    """The API guide (docs/api.md): Shifnal Lane (M82004, 05X's) runs EMIS LV at Level 2 and
+    upgrades to Level 3: 204.00 a year, central (Riverside, the example before, already ran it
+    at Level 3)."""
     readme = (Path(__file__).parents[2] / "docs" / "api.md").read_text()
     assert '"upgrades":\n  [{"ods_code": "M82004", "to_level": 3}]' in readme
     shropshire = commissioner_caller(client, db, "05X")
