@@ -13,13 +13,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from contextvars import ContextVar
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
@@ -32,6 +33,9 @@ DEFAULT_MAX_REQUEST_BYTES = 1_048_576
 DEFAULT_SEARCH_DRAIN_INTERVAL = 2.0
 # Seconds the oldest pending outbox row may wait before /readyz says not ready.
 DEFAULT_OUTBOX_LAG_LIMIT = 60.0
+# Set while Settings.from_env reads a mapping it was given: then the process's environment is
+# not read at all (a test's {} means no variable set, whatever the process has).
+_ONLY_GIVEN: ContextVar[bool] = ContextVar("settings_only_given", default=False)
 # Where failed authentications are counted by default: the database (every process shares it).
 DATABASE_THROTTLE_STORAGE = "database"
 # Seconds a start-up check waits for the database to answer.
@@ -336,10 +340,27 @@ class Settings(BaseSettings):
             if environ is None:
                 return cls()
             names = set(cls.variables())
-            given = {k: v for k, v in environ.items() if k in names and v != ""}
-            return cls.model_validate(given)
+            given: dict[str, Any] = {k: v for k, v in environ.items() if k in names and v}
+            only_given = _ONLY_GIVEN.set(True)  # `environ` alone, never the process's
+            try:
+                return cls(**given)
+            finally:
+                _ONLY_GIVEN.reset(only_given)
         except ValidationError as invalid:
             raise ConfigurationError(_one_line(invalid)) from None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        if _ONLY_GIVEN.get():
+            return (init_settings,)
+        return (init_settings, env_settings, dotenv_settings, file_secret_settings)
 
     @classmethod
     def variables(cls) -> dict[str, str]:
